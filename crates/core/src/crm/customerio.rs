@@ -1,0 +1,432 @@
+//! Customer.io: reads through the App API (Bearer app key), writes through the Track API (Basic site id and
+//! key). Tags are the ids of the segments a person belongs to. See CRM-REFERENCE.md.
+
+use super::{base_url, body_text, checked_email, segment, tag_strings, Contact, ContactRef, Crm, Need};
+use crate::error::{Code, Failure};
+use crate::http::{join, refused, with_retries, Deadline, Reply, Verdict};
+use crate::settings::{Region, Settings};
+use serde_json::{json, Map, Value};
+
+/// WP Fusion's slug for Customer.io.
+pub const SLUG: &str = "customer-io";
+
+/// A Customer.io workspace's API credentials and endpoints.
+pub struct CustomerIo {
+    app_url: String,
+    track_url: String,
+    app_key: String,
+    site_id: String,
+    track_key: String,
+}
+
+impl CustomerIo {
+    pub fn from_settings(s: &Settings) -> Result<CustomerIo, Failure> {
+        if s.customerio_app_key.is_empty() {
+            return Err(Failure::new(Code::NotConfigured, "the Customer.io App API key is not set"));
+        }
+        let (app, track) = match s.customerio_region {
+            Region::Us => ("https://api.customer.io/v1", "https://track.customer.io/api/v1"),
+            Region::Eu => ("https://api-eu.customer.io/v1", "https://track-eu.customer.io/api/v1"),
+        };
+        Ok(CustomerIo {
+            app_url: base_url("customerio_app_url", &s.customerio_app_url, app)?,
+            track_url: base_url("customerio_track_url", &s.customerio_track_url, track)?,
+            app_key: s.customerio_app_key.clone(),
+            site_id: s.customerio_site_id.clone(),
+            track_key: s.customerio_track_key.clone(),
+        })
+    }
+
+    /// `GET {app}/customers/{id}/{what}?id_type=…`, judged by `parse`.
+    fn read<T>(
+        &self,
+        who: &ContactRef,
+        what: &str,
+        deadline: Deadline,
+        parse: impl Fn(Value) -> Option<T>,
+    ) -> Result<T, Failure> {
+        let (id_type, id) = match who {
+            ContactRef::Email(e) => ("email", e.as_str()),
+            ContactRef::Id { id_type, value } => (*id_type, value.as_str()),
+        };
+        let url = format!("{}/customers/{}/{what}?id_type={id_type}", self.app_url, segment(id));
+        let auth = format!("Bearer {}", self.app_key);
+        let doing = format!("loading the contact's {what}");
+        with_retries(
+            &doing,
+            deadline,
+            |agent, left| {
+                agent
+                    .get(&url)
+                    .header("Authorization", &auth)
+                    .header("Accept", "application/json")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .call()
+            },
+            |reply| match reply.status {
+                200 => match serde_json::from_str(&reply.body).ok().and_then(&parse) {
+                    Some(v) => Verdict::Done(v),
+                    None => Verdict::Fail(Failure::new(
+                        Code::CrmError,
+                        format!("Customer.io sent an unexpected answer while {doing}"),
+                    )),
+                },
+                _ => judge_failure(&doing, &reply),
+            },
+        )
+    }
+
+    fn segments(&self, who: &ContactRef, deadline: Deadline) -> Result<Vec<String>, Failure> {
+        self.read(who, "segments", deadline, |v| {
+            let list = v.get("segments")?.as_array()?;
+            Some(tag_strings(list.iter().filter_map(|s| s.get("id"))))
+        })
+    }
+
+    fn attributes(&self, who: &ContactRef, deadline: Deadline) -> Result<Map<String, Value>, Failure> {
+        self.read(who, "attributes", deadline, |mut v| match v.get_mut("customer")?.take() {
+            Value::Object(customer) => Some(customer),
+            _ => None,
+        })
+    }
+}
+
+/// A non-200 answer: 404 is "no such person", 401/403 bad key or wrong region, 429 and 5xx are retried.
+fn judge_failure<T>(doing: &str, reply: &Reply) -> Verdict<T> {
+    match reply.status {
+        404 => Verdict::Fail(Failure::new(Code::ContactNotFound, "Customer.io has no such person")),
+        401 | 403 => Verdict::Fail(Failure::new(
+            Code::CrmError,
+            format!("Customer.io rejected the credentials while {doing} (check the API key and the region)"),
+        )),
+        429 | 500 | 502 | 503 | 504 => {
+            Verdict::Retry { why: format!("HTTP {}", reply.status), retry_after: reply.retry_after }
+        }
+        _ => Verdict::Fail(refused(doing, reply)),
+    }
+}
+
+impl Crm for CustomerIo {
+    fn slug(&self) -> &'static str {
+        SLUG
+    }
+
+    /// `{"email": …}`, else `{"id": …}` / `{"cio_id": …}`, else the `contact_id` parameter (an email or an id).
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
+        if let Some(email) = body_text(body.get("email")) {
+            return checked_email(email);
+        }
+        if let Some(id) = body_text(body.get("cio_id")) {
+            return Ok(ContactRef::Id { id_type: "cio_id", value: id });
+        }
+        if let Some(id) = body_text(body.get("id")) {
+            return Ok(ContactRef::Id { id_type: "id", value: id });
+        }
+        match contact_id {
+            Some(c) if c.contains('@') => checked_email(c.to_string()),
+            Some(c) => Ok(ContactRef::Id { id_type: "id", value: c.to_string() }),
+            None => Err(Failure::bad_request(
+                "no contact identifier: send {\"email\": \"{{customer.email}}\"} or a contact_id parameter",
+            )),
+        }
+    }
+
+    /// Segments alone for `update_tags` by email; otherwise segments and attributes at once.
+    fn load(
+        &self,
+        who: &ContactRef,
+        _body: &Map<String, Value>,
+        need: Need,
+        deadline: Deadline,
+    ) -> Result<Contact, Failure> {
+        if let (ContactRef::Email(email), false) = (who, need.fields) {
+            let tags = self.segments(who, deadline)?;
+            return Ok(Contact { email: email.clone(), data: Map::new(), tags });
+        }
+        let (tags, data) = join(|| self.segments(who, deadline), || self.attributes(who, deadline));
+        let data = data?;
+        let tags = tags?;
+        let email = data
+            .get("identifiers")
+            .and_then(|i| i.get("email"))
+            .or_else(|| data.get("attributes").and_then(|a| a.get("email")))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| match who {
+                ContactRef::Email(e) => Some(e.clone()),
+                ContactRef::Id { .. } => None,
+            })
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| Failure::new(Code::ContactNotFound, "the Customer.io person has no email address"))?;
+        Ok(Contact { email, data, tags })
+    }
+
+    /// `PUT {track}/customers/{email}` with `_update: true`, so a person is never created by it. The Track API
+    /// answers 200 with an empty body.
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure> {
+        if self.site_id.is_empty() || self.track_key.is_empty() {
+            return Err(Failure::new(
+                Code::NotConfigured,
+                "writing to Customer.io needs the Track API site id and API key",
+            ));
+        }
+        let url = format!("{}/customers/{}", self.track_url, segment(email));
+        let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
+        let body = json!({ field: value, "_update": true }).to_string();
+        let doing = "writing the contact's field";
+        with_retries(
+            doing,
+            deadline,
+            |agent, left| {
+                agent
+                    .put(&url)
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/json")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .send(body.as_str())
+            },
+            |reply| match reply.status {
+                200 | 201 | 204 => Verdict::Done(()),
+                _ => judge_failure(doing, &reply),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::SYNC_BUDGET;
+    use std::time::{Duration, Instant};
+    use wpf_sandbox::{Fault, FaultAction, Person, Sandbox};
+
+    fn settings(sb: &Sandbox) -> Settings {
+        Settings {
+            crm: "customerio".into(),
+            customerio_app_key: wpf_sandbox::APP_KEY.into(),
+            customerio_site_id: wpf_sandbox::SITE_ID.into(),
+            customerio_track_key: wpf_sandbox::TRACK_KEY.into(),
+            customerio_app_url: sb.customerio_app_url(),
+            customerio_track_url: sb.customerio_track_url(),
+            ..Settings::default()
+        }
+    }
+
+    fn client(sb: &Sandbox) -> CustomerIo {
+        CustomerIo::from_settings(&settings(sb)).expect("configured")
+    }
+
+    fn email(e: &str) -> ContactRef {
+        ContactRef::Email(e.into())
+    }
+
+    fn load(c: &CustomerIo, who: &ContactRef, fields: bool) -> Result<Contact, Failure> {
+        c.load(who, &Map::new(), Need { fields }, Deadline::after(SYNC_BUDGET))
+    }
+
+    #[test]
+    fn identifies_by_email_then_ids_then_parameter() {
+        let c = CustomerIo::from_settings(&Settings { customerio_app_key: "k".into(), ..Settings::default() })
+            .expect("configured");
+        let body = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert_eq!(c.identify(&body(json!({"email": " a@b.co ", "id": "x"})), None), Ok(email("a@b.co")));
+        assert_eq!(
+            c.identify(&body(json!({"cio_id": "abc"})), None),
+            Ok(ContactRef::Id { id_type: "cio_id", value: "abc".into() })
+        );
+        assert_eq!(
+            c.identify(&body(json!({"id": 1001})), None),
+            Ok(ContactRef::Id { id_type: "id", value: "1001".into() })
+        );
+        assert_eq!(c.identify(&body(json!({"email": ""})), Some("p@q.co")), Ok(email("p@q.co")));
+        assert_eq!(
+            c.identify(&Map::new(), Some("cust-9")),
+            Ok(ContactRef::Id { id_type: "id", value: "cust-9".into() })
+        );
+        for bad in [json!({}), json!({"email": "not-an-email"}), json!({"email": ["a@b.co"]})] {
+            assert_eq!(c.identify(&body(bad.clone()), None).map_err(|f| f.code), Err(Code::BadRequest), "{bad}");
+        }
+    }
+
+    #[test]
+    fn loads_tags_and_fields_in_parallel() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.set_latency_ms(150);
+        let started = Instant::now();
+        let contact = load(&client(&sb), &email("JANE@example.com"), true).expect("loaded");
+        assert!(started.elapsed() < Duration::from_millis(290), "two reads overlapped: {:?}", started.elapsed());
+        assert_eq!(contact.email, "jane@example.com", "the email as the CRM stores it");
+        assert_eq!(contact.tags, vec!["1", "42"], "numeric and string segment ids, as strings");
+        assert_eq!(contact.data["attributes"]["first_name"], "Jane");
+        let reqs = sb.requests();
+        assert_eq!(reqs.len(), 2);
+        assert!(reqs
+            .iter()
+            .all(|r| r.headers.get("authorization").map(String::as_str)
+                == Some(&format!("Bearer {}", wpf_sandbox::APP_KEY))));
+        assert!(reqs.iter().all(|r| r.query == "id_type=email"));
+        let (a, b) = (&reqs[0], &reqs[1]);
+        assert!(a.started_ms < b.finished_ms && b.started_ms < a.finished_ms, "overlap in time");
+    }
+
+    #[test]
+    fn update_tags_by_email_reads_segments_only() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let contact = load(&client(&sb), &email("john.smith@example.com"), false).expect("loaded");
+        assert_eq!(contact.tags, vec!["7"]);
+        assert_eq!(contact.email, "john.smith@example.com");
+        let paths: Vec<String> = sb.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths.len(), 1);
+        assert!(paths[0].ends_with("/segments"), "{paths:?}");
+    }
+
+    #[test]
+    fn an_id_resolves_to_the_email() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let who = ContactRef::Id { id_type: "id", value: "cust-1001".into() };
+        let contact = load(&client(&sb), &who, false).expect("loaded");
+        assert_eq!(contact.email, "id-only@example.com");
+        assert!(contact.tags.is_empty());
+    }
+
+    #[test]
+    fn unknown_person_is_contact_not_found() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        for fields in [false, true] {
+            let err = load(&client(&sb), &email("nobody@example.com"), fields).unwrap_err();
+            assert_eq!(err.code, Code::ContactNotFound);
+        }
+    }
+
+    #[test]
+    fn bad_key_and_wrong_region_are_crm_errors_without_retry() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = settings(&sb);
+        s.customerio_app_key = "wrong".into();
+        let err = load(&CustomerIo::from_settings(&s).expect("c"), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(!err.message.contains("wrong"), "no secret in messages");
+        let mut s = settings(&sb);
+        s.customerio_app_url = s.customerio_app_url.replace("/us/", "/eu/");
+        let err = load(&CustomerIo::from_settings(&s).expect("c"), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(err.message.contains("region"), "{}", err.message);
+        assert_eq!(sb.requests().len(), 2, "one attempt each");
+    }
+
+    #[test]
+    fn transient_failures_are_retried() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(FaultAction::status(503)).path_contains("/segments").times(1));
+        sb.add_fault(Fault::new(FaultAction::status(500)).path_contains("/segments").times(1));
+        let contact = load(&client(&sb), &email("jane@example.com"), false).expect("third attempt works");
+        assert_eq!(contact.tags, vec!["1", "42"]);
+        assert_eq!(sb.requests().len(), 3);
+    }
+
+    #[test]
+    fn rate_limits_honour_retry_after_within_the_deadline() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(
+            Fault::new(FaultAction::status(429).header("Retry-After", "1")).path_contains("/segments").times(1),
+        );
+        let started = Instant::now();
+        load(&client(&sb), &email("jane@example.com"), false).expect("second attempt works");
+        assert!(started.elapsed() >= Duration::from_secs(1), "waited as asked");
+
+        sb.add_fault(Fault::new(FaultAction::status(429).header("Retry-After", "60")).path_contains("/segments"));
+        let started = Instant::now();
+        let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmUnavailable);
+        assert_eq!(err.retry_after, Some(60), "the CRM's own Retry-After is passed on");
+        assert!(started.elapsed() < Duration::from_secs(1), "no point waiting past the deadline");
+    }
+
+    #[test]
+    fn persistent_5xx_is_unavailable_with_default_retry_after() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(FaultAction::status(502)));
+        let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmUnavailable);
+        assert_eq!(err.retry_after, Some(crate::http::DEFAULT_RETRY_AFTER));
+        assert_eq!(sb.requests().len(), crate::http::MAX_ATTEMPTS as usize);
+    }
+
+    #[test]
+    fn a_stalled_crm_cannot_hold_the_webhook_past_its_deadline() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(FaultAction::Delay { delay_ms: 10_000 }));
+        let started = Instant::now();
+        let err = client(&sb)
+            .load(
+                &email("jane@example.com"),
+                &Map::new(),
+                Need { fields: true },
+                Deadline::after(Duration::from_millis(800)),
+            )
+            .unwrap_err();
+        assert_eq!(err.code, Code::CrmUnavailable);
+        assert!(started.elapsed() < Duration::from_millis(1100), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn malformed_and_wrong_typed_answers_are_crm_errors() {
+        for action in [FaultAction::Malformed, FaultAction::WrongType] {
+            let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+            sb.add_fault(Fault::new(action.clone()));
+            let err = load(&client(&sb), &email("jane@example.com"), true).unwrap_err();
+            assert_eq!(err.code, Code::CrmError, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn huge_answers_are_refused_not_swallowed() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(FaultAction::HugeBytes { huge_bytes: 4 * 1024 * 1024 }));
+        let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert_eq!(sb.requests().len(), 1, "not retried");
+    }
+
+    #[test]
+    fn writes_a_field_with_update_only() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        client(&sb)
+            .write_field("jane@example.com", "wp_password", "pw-123", Deadline::after(SYNC_BUDGET))
+            .expect("written");
+        let reqs = sb.requests();
+        assert_eq!(reqs.len(), 1);
+        let r = &reqs[0];
+        assert_eq!(r.method, "PUT");
+        assert!(r.path.ends_with("/customers/jane@example.com"), "{}", r.path);
+        let body: Value = serde_json::from_str(&r.body).expect("json");
+        assert_eq!(body, json!({"wp_password": "pw-123", "_update": true}));
+        assert!(r.headers.get("authorization").is_some_and(|a| a.starts_with("Basic ")));
+    }
+
+    #[test]
+    fn a_write_without_track_credentials_is_not_configured() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = settings(&sb);
+        s.customerio_track_key.clear();
+        let err = CustomerIo::from_settings(&s)
+            .expect("reads still work")
+            .write_field("jane@example.com", "f", "v", Deadline::after(SYNC_BUDGET))
+            .unwrap_err();
+        assert_eq!(err.code, Code::NotConfigured);
+        assert!(sb.requests().is_empty());
+    }
+
+    #[test]
+    fn kept_alive_connections_are_reused_across_calls() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        load(&client(&sb), &email("jane@example.com"), false).expect("first");
+        load(&client(&sb), &email("jane@example.com"), false).expect("second");
+        let reqs = sb.requests();
+        assert_eq!(reqs[0].connection, reqs[1].connection);
+    }
+}

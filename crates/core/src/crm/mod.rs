@@ -1,0 +1,154 @@
+//! The CRMs. Each one is a file here implementing [`Crm`]; [`from_settings`] picks the configured one.
+
+pub mod customerio;
+
+use crate::error::{Code, Failure};
+use crate::http::Deadline;
+use crate::request::is_email;
+use crate::settings::Settings;
+use serde_json::{Map, Value};
+
+/// WP Fusion's slugs of every supported CRM: user meta `{slug}_contact_id` and `{slug}_tags`.
+pub const SLUGS: [&str; 2] = [customerio::SLUG, "customerly"];
+
+/// Who a webhook is about, as its sender identified them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactRef {
+    Email(String),
+    /// A CRM identifier other than the email; `id_type` is the CRM's name for its kind.
+    Id {
+        id_type: &'static str,
+        value: String,
+    },
+}
+
+/// A contact as loaded from the CRM.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contact {
+    /// The email as the CRM returns it: the contact id WP Fusion stores.
+    pub email: String,
+    /// The contact's values for field mapping: top-level keys, and `attributes`.
+    pub data: Map<String, Value>,
+    /// The contact's tags (Customer.io: segment ids; Customerly: tag names), as strings.
+    pub tags: Vec<String>,
+}
+
+/// What a webhook needs loaded besides the tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    pub fields: bool,
+}
+
+/// One CRM's API, as the webhook handler uses it.
+pub trait Crm {
+    /// WP Fusion's slug for this CRM.
+    fn slug(&self) -> &'static str;
+
+    /// Finds the contact identifier in the webhook body, else in the `contact_id` URL parameter.
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure>;
+
+    /// Loads the contact's tags, and its fields when `need.fields`; the body is the webhook's, for CRMs that
+    /// send the contact with it.
+    fn load(
+        &self,
+        who: &ContactRef,
+        body: &Map<String, Value>,
+        need: Need,
+        deadline: Deadline,
+    ) -> Result<Contact, Failure>;
+
+    /// Writes one value to one field of an existing contact.
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure>;
+}
+
+/// The CRM the settings name, or `not_configured`.
+pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Failure> {
+    match settings.crm.as_str() {
+        "customerio" => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
+        "" => Err(Failure::new(Code::NotConfigured, "no CRM is chosen in the settings")),
+        _ => Err(Failure::new(Code::NotConfigured, "the CRM in the settings is not supported")),
+    }
+}
+
+/// A checked base URL: an override when set, else the official endpoint. No trailing slash.
+pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -> Result<String, Failure> {
+    let chosen = if override_url.is_empty() { official } else { override_url };
+    match url::Url::parse(chosen) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(chosen.trim_end_matches('/').to_string())
+        }
+        _ => Err(Failure::new(Code::NotConfigured, format!("{setting_name} is not an http(s) URL"))),
+    }
+}
+
+/// A path segment, percent-encoded whole (an email's `@` and `+` included).
+pub(crate) fn segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// A text value from a JSON body: a non-blank string, or a number written out.
+pub(crate) fn body_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// An email from the sender, checked.
+pub(crate) fn checked_email(email: String) -> Result<ContactRef, Failure> {
+    if is_email(&email) {
+        Ok(ContactRef::Email(email))
+    } else {
+        Err(Failure::bad_request("the contact's email is not a valid email address"))
+    }
+}
+
+/// A list of tag ids or names as strings; numbers are written out, anything else is skipped.
+pub(crate) fn tag_strings<'a>(items: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert_eq!(base_url("x", "", "https://api.customer.io/v1/").as_deref(), Ok("https://api.customer.io/v1"));
+        assert_eq!(base_url("x", "http://127.0.0.1:1/p", "https://a").as_deref(), Ok("http://127.0.0.1:1/p"));
+        for bad in ["ftp://x", "not a url", "file:///etc/passwd", "http://"] {
+            assert_eq!(base_url("x", bad, "https://a").map_err(|f| f.code), Err(Code::NotConfigured), "{bad}");
+        }
+    }
+
+    #[test]
+    fn segments_are_fully_encoded() {
+        assert_eq!(segment("jane+news@example.com"), "jane%2Bnews%40example.com");
+        assert_eq!(segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
+    }
+
+    #[test]
+    fn tags_are_strings() {
+        let v = json!([1, "42", null, "", {"id": 3}, 7.5, "vip", "1"]);
+        assert_eq!(tag_strings(v.as_array().into_iter().flatten()), vec!["1", "42", "7.5", "vip"]);
+    }
+
+    #[test]
+    fn unknown_or_missing_crm_is_not_configured() {
+        for crm in ["", "hubspot"] {
+            let s = Settings { crm: crm.into(), ..Settings::default() };
+            assert_eq!(from_settings(&s).err().map(|f| f.code), Some(Code::NotConfigured));
+        }
+    }
+}

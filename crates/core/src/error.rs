@@ -1,0 +1,137 @@
+//! The contract's response codes (CONTRACT §3) and the one error type the core returns.
+
+use std::fmt;
+
+/// Every response code of the public contract, with its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Ok,
+    Created,
+    Updated,
+    Duplicate,
+    Queued,
+    BadRequest,
+    Forbidden,
+    ContactNotFound,
+    UserNotFound,
+    PayloadTooLarge,
+    CrmError,
+    CrmUnavailable,
+    NotConfigured,
+    ExtensionMissing,
+    InternalError,
+}
+
+impl Code {
+    /// The code as it appears in the JSON response.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Ok => "ok",
+            Code::Created => "created",
+            Code::Updated => "updated",
+            Code::Duplicate => "duplicate",
+            Code::Queued => "queued",
+            Code::BadRequest => "bad_request",
+            Code::Forbidden => "forbidden",
+            Code::ContactNotFound => "contact_not_found",
+            Code::UserNotFound => "user_not_found",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::CrmError => "crm_error",
+            Code::CrmUnavailable => "crm_unavailable",
+            Code::NotConfigured => "not_configured",
+            Code::ExtensionMissing => "extension_missing",
+            Code::InternalError => "internal_error",
+        }
+    }
+
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            Code::Ok | Code::Created | Code::Updated | Code::Duplicate => 200,
+            Code::Queued => 202,
+            Code::BadRequest => 400,
+            Code::Forbidden => 403,
+            Code::ContactNotFound | Code::UserNotFound => 404,
+            Code::PayloadTooLarge => 413,
+            Code::InternalError => 500,
+            Code::CrmError => 502,
+            Code::CrmUnavailable | Code::NotConfigured | Code::ExtensionMissing => 503,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a webhook could not be handled. The message is for the sender and the log: it never carries a key,
+/// a credential, a password or the contact's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+    /// Seconds the sender should wait before retrying; only for `crm_unavailable`.
+    pub retry_after: Option<u64>,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into(), retry_after: None }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Failure::new(Code::BadRequest, message)
+    }
+
+    /// The CRM could not be reached in time; the sender should retry after `retry_after` seconds.
+    pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
+        Failure { code: Code::CrmUnavailable, message: message.into(), retry_after: Some(retry_after) }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_contract() {
+        let table = [
+            (Code::Ok, 200),
+            (Code::Created, 200),
+            (Code::Updated, 200),
+            (Code::Duplicate, 200),
+            (Code::Queued, 202),
+            (Code::BadRequest, 400),
+            (Code::Forbidden, 403),
+            (Code::ContactNotFound, 404),
+            (Code::UserNotFound, 404),
+            (Code::PayloadTooLarge, 413),
+            (Code::CrmError, 502),
+            (Code::CrmUnavailable, 503),
+            (Code::NotConfigured, 503),
+            (Code::ExtensionMissing, 503),
+            (Code::InternalError, 500),
+        ];
+        for (code, status) in table {
+            assert_eq!(code.status(), status, "{code}");
+        }
+    }
+
+    #[test]
+    fn unavailable_carries_retry_after() {
+        let f = Failure::unavailable("CRM timed out", 30);
+        assert_eq!(f.code, Code::CrmUnavailable);
+        assert_eq!(f.retry_after, Some(30));
+        assert_eq!(f.to_string(), "crm_unavailable: CRM timed out");
+    }
+}

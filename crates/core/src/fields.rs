@@ -1,0 +1,174 @@
+//! Field mapping (CONTRACT §4 `field_map`): which CRM values are written to which WordPress fields.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// User fields WordPress keeps in the users table or passes through `wp_insert_user` / `wp_update_user`.
+pub const CORE_FIELDS: [&str; 6] = ["first_name", "last_name", "display_name", "nickname", "user_url", "description"];
+
+/// The longest meta key WordPress stores (`wp_usermeta.meta_key` is VARCHAR(255)).
+const MAX_META_KEY: usize = 255;
+
+/// Why a WordPress field can never be the target of a mapping, or `None` when it can.
+pub fn forbidden_reason(wp_field: &str, crm_slugs: &[&str]) -> Option<&'static str> {
+    let lower = wp_field.to_ascii_lowercase();
+    if lower.is_empty() || wp_field.len() > MAX_META_KEY || wp_field.trim() != wp_field {
+        return Some("not a valid field name");
+    }
+    if matches!(lower.as_str(), "role" | "roles" | "id" | "meta_input" | "user_email" | "user_activation_key")
+        || lower.ends_with("capabilities")
+        || lower.ends_with("user_level")
+        || lower == "session_tokens"
+    {
+        return Some("protected by WordPress");
+    }
+    if crm_slugs.iter().any(|s| lower == format!("{s}_contact_id") || lower == format!("{s}_tags")) {
+        return Some("kept by the plugin itself");
+    }
+    None
+}
+
+/// The result of mapping one contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapped {
+    /// `user_login` for a new user, when the CRM supplies one.
+    pub login: Option<String>,
+    /// `user_pass` for a new user, when the CRM supplies one.
+    pub password: Option<String>,
+    /// Core user fields, written through `wp_insert_user` / `wp_update_user`.
+    pub core: BTreeMap<String, String>,
+    /// Everything else, written as user meta.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// Maps a contact's values: each CRM field is looked up at the top level of the contact, then under its
+/// attributes; a missing, empty or non-scalar value leaves the WordPress field alone.
+pub fn map(field_map: &[(String, String)], contact: &Map<String, Value>, crm_slugs: &[&str]) -> Mapped {
+    let mut out = Mapped::default();
+    for (wp, crm) in field_map {
+        if forbidden_reason(wp, crm_slugs).is_some() {
+            continue;
+        }
+        let Some(value) = lookup(contact, crm) else {
+            continue;
+        };
+        match wp.as_str() {
+            "user_login" => out.login = Some(value),
+            "user_pass" => out.password = Some(value),
+            f if CORE_FIELDS.contains(&f) => {
+                out.core.insert(wp.clone(), value);
+            }
+            _ => {
+                out.meta.insert(wp.clone(), value);
+            }
+        }
+    }
+    out
+}
+
+fn lookup(contact: &Map<String, Value>, field: &str) -> Option<String> {
+    let top = contact.get(field).filter(|v| !v.is_object());
+    let nested = || contact.get("attributes").and_then(|a| a.get(field));
+    let value = top.and_then(text).or_else(|| nested().and_then(text))?;
+    (!value.trim().is_empty()).then_some(value)
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SLUGS: [&str; 2] = ["customer-io", "customerly"];
+
+    fn fm(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    fn contact() -> Map<String, Value> {
+        json!({
+            "email": "jane@example.com",
+            "name": "Jane Doe",
+            "attributes": {"first_name": "Jane", "last_name": "", "plan": "pro", "score": 42, "vip": true,
+                           "nested": {"a": 1}, "list": [1], "pw": "s3cret", "login": "jane_d", "name": "ignored"},
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn values_are_found_at_top_level_then_in_attributes() {
+        let m = map(
+            &fm(&[
+                ("display_name", "name"),
+                ("first_name", "first_name"),
+                ("plan_meta", "plan"),
+                ("score", "score"),
+                ("vip", "vip"),
+            ]),
+            &contact(),
+            &SLUGS,
+        );
+        assert_eq!(m.core.get("display_name").map(String::as_str), Some("Jane Doe"));
+        assert_eq!(m.core.get("first_name").map(String::as_str), Some("Jane"));
+        assert_eq!(m.meta.get("plan_meta").map(String::as_str), Some("pro"));
+        assert_eq!(m.meta.get("score").map(String::as_str), Some("42"));
+        assert_eq!(m.meta.get("vip").map(String::as_str), Some("1"));
+    }
+
+    #[test]
+    fn empty_missing_and_structured_values_leave_the_field_alone() {
+        let m = map(
+            &fm(&[("last_name", "last_name"), ("x", "missing"), ("y", "nested"), ("z", "list")]),
+            &contact(),
+            &SLUGS,
+        );
+        assert_eq!(m, Mapped::default());
+    }
+
+    #[test]
+    fn login_and_password_are_kept_apart() {
+        let m = map(&fm(&[("user_login", "login"), ("user_pass", "pw")]), &contact(), &SLUGS);
+        assert_eq!(m.login.as_deref(), Some("jane_d"));
+        assert_eq!(m.password.as_deref(), Some("s3cret"));
+        assert!(m.core.is_empty() && m.meta.is_empty());
+    }
+
+    #[test]
+    fn protected_fields_are_never_mapped() {
+        let protected = [
+            "role",
+            "Role",
+            "roles",
+            "ID",
+            "id",
+            "meta_input",
+            "wp_capabilities",
+            "wp_2_capabilities",
+            "wp_user_level",
+            "user_email",
+            "session_tokens",
+            "customer-io_tags",
+            "customerly_contact_id",
+            "",
+            " first_name",
+        ];
+        for wp in protected {
+            assert!(forbidden_reason(wp, &SLUGS).is_some(), "{wp:?}");
+            let m = map(&fm(&[(wp, "plan")]), &contact(), &SLUGS);
+            assert_eq!(m, Mapped::default(), "{wp:?}");
+        }
+        for ok in ["first_name", "billing_phone", "user_login", "user_pass", "company"] {
+            assert_eq!(forbidden_reason(ok, &SLUGS), None, "{ok}");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Talking to a CRM: one kept-alive agent per process, a deadline for the whole webhook, bounded retries with
+//! capped, jittered backoff that honours `Retry-After`, and running two calls at once.
+
+use crate::error::{Code, Failure};
+use rand::RngExt;
+use std::marker::PhantomData;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use ureq::Agent;
+
+/// Time allowed to open a TCP (and TLS) connection to the CRM.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The whole CRM work of a synchronous webhook: Customer.io gives up after about 4 s, and WordPress needs
+/// some of that for itself.
+pub const SYNC_BUDGET: Duration = Duration::from_millis(3500);
+/// The longest answer body read from a CRM.
+pub const MAX_RESPONSE_BYTES: u64 = 2 * 1024 * 1024;
+/// `Retry-After` given to the sender when the CRM named none.
+pub const DEFAULT_RETRY_AFTER: u64 = 30;
+/// Attempts per CRM call, the first included.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// First backoff step; each next one doubles, up to `MAX_BACKOFF`, with full jitter.
+const BASE_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_millis(1000);
+/// An attempt is not started with less time than this left.
+const MIN_ATTEMPT: Duration = Duration::from_millis(50);
+
+/// The process's agent, built on first use (never at module start-up: php-fpm forks its workers after that).
+pub fn agent() -> &'static Agent {
+    static AGENT: OnceLock<Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_idle_connections_per_host(4)
+            .max_idle_age(Duration::from_secs(50))
+            .user_agent(concat!("wpf-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into()
+    })
+}
+
+/// The moment by which the CRM work must be done.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    pub fn after(budget: Duration) -> Deadline {
+        Deadline(Instant::now() + budget)
+    }
+
+    /// `budget` counted from `started_at` (seconds since the UNIX epoch, PHP's `REQUEST_TIME_FLOAT`), so time
+    /// already spent loading WordPress counts. A start in the future or the far past is taken as now.
+    pub fn from_request_start(started_at: f64, budget: Duration) -> Deadline {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let spent = now - started_at;
+        let spent = if spent.is_finite() && (0.0..budget.as_secs_f64()).contains(&spent) { spent } else { 0.0 };
+        Deadline::after(budget.saturating_sub(Duration::from_secs_f64(spent)))
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+}
+
+/// An answer from the CRM, read whole (up to `MAX_RESPONSE_BYTES`).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    /// `Retry-After` in seconds, when given as a number.
+    pub retry_after: Option<u64>,
+}
+
+/// How a CRM client judges one attempt.
+pub enum Verdict<T> {
+    Done(T),
+    /// Worth another attempt (429, transient 5xx); `retry_after` is the CRM's own wish.
+    Retry {
+        why: String,
+        retry_after: Option<u64>,
+    },
+    Fail(Failure),
+}
+
+/// Sends a request built by `send` (given the time left) and judges the reply with `judge`, retrying
+/// transport failures and what `judge` calls retryable while the deadline allows. `what` names the call in
+/// messages ("loading the contact"), never with personal data.
+pub fn with_retries<T>(
+    what: &str,
+    deadline: Deadline,
+    send: impl Fn(&Agent, Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    judge: impl Fn(Reply) -> Verdict<T>,
+) -> Result<T, Failure> {
+    let mut last_retry_after = None;
+    let mut last_why = String::new();
+    for attempt in 0..MAX_ATTEMPTS {
+        let left = deadline.remaining();
+        if left < MIN_ATTEMPT {
+            break;
+        }
+        let outcome = send(agent(), left).and_then(read_reply);
+        let (why, retry_after) = match outcome {
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(Failure::new(Code::CrmError, format!("the CRM's answer was too large while {what}")))
+            }
+            Ok(reply) => match judge(reply) {
+                Verdict::Done(v) => return Ok(v),
+                Verdict::Fail(f) => return Err(f),
+                Verdict::Retry { why, retry_after } => (why, retry_after),
+            },
+            Err(e) => (transport_problem(&e), None),
+        };
+        last_why = why;
+        last_retry_after = retry_after.or(last_retry_after);
+        if attempt + 1 == MAX_ATTEMPTS {
+            break;
+        }
+        let wait = backoff(attempt, retry_after);
+        if wait + MIN_ATTEMPT > deadline.remaining() {
+            break;
+        }
+        std::thread::sleep(wait);
+    }
+    if last_why.is_empty() {
+        last_why = "no time was left".into();
+    }
+    Err(Failure::unavailable(
+        format!("the CRM did not answer in time while {what} ({last_why})"),
+        last_retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+    ))
+}
+
+fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::Error> {
+    let status = response.status().as_u16();
+    let retry_after =
+        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let body = response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string()?;
+    Ok(Reply { status, body, retry_after })
+}
+
+/// The wait before attempt `attempt + 1`: the CRM's `Retry-After` if it gave one, else full jitter over an
+/// exponentially growing, capped step.
+fn backoff(attempt: u32, retry_after: Option<u64>) -> Duration {
+    if let Some(secs) = retry_after {
+        return Duration::from_secs(secs);
+    }
+    let step = BASE_BACKOFF.saturating_mul(1 << attempt.min(8)).min(MAX_BACKOFF);
+    let millis = u64::try_from(step.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(rand::rng().random_range(millis / 2..=millis))
+}
+
+fn transport_problem(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => "timed out".into(),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection failed".into(),
+        ureq::Error::Io(io) => format!("connection problem: {}", io.kind()),
+        _ => "invalid answer".into(),
+    }
+}
+
+/// The value of an HTTP Basic `Authorization` header.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{user}:{password}").into_bytes();
+    let mut out = String::with_capacity(6 + input.len().div_ceil(3) * 4);
+    out.push_str("Basic ");
+    for chunk in input.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A reply that the CRM refused or garbled: `crm_error`, with the CRM's own words when they are safe to show.
+pub fn refused(what: &str, reply: &Reply) -> Failure {
+    Failure::new(Code::CrmError, format!("the CRM refused {what} (HTTP {})", reply.status))
+}
+
+/// Runs `a` on a new thread and `b` on this one, and returns both results. The new thread blocks every
+/// signal (PHP's `max_execution_time` relies on `SIGPROF` reaching the request thread), touches no PHP value
+/// and is joined before this returns. A panic on either side reaches the caller.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB,
+    RA: Send,
+{
+    std::thread::scope(|scope| {
+        let handle = {
+            let _blocked = SignalsBlocked::new();
+            scope.spawn(a)
+        };
+        let rb = b();
+        match handle.join() {
+            Ok(ra) => (ra, rb),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Blocks every signal on this thread until dropped; threads started meanwhile inherit the mask.
+struct SignalsBlocked(libc::sigset_t, PhantomData<*const ()>);
+
+impl SignalsBlocked {
+    fn new() -> SignalsBlocked {
+        // SAFETY: sigfillset and pthread_sigmask only write to the sigset_t values owned here.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut previous);
+            SignalsBlocked(previous, PhantomData)
+        }
+    }
+}
+
+impl Drop for SignalsBlocked {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved in `new`, on the same thread (the guard is not Send).
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped_jittered_and_honours_retry_after() {
+        for attempt in 0..10 {
+            let d = backoff(attempt, None);
+            assert!(d <= MAX_BACKOFF, "{d:?}");
+            assert!(d >= BASE_BACKOFF / 2, "{d:?}");
+        }
+        assert_eq!(backoff(0, Some(2)), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn basic_auth_is_rfc_7617() {
+        assert_eq!(basic_auth("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(basic_auth("a", ""), "Basic YTo=");
+        assert_eq!(basic_auth("ab", "c"), "Basic YWI6Yw==");
+        assert_eq!(basic_auth("abc", "de"), "Basic YWJjOmRl");
+    }
+
+    #[test]
+    fn deadline_counts_time_already_spent() {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let d = Deadline::from_request_start(now - 1.0, SYNC_BUDGET);
+        let left = d.remaining();
+        assert!(left <= Duration::from_millis(2600) && left >= Duration::from_millis(2000), "{left:?}");
+        for odd in [now + 100.0, now - 1e9, f64::NAN, 0.0] {
+            let left = Deadline::from_request_start(odd, SYNC_BUDGET).remaining();
+            assert!(left > Duration::from_millis(3000), "{odd}: {left:?}");
+        }
+    }
+
+    #[test]
+    fn join_runs_both_sides_concurrently_with_signals_blocked() {
+        let started = Instant::now();
+        let (a, b) = join(
+            || {
+                std::thread::sleep(Duration::from_millis(200));
+                // SAFETY: reads this thread's signal mask into a local.
+                let blocked = unsafe {
+                    let mut mask: libc::sigset_t = std::mem::zeroed();
+                    libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask);
+                    libc::sigismember(&mask, libc::SIGPROF) == 1
+                };
+                (1, blocked)
+            },
+            || {
+                std::thread::sleep(Duration::from_millis(200));
+                2
+            },
+        );
+        assert_eq!((a, b), ((1, true), 2));
+        assert!(started.elapsed() < Duration::from_millis(380), "{:?}", started.elapsed());
+        // SAFETY: as above, for the calling thread.
+        let caller_blocked = unsafe {
+            let mut mask: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask);
+            libc::sigismember(&mask, libc::SIGPROF) == 1
+        };
+        assert!(!caller_blocked, "the caller's mask is restored");
+    }
+}

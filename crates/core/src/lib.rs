@@ -1,0 +1,20 @@
+//! wpf-webhooks' core: everything the PHP extension decides, in plain Rust, testable without PHP.
+//!
+//! The extension (the crate at the repository root) converts PHP values to and from the types here and
+//! calls [`webhook::decide`] and [`webhook::return_password`]; nothing here touches PHP.
+
+pub mod auth;
+pub mod crm;
+pub mod error;
+pub mod fields;
+pub mod http;
+pub mod login;
+pub mod password;
+pub mod request;
+pub mod roles;
+pub mod settings;
+pub mod webhook;
+
+pub use error::{Code, Failure};
+pub use request::RawRequest;
+pub use webhook::{decide, return_password, Decision, Site};

@@ -1,0 +1,194 @@
+//! The option `wpf_webhooks_settings` (CONTRACT §4), read leniently: WordPress stores what a form or an
+//! import gave it, so booleans may arrive as `"1"`, lists as objects with numeric keys, and keys may be
+//! missing. A missing key takes the contract's default.
+
+use serde_json::{Map, Value};
+
+/// Customer.io data centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    Us,
+    Eu,
+}
+
+/// The settings the core needs, with the contract's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub crm: String,
+    pub access_key: String,
+    pub customerio_region: Region,
+    pub customerio_site_id: String,
+    pub customerio_track_key: String,
+    pub customerio_app_key: String,
+    pub customerly_token: String,
+    pub customerio_app_url: String,
+    pub customerio_track_url: String,
+    pub customerly_api_url: String,
+    /// WordPress field → CRM field, in the order the site owner gave them.
+    pub field_map: Vec<(String, String)>,
+    pub return_password: bool,
+    pub return_password_field: String,
+    pub default_role: String,
+    pub allowed_roles: Vec<String>,
+    pub send_welcome_email: bool,
+    pub async_default: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            crm: String::new(),
+            access_key: String::new(),
+            customerio_region: Region::Us,
+            customerio_site_id: String::new(),
+            customerio_track_key: String::new(),
+            customerio_app_key: String::new(),
+            customerly_token: String::new(),
+            customerio_app_url: String::new(),
+            customerio_track_url: String::new(),
+            customerly_api_url: String::new(),
+            field_map: vec![("first_name".into(), "first_name".into()), ("last_name".into(), "last_name".into())],
+            return_password: true,
+            return_password_field: String::new(),
+            default_role: String::new(),
+            allowed_roles: vec!["subscriber".into()],
+            send_welcome_email: false,
+            async_default: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the option as PHP handed it over. Values of the wrong type fall back to the default.
+    pub fn from_value(value: &Value) -> Settings {
+        let mut s = Settings::default();
+        let Some(map) = value.as_object() else {
+            return s;
+        };
+        let text = |key: &str| map.get(key).and_then(scalar_text).unwrap_or_default();
+        s.crm = text("crm").trim().to_ascii_lowercase();
+        s.access_key = text("access_key");
+        s.customerio_region = match text("customerio_region").trim().to_ascii_lowercase().as_str() {
+            "eu" => Region::Eu,
+            _ => Region::Us,
+        };
+        s.customerio_site_id = text("customerio_site_id").trim().to_string();
+        s.customerio_track_key = text("customerio_track_key").trim().to_string();
+        s.customerio_app_key = text("customerio_app_key").trim().to_string();
+        s.customerly_token = text("customerly_token").trim().to_string();
+        s.customerio_app_url = text("customerio_app_url").trim().to_string();
+        s.customerio_track_url = text("customerio_track_url").trim().to_string();
+        s.customerly_api_url = text("customerly_api_url").trim().to_string();
+        if let Some(Value::Object(fm)) = map.get("field_map") {
+            s.field_map = field_map(fm);
+        }
+        if let Some(v) = map.get("return_password") {
+            s.return_password = truthy(v);
+        }
+        s.return_password_field = text("return_password_field").trim().to_string();
+        s.default_role = text("default_role").trim().to_string();
+        if let Some(roles) = map.get("allowed_roles").and_then(list) {
+            s.allowed_roles = roles;
+        }
+        s.send_welcome_email = map.get("send_welcome_email").is_some_and(truthy);
+        s.async_default = map.get("async").is_some_and(truthy);
+        s
+    }
+}
+
+fn field_map(map: &Map<String, Value>) -> Vec<(String, String)> {
+    map.iter()
+        .filter_map(|(wp, crm)| {
+            let crm = scalar_text(crm)?.trim().to_string();
+            let wp = wp.trim().to_string();
+            (!wp.is_empty() && !crm.is_empty()).then_some((wp, crm))
+        })
+        .collect()
+}
+
+/// A PHP list arrives as a JSON array, or as an object when its keys are not 0..n.
+fn list(value: &Value) -> Option<Vec<String>> {
+    let items: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(o) => o.values().collect(),
+        _ => return None,
+    };
+    Some(items.into_iter().filter_map(scalar_text).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+}
+
+/// The text of a scalar value, as PHP would print it.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(true) => Some("1".into()),
+        Value::Bool(false) => Some(String::new()),
+        _ => None,
+    }
+}
+
+/// The boolean reading of a setting or URL flag: `true`, `1`, `yes`, `on` (any case) are true.
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => flag(s),
+        _ => false,
+    }
+}
+
+/// The same reading for a string, as used by `send_notification` and `async`.
+pub fn flag(s: &str) -> bool {
+    matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_option_gives_the_contract_defaults() {
+        let s = Settings::from_value(&Value::Null);
+        assert_eq!(s, Settings::default());
+        assert!(s.return_password);
+        assert_eq!(s.allowed_roles, vec!["subscriber"]);
+        assert_eq!(s.field_map.len(), 2);
+        assert_eq!(s.customerio_region, Region::Us);
+    }
+
+    #[test]
+    fn php_shapes_are_read_leniently() {
+        let s = Settings::from_value(&json!({
+            "crm": " CustomerIO ",
+            "customerio_region": "EU",
+            "return_password": "0",
+            "send_welcome_email": "1",
+            "async": 1,
+            "allowed_roles": {"0": "subscriber", "3": "customer", "4": ""},
+            "field_map": {"first_name": "fname", "nickname": 7, "": "x", "bad": ["array"]},
+            "customerio_app_key": ["not", "a", "string"],
+        }));
+        assert_eq!(s.crm, "customerio");
+        assert_eq!(s.customerio_region, Region::Eu);
+        assert!(!s.return_password);
+        assert!(s.send_welcome_email);
+        assert!(s.async_default);
+        assert_eq!(s.allowed_roles, vec!["subscriber", "customer"]);
+        assert_eq!(
+            s.field_map,
+            vec![("first_name".to_string(), "fname".to_string()), ("nickname".to_string(), "7".to_string())]
+        );
+        assert_eq!(s.customerio_app_key, "");
+    }
+
+    #[test]
+    fn flags_follow_the_contract() {
+        for yes in ["true", "1", "yes", "on", "TRUE", " On "] {
+            assert!(flag(yes), "{yes}");
+        }
+        for no in ["", "0", "false", "no", "off", "y", "truthy"] {
+            assert!(!flag(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! One webhook, decided: either a final answer, or a plan of what WordPress must do (CONTRACT §2).
+//!
+//! The core does everything that needs no WordPress data: checks, CRM reads, role and field policy, the
+//! password. The shim applies the plan under a per-contact lock, where it learns whether the user exists.
+
+use crate::crm::{self, Need};
+use crate::error::{Code, Failure};
+use crate::fields::{self, Mapped};
+use crate::http::{Deadline, SYNC_BUDGET};
+use crate::login::{self, Logins};
+use crate::password::generate_password;
+use crate::request::{self, Action, Flags, RawRequest};
+use crate::roles::{self, Roles};
+use crate::settings::Settings;
+use serde_json::{json, Value};
+
+/// What the site tells the core about itself for one webhook.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    pub settings: Settings,
+    pub roles: Roles,
+    /// WordPress's `default_role` option.
+    pub default_role: String,
+    /// When the request reached PHP (`REQUEST_TIME_FLOAT`), so the CRM deadline counts WordPress's start-up.
+    pub started_at: f64,
+}
+
+impl Site {
+    /// Reads `{settings, roles, default_role, started_at}` as the shim sends them.
+    pub fn from_value(value: &Value) -> Site {
+        Site {
+            settings: Settings::from_value(value.get("settings").unwrap_or(&Value::Null)),
+            roles: Roles::from_value(value.get("roles").unwrap_or(&Value::Null)),
+            default_role: value.get("default_role").and_then(Value::as_str).unwrap_or("subscriber").to_string(),
+            started_at: value.get("started_at").and_then(Value::as_f64).unwrap_or(0.0),
+        }
+    }
+
+    fn deadline(&self) -> Deadline {
+        Deadline::from_request_start(self.started_at, SYNC_BUDGET)
+    }
+}
+
+/// A new user's data, for when the plan finds no existing user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub logins: Logins,
+    pub password: String,
+    /// The CRM field to write a generated password to before the user is created.
+    pub return_password_field: Option<String>,
+    pub role: Option<String>,
+    pub role_warnings: Vec<&'static str>,
+    pub notify: bool,
+}
+
+/// What WordPress must do for a webhook that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub action: Action,
+    pub delivery_key: Option<String>,
+    pub slug: &'static str,
+    /// The contact id to store: the email as the CRM returns it.
+    pub email: String,
+    pub tags: Vec<String>,
+    /// Mapped fields; empty for `update_tags`.
+    pub fields: Mapped,
+    /// Present for `add`: used only when no user is linked to the contact.
+    pub create: Option<NewUser>,
+}
+
+/// The decision for one webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Respond(Failure),
+    Apply(Box<Plan>),
+}
+
+/// Decides a webhook, checking in the contract's order: size, key, shape, configuration, CRM.
+pub fn decide(raw: &RawRequest, site: &Site) -> Decision {
+    match plan(raw, site) {
+        Ok(Some(plan)) => Decision::Apply(Box::new(plan)),
+        Ok(None) => Decision::Respond(Failure::new(Code::Ok, "the access key is valid")),
+        Err(failure) => Decision::Respond(failure),
+    }
+}
+
+fn plan(raw: &RawRequest, site: &Site) -> Result<Option<Plan>, Failure> {
+    request::check_size(&raw.body)?;
+    if !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes()) {
+        return Err(Failure::new(Code::Forbidden, "the access key is missing or wrong"));
+    }
+    let action = Action::parse(raw.param("wpf_action").as_deref())?;
+    let body = request::parse_body(&raw.body)?;
+    if action == Action::Test {
+        return Ok(None);
+    }
+    let flags = Flags::from_request(raw);
+    let crm = crm::from_settings(&site.settings)?;
+    let who = crm.identify(&body, flags.contact_id.as_deref())?;
+    let need = Need { fields: action != Action::UpdateTags };
+    let contact = crm.load(&who, &body, need, site.deadline())?;
+    let fields =
+        if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
+    let create = (action == Action::Add).then(|| new_user(site, &flags, &contact.email, &fields));
+    Ok(Some(Plan {
+        action,
+        delivery_key: raw.delivery_key(),
+        slug: crm.slug(),
+        email: contact.email,
+        tags: contact.tags,
+        fields,
+        create,
+    }))
+}
+
+fn new_user(site: &Site, flags: &Flags, email: &str, fields: &Mapped) -> NewUser {
+    let s = &site.settings;
+    let decision =
+        roles::decide(&site.roles, flags.role.as_deref(), &s.allowed_roles, &s.default_role, &site.default_role);
+    let (password, generated) = match &fields.password {
+        Some(p) => (p.clone(), false),
+        None => (generate_password(), true),
+    };
+    let return_field = (generated && s.return_password && !s.return_password_field.is_empty())
+        .then(|| s.return_password_field.clone());
+    NewUser {
+        logins: login::logins(email, fields.login.as_deref()),
+        password,
+        return_password_field: return_field,
+        role: decision.role,
+        role_warnings: decision.warnings,
+        notify: flags.send_notification || s.send_welcome_email,
+    }
+}
+
+/// Writes a generated password to the contact's Return Password field, before the user is created.
+pub fn return_password(site: &Site, email: &str, field: &str, password: &str) -> Result<(), Failure> {
+    let crm = crm::from_settings(&site.settings)?;
+    crm.write_field(email, field, password, site.deadline())
+}
+
+impl Failure {
+    /// The answer as the shim reads it.
+    pub fn to_value(&self) -> Value {
+        json!({
+            "kind": "respond",
+            "status": self.code.status(),
+            "code": self.code.as_str(),
+            "message": self.message,
+            "retry_after": self.retry_after,
+        })
+    }
+}
+
+impl Plan {
+    /// The plan as the shim reads it.
+    pub fn to_value(&self) -> Value {
+        let create = self.create.as_ref().map(|c| {
+            json!({
+                "login": c.logins.primary,
+                "login_fallback": c.logins.fallback,
+                "password": c.password,
+                "return_password_field": c.return_password_field,
+                "role": c.role,
+                "role_warnings": c.role_warnings,
+                "notify": c.notify,
+            })
+        });
+        json!({
+            "kind": "apply",
+            "action": self.action.as_str(),
+            "delivery_key": self.delivery_key,
+            "slug": self.slug,
+            "email": self.email,
+            "tags": self.tags,
+            "core": self.fields.core,
+            "meta": self.fields.meta,
+            "create": create,
+        })
+    }
+}
+
+impl Decision {
+    pub fn to_value(&self) -> Value {
+        match self {
+            Decision::Respond(f) => f.to_value(),
+            Decision::Apply(p) => p.to_value(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use wpf_sandbox::{Fault, FaultAction, Sandbox};
+
+    const KEY: &str = "test-key-0123456789-0123456789-0123456789";
+
+    fn site(sb: &Sandbox) -> Site {
+        Site::from_value(&json!({
+            "settings": {
+                "crm": "customerio",
+                "access_key": KEY,
+                "customerio_app_key": wpf_sandbox::APP_KEY,
+                "customerio_site_id": wpf_sandbox::SITE_ID,
+                "customerio_track_key": wpf_sandbox::TRACK_KEY,
+                "customerio_app_url": sb.customerio_app_url(),
+                "customerio_track_url": sb.customerio_track_url(),
+                "field_map": {"first_name": "first_name", "last_name": "last_name", "plan": "plan"},
+                "return_password_field": "wp_password",
+                "allowed_roles": ["subscriber", "customer"],
+            },
+            "roles": {
+                "administrator": {"name": "Administrator", "capabilities": {"manage_options": true}},
+                "customer": {"name": "Customer", "capabilities": {"read": true}},
+                "subscriber": {"name": "Subscriber", "capabilities": {"read": true}},
+            },
+            "default_role": "subscriber",
+            "started_at": 0.0,
+        }))
+    }
+
+    fn raw(query: &str, body: &str) -> RawRequest {
+        RawRequest { query: query.into(), body: body.as_bytes().to_vec(), ..Default::default() }
+    }
+
+    fn code(d: &Decision) -> Code {
+        match d {
+            Decision::Respond(f) => f.code,
+            Decision::Apply(_) => Code::Updated,
+        }
+    }
+
+    #[test]
+    fn checks_come_in_the_contract_order() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let s = site(&sb);
+        let big = "x".repeat(request::MAX_BODY_BYTES + 1);
+        let q = |rest: &str| format!("access_key={KEY}&{rest}");
+        let cases = [
+            (raw("wpf_action=nope&access_key=wrong", &big), Code::PayloadTooLarge),
+            (raw("wpf_action=nope&access_key=wrong", "{"), Code::Forbidden),
+            (raw("wpf_action=add", "{}"), Code::Forbidden),
+            (raw(&q("wpf_action=nope"), "{"), Code::BadRequest),
+            (raw(&q("wpf_action=add"), "{"), Code::BadRequest),
+            (raw(&q("wpf_action=test"), ""), Code::Ok),
+            (raw(&q("wpf_action=add"), "{}"), Code::BadRequest),
+            (raw(&q("wpf_action=add"), r#"{"email":"nobody@example.com"}"#), Code::ContactNotFound),
+        ];
+        for (r, want) in cases {
+            assert_eq!(code(&decide(&r, &s)), want, "{} {}", r.query, String::from_utf8_lossy(&r.body).len());
+        }
+        let mut unconfigured = s.clone();
+        unconfigured.settings.customerio_app_key.clear();
+        assert_eq!(code(&decide(&raw(&q("wpf_action=add"), "{}"), &unconfigured)), Code::NotConfigured);
+        assert_eq!(code(&decide(&raw(&q("wpf_action=test"), ""), &unconfigured)), Code::Ok, "test needs only the key");
+    }
+
+    #[test]
+    fn the_key_may_come_in_a_header() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut r = raw("wpf_action=test", "");
+        r.headers.insert("x-wpf-access-key".into(), KEY.into());
+        assert_eq!(code(&decide(&r, &site(&sb))), Code::Ok);
+    }
+
+    #[test]
+    fn add_plans_a_user_with_role_password_and_return_field() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let r = raw(
+            &format!("wpf_action=ADD&access_key={KEY}&role=Customer&send_notification=yes"),
+            r#"{"email":"Jane@Example.com"}"#,
+        );
+        let Decision::Apply(plan) = decide(&r, &site(&sb)) else { panic!("expected a plan") };
+        assert_eq!(plan.action, Action::Add);
+        assert_eq!(plan.slug, "customer-io");
+        assert_eq!(plan.email, "jane@example.com");
+        assert_eq!(plan.tags, vec!["1", "42"]);
+        assert_eq!(plan.fields.core.get("first_name").map(String::as_str), Some("Jane"));
+        assert_eq!(plan.fields.meta.get("plan").map(String::as_str), Some("pro"));
+        let create = plan.create.as_ref().expect("create");
+        assert_eq!(create.role.as_deref(), Some("customer"));
+        assert!(create.role_warnings.is_empty());
+        assert!(create.notify);
+        assert_eq!(create.password.len(), crate::password::PASSWORD_LENGTH);
+        assert_eq!(create.return_password_field.as_deref(), Some("wp_password"));
+        assert_eq!(create.logins.primary.as_deref(), Some("jane@example.com"));
+        let v = plan.to_value();
+        assert_eq!(v["kind"], "apply");
+        assert_eq!(v["create"]["role"], "customer");
+    }
+
+    #[test]
+    fn a_mapped_password_is_not_returned_and_admin_is_refused() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.settings.field_map.push(("user_pass".into(), "plan".into()));
+        let r = raw(&format!("wpf_action=add&access_key={KEY}&role=administrator"), r#"{"email":"jane@example.com"}"#);
+        let Decision::Apply(plan) = decide(&r, &s) else { panic!("expected a plan") };
+        let create = plan.create.expect("create");
+        assert_eq!(create.password, "pro");
+        assert_eq!(create.return_password_field, None);
+        assert_eq!(create.role.as_deref(), Some("subscriber"));
+        assert_eq!(create.role_warnings, vec![roles::WARN_ROLE_NOT_ALLOWED]);
+    }
+
+    #[test]
+    fn update_tags_plans_tags_only() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut r = raw(&format!("wpf_action=update_tags&access_key={KEY}"), r#"{"email":"john.smith@example.com"}"#);
+        r.headers.insert("x-cio-delivery-id".into(), "dlv-1".into());
+        let Decision::Apply(plan) = decide(&r, &site(&sb)) else { panic!("expected a plan") };
+        assert_eq!(plan.tags, vec!["7"]);
+        assert_eq!(plan.fields, Mapped::default());
+        assert!(plan.create.is_none());
+        assert!(plan.delivery_key.is_some());
+    }
+
+    #[test]
+    fn crm_failures_become_answers() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(FaultAction::status(503)));
+        let r = raw(&format!("wpf_action=update&access_key={KEY}"), r#"{"email":"jane@example.com"}"#);
+        let d = decide(&r, &site(&sb));
+        assert_eq!(code(&d), Code::CrmUnavailable);
+        let v = d.to_value();
+        assert_eq!(v["status"], 503);
+        assert_eq!(v["retry_after"], 30);
+    }
+
+    #[test]
+    fn return_password_writes_through_the_track_api() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        return_password(&site(&sb), "jane@example.com", "wp_password", "secret-pw").expect("written");
+        assert_eq!(sb.requests()[0].method, "PUT");
+        sb.add_fault(Fault::new(FaultAction::status(401)));
+        let err = return_password(&site(&sb), "jane@example.com", "wp_password", "secret-pw").unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(!err.to_string().contains("secret-pw"));
+    }
+
+    #[test]
+    fn no_answer_carries_a_secret() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let s = site(&sb);
+        let bodies = ["", "{", r#"{"email":"nobody@example.com"}"#, r#"{"email":"x"}"#];
+        for action in ["add", "update", "test", "bogus"] {
+            for body in bodies {
+                for key in [KEY, "WrongKeyZZZ"] {
+                    let d = decide(&raw(&format!("wpf_action={action}&access_key={key}"), body), &s);
+                    if let Decision::Respond(f) = &d {
+                        let text = f.to_value().to_string();
+                        for secret in [KEY, wpf_sandbox::APP_KEY, wpf_sandbox::TRACK_KEY, "WrongKeyZZZ", "nobody@"] {
+                            assert!(!text.contains(secret), "{text} contains {secret}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

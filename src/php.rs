@@ -1,0 +1,181 @@
+//! The PHP-facing functions: the only code that touches ext-php-rs. PHP arrays become JSON values on the way
+//! in and JSON values become PHP arrays on the way out; every call is guarded so that a Rust panic becomes
+//! an `internal_error` answer instead of taking the PHP worker down.
+
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ModuleEntry;
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+use serde_json::{Map, Number, Value};
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use wpf_webhooks_core::{webhook, Code, Failure, RawRequest, Site};
+
+/// The deepest PHP array converted; deeper levels become `null`.
+const MAX_DEPTH: usize = 64;
+
+/// Adds the extension's functions and its `phpinfo()` section to the module.
+pub fn register(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .function(wrap_function!(wpf_handle_webhook))
+        .function(wrap_function!(wpf_return_password))
+        .function(wrap_function!(wpf_webhooks_build_info))
+        .function(wrap_function!(wpf_webhooks_generate_key))
+        .info_function(module_info)
+}
+
+/// Decides one webhook. `$request` is `['query' => string, 'body' => string, 'headers' => [name => value]]`
+/// (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' => array,
+/// 'default_role' => string, 'started_at' => float]`. Returns either an answer
+/// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`) or a plan (`['kind' => 'apply', …]`).
+#[php_function]
+pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
+    guarded(|| {
+        let raw = raw_request(request);
+        #[cfg(feature = "panic-test")]
+        if raw.headers.contains_key("x-wpf-test-panic") {
+            panic!("panic forced by the test suite");
+        }
+        let site = Site::from_value(&to_json(site));
+        webhook::decide(&raw, &site).to_value()
+    })
+}
+
+/// Writes a generated password to the contact's CRM field. Returns an answer: `code` `ok` when written.
+#[php_function]
+pub fn wpf_return_password(site: &ZendHashTable, email: String, field: String, password: String) -> Zval {
+    guarded(|| {
+        let site = Site::from_value(&to_json(site));
+        match webhook::return_password(&site, &email, &field, &password) {
+            Ok(()) => Failure::new(Code::Ok, "the password was written to the CRM").to_value(),
+            Err(failure) => failure.to_value(),
+        }
+    })
+}
+
+/// What this build is: `['version', 'git_revision', 'interface', 'php_api', 'profile']`.
+#[php_function]
+pub fn wpf_webhooks_build_info() -> Zval {
+    to_zval(&build_info())
+}
+
+/// A new access key (40 characters, about 238 random bits, URL-safe).
+#[php_function]
+pub fn wpf_webhooks_generate_key() -> String {
+    wpf_webhooks_core::password::generate_access_key()
+}
+
+fn build_info() -> Value {
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "git_revision": env!("WPF_GIT_REVISION"),
+        "interface": env!("WPF_INTERFACE_VERSION").parse::<u32>().unwrap_or(0),
+        "php_api": ext_php_rs::ffi::ZEND_MODULE_API_NO,
+        "profile": env!("WPF_BUILD_PROFILE"),
+    })
+}
+
+/// The extension's section of `phpinfo()`.
+extern "C" fn module_info(_module: *mut ModuleEntry) {
+    info_table_start!();
+    info_table_row!("wpf_webhooks support", "enabled");
+    info_table_row!("Version", env!("CARGO_PKG_VERSION"));
+    info_table_row!("Git revision", env!("WPF_GIT_REVISION"));
+    info_table_row!("Shim interface version", env!("WPF_INTERFACE_VERSION"));
+    info_table_row!("Built for PHP API", ext_php_rs::ffi::ZEND_MODULE_API_NO.to_string());
+    info_table_end!();
+}
+
+/// Runs `f`, turning a panic into an `internal_error` answer.
+fn guarded(f: impl FnOnce() -> Value) -> Zval {
+    let value = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Failure::new(Code::InternalError, "an unexpected error occurred; nothing was changed").to_value()
+    });
+    to_zval(&value)
+}
+
+fn raw_request(request: &ZendHashTable) -> RawRequest {
+    let text = |key: &str| request.get(key).and_then(|z| z.zend_str()).map(|s| s.as_bytes().to_vec());
+    let headers: BTreeMap<String, String> = request
+        .get("headers")
+        .and_then(Zval::array)
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.to_string().to_ascii_lowercase(), v.zend_str()?.as_bytes().to_vec())))
+                .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    RawRequest {
+        query: String::from_utf8_lossy(&text("query").unwrap_or_default()).into_owned(),
+        body: text("body").unwrap_or_default(),
+        headers,
+    }
+}
+
+/// A PHP array as JSON: lists (keys 0..n) become arrays, other arrays objects; objects and resources null.
+fn to_json(array: &ZendHashTable) -> Value {
+    array_to_json(array, 0)
+}
+
+fn array_to_json(array: &ZendHashTable, depth: usize) -> Value {
+    if depth >= MAX_DEPTH {
+        return Value::Null;
+    }
+    if array.has_sequential_keys() {
+        Value::Array(array.values().map(|v| zval_to_json(v, depth + 1)).collect())
+    } else {
+        let map: Map<String, Value> = array.iter().map(|(k, v)| (k.to_string(), zval_to_json(v, depth + 1))).collect();
+        Value::Object(map)
+    }
+}
+
+fn zval_to_json(z: &Zval, depth: usize) -> Value {
+    let z = z.dereference();
+    if let Some(b) = z.bool() {
+        Value::Bool(b)
+    } else if let Some(n) = z.long() {
+        Value::Number(n.into())
+    } else if let Some(f) = z.double() {
+        Number::from_f64(f).map_or(Value::Null, Value::Number)
+    } else if let Some(s) = z.zend_str() {
+        Value::String(String::from_utf8_lossy(s.as_bytes()).into_owned())
+    } else if let Some(a) = z.array() {
+        array_to_json(a, depth)
+    } else {
+        Value::Null
+    }
+}
+
+/// A JSON value as a PHP value.
+fn to_zval(value: &Value) -> Zval {
+    let mut z = Zval::new();
+    match value {
+        Value::Null => z.set_null(),
+        Value::Bool(b) => z.set_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => z.set_long(i),
+            None => z.set_double(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => {
+            if z.set_string(s, false).is_err() {
+                z.set_null();
+            }
+        }
+        Value::Array(items) => {
+            let mut ht = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            for item in items {
+                let _ = ht.push(to_zval(item));
+            }
+            z.set_hashtable(ht);
+        }
+        Value::Object(map) => {
+            let mut ht = ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
+            for (k, v) in map {
+                let _ = ht.insert(k.as_str(), to_zval(v));
+            }
+            z.set_hashtable(ht);
+        }
+    }
+    z
+}

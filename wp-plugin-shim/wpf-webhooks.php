@@ -1,0 +1,17 @@
+<?php
+/**
+ * Plugin Name: wpf-webhooks
+ * Description: Creates and updates WordPress users from Customer.io and Customerly webhooks, with WP Fusion's URLs and user data. Needs the wpf_webhooks PHP extension.
+ * Version: 0.1.0
+ * Requires at least: 6.0
+ * Requires PHP: 8.2
+ * License: GPL-2.0-or-later
+ * Text Domain: wpf-webhooks
+ *
+ * @package WpfWebhooks
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
+define( 'WPF_WEBHOOKS_INTERFACE', 1 );
