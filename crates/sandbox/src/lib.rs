@@ -1,0 +1,432 @@
+//! `wpf-sandbox`: a local fake of Customer.io's App API and Track API for tests.
+//!
+//! One loopback HTTP server answers both APIs in both regions, reproduces their quirks (all attribute values
+//! as strings, segment ids as numbers or strings, 401 from the wrong region, an empty 200 from the Track API
+//! even when `_update` found nobody, three shapes of error body), records every API request, and injects
+//! latency and faults (error statuses, stalls, resets, truncated, malformed, mistyped or huge bodies).
+//!
+//! | API | Base path | Stands for | Auth |
+//! |---|---|---|---|
+//! | App | `/customerio/{us,eu}/app/v1` | `https://api[-eu].customer.io/v1` | `Bearer` [`APP_KEY`] |
+//! | Track | `/customerio/{us,eu}/track/api/v1` | `https://track[-eu].customer.io/api/v1` | Basic [`SITE_ID`]`:`[`TRACK_KEY`] |
+//!
+//! Within a request path, `{identifier}` segments are percent-decoded on their own; email matching ignores
+//! case, and answers give emails as stored.
+//!
+//! # Control API
+//! The same state can be driven over HTTP (JSON in and out, no auth, never recorded) by the binary's users:
+//!
+//! | Request | Effect |
+//! |---|---|
+//! | `GET /_sandbox/health` | `{"ok":true}` |
+//! | `POST /_sandbox/reset` | default seed and config, no faults, latency 0, empty log (`seq` and connection ids keep counting) |
+//! | `GET /_sandbox/people[?email=]` | `{"people":[…]}`, or the first person with that email (404 if none) |
+//! | `PUT /_sandbox/people` | upsert a [`Person`] (email required), as [`Sandbox::put_person`]; answers the stored person |
+//! | `DELETE /_sandbox/people?email=` | delete everyone with that email: `{"deleted":n}` (404 if none) |
+//! | `GET`, `PUT /_sandbox/segments` | `{"segments":[…]}`; upsert a [`Segment`] |
+//! | `GET`, `POST`, `DELETE /_sandbox/faults` | `{"faults":[…]}` with uses left; append a [`Fault`]; clear all |
+//! | `GET`, `PUT /_sandbox/latency` | `{"ms":N}` |
+//! | `GET`, `PUT /_sandbox/config` | the [`Config`]; a partial [`ConfigUpdate`], answering the whole config |
+//! | `GET /_sandbox/requests[?since=seq]` | `{"requests":[…]}` ([`RecordedRequest`]s with a greater `seq`) |
+//! | `DELETE /_sandbox/requests` | empty the log |
+//!
+//! Errors answer `{"error":"…"}` with 400 (bad JSON, say why), 404 or 405. Control requests first wait (up
+//! to a second) for answers being written to finish, like [`Sandbox::requests`].
+//!
+//! ```
+//! use wpf_sandbox::{Fault, FaultAction, Person, Sandbox};
+//!
+//! let sandbox = Sandbox::start("127.0.0.1:0")?;
+//! sandbox.put_person(Person::new("a@b.c").attr("first_name", "A").segments([1, 7]));
+//! sandbox.add_fault(Fault::new(FaultAction::status(503)).path_contains("/segments").times(1));
+//! let app_url = sandbox.customerio_app_url(); // point the client under test here
+//! assert!(app_url.ends_with("/customerio/us/app/v1"));
+//! assert!(sandbox.requests().is_empty());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod control;
+mod customerio;
+mod faults;
+mod http;
+mod model;
+mod record;
+mod state;
+#[cfg(test)]
+mod testkit;
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use faults::{Fault, FaultAction, StatusFault};
+pub use model::{Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, SITE_ID, TRACK_KEY};
+pub use record::RecordedRequest;
+
+use http::{Handled, Handler, Reply, Request, Server};
+use state::State;
+
+/// Longest [`Sandbox::requests`] waits for answers being written to finish.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How to start a [`Sandbox`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Start with no people and no segments instead of the default seed.
+    pub empty: bool,
+    /// Append each recorded request to this file as one JSON line, once its answer is out (so lines come in
+    /// the order answers finished; sort by `seq` for arrival order).
+    pub log_file: Option<PathBuf>,
+}
+
+/// A running fake of Customer.io.
+///
+/// Dropping it stops accepting connections and closes the open ones.
+pub struct Sandbox {
+    // Declared first so that it is dropped (and the server stopped) first.
+    server: Server,
+    shared: Arc<Shared>,
+}
+
+impl Sandbox {
+    /// Starts a server on `addr` (`"127.0.0.1:0"` for an ephemeral port), with the default seed.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound (the message names the address).
+    pub fn start(addr: &str) -> io::Result<Sandbox> {
+        Sandbox::start_with(addr, &Options::default())
+    }
+
+    /// Starts a server on `addr` with no people and no segments.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound (the message names the address).
+    pub fn start_empty(addr: &str) -> io::Result<Sandbox> {
+        Sandbox::start_with(addr, &Options { empty: true, ..Options::default() })
+    }
+
+    /// Starts a server on `addr` with these options.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound or the log file cannot be opened (the message says which).
+    pub fn start_with(addr: &str, options: &Options) -> io::Result<Sandbox> {
+        let log_file = options.log_file.as_deref().map(open_log).transpose()?.map(Mutex::new);
+        let listener =
+            TcpListener::bind(addr).map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+        let shared =
+            Arc::new(Shared { state: Mutex::new(State::new(options.empty)), settled: Condvar::new(), log_file });
+        let server = Server::start(listener, Arc::clone(&shared) as Arc<dyn Handler>)?;
+        Ok(Sandbox { server, shared })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// `http://IP:PORT` (a wildcard bind address is given as loopback).
+    pub fn url(&self) -> String {
+        format!("http://{}", http::connect_addr(self.addr()))
+    }
+
+    /// The App API base URL for the workspace's region, e.g. `http://127.0.0.1:PORT/customerio/us/app/v1`.
+    pub fn customerio_app_url(&self) -> String {
+        self.customerio_app_url_for(self.config().region)
+    }
+
+    /// The Track API base URL for the workspace's region, e.g.
+    /// `http://127.0.0.1:PORT/customerio/us/track/api/v1`.
+    pub fn customerio_track_url(&self) -> String {
+        self.customerio_track_url_for(self.config().region)
+    }
+
+    /// The App API base URL of a given region (the other region answers 401).
+    pub fn customerio_app_url_for(&self, region: Region) -> String {
+        format!("{}/customerio/{region}/app/v1", self.url())
+    }
+
+    /// The Track API base URL of a given region (the other region answers 401).
+    pub fn customerio_track_url_for(&self, region: Region) -> String {
+        format!("{}/customerio/{region}/track/api/v1", self.url())
+    }
+
+    /// The workspace's region and credentials.
+    pub fn config(&self) -> Config {
+        self.shared.lock().config.clone()
+    }
+
+    /// Changes some of the region and credentials; returns the result.
+    pub fn set_config(&self, update: ConfigUpdate) -> Config {
+        let mut state = self.shared.lock();
+        update.apply(&mut state.config);
+        state.config.clone()
+    }
+
+    /// Adds or replaces a person (see `PUT /_sandbox/people`): the one with the same `cio_id` if given, else
+    /// the first with the same email (any case). Returns it as stored, with `cio_id` and `created_at` set.
+    pub fn put_person(&self, person: Person) -> Person {
+        self.shared.lock().upsert_person(person)
+    }
+
+    /// The first person with this email (any case).
+    pub fn person(&self, email: &str) -> Option<Person> {
+        self.shared.lock().person(email).cloned()
+    }
+
+    /// Everyone, in insertion order.
+    pub fn people(&self) -> Vec<Person> {
+        self.shared.lock().people.clone()
+    }
+
+    /// Removes everyone with this email (any case); returns how many.
+    pub fn delete_person(&self, email: &str) -> usize {
+        self.shared.lock().delete_people(email)
+    }
+
+    /// Adds or replaces a segment (`1` and `"1"` are the same id; the new one's JSON type wins).
+    pub fn put_segment(&self, segment: Segment) {
+        self.shared.lock().upsert_segment(segment);
+    }
+
+    /// All segments.
+    pub fn segments(&self) -> Vec<Segment> {
+        self.shared.lock().segments.clone()
+    }
+
+    /// Appends a fault rule (checked in insertion order, first match wins).
+    pub fn add_fault(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// The active fault rules, `times` being the uses left.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.lock().faults.list().to_vec()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Delays every API answer by `ms` milliseconds (0 for none).
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.shared.lock().latency_ms = ms;
+    }
+
+    /// Every recorded API request, in `seq` order.
+    ///
+    /// Answers already being written are given up to a second to finish first, so that a request whose
+    /// answer the client has read has its `finished_ms`. Requests still stalled by latency or a `delay_ms`
+    /// fault are listed with `finished_ms: None`.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests_since(0)
+    }
+
+    /// The recorded requests with a `seq` greater than `seq`.
+    pub fn requests_since(&self, seq: u64) -> Vec<RecordedRequest> {
+        self.shared.settled_lock().log.since(seq)
+    }
+
+    /// Empties the request log (`seq` keeps counting).
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// Back to the default seed: default config, no faults, latency 0, empty request log.
+    pub fn reset(&self) {
+        self.shared.lock().reset();
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr()).finish_non_exhaustive()
+    }
+}
+
+/// Opens the request log for appending.
+fn open_log(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open log file {}: {e}", path.display())))
+}
+
+/// The state shared by the server's threads and the [`Sandbox`] handle.
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when an answer has been written.
+    settled: Condvar,
+    log_file: Option<Mutex<File>>,
+}
+
+impl Shared {
+    /// The state. A panic elsewhere while holding it leaves it usable: each change is a single step.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state, once no answer is in the middle of being written (waiting at most [`SETTLE_TIMEOUT`]).
+    fn settled_lock(&self) -> MutexGuard<'_, State> {
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        let mut state = self.lock();
+        while state.log.is_settling() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self.settled.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        state
+    }
+
+    /// Decides an API request's reply: a fault, or Customer.io's answer; records it and applies latency.
+    fn handle_api(&self, request: &Request) -> Handled {
+        let (reply, delay, seq) = {
+            let mut state = self.lock();
+            let mut delay = Duration::from_millis(state.latency_ms);
+            let effect =
+                state.faults.take(&request.method, &request.path, &request.raw_path).map(|action| action.effect());
+            let reply = match effect {
+                Some(faults::Effect::Replace(reply)) => reply,
+                Some(faults::Effect::Delay(extra)) => {
+                    delay += extra;
+                    Reply::Send(customerio::handle(&mut state, request))
+                }
+                None => Reply::Send(customerio::handle(&mut state, request)),
+            };
+            let status = match &reply {
+                Reply::Send(answer) | Reply::Truncate(answer) => answer.status,
+                Reply::Reset => 0,
+            };
+            let seq = state.log.start(request, status);
+            (reply, delay, seq)
+        };
+        if !delay.is_zero() {
+            thread::sleep(delay);
+        }
+        self.lock().log.writing(seq);
+        Handled { reply, token: Some(seq) }
+    }
+}
+
+impl Handler for Shared {
+    fn handle(&self, request: &Request) -> Handled {
+        if request.segments.first().map(String::as_str) == Some(control::PREFIX) {
+            let answer = control::handle(&mut self.settled_lock(), request);
+            return Handled { reply: Reply::Send(answer), token: None };
+        }
+        self.handle_api(request)
+    }
+
+    fn finished(&self, seq: u64, finished_ms: Option<f64>) {
+        let mut state = self.lock();
+        let record = state.log.finish(seq, finished_ms);
+        if let (Some(record), Some(file)) = (record, &self.log_file) {
+            let mut line = serde_json::to_vec(&record).unwrap_or_default();
+            line.push(b'\n');
+            let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Err(e) = file.write_all(&line) {
+                eprintln!("wpf-sandbox: cannot write the request log: {e}");
+            }
+        }
+        drop(state);
+        self.settled.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::testkit::{app_get, Client};
+
+    #[test]
+    fn handles_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Sandbox>();
+        shareable::<RecordedRequest>();
+    }
+
+    #[test]
+    fn urls_point_at_the_workspace_region() {
+        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let port = sandbox.addr().port();
+        assert_eq!(sandbox.url(), format!("http://127.0.0.1:{port}"));
+        assert_eq!(sandbox.customerio_app_url(), format!("http://127.0.0.1:{port}/customerio/us/app/v1"));
+        assert_eq!(sandbox.customerio_track_url(), format!("http://127.0.0.1:{port}/customerio/us/track/api/v1"));
+        sandbox.set_config(ConfigUpdate::default().region(Region::Eu));
+        assert!(sandbox.customerio_app_url().ends_with("/customerio/eu/app/v1"));
+    }
+
+    #[test]
+    fn wildcard_bind_gives_a_loopback_url() {
+        let sandbox = Sandbox::start("0.0.0.0:0").unwrap();
+        assert_eq!(sandbox.url(), format!("http://127.0.0.1:{}", sandbox.addr().port()));
+        assert_eq!(app_get(&sandbox, "/customerio/us/app/v1/segments").status, 200);
+    }
+
+    #[test]
+    fn bind_failure_says_what_failed() {
+        let first = Sandbox::start("127.0.0.1:0").unwrap();
+        let err = Sandbox::start(&first.addr().to_string()).unwrap_err();
+        assert!(err.to_string().starts_with("cannot listen on 127.0.0.1:"), "{err}");
+        let options = Options { empty: false, log_file: Some("/nonexistent-dir/log.jsonl".into()) };
+        let err = Sandbox::start_with("127.0.0.1:0", &options).unwrap_err();
+        assert!(err.to_string().starts_with("cannot open log file"), "{err}");
+    }
+
+    #[test]
+    fn latency_delays_api_answers_only() {
+        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        sandbox.set_latency_ms(200);
+        let start = Instant::now();
+        assert_eq!(Client::connect(&sandbox).request("GET", "/_sandbox/health", &[], b"").status, 200);
+        assert!(start.elapsed() < Duration::from_millis(200));
+        let start = Instant::now();
+        assert_eq!(app_get(&sandbox, "/customerio/us/app/v1/segments").status, 200);
+        assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn reset_restores_the_seed_and_keeps_counting() {
+        let sandbox = Sandbox::start_empty("127.0.0.1:0").unwrap();
+        assert!(sandbox.people().is_empty() && sandbox.segments().is_empty());
+        sandbox.add_fault(Fault::new(FaultAction::Reset));
+        sandbox.set_latency_ms(5);
+        sandbox.set_config(ConfigUpdate::default().app_key("other"));
+        let mut client = Client::connect(&sandbox);
+        client.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(client.read_response().is_err());
+        let last_seq = sandbox.requests()[0].seq;
+        sandbox.reset();
+        assert_eq!(sandbox.people().len(), 3);
+        assert_eq!(sandbox.segments().len(), 3);
+        assert!(sandbox.faults().is_empty() && sandbox.requests().is_empty());
+        assert_eq!(sandbox.config(), Config::default());
+        let answer = app_get(&sandbox, "/customerio/us/app/v1/segments");
+        assert_eq!(answer.json()["segments"][2]["id"], json!("42"));
+        let record = &sandbox.requests()[0];
+        assert!(record.seq > last_seq);
+        assert_eq!(record.connection, 2);
+    }
+
+    #[test]
+    fn dropping_stops_the_server_and_closes_connections() {
+        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let addr = sandbox.addr();
+        let mut client = Client::connect(&sandbox);
+        assert_eq!(client.request("GET", "/_sandbox/health", &[], b"").status, 200);
+        drop(sandbox);
+        assert!(client.read_response().is_err());
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! The `wpf-sandbox` binary: start-up line, serving, request log file, bind failure.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+/// Kills the child when the test ends, even on failure.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sends one `Connection: close` request and returns the whole answer.
+fn exchange(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn serves_prints_its_url_and_logs_requests() {
+    let log = std::env::temp_dir().join(format!("wpf-sandbox-bin-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let child = Command::new(env!("CARGO_BIN_EXE_wpf-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--empty", "--log"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let mut line = String::new();
+    BufReader::new(running.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("wpf-sandbox listening on http://").expect(&line).to_owned();
+
+    let health = exchange(&url, "GET /_sandbox/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(health.starts_with("HTTP/1.1 200 OK\r\n") && health.ends_with(r#"{"ok":true}"#), "{health}");
+    let segments = exchange(
+        &url,
+        "GET /customerio/us/app/v1/segments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sandbox-app-key\r\n\
+         Connection: close\r\n\r\n",
+    );
+    assert!(segments.ends_with(r#"{"segments":[]}"#), "{segments}");
+
+    // The control API waits for the log to settle, so the line is written by the time it answers.
+    let requests = exchange(&url, "GET /_sandbox/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(requests.contains(r#""path":"/customerio/us/app/v1/segments""#), "{requests}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["headers"]["authorization"], "Bearer sandbox-app-key");
+}
+
+#[test]
+fn bind_failure_exits_non_zero_with_a_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_wpf-sandbox"))
+        .args(["--listen", &taken.local_addr().unwrap().to_string()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("wpf-sandbox: cannot listen on 127.0.0.1:"), "{stderr}");
+}
+
+#[test]
+fn bad_arguments_exit_2_with_usage() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wpf-sandbox")).arg("--bogus").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: wpf-sandbox"));
+}
