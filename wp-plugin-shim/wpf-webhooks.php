@@ -15,3 +15,16 @@ defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
 define( 'WPF_WEBHOOKS_INTERFACE', 1 );
+define( 'WPF_WEBHOOKS_FILE', __FILE__ );
+
+require_once __DIR__ . '/includes/class-settings.php';
+require_once __DIR__ . '/includes/class-extension.php';
+require_once __DIR__ . '/includes/class-schema.php';
+require_once __DIR__ . '/includes/class-response.php';
+require_once __DIR__ . '/includes/class-lock.php';
+require_once __DIR__ . '/includes/class-deliveries.php';
+require_once __DIR__ . '/includes/class-user-store.php';
+require_once __DIR__ . '/includes/class-endpoint.php';
+require_once __DIR__ . '/includes/class-plugin.php';
+
+WpfWebhooks\Plugin::add_hooks();

@@ -1,0 +1,182 @@
+<?php
+/**
+ * The webhook endpoint: any front-end URL with `wpf_action` (CONTRACT §2).
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Reads the request, lets the extension decide, applies the plan and answers.
+ */
+final class Endpoint {
+
+	const MAX_BODY_BYTES = 65536;
+
+	/**
+	 * The longest wait for another webhook of the same contact.
+	 */
+	const LOCK_WAIT_SECONDS = 5.0;
+
+	/**
+	 * Handles the request if it is a webhook; anything else costs one isset().
+	 */
+	public static function maybe_handle(): void {
+		if ( ! isset( $_GET['wpf_action'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- authenticated by its access key.
+			return;
+		}
+		self::handle()->send();
+	}
+
+	/**
+	 * The answer to this webhook.
+	 */
+	public static function handle(): Response {
+		if ( ! defined( 'WPF_DOING_WEBHOOK' ) ) {
+			define( 'WPF_DOING_WEBHOOK', true );
+		}
+		if ( ! defined( 'DOING_WPF_WEBHOOK' ) ) {
+			define( 'DOING_WPF_WEBHOOK', true );
+		}
+		$body = self::read_body();
+		if ( null === $body ) {
+			return Response::of( 'payload_too_large' );
+		}
+		$settings = Settings::get();
+		if ( null !== Extension::problem() ) {
+			return self::key_is_valid( $settings ) ? Response::of( 'extension_missing' ) : Response::of( 'forbidden' );
+		}
+		$site = array(
+			'settings'     => $settings,
+			'roles'        => wp_roles()->roles,
+			'default_role' => (string) get_option( 'default_role', 'subscriber' ),
+			'started_at'   => (float) ( $_SERVER['REQUEST_TIME_FLOAT'] ?? microtime( true ) ),
+		);
+		$request  = array(
+			'query'   => wp_unslash( (string) ( $_SERVER['QUERY_STRING'] ?? '' ) ),
+			'body'    => $body,
+			'headers' => self::headers(),
+		);
+		try {
+			$decision = wpf_handle_webhook( $request, $site );
+			if ( 'apply' !== $decision['kind'] ) {
+				return Response::from_extension( $decision );
+			}
+			Schema::upgrade();
+			return self::apply( $decision, $site );
+		} catch ( \Throwable $e ) {
+			// Where, not what: an exception's message may quote data, and the log must hold nothing secret.
+			error_log( sprintf( 'wpf-webhooks: internal error: %s at %s:%d', get_class( $e ), $e->getFile(), $e->getLine() ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+			return Response::of( 'internal_error' );
+		}
+	}
+
+	/**
+	 * The body, or null when it is over the limit. Content-Length is checked before anything is read, and
+	 * the read itself is bounded, so a huge body is never held in memory.
+	 */
+	private static function read_body(): ?string {
+		$length = isset( $_SERVER['CONTENT_LENGTH'] ) ? (int) $_SERVER['CONTENT_LENGTH'] : 0;
+		if ( $length > self::MAX_BODY_BYTES ) {
+			return null;
+		}
+		$body = file_get_contents( 'php://input', false, null, 0, self::MAX_BODY_BYTES + 1 ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( false === $body ) {
+			return '';
+		}
+		return strlen( $body ) > self::MAX_BODY_BYTES ? null : $body;
+	}
+
+	/**
+	 * The request's headers (WordPress slashes $_SERVER, so they are unslashed), names lower-case and dash-separated; cookies and credentials left out.
+	 */
+	private static function headers(): array {
+		$headers = array();
+		foreach ( $_SERVER as $name => $value ) {
+			if ( ! is_string( $value ) || 0 !== strpos( $name, 'HTTP_' ) || in_array( $name, array( 'HTTP_COOKIE', 'HTTP_AUTHORIZATION' ), true ) ) {
+				continue;
+			}
+			$headers[ strtolower( str_replace( '_', '-', substr( $name, 5 ) ) ) ] = wp_unslash( $value );
+		}
+		return $headers;
+	}
+
+	/**
+	 * The key check when the extension cannot make it: constant time, byte for byte.
+	 *
+	 * @param array $settings The settings.
+	 */
+	private static function key_is_valid( array $settings ): bool {
+		$expected = is_string( $settings['access_key'] ) ? $settings['access_key'] : '';
+		$offered  = $_GET['access_key'] ?? ( $_SERVER['HTTP_X_WPF_ACCESS_KEY'] ?? null ); // phpcs:ignore WordPress.Security
+		return '' !== $expected && is_string( $offered ) && hash_equals( $expected, wp_unslash( $offered ) );
+	}
+
+	/**
+	 * Applies a plan under the contact's lock.
+	 *
+	 * @param array $plan The extension's plan.
+	 * @param array $site What the extension was told about the site.
+	 */
+	private static function apply( array $plan, array $site ): Response {
+		$delivery = $plan['delivery_key'];
+		if ( null !== $delivery && Deliveries::seen( $delivery ) ) {
+			return Response::of( 'duplicate' );
+		}
+		$lock = new Lock( strtolower( $plan['email'] ) );
+		if ( ! $lock->acquire( self::LOCK_WAIT_SECONDS ) ) {
+			return new Response( 500, 'internal_error', 'Another webhook for this contact is still being processed; retry later.' );
+		}
+		try {
+			if ( null !== $delivery && Deliveries::seen( $delivery ) ) {
+				return Response::of( 'duplicate' );
+			}
+			$response = self::apply_locked( $plan, $site );
+			if ( null !== $delivery && $response->status < 300 ) {
+				Deliveries::remember( $delivery );
+			}
+			return $response;
+		} finally {
+			$lock->release();
+		}
+	}
+
+	/**
+	 * Finds, creates or updates the user.
+	 *
+	 * @param array $plan The extension's plan.
+	 * @param array $site What the extension was told about the site.
+	 */
+	private static function apply_locked( array $plan, array $site ): Response {
+		$user = UserStore::find( $plan['slug'], $plan['email'] );
+		if ( null !== $user ) {
+			if ( UserStore::is_privileged( $user ) ) {
+				return Response::of( 'updated', $user->ID, array( 'privileged_user_untouched' ) );
+			}
+			UserStore::update( $user, $plan );
+			return Response::of( 'updated', $user->ID );
+		}
+		if ( 'add' !== $plan['action'] ) {
+			return Response::of( 'user_not_found' );
+		}
+		$create = $plan['create'];
+		if ( null !== $create['return_password_field'] ) {
+			$written = wpf_return_password( $site, $plan['email'], $create['return_password_field'], $create['password'] );
+			if ( 'ok' !== $written['code'] ) {
+				return Response::from_extension( $written );
+			}
+		}
+		$user_id = UserStore::create( $plan );
+		if ( is_wp_error( $user_id ) ) {
+			return new Response( 500, 'internal_error', 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
+		}
+		UserStore::announce_created( $user_id, $plan );
+		if ( $create['notify'] ) {
+			wp_new_user_notification( $user_id, null, 'user' );
+		}
+		return Response::of( 'created', $user_id, $create['role_warnings'] );
+	}
+}

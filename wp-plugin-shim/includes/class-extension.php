@@ -1,0 +1,38 @@
+<?php
+/**
+ * The wpf_webhooks PHP extension, as the plugin sees it.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Whether the extension is loaded and speaks this plugin's interface version.
+ */
+final class Extension {
+
+	/**
+	 * Why webhooks cannot be handled by the extension, or null when they can.
+	 */
+	public static function problem(): ?string {
+		if ( ! function_exists( 'wpf_handle_webhook' ) || ! function_exists( 'wpf_webhooks_build_info' ) ) {
+			return __( 'the wpf_webhooks PHP extension is not loaded, so webhooks are refused. Install it and reload PHP (see the README).', 'wpf-webhooks' );
+		}
+		$info      = wpf_webhooks_build_info();
+		$interface = isset( $info['interface'] ) ? (int) $info['interface'] : 0;
+		if ( WPF_WEBHOOKS_INTERFACE !== $interface ) {
+			return sprintf(
+				/* translators: 1: extension version, 2: its interface version, 3: plugin version, 4: the interface version the plugin needs */
+				__( 'the wpf_webhooks extension %1$s speaks interface %2$d, but plugin %3$s needs interface %4$d, so webhooks are refused. Install the extension and the plugin from the same release.', 'wpf-webhooks' ),
+				isset( $info['version'] ) ? (string) $info['version'] : '?',
+				$interface,
+				WPF_WEBHOOKS_VERSION,
+				WPF_WEBHOOKS_INTERFACE
+			);
+		}
+		return null;
+	}
+}

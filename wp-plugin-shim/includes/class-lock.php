@@ -1,0 +1,144 @@
+<?php
+/**
+ * A lock per contact, so concurrent webhooks for one email never make two users.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * On MySQL and MariaDB: GET_LOCK, released by the server if the worker dies. On SQLite: a row in the
+ * locks table, taken with an atomic INSERT, stolen only once its holder's lease ran out or its process is
+ * gone (SQLite sites run on one host, so the pid can be checked).
+ */
+final class Lock {
+
+	/**
+	 * A holder's lease: longer than any webhook takes (the CRM budget is 3.5 s).
+	 */
+	const LEASE_SECONDS = 15;
+
+	/**
+	 * The lock's name (a hash: no personal data in the database).
+	 *
+	 * @var string
+	 */
+	private string $name;
+
+	/**
+	 * This holder's token (SQLite).
+	 *
+	 * @var string
+	 */
+	private string $owner;
+
+	/**
+	 * Whether the lock is held.
+	 *
+	 * @var bool
+	 */
+	private bool $held = false;
+
+	/**
+	 * A lock for one key.
+	 *
+	 * @param string $key What to lock (e.g. a lower-cased email).
+	 */
+	public function __construct( string $key ) {
+		$this->name  = 'wpf_' . substr( hash( 'sha256', $key ), 0, 56 );
+		$this->owner = getmypid() . ':' . bin2hex( random_bytes( 8 ) );
+	}
+
+	/**
+	 * Waits up to $seconds for the lock.
+	 *
+	 * @param float $seconds Longest wait.
+	 */
+	public function acquire( float $seconds ): bool {
+		$this->held = self::uses_sqlite() ? $this->acquire_row( $seconds ) : $this->acquire_mysql( $seconds );
+		return $this->held;
+	}
+
+	/**
+	 * Releases the lock if held.
+	 */
+	public function release(): void {
+		if ( ! $this->held ) {
+			return;
+		}
+		global $wpdb;
+		if ( self::uses_sqlite() ) {
+			$wpdb->delete( Schema::table( 'locks' ), array( 'lock_name' => $this->name, 'owner' => $this->owner ) );
+		} else {
+			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->name ) );
+		}
+		$this->held = false;
+	}
+
+	/**
+	 * Whether WordPress runs on the SQLite drop-in.
+	 */
+	public static function uses_sqlite(): bool {
+		return defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE;
+	}
+
+	/**
+	 * GET_LOCK with a whole-second timeout (at least 1).
+	 *
+	 * @param float $seconds Longest wait.
+	 */
+	private function acquire_mysql( float $seconds ): bool {
+		global $wpdb;
+		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', $this->name, max( 1, (int) ceil( $seconds ) ) ) );
+		return '1' === (string) $got;
+	}
+
+	/**
+	 * INSERT IGNORE of the lock row, retried until the deadline; a stale row is removed first.
+	 *
+	 * @param float $seconds Longest wait.
+	 */
+	private function acquire_row( float $seconds ): bool {
+		global $wpdb;
+		$table    = Schema::table( 'locks' );
+		$deadline = microtime( true ) + $seconds;
+		do {
+			$inserted = $wpdb->query(
+				$wpdb->prepare(
+					"INSERT IGNORE INTO {$table} (lock_name, owner, expires_at) VALUES (%s, %s, %d)", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$this->name,
+					$this->owner,
+					time() + self::LEASE_SECONDS
+				)
+			);
+			if ( 1 === $inserted ) {
+				return true;
+			}
+			$this->remove_if_stale( $table );
+			usleep( random_int( 10000, 30000 ) );
+		} while ( microtime( true ) < $deadline );
+		return false;
+	}
+
+	/**
+	 * Deletes the lock row when its lease ran out or its holder's process no longer exists.
+	 *
+	 * @param string $table The locks table.
+	 */
+	private function remove_if_stale( string $table ): void {
+		global $wpdb;
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT owner, expires_at FROM {$table} WHERE lock_name = %s", $this->name ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		if ( ! $row ) {
+			return;
+		}
+		$pid   = (int) strtok( (string) $row->owner, ':' );
+		$dead  = $pid > 0 && is_dir( '/proc/self' ) && ! is_dir( '/proc/' . $pid );
+		$stale = (int) $row->expires_at < time();
+		if ( $dead || $stale ) {
+			$wpdb->delete( $table, array( 'lock_name' => $this->name, 'owner' => $row->owner ) );
+		}
+	}
+}

@@ -1,0 +1,67 @@
+<?php
+/**
+ * The plugin's own tables.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Creates and upgrades the tables with dbDelta, once per schema version.
+ */
+final class Schema {
+
+	const VERSION        = 1;
+	const VERSION_OPTION = 'wpf_webhooks_db_version';
+
+	/**
+	 * The table names, with the site's prefix.
+	 */
+	public static function table( string $name ): string {
+		global $wpdb;
+		return $wpdb->prefix . 'wpf_webhooks_' . $name;
+	}
+
+	/**
+	 * Brings the tables to the current version; a no-op (no query) when they are there.
+	 */
+	public static function upgrade(): void {
+		if ( (int) get_option( self::VERSION_OPTION, 0 ) >= self::VERSION ) {
+			return;
+		}
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$charset    = $wpdb->get_charset_collate();
+		$deliveries = self::table( 'deliveries' );
+		$locks      = self::table( 'locks' );
+		dbDelta(
+			"CREATE TABLE {$deliveries} (
+				delivery_key char(64) NOT NULL,
+				created_at bigint(20) unsigned NOT NULL,
+				PRIMARY KEY  (delivery_key),
+				KEY created_at (created_at)
+			) {$charset};
+			CREATE TABLE {$locks} (
+				lock_name char(64) NOT NULL,
+				owner varchar(100) NOT NULL,
+				expires_at bigint(20) unsigned NOT NULL,
+				PRIMARY KEY  (lock_name)
+			) {$charset};"
+		);
+		update_option( self::VERSION_OPTION, self::VERSION );
+	}
+
+	/**
+	 * Drops the tables and the version marker (uninstall).
+	 */
+	public static function drop(): void {
+		global $wpdb;
+		foreach ( array( 'deliveries', 'locks' ) as $name ) {
+			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
+		}
+		delete_option( self::VERSION_OPTION );
+	}
+}

@@ -1,0 +1,218 @@
+<?php
+/**
+ * Every WordPress user call the plugin makes: finding the user linked to a contact, creating and updating
+ * users, storing tags and firing WP Fusion's actions (CONTRACT §5).
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Users, their meta and their tags.
+ */
+final class UserStore {
+
+	/**
+	 * Capabilities that make a user privileged: such a user is never modified by a webhook.
+	 */
+	const PRIVILEGED_CAPS = array( 'manage_options', 'promote_users', 'edit_users', 'unfiltered_html' );
+
+	/**
+	 * The user linked to a contact: by contact-id meta (lowest id wins), then by email; case-insensitive.
+	 *
+	 * @param string $slug  The CRM's slug.
+	 * @param string $email The contact's email.
+	 */
+	public static function find( string $slug, string $email ): ?\WP_User {
+		global $wpdb;
+		$lower = strtolower( $email );
+		$id    = $wpdb->get_var(
+			$wpdb->prepare(
+				"SELECT user_id FROM {$wpdb->usermeta} WHERE meta_key = %s AND LOWER(meta_value) = %s ORDER BY user_id ASC LIMIT 1",
+				$slug . '_contact_id',
+				$lower
+			)
+		);
+		if ( null === $id ) {
+			$id = $wpdb->get_var(
+				$wpdb->prepare( "SELECT ID FROM {$wpdb->users} WHERE user_email = %s OR LOWER(user_email) = %s ORDER BY ID ASC LIMIT 1", $email, $lower )
+			);
+		}
+		$user = null === $id ? false : get_userdata( (int) $id );
+		return $user instanceof \WP_User ? $user : null;
+	}
+
+	/**
+	 * Whether a webhook must leave this user alone.
+	 *
+	 * @param \WP_User $user The user.
+	 */
+	public static function is_privileged( \WP_User $user ): bool {
+		if ( is_super_admin( $user->ID ) ) {
+			return true;
+		}
+		foreach ( self::PRIVILEGED_CAPS as $cap ) {
+			if ( ! empty( $user->allcaps[ $cap ] ) || user_can( $user, $cap ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Creates the user a plan describes, with its meta and tags, in one transaction.
+	 *
+	 * @param array $plan The extension's plan.
+	 * @return int|\WP_Error The new user's id.
+	 */
+	public static function create( array $plan ) {
+		global $wpdb;
+		$create   = $plan['create'];
+		$userdata = array_merge(
+			$plan['core'],
+			array(
+				'user_login' => self::free_login( $create['login'], $create['login_fallback'] ),
+				'user_email' => $plan['email'],
+				'user_pass'  => $create['password'],
+				'role'       => $create['role'] ?? '',
+			)
+		);
+		$wpdb->query( 'START TRANSACTION' );
+		$user_id = wp_insert_user( $userdata );
+		if ( is_wp_error( $user_id ) ) {
+			$wpdb->query( 'ROLLBACK' );
+			return $user_id;
+		}
+		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
+		foreach ( $plan['meta'] as $key => $value ) {
+			update_user_meta( $user_id, $key, $value );
+		}
+		self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		$wpdb->query( 'COMMIT' );
+		return $user_id;
+	}
+
+	/**
+	 * Fires the actions of a new user, after its transaction committed.
+	 *
+	 * @param int   $user_id The user.
+	 * @param array $plan    The extension's plan.
+	 */
+	public static function announce_created( int $user_id, array $plan ): void {
+		self::fire_tag_actions( $user_id, array(), $plan['tags'] );
+		do_action( 'wpf_user_imported', $user_id, self::public_meta( $plan ) );
+	}
+
+	/**
+	 * Updates an existing user: links the contact, writes the mapped fields (not for update_tags), stores
+	 * the tags, and fires the actions.
+	 *
+	 * @param \WP_User $user The user.
+	 * @param array    $plan The extension's plan.
+	 */
+	public static function update( \WP_User $user, array $plan ): void {
+		$user_id = $user->ID;
+		$old     = self::tags( $user_id, $plan['slug'] );
+		if ( array() !== $plan['core'] ) {
+			wp_update_user( array_merge( $plan['core'], array( 'ID' => $user_id ) ) );
+		}
+		foreach ( $plan['meta'] as $key => $value ) {
+			update_user_meta( $user_id, $key, $value );
+		}
+		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
+		self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		self::fire_tag_actions( $user_id, $old, $plan['tags'] );
+		if ( 'update_tags' !== $plan['action'] ) {
+			do_action( 'wpf_user_updated', $user_id, self::public_meta( $plan ) );
+		}
+	}
+
+	/**
+	 * The tags stored for a user.
+	 *
+	 * @param int    $user_id The user.
+	 * @param string $slug    The CRM's slug.
+	 * @return string[]
+	 */
+	public static function tags( int $user_id, string $slug ): array {
+		$tags = get_user_meta( $user_id, $slug . '_tags', true );
+		return is_array( $tags ) ? array_values( array_map( 'strval', $tags ) ) : array();
+	}
+
+	/**
+	 * Stores the tags as WP Fusion does: a PHP array of strings, deleted when empty.
+	 *
+	 * @param int      $user_id The user.
+	 * @param string   $slug    The CRM's slug.
+	 * @param string[] $tags    The tags.
+	 */
+	private static function store_tags( int $user_id, string $slug, array $tags ): void {
+		if ( array() === $tags ) {
+			delete_user_meta( $user_id, $slug . '_tags' );
+		} else {
+			update_user_meta( $user_id, $slug . '_tags', array_values( array_map( 'strval', $tags ) ) );
+		}
+	}
+
+	/**
+	 * WP Fusion's tag actions: applied and removed when the list changed, modified always.
+	 *
+	 * @param int      $user_id The user.
+	 * @param string[] $old     The tags before.
+	 * @param string[] $new     The tags now.
+	 */
+	private static function fire_tag_actions( int $user_id, array $old, array $new ): void {
+		$added   = array_values( array_diff( $new, $old ) );
+		$removed = array_values( array_diff( $old, $new ) );
+		if ( array() !== $added ) {
+			do_action( 'wpf_tags_applied', $user_id, $added );
+		}
+		if ( array() !== $removed ) {
+			do_action( 'wpf_tags_removed', $user_id, $removed );
+		}
+		do_action( 'wpf_tags_modified', $user_id, array_values( $new ) );
+	}
+
+	/**
+	 * The fields written, for the actions: never the password.
+	 *
+	 * @param array $plan The extension's plan.
+	 */
+	private static function public_meta( array $plan ): array {
+		return array_merge( array( 'user_email' => $plan['email'] ), $plan['core'], $plan['meta'] );
+	}
+
+	/**
+	 * The first login that WordPress accepts unchanged and nobody has: the primary one, else the fallback,
+	 * then fallback-2, fallback-3, …
+	 *
+	 * @param string|null $primary  The email or the mapped login, when valid as it stands.
+	 * @param string      $fallback The derived fallback.
+	 */
+	private static function free_login( ?string $primary, string $fallback ): string {
+		if ( null !== $primary && self::usable_login( $primary ) ) {
+			return $primary;
+		}
+		for ( $n = 1; ; $n++ ) {
+			$candidate = 1 === $n ? $fallback : $fallback . '-' . $n;
+			if ( self::usable_login( $candidate ) ) {
+				return $candidate;
+			}
+		}
+	}
+
+	/**
+	 * Whether a login is valid as it stands and free.
+	 *
+	 * @param string $login The login.
+	 */
+	private static function usable_login( string $login ): bool {
+		return '' !== $login
+			&& strlen( $login ) <= 60
+			&& sanitize_user( $login, true ) === $login
+			&& ! username_exists( $login );
+	}
+}

@@ -1,0 +1,17 @@
+<?php
+/**
+ * Removes everything the plugin stored: its settings, its tables and its scheduled event. Users and their
+ * WP Fusion-compatible meta stay: they belong to the site.
+ *
+ * @package WpfWebhooks
+ */
+
+defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
+
+require_once __DIR__ . '/includes/class-settings.php';
+require_once __DIR__ . '/includes/class-schema.php';
+require_once __DIR__ . '/includes/class-deliveries.php';
+
+delete_option( WpfWebhooks\Settings::OPTION );
+WpfWebhooks\Schema::drop();
+wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
