@@ -1,0 +1,266 @@
+<?php
+/**
+ * Ring 2: the extension's PHP functions, called directly, with good and bad arguments.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The PHP-facing surface of libwpf_webhooks.so.
+ */
+final class ExtensionTest extends TestCase {
+
+	const KEY = 'ext-test-key-0123456789-0123456789-abcdefgh';
+
+	/**
+	 * The sandbox CRM, started once for the class.
+	 *
+	 * @var Sandbox
+	 */
+	private static Sandbox $sandbox;
+
+	public static function setUpBeforeClass(): void {
+		self::$sandbox = Sandbox::start( getenv( 'WPF_SANDBOX_BIN' ) ?: dirname( __DIR__, 2 ) . '/target/release/wpf-sandbox' );
+	}
+
+	public static function tearDownAfterClass(): void {
+		self::$sandbox->stop();
+	}
+
+	protected function setUp(): void {
+		self::$sandbox->reset();
+	}
+
+	/**
+	 * The site array the shim would pass.
+	 *
+	 * @param array $settings Settings overrides.
+	 */
+	private function site( array $settings = array() ): array {
+		return array(
+			'settings'     => array_merge( self::$sandbox->settings( self::KEY ), array( 'return_password_field' => 'wp_password' ), $settings ),
+			'roles'        => array(
+				'administrator' => array( 'name' => 'Administrator', 'capabilities' => array( 'manage_options' => true ) ),
+				'subscriber'    => array( 'name' => 'Subscriber', 'capabilities' => array( 'read' => true ) ),
+			),
+			'default_role' => 'subscriber',
+			'started_at'   => microtime( true ),
+		);
+	}
+
+	/**
+	 * A request array.
+	 *
+	 * @param string $query   Query string.
+	 * @param string $body    Body.
+	 * @param array  $headers Headers.
+	 */
+	private function request( string $query, string $body = '', array $headers = array() ): array {
+		return array( 'query' => $query, 'body' => $body, 'headers' => $headers );
+	}
+
+	public function test_the_module_describes_itself(): void {
+		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
+		$functions = get_extension_funcs( 'wpf_webhooks' );
+		foreach ( array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key' ) as $f ) {
+			$this->assertContains( $f, $functions );
+		}
+		$info = wpf_webhooks_build_info();
+		$this->assertSame( array( 'git_revision', 'interface', 'php_api', 'profile', 'version' ), array_keys( $info ) );
+		ob_start();
+		phpinfo( INFO_GENERAL );
+		$this->assertStringContainsString( 'PHP Extension => ' . $info['php_api'], (string) ob_get_clean(), 'built for this PHP API' );
+		$shim = (string) file_get_contents( dirname( __DIR__, 2 ) . '/wp-plugin-shim/wpf-webhooks.php' );
+		$this->assertMatchesRegularExpression( "/define\\( 'WPF_WEBHOOKS_INTERFACE', {$info['interface']} \\);/", $shim );
+		$this->assertMatchesRegularExpression( "/\\* Version: " . preg_quote( $info['version'], '/' ) . '\n/', $shim );
+		$this->assertSame( phpversion( 'wpf_webhooks' ), $info['version'] );
+	}
+
+	public function test_phpinfo_has_a_section(): void {
+		ob_start();
+		phpinfo( INFO_MODULES );
+		$text = (string) ob_get_clean();
+		$this->assertStringContainsString( 'wpf_webhooks support => enabled', $text );
+		$this->assertStringContainsString( 'Shim interface version => ' . wpf_webhooks_build_info()['interface'], $text );
+		$this->assertStringContainsString( 'Git revision => ' . wpf_webhooks_build_info()['git_revision'], $text );
+	}
+
+	public function test_generated_keys_are_long_url_safe_and_unique(): void {
+		$keys = array();
+		for ( $i = 0; $i < 200; $i++ ) {
+			$key = wpf_webhooks_generate_key();
+			$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{40}$/', $key );
+			$keys[ $key ] = true;
+		}
+		$this->assertCount( 200, $keys );
+	}
+
+	public function test_test_action_needs_only_the_key(): void {
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' . self::KEY ), $this->site( array( 'crm' => '' ) ) );
+		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), $answer );
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test', '', array( 'x-wpf-access-key' => self::KEY ) ), $this->site() );
+		$this->assertSame( 'ok', $answer['code'] );
+	}
+
+	/**
+	 * @dataProvider bad_keys
+	 */
+	public function test_wrong_keys_are_forbidden( string $query, array $headers ): void {
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&' . $query, '', $headers ), $this->site() );
+		$this->assertSame( 403, $answer['status'] );
+		$this->assertSame( 'forbidden', $answer['code'] );
+	}
+
+	public static function bad_keys(): array {
+		return array(
+			'missing'        => array( '', array() ),
+			'wrong'          => array( 'access_key=nope', array() ),
+			'array'          => array( 'access_key[]=' . self::KEY, array() ),
+			'padded'         => array( 'access_key=' . self::KEY . '%20', array() ),
+			'nul inside'     => array( 'access_key=' . substr( self::KEY, 0, 5 ) . '%00' . substr( self::KEY, 5 ), array() ),
+			'other case'     => array( 'access_key=' . strtoupper( self::KEY ), array() ),
+			'prefix'         => array( 'access_key=' . substr( self::KEY, 0, -1 ), array() ),
+			'wrong header'   => array( '', array( 'x-wpf-access-key' => 'nope' ) ),
+		);
+	}
+
+	public function test_an_unset_key_lets_nobody_in(): void {
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' ), $this->site( array( 'access_key' => '' ) ) );
+		$this->assertSame( 'forbidden', $answer['code'] );
+	}
+
+	/**
+	 * @dataProvider bad_requests
+	 */
+	public function test_bad_requests_are_refused_with_the_contract_status( string $query, string $body, int $status, string $code ): void {
+		$answer = wpf_handle_webhook( $this->request( $query, $body ), $this->site() );
+		$this->assertSame( $status, $answer['status'], $answer['message'] );
+		$this->assertSame( $code, $answer['code'] );
+	}
+
+	public static function bad_requests(): array {
+		$key = 'access_key=' . self::KEY;
+		return array(
+			'body over 64 KiB'     => array( "wpf_action=add&$key", str_repeat( ' ', 65537 ), 413, 'payload_too_large' ),
+			'too large beats key'  => array( 'wpf_action=add&access_key=x', str_repeat( ' ', 65537 ), 413, 'payload_too_large' ),
+			'no action'            => array( $key, '', 400, 'bad_request' ),
+			'unknown action'       => array( "wpf_action=delete&$key", '', 400, 'bad_request' ),
+			'action as array'      => array( "wpf_action[]=add&$key", '', 400, 'bad_request' ),
+			'truncated JSON'       => array( "wpf_action=add&$key", '{"email":', 400, 'bad_request' ),
+			'JSON array'           => array( "wpf_action=add&$key", '["a@b.co"]', 400, 'bad_request' ),
+			'invalid UTF-8'        => array( "wpf_action=add&$key", "{\"email\":\"\xff@b.co\"}", 400, 'bad_request' ),
+			'too deep'             => array( "wpf_action=add&$key", str_repeat( '[', 65 ) . str_repeat( ']', 65 ), 400, 'bad_request' ),
+			'10000 deep'           => array( "wpf_action=add&$key", str_repeat( '[', 10000 ) . str_repeat( ']', 10000 ), 400, 'bad_request' ),
+			'no identifier'        => array( "wpf_action=add&$key", '{}', 400, 'bad_request' ),
+			'not an email'         => array( "wpf_action=add&$key", '{"email":"jane"}', 400, 'bad_request' ),
+			'email as number'      => array( "wpf_action=add&$key", '{"email":42}', 400, 'bad_request' ),
+			'unknown contact'      => array( "wpf_action=add&$key", '{"email":"nobody@example.com"}', 404, 'contact_not_found' ),
+		);
+	}
+
+	public function test_missing_configuration_is_503(): void {
+		$key    = 'access_key=' . self::KEY;
+		$answer = wpf_handle_webhook( $this->request( "wpf_action=add&$key", '{"email":"jane@example.com"}' ), $this->site( array( 'crm' => '' ) ) );
+		$this->assertSame( array( 503, 'not_configured' ), array( $answer['status'], $answer['code'] ) );
+		$answer = wpf_handle_webhook( $this->request( "wpf_action=add&$key", '{"email":"jane@example.com"}' ), $this->site( array( 'customerio_app_key' => '' ) ) );
+		$this->assertSame( 'not_configured', $answer['code'] );
+	}
+
+	public function test_add_returns_a_plan(): void {
+		$answer = wpf_handle_webhook(
+			$this->request( 'wpf_action=add&access_key=' . self::KEY . '&role=administrator&send_notification=true', '{"email":"JANE@example.com"}', array( 'x-cio-delivery-id' => 'd-1' ) ),
+			$this->site()
+		);
+		$this->assertSame( 'apply', $answer['kind'] );
+		$this->assertSame( 'add', $answer['action'] );
+		$this->assertSame( 'customer-io', $answer['slug'] );
+		$this->assertSame( 'jane@example.com', $answer['email'] );
+		$this->assertSame( array( '1', '42' ), $answer['tags'] );
+		$this->assertSame( array( 'first_name' => 'Jane', 'last_name' => 'Doe' ), $answer['core'] );
+		$this->assertSame( array(), $answer['meta'] );
+		$this->assertSame( hash( 'sha256', 'd-1' ), $answer['delivery_key'] );
+		$create = $answer['create'];
+		$this->assertSame( 'jane@example.com', $create['login'] );
+		$this->assertMatchesRegularExpression( '/^jane@example\.com-[0-9a-f]{8}$/', $create['login_fallback'] );
+		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{24}$/', $create['password'] );
+		$this->assertSame( 'wp_password', $create['return_password_field'] );
+		$this->assertSame( 'subscriber', $create['role'] );
+		$this->assertSame( array( 'role_not_allowed' ), $create['role_warnings'] );
+		$this->assertTrue( $create['notify'] );
+	}
+
+	public function test_update_tags_reads_segments_only(): void {
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update_tags&access_key=' . self::KEY, '{"email":"john.smith@example.com"}' ), $this->site() );
+		$this->assertSame( array( '7' ), $answer['tags'] );
+		$this->assertNull( $answer['create'] );
+		$paths = array_column( self::$sandbox->requests(), 'path' );
+		$this->assertCount( 1, $paths );
+		$this->assertStringEndsWith( '/segments', $paths[0] );
+	}
+
+	public function test_return_password_writes_and_reports(): void {
+		$ok = wpf_return_password( $this->site(), 'jane@example.com', 'wp_password', 'pw-ABC-123' );
+		$this->assertSame( 'ok', $ok['code'] );
+		$put = self::$sandbox->requests()[0];
+		$this->assertSame( 'PUT', $put['method'] );
+		$this->assertEquals( array( 'wp_password' => 'pw-ABC-123', '_update' => true ), json_decode( $put['body'], true ) );
+
+		self::$sandbox->fault( array( 'method' => 'PUT', 'action' => array( 'status' => 401 ) ) );
+		$refused = wpf_return_password( $this->site(), 'jane@example.com', 'wp_password', 'pw-ABC-123' );
+		$this->assertSame( array( 502, 'crm_error' ), array( $refused['status'], $refused['code'] ) );
+		$this->assertStringNotContainsString( 'pw-ABC-123', json_encode( $refused ) );
+	}
+
+	public function test_crm_outage_is_503_with_retry_after(): void {
+		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '120' ) ) ) );
+		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update&access_key=' . self::KEY, '{"email":"jane@example.com"}' ), $this->site() );
+		$this->assertSame( array( 503, 'crm_unavailable', 120 ), array( $answer['status'], $answer['code'], $answer['retry_after'] ) );
+	}
+
+	/**
+	 * @dataProvider wrong_arguments
+	 */
+	public function test_wrong_argument_types_throw_type_errors( callable $call ): void {
+		$this->expectException( \TypeError::class );
+		$call();
+	}
+
+	public static function wrong_arguments(): array {
+		return array(
+			'string request'   => array( fn() => wpf_handle_webhook( 'wpf_action=test', array() ) ),
+			'null site'        => array( fn() => wpf_handle_webhook( array(), null ) ),
+			'object site'      => array( fn() => wpf_handle_webhook( array(), new \stdClass() ) ),
+			'array email'      => array( fn() => wpf_return_password( array(), array(), 'f', 'p' ) ),
+		);
+	}
+
+	public function test_missing_arguments_throw(): void {
+		$this->expectException( \ArgumentCountError::class );
+		wpf_handle_webhook( array() ); // @phpstan-ignore-line
+	}
+
+	public function test_odd_but_well_typed_input_is_answered_not_crashed(): void {
+		$odd_requests = array(
+			array(),
+			array( 'query' => array( 'x' ), 'body' => 42, 'headers' => 'none' ),
+			array( 'query' => "wpf_action=test&access_key=\0", 'body' => "\0\0", 'headers' => array( 1 => array( 2 ) ) ),
+		);
+		$odd_sites = array( array(), array( 'settings' => 'x', 'roles' => array( 1, 2 ), 'started_at' => 'soon' ) );
+		foreach ( $odd_requests as $request ) {
+			foreach ( $odd_sites as $site ) {
+				$answer = wpf_handle_webhook( $request, $site );
+				$this->assertSame( 'respond', $answer['kind'] );
+				$this->assertContains( $answer['status'], array( 400, 403 ) );
+			}
+		}
+		$deep = array();
+		for ( $i = 0; $i < 200; $i++ ) {
+			$deep = array( $deep );
+		}
+		$this->assertSame( 'forbidden', wpf_handle_webhook( array( 'query' => 'wpf_action=test', 'headers' => $deep ), array( 'settings' => $deep ) )['code'] );
+	}
+}

@@ -1,0 +1,32 @@
+<?php
+/**
+ * Plugin Name: wpf-webhooks test observer
+ * Description: Test sites only. Records the WP Fusion actions and constants a webhook fires (one JSON line each
+ *              in actions.log beside the mail log) and names the php-fpm worker that answered a webhook.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+if ( isset( $_GET['wpf_action'] ) && ! headers_sent() ) { // phpcs:ignore WordPress.Security.NonceVerification
+	header( 'X-Test-Worker-Pid: ' . getmypid() );
+}
+
+foreach ( array( 'wpf_tags_applied', 'wpf_tags_removed', 'wpf_tags_modified', 'wpf_user_updated', 'wpf_user_imported' ) as $wpf_test_action ) {
+	add_action(
+		$wpf_test_action,
+		static function ( $user_id, $data ) use ( $wpf_test_action ) {
+			$line = array(
+				'action'            => $wpf_test_action,
+				'user_id'           => $user_id,
+				'data'              => $data,
+				'WPF_DOING_WEBHOOK' => defined( 'WPF_DOING_WEBHOOK' ) && WPF_DOING_WEBHOOK,
+				'DOING_WPF_WEBHOOK' => defined( 'DOING_WPF_WEBHOOK' ) && DOING_WPF_WEBHOOK,
+			);
+			file_put_contents( dirname( WPF_TEST_MAIL_LOG ) . '/actions.log', wp_json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
+		},
+		10,
+		2
+	);
+}

@@ -1,0 +1,149 @@
+<?php
+/**
+ * The test site, from a test: real HTTP webhooks to it, and its logs.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+/**
+ * The site started by scripts/wp-env.sh, as described by its `env` output.
+ */
+final class Site {
+
+	/**
+	 * Sends a webhook and returns the answer.
+	 *
+	 * @param array       $query   Query parameters (wpf_action, access_key, …).
+	 * @param string|null $body    Raw body; null sends none.
+	 * @param array       $headers Extra headers, "Name: value".
+	 * @param string      $method  HTTP method.
+	 * @return array{status:int, headers:array<string,string>, json:?array, raw:string, seconds:float}
+	 */
+	public static function webhook( array $query, ?string $body = null, array $headers = array(), string $method = 'POST' ): array {
+		$handle = self::handle( $query, $body, $headers, $method );
+		$t0     = microtime( true );
+		$raw    = curl_exec( $handle );
+		$answer = self::answer( $handle, (string) $raw, microtime( true ) - $t0 );
+		curl_close( $handle );
+		return $answer;
+	}
+
+	/**
+	 * Sends several webhooks at once.
+	 *
+	 * @param array[] $requests Each `[query, body]`.
+	 * @return array[] The answers, in order.
+	 */
+	public static function concurrently( array $requests ): array {
+		$multi   = curl_multi_init();
+		$handles = array();
+		foreach ( $requests as $i => [ $query, $body ] ) {
+			$handles[ $i ] = self::handle( $query, $body, array(), 'POST' );
+			curl_multi_add_handle( $multi, $handles[ $i ] );
+		}
+		$t0 = microtime( true );
+		do {
+			$status = curl_multi_exec( $multi, $running );
+			if ( $running ) {
+				curl_multi_select( $multi, 1.0 );
+			}
+		} while ( $running && CURLM_OK === $status );
+		$answers = array();
+		foreach ( $handles as $i => $handle ) {
+			$answers[ $i ] = self::answer( $handle, (string) curl_multi_getcontent( $handle ), microtime( true ) - $t0 );
+			curl_multi_remove_handle( $multi, $handle );
+		}
+		curl_multi_close( $multi );
+		return $answers;
+	}
+
+	/**
+	 * A prepared curl handle.
+	 *
+	 * @param array       $query   Query parameters.
+	 * @param string|null $body    Raw body.
+	 * @param array       $headers Extra headers.
+	 * @param string      $method  HTTP method.
+	 * @return \CurlHandle
+	 */
+	private static function handle( array $query, ?string $body, array $headers, string $method ) {
+		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/?' . http_build_query( $query ) );
+		curl_setopt_array(
+			$handle,
+			array(
+				CURLOPT_CUSTOMREQUEST  => $method,
+				CURLOPT_RETURNTRANSFER => true,
+				CURLOPT_HEADER         => true,
+				CURLOPT_TIMEOUT        => 30,
+				CURLOPT_HTTPHEADER     => array_merge( array( 'Content-Type: application/json', 'Expect:' ), $headers ),
+			)
+		);
+		if ( null !== $body ) {
+			curl_setopt( $handle, CURLOPT_POSTFIELDS, $body );
+		}
+		return $handle;
+	}
+
+	/**
+	 * Splits a raw answer.
+	 *
+	 * @param \CurlHandle $handle  The handle.
+	 * @param string      $raw     Headers and body.
+	 * @param float       $seconds Time taken.
+	 */
+	private static function answer( $handle, string $raw, float $seconds ): array {
+		$header_size = (int) curl_getinfo( $handle, CURLINFO_HEADER_SIZE );
+		$headers     = array();
+		foreach ( explode( "\r\n", substr( $raw, 0, $header_size ) ) as $line ) {
+			if ( str_contains( $line, ':' ) ) {
+				[ $name, $value ]                  = explode( ':', $line, 2 );
+				$headers[ strtolower( trim( $name ) ) ] = trim( $value );
+			}
+		}
+		$body = substr( $raw, $header_size );
+		return array(
+			'status'  => (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE ),
+			'headers' => $headers,
+			'json'    => json_decode( $body, true ),
+			'raw'     => $body,
+			'seconds' => $seconds,
+		);
+	}
+
+	/**
+	 * A file in the site's log directory.
+	 *
+	 * @param string $name File name.
+	 */
+	public static function log_path( string $name ): string {
+		return getenv( 'WPF_RUN' ) . '/logs/' . $name;
+	}
+
+	/**
+	 * The JSON lines of a log (mail.log, actions.log).
+	 *
+	 * @param string $name File name.
+	 * @return array[]
+	 */
+	public static function json_lines( string $name ): array {
+		$path = self::log_path( $name );
+		if ( ! is_file( $path ) ) {
+			return array();
+		}
+		$lines = array_filter( explode( "\n", (string) file_get_contents( $path ) ) );
+		return array_values( array_map( fn( $l ) => json_decode( $l, true ), $lines ) );
+	}
+
+	/**
+	 * Empties a log.
+	 *
+	 * @param string $name File name.
+	 */
+	public static function clear_log( string $name ): void {
+		if ( is_file( self::log_path( $name ) ) ) {
+			file_put_contents( self::log_path( $name ), '' );
+		}
+	}
+}

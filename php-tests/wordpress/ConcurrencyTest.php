@@ -1,0 +1,68 @@
+<?php
+/**
+ * Ring 3: concurrent deliveries, parallel CRM reads and kept-alive CRM connections, seen from the sandbox.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+/**
+ * Behaviour under several php-fpm workers.
+ */
+final class ConcurrencyTest extends WebhookTestCase {
+
+	public function test_ten_concurrent_adds_make_one_user_and_one_password_write(): void {
+		self::$sandbox->put_person( array( 'email' => 'burst@example.com', 'attributes' => array( 'first_name' => 'Burst' ), 'segments' => array( 1 ) ) );
+		self::$sandbox->latency( 50 );
+		$body    = '{"email":"burst@example.com"}';
+		$answers = Site::concurrently( array_fill( 0, 10, array( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $body ) ) );
+		wp_cache_flush();
+		$codes = array_count_values( array_map( fn( $a ) => $a['json']['code'] ?? $a['raw'], $answers ) );
+		$this->assertSame( array( 'created' => 1, 'updated' => 9 ), array( 'created' => $codes['created'] ?? 0, 'updated' => $codes['updated'] ?? 0 ), json_encode( $codes ) );
+		$this->assertSame( 1, count( array_unique( array_column( array_column( $answers, 'json' ), 'user_id' ) ) ) );
+		$this->assertSame( 2, $this->user_count() );
+		$this->assertCount( 1, $this->password_writes() );
+		$pids = array_unique( array_map( fn( $a ) => $a['headers']['x-test-worker-pid'] ?? '', $answers ) );
+		$this->assertGreaterThan( 1, count( $pids ), 'served by several workers at once' );
+	}
+
+	public function test_the_two_crm_reads_of_a_webhook_overlap_in_time(): void {
+		self::$sandbox->latency( 300 );
+		$answer = $this->hook( 'add', 'jane@example.com' );
+		$this->assertAnswer( 200, 'created', $answer );
+		$reads = array_values( array_filter( self::$sandbox->requests(), fn( $r ) => 'GET' === $r['method'] ) );
+		$this->assertCount( 2, $reads );
+		$paths = array_map( fn( $r ) => basename( $r['path'] ), $reads );
+		sort( $paths );
+		$this->assertSame( array( 'attributes', 'segments' ), $paths );
+		[ $a, $b ] = $reads;
+		$this->assertTrue( $a['started_ms'] < $b['finished_ms'] && $b['started_ms'] < $a['finished_ms'], 'attributes and segments were read at the same time' );
+	}
+
+	/**
+	 * The sandbox numbers TCP connections in the order it accepts them, so a webhook that opened a connection
+	 * shows a number higher than every connection seen before it started.
+	 */
+	public function test_a_worker_reuses_its_crm_connection_for_the_next_webhook(): void {
+		$id = wp_insert_user( array( 'user_login' => 'jane', 'user_email' => 'jane@example.com', 'user_pass' => wp_generate_password() ) );
+		$this->assertIsInt( $id );
+		$pids_seen   = array();
+		$newest_seen = 0;
+		for ( $i = 0; $i < 12; $i++ ) {
+			$before = count( self::$sandbox->requests() );
+			$answer = $this->hook( 'update_tags', 'jane@example.com' );
+			$this->assertAnswer( 200, 'updated', $answer );
+			$pid         = $answer['headers']['x-test-worker-pid'];
+			$connections = array_column( array_slice( self::$sandbox->requests(), $before ), 'connection' );
+			$this->assertCount( 1, $connections );
+			if ( isset( $pids_seen[ $pid ] ) ) {
+				$this->assertLessThanOrEqual( $newest_seen, $connections[0], "worker $pid opened no new connection for its second webhook" );
+				return;
+			}
+			$pids_seen[ $pid ] = true;
+			$newest_seen       = max( $newest_seen, $connections[0] );
+		}
+		$this->fail( 'no worker served two webhooks' );
+	}
+}

@@ -1,0 +1,49 @@
+<?php
+/**
+ * Ring 3, on a site whose PHP has no wpf_webhooks extension (run by scripts/test.sh with --group no-extension
+ * against a second site started with WPF_EXTENSION=none, from a PHP process without the extension).
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Plugin;
+
+/**
+ * Without the extension the plugin refuses webhooks, after checking the key itself, and says why.
+ *
+ * @group no-extension
+ */
+final class NoExtensionTest extends WebhookTestCase {
+
+	public function test_this_process_really_has_no_extension(): void {
+		$this->assertFalse( extension_loaded( 'wpf_webhooks' ) );
+	}
+
+	public function test_a_valid_key_gets_503_extension_missing(): void {
+		$this->assertAnswer( 503, 'extension_missing', $this->hook( 'add', 'jane@example.com' ) );
+		$this->assertAnswer( 503, 'extension_missing', Site::webhook( array( 'wpf_action' => 'test' ), null, array( 'X-WPF-Access-Key: ' . self::KEY ) ) );
+		$this->assertSame( array(), self::$sandbox->requests() );
+	}
+
+	public function test_the_key_is_still_checked_first(): void {
+		foreach ( array( array( 'access_key' => 'nope' ), array(), array( 'access_key' => array( self::KEY ) ) ) as $query ) {
+			$this->assertAnswer( 403, 'forbidden', Site::webhook( array_merge( array( 'wpf_action' => 'add' ), $query ), '{}' ) );
+		}
+		$this->assertAnswer( 413, 'payload_too_large', Site::webhook( array( 'wpf_action' => 'add' ), str_repeat( 'x', 70000 ) ) );
+	}
+
+	public function test_administrators_see_a_notice(): void {
+		wp_set_current_user( 1 );
+		ob_start();
+		Plugin::extension_notice();
+		$html = (string) ob_get_clean();
+		$this->assertStringContainsString( 'notice-error', $html );
+		$this->assertStringContainsString( 'extension is not loaded', $html );
+		wp_set_current_user( 0 );
+		ob_start();
+		Plugin::extension_notice();
+		$this->assertSame( '', ob_get_clean(), 'not shown to visitors' );
+	}
+}

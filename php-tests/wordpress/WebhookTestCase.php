@@ -1,0 +1,117 @@
+<?php
+/**
+ * What every ring-3 test starts from: a reset sandbox, settings pointing at it, no users but the admin.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use PHPUnit\Framework\TestCase;
+use WpfWebhooks\Schema;
+use WpfWebhooks\Settings;
+
+/**
+ * Base class of the WordPress ring.
+ */
+abstract class WebhookTestCase extends TestCase {
+
+	const KEY = 'wp-ring-key-Zq8xV3mN7pL2rT9kW4yB6cD1fG5hJ0s';
+
+	/**
+	 * The sandbox CRM the site talks to.
+	 *
+	 * @var Sandbox
+	 */
+	protected static Sandbox $sandbox;
+
+	public static function setUpBeforeClass(): void {
+		self::$sandbox = new Sandbox( (string) getenv( 'WPF_SANDBOX_URL' ) );
+	}
+
+	protected function setUp(): void {
+		global $wpdb;
+		wp_cache_flush(); // The site's workers changed the database behind this process's caches.
+		self::$sandbox->reset();
+		$this->configure();
+		foreach ( $wpdb->get_col( "SELECT ID FROM {$wpdb->users} WHERE ID <> 1" ) as $id ) {
+			wp_delete_user( (int) $id );
+		}
+		$wpdb->query( 'DELETE FROM ' . Schema::table( 'deliveries' ) );
+		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
+		Site::clear_log( 'mail.log' );
+		Site::clear_log( 'actions.log' );
+		wp_cache_flush();
+	}
+
+	/**
+	 * Settings pointing at the sandbox, Return Password to `wp_password`, plus overrides.
+	 *
+	 * @param array $overrides Settings to change.
+	 */
+	protected function configure( array $overrides = array() ): void {
+		update_option(
+			Settings::OPTION,
+			array_merge( Settings::DEFAULTS, self::$sandbox->settings( self::KEY ), array( 'return_password_field' => 'wp_password' ), $overrides )
+		);
+	}
+
+	/**
+	 * Sends a webhook with the right key and, after it, forgets what this process had cached.
+	 *
+	 * @param string      $action  wpf_action.
+	 * @param string|null $email   Body `{"email": …}`; null sends no body.
+	 * @param array       $params  More query parameters.
+	 * @param array       $headers Extra headers.
+	 */
+	protected function hook( string $action, ?string $email, array $params = array(), array $headers = array() ): array {
+		$body   = null === $email ? null : (string) json_encode( array( 'email' => $email ) );
+		$answer = Site::webhook( array_merge( array( 'wpf_action' => $action, 'access_key' => self::KEY ), $params ), $body, $headers );
+		wp_cache_flush();
+		return $answer;
+	}
+
+	/**
+	 * Asserts an answer's status and code, and the contract's response shape.
+	 *
+	 * @param int    $status Expected HTTP status.
+	 * @param string $code   Expected code.
+	 * @param array  $answer The answer.
+	 */
+	protected function assertAnswer( int $status, string $code, array $answer ): void {
+		$this->assertSame( $code, $answer['json']['code'] ?? null, $answer['raw'] );
+		$this->assertSame( $status, $answer['status'], $answer['raw'] );
+		$this->assertSame( array( 'success', 'code', 'message', 'user_id', 'warnings' ), array_keys( $answer['json'] ) );
+		$this->assertSame( $status < 300, $answer['json']['success'] );
+		$this->assertStringStartsWith( 'application/json', $answer['headers']['content-type'] ?? '' );
+		$this->assertSame( 'no-store', $answer['headers']['cache-control'] ?? '' );
+	}
+
+	/**
+	 * The user with this email, fresh from the database.
+	 *
+	 * @param string $email Email.
+	 */
+	protected function user( string $email ): ?\WP_User {
+		wp_cache_flush();
+		$user = get_user_by( 'email', $email );
+		return $user instanceof \WP_User ? $user : null;
+	}
+
+	/**
+	 * The Return Password writes the sandbox received.
+	 *
+	 * @return array[]
+	 */
+	protected function password_writes(): array {
+		return array_values( array_filter( self::$sandbox->requests(), fn( $r ) => 'PUT' === $r['method'] && str_contains( $r['path'], '/track/' ) ) );
+	}
+
+	/**
+	 * How many users the site has.
+	 */
+	protected function user_count(): int {
+		global $wpdb;
+		return (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->users}" );
+	}
+}
