@@ -1,0 +1,31 @@
+<?php
+/**
+ * Demo: points the plugin at the sandbox CRM and prints the access key.
+ *
+ * Run through `scripts/wp-env.sh php`, which sets WPF_WP_DIR and WPF_SANDBOX_URL.
+ *
+ * @package WpfWebhooks
+ */
+
+require getenv( 'WPF_WP_DIR' ) . '/wp-load.php';
+
+$sandbox  = rtrim( (string) getenv( 'WPF_SANDBOX_URL' ), '/' );
+$settings = array_merge(
+	WpfWebhooks\Settings::get(),
+	array(
+		'crm'                   => 'customerio',
+		'customerio_app_key'    => 'sandbox-app-key',
+		'customerio_site_id'    => 'sandbox-site-id',
+		'customerio_track_key'  => 'sandbox-track-key',
+		'customerio_app_url'    => $sandbox . '/customerio/us/app/v1',
+		'customerio_track_url'  => $sandbox . '/customerio/us/track/api/v1',
+		'return_password_field' => 'wp_password',
+		'field_map'             => array(
+			'first_name' => 'first_name',
+			'last_name'  => 'last_name',
+			'plan'       => 'plan',
+		),
+	)
+);
+update_option( WpfWebhooks\Settings::OPTION, $settings, false );
+echo $settings['access_key'], "\n";

@@ -1,0 +1,29 @@
+<?php
+/**
+ * Demo: shows the WordPress user a webhook made for the email in $argv[1].
+ *
+ * @package WpfWebhooks
+ */
+
+require getenv( 'WPF_WP_DIR' ) . '/wp-load.php';
+
+$user = get_user_by( 'email', $argv[1] );
+if ( ! $user ) {
+	fwrite( STDERR, "no user with that email\n" );
+	exit( 1 );
+}
+$rows = array(
+	'ID'                     => $user->ID,
+	'user_login'             => $user->user_login,
+	'user_email'             => $user->user_email,
+	'roles'                  => implode( ', ', $user->roles ),
+	'first_name'             => $user->first_name,
+	'last_name'              => $user->last_name,
+	'plan (user meta)'       => get_user_meta( $user->ID, 'plan', true ),
+	'customer-io_contact_id' => get_user_meta( $user->ID, 'customer-io_contact_id', true ),
+	'customer-io_tags'       => implode( ', ', (array) get_user_meta( $user->ID, 'customer-io_tags', true ) ),
+	'user_pass (hash only)'  => substr( $user->user_pass, 0, 12 ) . '…',
+);
+foreach ( $rows as $name => $value ) {
+	printf( "  %-24s %s\n", $name, $value );
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project on this machine, installing what is missing first:
+#   lint     cargo fmt --check, cargo clippy -D warnings, php -l
+#   ring 1   cargo test (the core, with the sandbox CRM on loopback)
+#   ring 2   PHPUnit against the built extension, called directly
+#   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension,
+#            a site without it, and a site running the test-only panic build
+# Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
+#
+# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the six ports the sites use)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly REPO
+cd "$REPO"
+
+readonly OUT=$REPO/.run/test-results
+readonly PORT_BASE=${WPF_TEST_PORT_BASE:-18089}
+readonly EXT=$REPO/target/release/libwpf_webhooks.so
+readonly PANIC_EXT=$REPO/target/test-builds/libwpf_webhooks_panic.so
+SITES=()
+
+log() { printf '\n==> %s\n' "$*"; }
+
+stop_sites() {
+  local run
+  for run in "${SITES[@]}"; do
+    WPF_RUN=$run scripts/wp-env.sh down >/dev/null 2>&1 || true
+  done
+}
+trap stop_sites EXIT
+
+# Starts a site in .run/test-NAME on two ports from PORT_BASE + OFFSET; extra env for wp-env.sh before it.
+start_site() {
+  local name=$1 offset=$2
+  shift 2
+  local run=$REPO/.run/test-$name
+  SITES+=("$run")
+  env "$@" WPF_RUN="$run" WPF_SITE_PORT=$((PORT_BASE + offset)) WPF_SANDBOX_PORT=$((PORT_BASE + offset + 1)) \
+    WPF_MU_PLUGINS="$REPO/php-tests/mu" scripts/wp-env.sh up >"$OUT/wp-env-$name.log" 2>&1 ||
+    { cat "$OUT/wp-env-$name.log"; return 1; }
+}
+
+# Runs PHPUnit against a config, in a PHP that loads EXTENSION (`none`: without it), with more PHPUnit
+# arguments after; writes JUnit XML as NAME.xml.
+phpunit_run() {
+  local name=$1 config=$2 extension=$3
+  shift 3
+  local php_opts=()
+  [[ $extension == none ]] || php_opts=(-d "extension=$extension")
+  php "${php_opts[@]}" "$(command -v phpunit)" -c "php-tests/$config" --log-junit "$OUT/$name.xml" "$@" || true
+}
+
+main() {
+  scripts/deps.sh
+  rm -rf "$OUT" && mkdir -p "$OUT"
+
+  log "lint"
+  cargo fmt --all -- --check
+  cargo clippy --release --workspace --all-targets -- -D warnings
+  local f
+  while IFS= read -r -d '' f; do
+    php -l "$f" >/dev/null || { php -l "$f"; exit 1; }
+  done < <(find wp-plugin-shim php-tests -name '*.php' -print0)
+
+  log "ring 1: cargo test"
+  cargo test --release --workspace 2>&1 | tee "$OUT/cargo-test.log" || true
+
+  log "build: the extension, the test-only panic build and the sandbox"
+  cargo build --release -p wpf_webhooks --features panic-test
+  mkdir -p "$(dirname "$PANIC_EXT")" && cp target/release/libwpf_webhooks.so "$PANIC_EXT"
+  cargo build --release --workspace
+
+  log "ring 2: the extension from PHP"
+  WPF_SANDBOX_BIN=$REPO/target/release/wpf-sandbox phpunit_run extension phpunit-extension.xml "$EXT"
+
+  log "ring 3: WordPress"
+  start_site main 0 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
+  start_site no-extension 2 WPF_EXTENSION=none WPF_FPM_WORKERS=2
+  start_site panic 4 WPF_EXTENSION="$PANIC_EXT" WPF_FPM_WORKERS=1
+  (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
+    phpunit_run wordpress phpunit-wordpress.xml "$EXT")
+  (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
+    phpunit_run wordpress-no-extension phpunit-wordpress.xml none --group no-extension)
+  (eval "$(WPF_RUN=$REPO/.run/test-panic scripts/wp-env.sh env)" &&
+    phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic)
+
+  summary
+}
+
+# Adds up cargo's and PHPUnit's counts and prints the closing line.
+summary() {
+  local passed=0 failed=0 skipped=0 p f i
+  while read -r p f i; do
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+  done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$OUT/cargo-test.log")
+  if ! grep -q '^test result: ok' "$OUT/cargo-test.log" || grep -q '^test result: FAILED\|^error' "$OUT/cargo-test.log"; then
+    failed=$((failed + 1))
+  fi
+  local counts
+  counts=$(php -r '
+    [$p, $f, $s] = [0, 0, 0];
+    foreach (array_slice($argv, 1) as $file) {
+      $x = @simplexml_load_file($file);
+      if (!$x || !isset($x->testsuite)) { fwrite(STDERR, "no results in $file\n"); $f++; continue; }
+      $a = $x->testsuite->attributes();
+      $t = (int) $a->tests; $bad = (int) $a->failures + (int) $a->errors; $sk = (int) $a->skipped;
+      if ($t === 0) { fwrite(STDERR, "no test ran in $file\n"); $f++; }
+      [$p, $f, $s] = [$p + $t - $bad - $sk, $f + $bad, $s + $sk];
+    }
+    echo "$p $f $s";
+  ' "$OUT/extension.xml" "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml")
+  read -r p f i <<<"$counts"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+  echo
+  if ((skipped > 0)); then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+  ((failed == 0))
+}
+
+main "$@"
