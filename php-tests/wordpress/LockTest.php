@@ -1,0 +1,84 @@
+<?php
+/**
+ * Ring 3: the per-contact lock on this site's database.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Lock;
+use WpfWebhooks\Schema;
+
+/**
+ * One holder at a time; a dead or expired holder does not block the next one.
+ */
+final class LockTest extends WebhookTestCase {
+
+	public function test_one_holder_at_a_time(): void {
+		$first  = new Lock( 'jane@example.com' );
+		$second = new Lock( 'jane@example.com' );
+		$other  = new Lock( 'john@example.com' );
+		$this->assertTrue( $first->acquire( 1.0 ) );
+		$t0 = microtime( true );
+		$this->assertFalse( $second->acquire( 0.3 ), 'taken' );
+		$this->assertGreaterThanOrEqual( 0.3, microtime( true ) - $t0, 'it waited before giving up' );
+		$this->assertTrue( $other->acquire( 0.3 ), 'another contact is not blocked' );
+		$first->release();
+		$this->assertTrue( $second->acquire( 0.3 ), 'free again once released' );
+		$second->release();
+		$other->release();
+	}
+
+	public function test_a_webhook_waits_for_the_holder_then_proceeds(): void {
+		$held = new Lock( 'jane@example.com' );
+		$this->assertTrue( $held->acquire( 1.0 ) );
+		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/?wpf_action=add&access_key=' . self::KEY );
+		curl_setopt_array( $handle, array( CURLOPT_POSTFIELDS => '{"email":"jane@example.com"}', CURLOPT_RETURNTRANSFER => true ) );
+		$multi = curl_multi_init();
+		curl_multi_add_handle( $multi, $handle );
+		$deadline = microtime( true ) + 1.0;
+		do {
+			curl_multi_exec( $multi, $running );
+			curl_multi_select( $multi, 0.05 );
+		} while ( microtime( true ) < $deadline );
+		$this->assertSame( 1, $this->user_count(), 'nothing created while the lock is held' );
+		$held->release();
+		do {
+			curl_multi_exec( $multi, $running );
+			curl_multi_select( $multi, 0.1 );
+		} while ( $running );
+		$answer = json_decode( (string) curl_multi_getcontent( $handle ), true );
+		curl_multi_close( $multi );
+		$this->assertSame( 'created', $answer['code'] ?? null );
+	}
+
+	public function test_a_dead_holder_does_not_block(): void {
+		if ( ! Lock::uses_sqlite() ) {
+			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
+		}
+		$this->plant_row( 'jane@example.com', '2147483646:deadbeef', time() + 60 );
+		$lock = new Lock( 'jane@example.com' );
+		$this->assertTrue( $lock->acquire( 0.5 ), 'the holder\'s process is gone' );
+		$lock->release();
+		$this->plant_row( 'jane@example.com', getmypid() . ':alive', time() - 1 );
+		$this->assertTrue( $lock->acquire( 0.5 ), 'the holder\'s lease ran out' );
+		$lock->release();
+		$this->plant_row( 'jane@example.com', getmypid() . ':alive', time() + 60 );
+		$this->assertFalse( $lock->acquire( 0.2 ), 'a live holder within its lease keeps it' );
+	}
+
+	/**
+	 * Writes a lock row as another holder would have.
+	 *
+	 * @param string $key     The locked key.
+	 * @param string $owner   pid:token.
+	 * @param int    $expires Lease end.
+	 */
+	private function plant_row( string $key, string $owner, int $expires ): void {
+		global $wpdb;
+		$name = 'wpf_' . substr( hash( 'sha256', $key ), 0, 56 );
+		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
+		$wpdb->insert( Schema::table( 'locks' ), array( 'lock_name' => $name, 'owner' => $owner, 'expires_at' => $expires ) );
+	}
+}
