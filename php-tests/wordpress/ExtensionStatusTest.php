@@ -31,6 +31,14 @@ final class ExtensionStatusTest extends WebhookTestCase {
 		$this->assertSame( 'no', $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", Settings::OPTION ) ) );
 	}
 
+	public function test_activation_schedules_and_deactivation_clears_the_daily_clean_up(): void {
+		Plugin::activate();
+		$this->assertNotFalse( wp_next_scheduled( \WpfWebhooks\Deliveries::CLEANUP_EVENT ) );
+		Plugin::deactivate();
+		$this->assertFalse( wp_next_scheduled( \WpfWebhooks\Deliveries::CLEANUP_EVENT ) );
+		Plugin::activate();
+	}
+
 	public function test_the_matching_extension_is_accepted(): void {
 		$this->assertNull( Extension::problem() );
 	}

@@ -19,6 +19,7 @@ final class Plugin {
 	 */
 	public static function add_hooks(): void {
 		register_activation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'activate' ) );
+		register_deactivation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'deactivate' ) );
 		add_action( 'init', array( Endpoint::class, 'maybe_handle' ), 0 );
 		add_action( 'admin_init', array( Schema::class, 'upgrade' ) );
 		add_action( 'admin_notices', array( self::class, 'extension_notice' ) );
@@ -34,6 +35,13 @@ final class Plugin {
 		if ( ! wp_next_scheduled( Deliveries::CLEANUP_EVENT ) ) {
 			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', Deliveries::CLEANUP_EVENT );
 		}
+	}
+
+	/**
+	 * Deactivation: no clean-up runs while the plugin is off. Settings and tables stay (uninstall removes them).
+	 */
+	public static function deactivate(): void {
+		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
 	}
 
 	/**
