@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::customerly::CustomerlyContact;
 use crate::faults::Fault;
 use crate::http::{Request, Response};
 use crate::model::{segment_key, ConfigUpdate, Person, Segment};
@@ -23,32 +24,52 @@ pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
             Ok(json!({"ok": true}))
         }
         ("GET", ["people"]) => match request.query_param("email") {
-            Some(email) => state.person(&email).map(to_json).ok_or_else(|| error(404, "no person with that email")),
-            None => Ok(json!({"people": state.people})),
+            Some(email) => {
+                state.customerio.person(&email).map(to_json).ok_or_else(|| error(404, "no person with that email"))
+            }
+            None => Ok(json!({"people": state.customerio.people})),
         },
         ("PUT", ["people"]) => parse::<Person>(request).and_then(|person| {
             if person.email.is_empty() {
                 Err(error(400, "email is required"))
             } else {
-                Ok(to_json(&state.upsert_person(person)))
+                Ok(to_json(&state.customerio.upsert_person(person)))
             }
         }),
         ("DELETE", ["people"]) => match request.query_param("email") {
-            Some(email) => match state.delete_people(&email) {
+            Some(email) => match state.customerio.delete_people(&email) {
                 0 => Err(error(404, "no person with that email")),
                 deleted => Ok(json!({"deleted": deleted})),
             },
             None => Err(error(400, "email is required")),
         },
-        ("GET", ["segments"]) => Ok(json!({"segments": state.segments})),
+        ("GET", ["segments"]) => Ok(json!({"segments": state.customerio.segments})),
         ("PUT", ["segments"]) => parse::<Segment>(request).and_then(|segment| {
             if segment_key(&segment.id).is_none() {
                 return Err(error(400, "a segment id is a number or a string"));
             }
             let answer = to_json(&segment);
-            state.upsert_segment(segment);
+            state.customerio.upsert_segment(segment);
             Ok(answer)
         }),
+        ("GET", ["customerly", "contacts"]) => match request.query_param("email") {
+            Some(email) => {
+                state.customerly.contact(&email).map(to_json).ok_or_else(|| error(404, "no contact with that email"))
+            }
+            None => Ok(json!({"contacts": state.customerly.contacts()})),
+        },
+        ("PUT", ["customerly", "contacts"]) => parse::<CustomerlyContact>(request).and_then(|contact| {
+            if contact.email.is_empty() {
+                Err(error(400, "email is required"))
+            } else {
+                Ok(to_json(&state.customerly.put(contact)))
+            }
+        }),
+        ("DELETE", ["customerly", "contacts"]) => match request.query_param("email") {
+            Some(email) if state.customerly.delete(&email) => Ok(json!({"deleted": 1})),
+            Some(_) => Err(error(404, "no contact with that email")),
+            None => Err(error(400, "email is required")),
+        },
         ("GET", ["faults"]) => Ok(json!({"faults": state.faults.list()})),
         ("POST", ["faults"]) => parse::<Fault>(request).map(|fault| {
             let answer = to_json(&fault);
@@ -78,9 +99,8 @@ pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
             state.log.clear();
             Ok(json!({"ok": true}))
         }
-        (_, ["health" | "reset" | "people" | "segments" | "faults" | "latency" | "config" | "requests"]) => {
-            Err(error(405, "method not allowed"))
-        }
+        (_, ["health" | "reset" | "people" | "segments" | "faults" | "latency" | "config" | "requests"])
+        | (_, ["customerly", "contacts"]) => Err(error(405, "method not allowed")),
         _ => Err(error(404, "not found")),
     };
     match result {
@@ -115,7 +135,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::testkit::{app_get, control};
+    use crate::testkit::{app_get, control, customerly};
     use crate::{FaultAction, Region, Sandbox};
 
     fn sandbox() -> Sandbox {
@@ -182,6 +202,57 @@ mod tests {
     }
 
     #[test]
+    fn customerly_contacts_put_get_delete() {
+        let sandbox = sandbox();
+        let put = control(
+            &sandbox,
+            "PUT",
+            "/_sandbox/customerly/contacts",
+            Some(json!({"email": "New@Example.com", "name": "New", "user_id": 12, "attributes": {"seats": 2},
+                        "tags": ["b", "a", "b"]})),
+        );
+        assert_eq!(put.status, 200);
+        let stored = put.json();
+        assert_eq!(stored["kind"], "user");
+        assert_eq!(stored["user_id"], "12");
+        assert_eq!(stored["crmhero_user_id"], 5_000_004);
+        assert_eq!(stored["attributes"], json!({"seats": 2}));
+        assert_eq!(stored["tags"], json!(["b", "a"]));
+
+        let got = control(&sandbox, "GET", "/_sandbox/customerly/contacts?email=new%40example.com", None);
+        assert_eq!(got.json(), stored);
+        let all = control(&sandbox, "GET", "/_sandbox/customerly/contacts", None).json();
+        assert_eq!(all["contacts"].as_array().unwrap().len(), 4);
+        assert_eq!(all["contacts"][2]["kind"], "lead");
+        assert_eq!(control(&sandbox, "GET", "/_sandbox/customerly/contacts?email=x%40y.z", None).status, 404);
+        let api = customerly(&sandbox, "GET", "/users?email=new%40example.com", b"").json();
+        assert_eq!(api["data"]["name"], "New");
+
+        let lead = control(
+            &sandbox,
+            "PUT",
+            "/_sandbox/customerly/contacts",
+            Some(json!({"email": "new@example.com", "kind": "lead"})),
+        );
+        assert_eq!(lead.json()["crmhero_user_id"], 5_000_004);
+        assert_eq!(customerly(&sandbox, "GET", "/leads?email=new%40example.com", b"").status, 200);
+
+        for body in [json!({"name": "x"}), json!({"email": ""}), json!({"email": "a@b.c", "kind": "client"})] {
+            assert_eq!(control(&sandbox, "PUT", "/_sandbox/customerly/contacts", Some(body)).status, 400);
+        }
+        let deleted = control(&sandbox, "DELETE", "/_sandbox/customerly/contacts?email=NEW%40example.com", None);
+        assert_eq!(deleted.json(), json!({"deleted": 1}));
+        assert_eq!(
+            control(&sandbox, "DELETE", "/_sandbox/customerly/contacts?email=new%40example.com", None).status,
+            404
+        );
+        assert_eq!(control(&sandbox, "DELETE", "/_sandbox/customerly/contacts", None).status, 400);
+        assert_eq!(control(&sandbox, "POST", "/_sandbox/customerly/contacts", None).status, 405);
+        assert_eq!(control(&sandbox, "GET", "/_sandbox/customerly/nope", None).status, 404);
+        assert_eq!(sandbox.requests().len(), 2);
+    }
+
+    #[test]
     fn faults_post_list_clear() {
         let sandbox = sandbox();
         let fault = json!({"method": "GET", "path_contains": "/segments", "times": 2, "action": {"status": 502}});
@@ -218,10 +289,14 @@ mod tests {
             control(&sandbox, "PUT", "/_sandbox/config", Some(json!({"region": "eu", "app_key": "k2"}))).json();
         assert_eq!(
             config,
-            json!({"region": "eu", "app_key": "k2", "site_id": "sandbox-site-id", "track_key": "sandbox-track-key"})
+            json!({"region": "eu", "app_key": "k2", "site_id": "sandbox-site-id", "track_key": "sandbox-track-key",
+                   "customerly_token": "sandbox-customerly-token"})
         );
         assert_eq!(sandbox.config().region, Region::Eu);
         assert_eq!(control(&sandbox, "GET", "/_sandbox/config", None).json(), config);
+        let config = control(&sandbox, "PUT", "/_sandbox/config", Some(json!({"customerly_token": "t2"}))).json();
+        assert_eq!((config["customerly_token"].clone(), config["app_key"].clone()), (json!("t2"), json!("k2")));
+        assert_eq!(sandbox.config().customerly_token, "t2");
         assert_eq!(control(&sandbox, "PUT", "/_sandbox/config", Some(json!({"region": "mars"}))).status, 400);
     }
 

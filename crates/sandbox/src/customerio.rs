@@ -10,8 +10,118 @@
 use serde_json::{json, Map, Value};
 
 use crate::http::{Request, Response};
-use crate::model::{attribute_string, new_cio_id, segment_key, Config, Person, Region, Segment, SegmentType};
-use crate::state::{now_secs, IdType, State};
+use crate::model::{self, attribute_string, new_cio_id, segment_key, Config, Person, Region, Segment, SegmentType};
+use crate::state::{now_secs, State};
+
+/// The first path segment of Customer.io's APIs.
+pub(crate) const PREFIX: &str = "customerio";
+
+/// How an App API path identifies a person (`?id_type=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdType {
+    Email,
+    Id,
+    CioId,
+}
+
+impl IdType {
+    /// Parses `email`, `id` or `cio_id`.
+    pub fn parse(name: &str) -> Option<IdType> {
+        match name {
+            "email" => Some(IdType::Email),
+            "id" => Some(IdType::Id),
+            "cio_id" => Some(IdType::CioId),
+            _ => None,
+        }
+    }
+}
+
+/// Customer.io's fake workspace: people and segments (its credentials and region are in [`Config`]).
+#[derive(Debug, Default)]
+pub(crate) struct Workspace {
+    pub people: Vec<Person>,
+    pub segments: Vec<Segment>,
+}
+
+impl Workspace {
+    /// The default seed's people and segments.
+    pub fn seeded() -> Workspace {
+        Workspace { people: model::seed_people(), segments: model::seed_segments() }
+    }
+
+    /// The first person with this identifier, of this type (emails ignore case).
+    pub fn find(&self, identifier: &str, id_type: IdType) -> Option<usize> {
+        self.people.iter().position(|p| match id_type {
+            IdType::Email => p.has_email(identifier),
+            IdType::Id => p.id.as_deref() == Some(identifier),
+            IdType::CioId => p.cio_id == identifier,
+        })
+    }
+
+    /// The person an identifier of unknown type names: tried as an email, then an id, then a cio_id.
+    pub fn find_any(&self, identifier: &str) -> Option<usize> {
+        [IdType::Email, IdType::Id, IdType::CioId].into_iter().find_map(|id_type| self.find(identifier, id_type))
+    }
+
+    /// The first person with this email (any case).
+    pub fn person(&self, email: &str) -> Option<&Person> {
+        self.find(email, IdType::Email).map(|i| &self.people[i])
+    }
+
+    /// Stores a person, returning it as stored.
+    ///
+    /// It replaces the person with the same `cio_id` when one is given, else the first person with the same
+    /// email (keeping that person's `cio_id`); otherwise it is added. A missing `cio_id` is generated and a
+    /// zero `created_at` becomes now.
+    pub fn upsert_person(&mut self, mut person: Person) -> Person {
+        let existing = if person.cio_id.is_empty() {
+            self.find(&person.email, IdType::Email)
+        } else {
+            self.find(&person.cio_id, IdType::CioId)
+        };
+        if let Some(index) = existing {
+            let old = &self.people[index];
+            if person.cio_id.is_empty() {
+                person.cio_id.clone_from(&old.cio_id);
+            }
+            if person.created_at == 0 {
+                person.created_at = old.created_at;
+            }
+        }
+        if person.cio_id.is_empty() {
+            person.cio_id = model::new_cio_id();
+        }
+        if person.created_at == 0 {
+            person.created_at = now_secs();
+        }
+        match existing {
+            Some(index) => self.people[index] = person.clone(),
+            None => self.people.push(person.clone()),
+        }
+        person
+    }
+
+    /// Removes every person with this email (any case); returns how many there were.
+    pub fn delete_people(&mut self, email: &str) -> usize {
+        let before = self.people.len();
+        self.people.retain(|p| !p.has_email(email));
+        before - self.people.len()
+    }
+
+    /// The segment with this id (`1` and `"1"` are the same id).
+    pub fn segment(&self, id: &str) -> Option<&Segment> {
+        self.segments.iter().find(|s| segment_key(&s.id).as_deref() == Some(id))
+    }
+
+    /// Stores a segment, replacing the one with the same id.
+    pub fn upsert_segment(&mut self, segment: Segment) {
+        let key = segment_key(&segment.id);
+        match self.segments.iter_mut().find(|s| segment_key(&s.id) == key) {
+            Some(existing) => *existing = segment,
+            None => self.segments.push(segment),
+        }
+    }
+}
 
 /// Which of the two APIs a path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,12 +130,13 @@ enum Api {
     Track,
 }
 
-/// Answers an API request (anything outside `/_sandbox`).
+/// Answers an API request under `/customerio`, and also any API request no CRM claims (with Customer.io's
+/// 404, as the sandbox always has).
 pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
     let path: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match path.as_slice() {
-        ["customerio", region, "app", "v1", rest @ ..] => serve(state, request, region, Api::App, rest),
-        ["customerio", region, "track", "api", "v1", rest @ ..] => serve(state, request, region, Api::Track, rest),
+        [PREFIX, region, "app", "v1", rest @ ..] => serve(state, request, region, Api::App, rest),
+        [PREFIX, region, "track", "api", "v1", rest @ ..] => serve(state, request, region, Api::Track, rest),
         _ => not_found(),
     }
 }
@@ -52,7 +163,7 @@ fn serve(state: &mut State, request: &Request, region: &str, api: Api, rest: &[&
                 .map_or_else(|e| e, |person| person_segments(state, person))
         }
         (Api::App, "GET", ["segments"]) => {
-            let segments: Vec<Value> = state.segments.iter().map(segment_json).collect();
+            let segments: Vec<Value> = state.customerio.segments.iter().map(segment_json).collect();
             Response::json(200, &json!({"segments": segments}))
         }
         (Api::Track, "PUT", ["customers", identifier]) => put_customer(state, request, identifier),
@@ -89,6 +200,7 @@ fn customers_by_email(state: &State, request: &Request) -> Response {
         return Response::json(400, &json!({"meta": {"error": "email is required"}}));
     };
     let results: Vec<Value> = state
+        .customerio
         .people
         .iter()
         .filter(|p| p.has_email(&email))
@@ -111,8 +223,8 @@ fn find_person<'s>(
     identifier: &str,
     missing: fn() -> Response,
 ) -> Result<&'s Person, Response> {
-    let index = state.find(identifier, id_type(request)?).ok_or_else(missing)?;
-    Ok(&state.people[index])
+    let index = state.customerio.find(identifier, id_type(request)?).ok_or_else(missing)?;
+    Ok(&state.customerio.people[index])
 }
 
 /// `GET /customers/{id}/segments` → `{"segments":[…]}`.
@@ -152,7 +264,13 @@ fn attributes(person: &Person) -> Response {
 /// after its id, so a test need not define every segment it uses.
 fn segment_of(state: &State, id: &Value) -> Option<Segment> {
     let key = segment_key(id)?;
-    Some(state.segment(&key).cloned().unwrap_or_else(|| Segment::new(id.clone(), key).kind(SegmentType::Manual)))
+    Some(
+        state
+            .customerio
+            .segment(&key)
+            .cloned()
+            .unwrap_or_else(|| Segment::new(id.clone(), key).kind(SegmentType::Manual)),
+    )
 }
 
 /// A segment as the App API lists it, its id in the JSON type it was defined with.
@@ -176,7 +294,7 @@ fn put_customer(state: &mut State, request: &Request, identifier: &str) -> Respo
         return invalid_json();
     };
     let update_only = fields.get("_update") == Some(&Value::Bool(true));
-    let index = match state.find_any(identifier) {
+    let index = match state.customerio.find_any(identifier) {
         Some(index) => index,
         None if update_only => return Response::empty(200),
         None => {
@@ -186,11 +304,11 @@ fn put_customer(state: &mut State, request: &Request, identifier: &str) -> Respo
             }
             person.cio_id = new_cio_id();
             person.created_at = now_secs();
-            state.people.push(person);
-            state.people.len() - 1
+            state.customerio.people.push(person);
+            state.customerio.people.len() - 1
         }
     };
-    let person = &mut state.people[index];
+    let person = &mut state.customerio.people[index];
     for (name, value) in fields {
         match name.as_str() {
             "_update" | "cio_id" => {}
@@ -225,7 +343,7 @@ fn put_customer(state: &mut State, request: &Request, identifier: &str) -> Respo
 /// `POST /segments/{id}/add_customers|remove_customers?id_type=` with `{"ids":[…]}`: changes a manual
 /// segment's members (unknown ids are ignored). Answers 200 with an empty body.
 fn change_membership(state: &mut State, request: &Request, segment_id: &str, add: bool) -> Response {
-    let Some(segment_id) = state.segment(segment_id).map(|s| s.id.clone()) else {
+    let Some(segment_id) = state.customerio.segment(segment_id).map(|s| s.id.clone()) else {
         return Response::json(404, &json!({"meta": {"errors": ["segment not found"]}}));
     };
     let id_type = match id_type(request) {
@@ -240,8 +358,8 @@ fn change_membership(state: &mut State, request: &Request, segment_id: &str, add
     };
     let key = segment_key(&segment_id);
     for id in ids.iter().filter_map(attribute_string) {
-        if let Some(index) = state.find(&id, id_type) {
-            let segments = &mut state.people[index].segments;
+        if let Some(index) = state.customerio.find(&id, id_type) {
+            let segments = &mut state.customerio.people[index].segments;
             segments.retain(|s| segment_key(s) != key);
             if add {
                 segments.push(segment_id.clone());
@@ -325,6 +443,42 @@ mod tests {
 
     fn sandbox() -> Sandbox {
         Sandbox::start("127.0.0.1:0").unwrap()
+    }
+
+    #[test]
+    fn seed_matches_the_documented_workspace() {
+        let workspace = Workspace::seeded();
+        assert_eq!(workspace.people.len(), 3);
+        assert_eq!(workspace.segments.len(), 3);
+        assert_eq!(workspace.segments[2].id, json!("42"));
+        assert_eq!(workspace.person("JANE@example.com").unwrap().segments, [json!(1), json!("42")]);
+        assert_eq!(workspace.person("john.smith@example.com").unwrap().email, "John.Smith@Example.com");
+        assert_eq!(workspace.find("cust-1001", IdType::Id), Some(2));
+        assert!(Workspace::default().people.is_empty());
+    }
+
+    #[test]
+    fn upsert_by_email_keeps_the_cio_id_and_by_cio_id_may_add_a_twin() {
+        let mut workspace = Workspace::seeded();
+        let cio_id = workspace.person("jane@example.com").unwrap().cio_id.clone();
+        let stored = workspace.upsert_person(Person::new("Jane@Example.com").attr("plan", "free"));
+        assert_eq!(stored.cio_id, cio_id);
+        assert_eq!(stored.created_at, 1_700_000_000);
+        assert_eq!(workspace.people.len(), 3);
+        workspace.upsert_person(Person::new("jane@example.com").cio_id("cio_twin"));
+        assert_eq!(workspace.people.len(), 4);
+        let fresh = workspace.upsert_person(Person::new("new@example.com"));
+        assert!(fresh.cio_id.starts_with("cio_") && fresh.created_at > 1_700_000_000);
+        assert_eq!(workspace.delete_people("JANE@EXAMPLE.COM"), 2);
+    }
+
+    #[test]
+    fn segments_are_keyed_by_their_text_form() {
+        let mut workspace = Workspace::seeded();
+        workspace.upsert_segment(Segment::new("1", "Renamed"));
+        assert_eq!(workspace.segments.len(), 3);
+        assert_eq!(workspace.segment("1").unwrap().id, json!("1"));
+        assert_eq!(workspace.segment("42").unwrap().name, "VIP");
     }
 
     #[test]

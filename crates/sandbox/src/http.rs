@@ -1,7 +1,7 @@
 //! A small HTTP/1.1 server on [`std::net`]: one thread per connection, persistent connections,
 //! `Content-Length` and chunked request bodies, `Expect: 100-continue`, bounded reads.
 //!
-//! The server knows nothing about Customer.io: a [`Handler`] turns each [`Request`] into a [`Reply`].
+//! The server knows nothing about the CRMs: a [`Handler`] turns each [`Request`] into a [`Reply`].
 //! A broken or hostile client only ever ends its own connection.
 
 use std::collections::HashMap;

@@ -1,17 +1,26 @@
-//! `wpf-sandbox`: a local fake of Customer.io's App API and Track API for tests.
+//! `wpf-sandbox`: a local fake of the CRMs' APIs for tests: Customer.io's App API and Track API, and
+//! Customerly's API.
 //!
-//! One loopback HTTP server answers both APIs in both regions, reproduces their quirks (all attribute values
-//! as strings, segment ids as numbers or strings, 401 from the wrong region, an empty 200 from the Track API
-//! even when `_update` found nobody, three shapes of error body), records every API request, and injects
-//! latency and faults (error statuses, stalls, resets, truncated, malformed, mistyped or huge bodies).
+//! One loopback HTTP server answers every API, reproduces their quirks, records every API request, and
+//! injects latency and faults (error statuses, stalls, resets, truncated, malformed, mistyped or huge
+//! bodies) into any of them alike.
 //!
 //! | API | Base path | Stands for | Auth |
 //! |---|---|---|---|
-//! | App | `/customerio/{us,eu}/app/v1` | `https://api[-eu].customer.io/v1` | `Bearer` [`APP_KEY`] |
-//! | Track | `/customerio/{us,eu}/track/api/v1` | `https://track[-eu].customer.io/api/v1` | Basic [`SITE_ID`]`:`[`TRACK_KEY`] |
+//! | Customer.io App | `/customerio/{us,eu}/app/v1` | `https://api[-eu].customer.io/v1` | `Bearer` [`APP_KEY`] |
+//! | Customer.io Track | `/customerio/{us,eu}/track/api/v1` | `https://track[-eu].customer.io/api/v1` | Basic [`SITE_ID`]`:`[`TRACK_KEY`] |
+//! | Customerly | `/customerly/v1` | `https://api.customerly.io/v1` | `Bearer` [`CUSTOMERLY_TOKEN`], or `Authentication: AccessToken: ` [`CUSTOMERLY_TOKEN`] |
+//!
+//! Customer.io's quirks: all attribute values as strings, segment ids as numbers or strings, 401 from the
+//! wrong region, an empty 200 from the Track API even when `_update` found nobody, three shapes of error
+//! body. Customerly's: HTTP 500 for a missing or wrong token, `{"error":{…}}` bodies (on a 200 for an unknown
+//! user), `POST /users` creating unknown users, attributes keeping their JSON types.
 //!
 //! Within a request path, `{identifier}` segments are percent-decoded on their own; email matching ignores
 //! case, and answers give emails as stored.
+//!
+//! Each CRM is a module with its data store and its API handler (`customerio`, `customerly`); the first path
+//! segment picks the module, the state holds one store per CRM, and [`Config`] every CRM's credentials.
 //!
 //! # Control API
 //! The same state can be driven over HTTP (JSON in and out, no auth, never recorded) by the binary's users:
@@ -24,6 +33,9 @@
 //! | `PUT /_sandbox/people` | upsert a [`Person`] (email required), as [`Sandbox::put_person`]; answers the stored person |
 //! | `DELETE /_sandbox/people?email=` | delete everyone with that email: `{"deleted":n}` (404 if none) |
 //! | `GET`, `PUT /_sandbox/segments` | `{"segments":[…]}`; upsert a [`Segment`] |
+//! | `GET /_sandbox/customerly/contacts[?email=]` | `{"contacts":[…]}`, or the [`CustomerlyContact`] with that email (404 if none) |
+//! | `PUT /_sandbox/customerly/contacts` | upsert a [`CustomerlyContact`] (email required), as [`Sandbox::put_customerly_contact`]; answers it as stored |
+//! | `DELETE /_sandbox/customerly/contacts?email=` | delete the contact with that email: `{"deleted":1}` (404 if none) |
 //! | `GET`, `POST`, `DELETE /_sandbox/faults` | `{"faults":[…]}` with uses left; append a [`Fault`]; clear all |
 //! | `GET`, `PUT /_sandbox/latency` | `{"ms":N}` |
 //! | `GET`, `PUT /_sandbox/config` | the [`Config`]; a partial [`ConfigUpdate`], answering the whole config |
@@ -34,19 +46,23 @@
 //! to a second) for answers being written to finish, like [`Sandbox::requests`].
 //!
 //! ```
-//! use wpf_sandbox::{Fault, FaultAction, Person, Sandbox};
+//! use serde_json::json;
+//! use wpf_sandbox::{CustomerlyContact, Fault, FaultAction, Person, Sandbox};
 //!
 //! let sandbox = Sandbox::start("127.0.0.1:0")?;
 //! sandbox.put_person(Person::new("a@b.c").attr("first_name", "A").segments([1, 7]));
 //! sandbox.add_fault(Fault::new(FaultAction::status(503)).path_contains("/segments").times(1));
 //! let app_url = sandbox.customerio_app_url(); // point the client under test here
 //! assert!(app_url.ends_with("/customerio/us/app/v1"));
+//! sandbox.put_customerly_contact(CustomerlyContact::user("a@b.c").name("A").attr("plan", json!("pro")).tags(["x"]));
+//! assert!(sandbox.customerly_url().ends_with("/customerly/v1"));
 //! assert!(sandbox.requests().is_empty());
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
 mod control;
 mod customerio;
+mod customerly;
 mod faults;
 mod http;
 mod model;
@@ -63,11 +79,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub use customerly::{CustomerlyContact, CustomerlyKind, CUSTOMERLY_TOKEN};
 pub use faults::{Fault, FaultAction, StatusFault};
 pub use model::{Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, SITE_ID, TRACK_KEY};
 pub use record::RecordedRequest;
 
-use http::{Handled, Handler, Reply, Request, Server};
+use http::{Handled, Handler, Reply, Request, Response, Server};
 use state::State;
 
 /// Longest [`Sandbox::requests`] waits for answers being written to finish.
@@ -76,14 +93,15 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How to start a [`Sandbox`].
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Start with no people and no segments instead of the default seed.
+    /// Start with no data in any CRM (no people, segments or Customerly contacts) instead of the default
+    /// seed.
     pub empty: bool,
     /// Append each recorded request to this file as one JSON line, once its answer is out (so lines come in
     /// the order answers finished; sort by `seq` for arrival order).
     pub log_file: Option<PathBuf>,
 }
 
-/// A running fake of Customer.io.
+/// A running fake of the CRMs (Customer.io and Customerly).
 ///
 /// Dropping it stops accepting connections and closes the open ones.
 pub struct Sandbox {
@@ -101,7 +119,7 @@ impl Sandbox {
         Sandbox::start_with(addr, &Options::default())
     }
 
-    /// Starts a server on `addr` with no people and no segments.
+    /// Starts a server on `addr` with no data in any CRM.
     ///
     /// # Errors
     /// When `addr` cannot be bound (the message names the address).
@@ -154,12 +172,17 @@ impl Sandbox {
         format!("{}/customerio/{region}/track/api/v1", self.url())
     }
 
-    /// The workspace's region and credentials.
+    /// Customerly's API base URL, `http://127.0.0.1:PORT/customerly/v1`.
+    pub fn customerly_url(&self) -> String {
+        format!("{}/{}/v1", self.url(), customerly::PREFIX)
+    }
+
+    /// Every CRM's credentials, and Customer.io's region.
     pub fn config(&self) -> Config {
         self.shared.lock().config.clone()
     }
 
-    /// Changes some of the region and credentials; returns the result.
+    /// Changes some of the credentials or the region; returns the result.
     pub fn set_config(&self, update: ConfigUpdate) -> Config {
         let mut state = self.shared.lock();
         update.apply(&mut state.config);
@@ -169,32 +192,54 @@ impl Sandbox {
     /// Adds or replaces a person (see `PUT /_sandbox/people`): the one with the same `cio_id` if given, else
     /// the first with the same email (any case). Returns it as stored, with `cio_id` and `created_at` set.
     pub fn put_person(&self, person: Person) -> Person {
-        self.shared.lock().upsert_person(person)
+        self.shared.lock().customerio.upsert_person(person)
     }
 
     /// The first person with this email (any case).
     pub fn person(&self, email: &str) -> Option<Person> {
-        self.shared.lock().person(email).cloned()
+        self.shared.lock().customerio.person(email).cloned()
     }
 
     /// Everyone, in insertion order.
     pub fn people(&self) -> Vec<Person> {
-        self.shared.lock().people.clone()
+        self.shared.lock().customerio.people.clone()
     }
 
     /// Removes everyone with this email (any case); returns how many.
     pub fn delete_person(&self, email: &str) -> usize {
-        self.shared.lock().delete_people(email)
+        self.shared.lock().customerio.delete_people(email)
     }
 
     /// Adds or replaces a segment (`1` and `"1"` are the same id; the new one's JSON type wins).
     pub fn put_segment(&self, segment: Segment) {
-        self.shared.lock().upsert_segment(segment);
+        self.shared.lock().customerio.upsert_segment(segment);
     }
 
     /// All segments.
     pub fn segments(&self) -> Vec<Segment> {
-        self.shared.lock().segments.clone()
+        self.shared.lock().customerio.segments.clone()
+    }
+
+    /// Adds or replaces (by email, any case) a Customerly contact (see `PUT /_sandbox/customerly/contacts`).
+    /// Returns it as stored: `crmhero_user_id` and `created_at` kept from the replaced contact or generated,
+    /// `last_update` set, `null` attributes and repeated tags dropped. Its tags join the project's tags.
+    pub fn put_customerly_contact(&self, contact: CustomerlyContact) -> CustomerlyContact {
+        self.shared.lock().customerly.put(contact)
+    }
+
+    /// The Customerly contact (user or lead) with this email (any case).
+    pub fn customerly_contact(&self, email: &str) -> Option<CustomerlyContact> {
+        self.shared.lock().customerly.contact(email).cloned()
+    }
+
+    /// Every Customerly contact, in insertion order.
+    pub fn customerly_contacts(&self) -> Vec<CustomerlyContact> {
+        self.shared.lock().customerly.contacts().to_vec()
+    }
+
+    /// Removes the Customerly contact with this email (any case); whether there was one.
+    pub fn delete_customerly_contact(&self, email: &str) -> bool {
+        self.shared.lock().customerly.delete(email)
     }
 
     /// Appends a fault rule (checked in insertion order, first match wins).
@@ -285,7 +330,7 @@ impl Shared {
         state
     }
 
-    /// Decides an API request's reply: a fault, or Customer.io's answer; records it and applies latency.
+    /// Decides an API request's reply: a fault, or the CRM's answer; records it and applies latency.
     fn handle_api(&self, request: &Request) -> Handled {
         let (reply, delay, seq) = {
             let mut state = self.lock();
@@ -296,9 +341,9 @@ impl Shared {
                 Some(faults::Effect::Replace(reply)) => reply,
                 Some(faults::Effect::Delay(extra)) => {
                     delay += extra;
-                    Reply::Send(customerio::handle(&mut state, request))
+                    Reply::Send(crm_answer(&mut state, request))
                 }
-                None => Reply::Send(customerio::handle(&mut state, request)),
+                None => Reply::Send(crm_answer(&mut state, request)),
             };
             let status = match &reply {
                 Reply::Send(answer) | Reply::Truncate(answer) => answer.status,
@@ -312,6 +357,15 @@ impl Shared {
         }
         self.lock().log.writing(seq);
         Handled { reply, token: Some(seq) }
+    }
+}
+
+/// The answer of the CRM whose fake serves the request's path (its first segment names the CRM).
+fn crm_answer(state: &mut State, request: &Request) -> Response {
+    match request.segments.first().map(String::as_str) {
+        Some(customerly::PREFIX) => customerly::handle(state, request),
+        // Customer.io also answers the paths no CRM claims, with its 404, as it always has.
+        _ => customerio::handle(state, request),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `wpf-sandbox`: serves the Customer.io fake until killed.
+//! `wpf-sandbox`: serves the CRM fakes (Customer.io, Customerly) until killed.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,17 +9,20 @@ use wpf_sandbox::{Options, Sandbox};
 const USAGE: &str = "\
 usage: wpf-sandbox [--listen ADDR] [--empty] [--log FILE]
 
-A local fake of Customer.io's App and Track APIs.
+A local fake of Customer.io's App and Track APIs and of Customerly's API.
 
   --listen ADDR   address to listen on (default 127.0.0.1:8090; port 0 picks a free port)
-  --empty         start with no people and no segments instead of the default seed
+  --empty         start with no data in any CRM instead of the default seed
   --log FILE      append each recorded API request to FILE as one JSON line, once answered
   -h, --help      show this help
 
 Once ready it prints `wpf-sandbox listening on http://IP:PORT` and serves until killed.
   App API:     /customerio/{us,eu}/app/v1        Authorization: Bearer sandbox-app-key
   Track API:   /customerio/{us,eu}/track/api/v1  Basic sandbox-site-id:sandbox-track-key
-  Control API: /_sandbox/{health,reset,people,segments,faults,latency,config,requests}";
+  Customerly:  /customerly/v1                    Authorization: Bearer sandbox-customerly-token
+                                                 (or Authentication: AccessToken: sandbox-customerly-token)
+  Control API: /_sandbox/{health,reset,people,segments,faults,latency,config,requests}
+               /_sandbox/customerly/contacts";
 
 /// Parsed command line.
 #[derive(Debug)]

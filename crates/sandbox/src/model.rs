@@ -1,4 +1,4 @@
-//! The fake workspace's data: people, segments, credentials and region, and the default seed.
+//! Customer.io's data (people, segments, region and the default seed) and every CRM's credentials.
 
 use std::collections::hash_map::RandomState;
 use std::collections::BTreeMap;
@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::customerly::CUSTOMERLY_TOKEN;
+
 /// Default App API key (`Authorization: Bearer sandbox-app-key`).
 pub const APP_KEY: &str = "sandbox-app-key";
 /// Default Track API site id (the user name of the Track API's HTTP Basic auth).
@@ -16,8 +18,8 @@ pub const SITE_ID: &str = "sandbox-site-id";
 /// Default Track API key (the password of the Track API's HTTP Basic auth).
 pub const TRACK_KEY: &str = "sandbox-track-key";
 
-/// Creation time given to the seeded people (2023-11-14T22:13:20Z).
-const SEED_CREATED_AT: u64 = 1_700_000_000;
+/// Creation time given to the seeded people and contacts (2023-11-14T22:13:20Z).
+pub(crate) const SEED_CREATED_AT: u64 = 1_700_000_000;
 
 /// A Customer.io data centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -63,7 +65,7 @@ impl fmt::Display for Region {
     }
 }
 
-/// The workspace's region and credentials.
+/// Every fake CRM's credentials, and the Customer.io workspace's region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     /// The region the workspace lives in; the other region answers 401.
@@ -74,6 +76,13 @@ pub struct Config {
     pub site_id: String,
     /// Track API key.
     pub track_key: String,
+    /// Customerly's API access token (defaults to [`CUSTOMERLY_TOKEN`] when absent from JSON).
+    #[serde(default = "default_customerly_token")]
+    pub customerly_token: String,
+}
+
+fn default_customerly_token() -> String {
+    CUSTOMERLY_TOKEN.to_owned()
 }
 
 impl Default for Config {
@@ -83,6 +92,7 @@ impl Default for Config {
             app_key: APP_KEY.to_owned(),
             site_id: SITE_ID.to_owned(),
             track_key: TRACK_KEY.to_owned(),
+            customerly_token: default_customerly_token(),
         }
     }
 }
@@ -103,6 +113,9 @@ pub struct ConfigUpdate {
     /// New Track API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_key: Option<String>,
+    /// New Customerly access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customerly_token: Option<String>,
 }
 
 impl ConfigUpdate {
@@ -134,6 +147,13 @@ impl ConfigUpdate {
         self
     }
 
+    /// Sets the Customerly access token.
+    #[must_use]
+    pub fn customerly_token(mut self, token: impl Into<String>) -> Self {
+        self.customerly_token = Some(token.into());
+        self
+    }
+
     /// Applies the set fields to `config`.
     pub(crate) fn apply(self, config: &mut Config) {
         if let Some(region) = self.region {
@@ -147,6 +167,9 @@ impl ConfigUpdate {
         }
         if let Some(key) = self.track_key {
             config.track_key = key;
+        }
+        if let Some(token) = self.customerly_token {
+            config.customerly_token = token;
         }
     }
 }
@@ -389,6 +412,12 @@ mod tests {
         update.apply(&mut config);
         assert_eq!(config.region, Region::Eu);
         assert_eq!(config.app_key, APP_KEY);
+        ConfigUpdate::default().customerly_token("t2").apply(&mut config);
+        assert_eq!((config.customerly_token.as_str(), config.region), ("t2", Region::Eu));
         assert!(serde_json::from_value::<ConfigUpdate>(json!({"bogus": 1})).is_err());
+        // Config JSON from before Customerly still reads.
+        let old: Config =
+            serde_json::from_value(json!({"region": "us", "app_key": "a", "site_id": "s", "track_key": "t"})).unwrap();
+        assert_eq!(old.customerly_token, CUSTOMERLY_TOKEN);
     }
 }

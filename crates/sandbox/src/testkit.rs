@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::{Sandbox, APP_KEY, SITE_ID, TRACK_KEY};
+use crate::{Sandbox, APP_KEY, CUSTOMERLY_TOKEN, SITE_ID, TRACK_KEY};
 
 /// An answer as read off the wire.
 #[derive(Debug)]
@@ -146,6 +146,21 @@ pub(crate) fn track(sandbox: &Sandbox, method: &str, path: &str, body: &[u8]) ->
         method,
         &format!("/customerio/us/track/api/v1{path}"),
         &[("Authorization", &auth), ("Content-Type", "application/json")],
+        body,
+    )
+}
+
+/// A Customerly API request (`target` relative to `/customerly/v1`) with the default token in both headers,
+/// as clients send it.
+pub(crate) fn customerly(sandbox: &Sandbox, method: &str, target: &str, body: &[u8]) -> Answer {
+    Client::connect(sandbox).request(
+        method,
+        &format!("/customerly/v1{target}"),
+        &[
+            ("Authorization", &format!("Bearer {CUSTOMERLY_TOKEN}")),
+            ("Authentication", &format!("AccessToken: {CUSTOMERLY_TOKEN}")),
+            ("Content-Type", "application/json"),
+        ],
         body,
     )
 }

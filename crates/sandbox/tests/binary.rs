@@ -46,6 +46,12 @@ fn serves_prints_its_url_and_logs_requests() {
          Connection: close\r\n\r\n",
     );
     assert!(segments.ends_with(r#"{"segments":[]}"#), "{segments}");
+    let tags = exchange(
+        &url,
+        "GET /customerly/v1/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sandbox-customerly-token\r\n\
+         Connection: close\r\n\r\n",
+    );
+    assert!(tags.starts_with("HTTP/1.1 200 OK\r\n") && tags.ends_with(r#"{"data":[]}"#), "{tags}");
 
     // The control API waits for the log to settle, so the line is written by the time it answers.
     let requests = exchange(&url, "GET /_sandbox/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -53,9 +59,10 @@ fn serves_prints_its_url_and_logs_requests() {
     let text = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(lines[0]["status"], 200);
     assert_eq!(lines[0]["headers"]["authorization"], "Bearer sandbox-app-key");
+    assert_eq!(lines[1]["path"], "/customerly/v1/tags");
 }
 
 #[test]
