@@ -189,7 +189,7 @@ final class ExtensionTest extends TestCase {
 		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{24}$/', $create['password'] );
 		$this->assertSame( 'wp_password', $create['return_password_field'] );
 		$this->assertSame( 'subscriber', $create['role'] );
-		$this->assertSame( array( 'role_not_allowed' ), $create['role_warnings'] );
+		$this->assertSame( array( 'role_not_allowed' ), $create['warnings'] );
 		$this->assertTrue( $create['notify'] );
 	}
 

@@ -177,6 +177,6 @@ final class Endpoint {
 		if ( $create['notify'] ) {
 			wp_new_user_notification( $user_id, null, 'user' );
 		}
-		return Response::of( 'created', $user_id, $create['role_warnings'] );
+		return Response::of( 'created', $user_id, $create['warnings'] );
 	}
 }

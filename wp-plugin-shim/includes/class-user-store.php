@@ -90,7 +90,9 @@ final class UserStore {
 		foreach ( $plan['meta'] as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
 		}
-		self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		if ( null !== $plan['tags'] ) {
+			self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		}
 		$wpdb->query( 'COMMIT' );
 		return $user_id;
 	}
@@ -102,13 +104,15 @@ final class UserStore {
 	 * @param array $plan    The extension's plan.
 	 */
 	public static function announce_created( int $user_id, array $plan ): void {
-		self::fire_tag_actions( $user_id, array(), $plan['tags'] );
+		if ( null !== $plan['tags'] ) {
+			self::fire_tag_actions( $user_id, array(), $plan['tags'] );
+		}
 		do_action( 'wpf_user_imported', $user_id, self::public_meta( $plan ) );
 	}
 
 	/**
 	 * Updates an existing user: links the contact, writes the mapped fields (not for update_tags), stores
-	 * the tags, and fires the actions.
+	 * the tags (unless the CRM did not give them), and fires the actions.
 	 *
 	 * @param \WP_User $user The user.
 	 * @param array    $plan The extension's plan.
@@ -123,8 +127,10 @@ final class UserStore {
 			update_user_meta( $user_id, $key, $value );
 		}
 		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
-		self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
-		self::fire_tag_actions( $user_id, $old, $plan['tags'] );
+		if ( null !== $plan['tags'] ) {
+			self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+			self::fire_tag_actions( $user_id, $old, $plan['tags'] );
+		}
 		if ( 'update_tags' !== $plan['action'] ) {
 			do_action( 'wpf_user_updated', $user_id, self::public_meta( $plan ) );
 		}

@@ -49,7 +49,8 @@ pub struct NewUser {
     /// The CRM field to write a generated password to before the user is created.
     pub return_password_field: Option<String>,
     pub role: Option<String>,
-    pub role_warnings: Vec<&'static str>,
+    /// Warnings for the answer when the user is created.
+    pub warnings: Vec<&'static str>,
     pub notify: bool,
 }
 
@@ -61,7 +62,8 @@ pub struct Plan {
     pub slug: &'static str,
     /// The contact id to store: the email as the CRM returns it.
     pub email: String,
-    pub tags: Vec<String>,
+    /// `None` when the CRM did not say: the stored tags stay as they are.
+    pub tags: Option<Vec<String>>,
     /// Mapped fields; empty for `update_tags`.
     pub fields: Mapped,
     /// Present for `add`: used only when no user is linked to the contact.
@@ -101,7 +103,7 @@ fn plan(raw: &RawRequest, site: &Site) -> Result<Option<Plan>, Failure> {
     let contact = crm.load(&who, &body, need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
-    let create = (action == Action::Add).then(|| new_user(site, &flags, &contact.email, &fields));
+    let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));
     Ok(Some(Plan {
         action,
         delivery_key: raw.delivery_key(),
@@ -113,7 +115,10 @@ fn plan(raw: &RawRequest, site: &Site) -> Result<Option<Plan>, Failure> {
     }))
 }
 
-fn new_user(site: &Site, flags: &Flags, email: &str, fields: &Mapped) -> NewUser {
+/// Warning: the password was generated but the CRM contact cannot take it (a Customerly lead).
+pub const WARN_PASSWORD_NOT_RETURNED: &str = "password_not_returned";
+
+fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped) -> NewUser {
     let s = &site.settings;
     let decision =
         roles::decide(&site.roles, flags.role.as_deref(), &s.allowed_roles, &s.default_role, &site.default_role);
@@ -121,14 +126,18 @@ fn new_user(site: &Site, flags: &Flags, email: &str, fields: &Mapped) -> NewUser
         Some(p) => (p.clone(), false),
         None => (generate_password(), true),
     };
-    let return_field = (generated && s.return_password && !s.return_password_field.is_empty())
-        .then(|| s.return_password_field.clone());
+    let mut warnings = decision.warnings;
+    let wanted = generated && s.return_password && !s.return_password_field.is_empty();
+    if wanted && !contact.writable {
+        warnings.push(WARN_PASSWORD_NOT_RETURNED);
+    }
+    let return_field = (wanted && contact.writable).then(|| s.return_password_field.clone());
     NewUser {
-        logins: login::logins(email, fields.login.as_deref()),
+        logins: login::logins(&contact.email, fields.login.as_deref()),
         password,
         return_password_field: return_field,
         role: decision.role,
-        role_warnings: decision.warnings,
+        warnings,
         notify: flags.send_notification || s.send_welcome_email,
     }
 }
@@ -162,7 +171,7 @@ impl Plan {
                 "password": c.password,
                 "return_password_field": c.return_password_field,
                 "role": c.role,
-                "role_warnings": c.role_warnings,
+                "warnings": c.warnings,
                 "notify": c.notify,
             })
         });
@@ -276,12 +285,12 @@ mod tests {
         assert_eq!(plan.action, Action::Add);
         assert_eq!(plan.slug, "customer-io");
         assert_eq!(plan.email, "jane@example.com");
-        assert_eq!(plan.tags, vec!["1", "42"]);
+        assert_eq!(plan.tags, Some(vec!["1".into(), "42".into()]));
         assert_eq!(plan.fields.core.get("first_name").map(String::as_str), Some("Jane"));
         assert_eq!(plan.fields.meta.get("plan").map(String::as_str), Some("pro"));
         let create = plan.create.as_ref().expect("create");
         assert_eq!(create.role.as_deref(), Some("customer"));
-        assert!(create.role_warnings.is_empty());
+        assert!(create.warnings.is_empty());
         assert!(create.notify);
         assert_eq!(create.password.len(), crate::password::PASSWORD_LENGTH);
         assert_eq!(create.return_password_field.as_deref(), Some("wp_password"));
@@ -302,7 +311,25 @@ mod tests {
         assert_eq!(create.password, "pro");
         assert_eq!(create.return_password_field, None);
         assert_eq!(create.role.as_deref(), Some("subscriber"));
-        assert_eq!(create.role_warnings, vec![roles::WARN_ROLE_NOT_ALLOWED]);
+        assert_eq!(create.warnings, vec![roles::WARN_ROLE_NOT_ALLOWED]);
+    }
+
+    #[test]
+    fn a_customerly_lead_gets_no_password_write_and_a_warning() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.settings.crm = "customerly".into();
+        s.settings.customerly_token = wpf_sandbox::CUSTOMERLY_TOKEN.into();
+        s.settings.customerly_api_url = sb.customerly_url();
+        let r = raw(
+            &format!("wpf_action=add&access_key={KEY}"),
+            r#"{"data":{"user":{"data":{"email":"lead@example.com"}}}}"#,
+        );
+        let Decision::Apply(plan) = decide(&r, &s) else { panic!("expected a plan") };
+        assert_eq!(plan.slug, "customerly");
+        let create = plan.create.expect("create");
+        assert_eq!(create.return_password_field, None, "POST /users would create a user out of the lead");
+        assert_eq!(create.warnings, vec![WARN_PASSWORD_NOT_RETURNED]);
     }
 
     #[test]
@@ -311,7 +338,7 @@ mod tests {
         let mut r = raw(&format!("wpf_action=update_tags&access_key={KEY}"), r#"{"email":"john.smith@example.com"}"#);
         r.headers.insert("x-cio-delivery-id".into(), "dlv-1".into());
         let Decision::Apply(plan) = decide(&r, &site(&sb)) else { panic!("expected a plan") };
-        assert_eq!(plan.tags, vec!["7"]);
+        assert_eq!(plan.tags, Some(vec!["7".into()]));
         assert_eq!(plan.fields, Mapped::default());
         assert!(plan.create.is_none());
         assert!(plan.delivery_key.is_some());

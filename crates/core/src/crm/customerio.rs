@@ -143,7 +143,7 @@ impl Crm for CustomerIo {
     ) -> Result<Contact, Failure> {
         if let (ContactRef::Email(email), false) = (who, need.fields) {
             let tags = self.segments(who, deadline)?;
-            return Ok(Contact { email: email.clone(), data: Map::new(), tags });
+            return Ok(Contact { email: email.clone(), data: Map::new(), tags: Some(tags), writable: true });
         }
         let (tags, data) = join(|| self.segments(who, deadline), || self.attributes(who, deadline));
         let data = data?;
@@ -160,7 +160,7 @@ impl Crm for CustomerIo {
             })
             .filter(|e| !e.is_empty())
             .ok_or_else(|| Failure::new(Code::ContactNotFound, "the Customer.io person has no email address"))?;
-        Ok(Contact { email, data, tags })
+        Ok(Contact { email, data, tags: Some(tags), writable: true })
     }
 
     /// `PUT {track}/customers/{email}` with `_update: true`, so a person is never created by it. The Track API
@@ -260,7 +260,7 @@ mod tests {
         let contact = load(&client(&sb), &email("JANE@example.com"), true).expect("loaded");
         assert!(started.elapsed() < Duration::from_millis(290), "two reads overlapped: {:?}", started.elapsed());
         assert_eq!(contact.email, "jane@example.com", "the email as the CRM stores it");
-        assert_eq!(contact.tags, vec!["1", "42"], "numeric and string segment ids, as strings");
+        assert_eq!(contact.tags, Some(vec!["1".into(), "42".into()]), "numeric and string segment ids, as strings");
         assert_eq!(contact.data["attributes"]["first_name"], "Jane");
         let reqs = sb.requests();
         assert_eq!(reqs.len(), 2);
@@ -278,7 +278,7 @@ mod tests {
     fn update_tags_by_email_reads_segments_only() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         let contact = load(&client(&sb), &email("john.smith@example.com"), false).expect("loaded");
-        assert_eq!(contact.tags, vec!["7"]);
+        assert_eq!(contact.tags, Some(vec!["7".into()]));
         assert_eq!(contact.email, "john.smith@example.com");
         let paths: Vec<String> = sb.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(paths.len(), 1);
@@ -291,7 +291,7 @@ mod tests {
         let who = ContactRef::Id { id_type: "id", value: "cust-1001".into() };
         let contact = load(&client(&sb), &who, false).expect("loaded");
         assert_eq!(contact.email, "id-only@example.com");
-        assert!(contact.tags.is_empty());
+        assert_eq!(contact.tags, Some(vec![]));
     }
 
     #[test]
@@ -325,7 +325,7 @@ mod tests {
         sb.add_fault(Fault::new(FaultAction::status(503)).path_contains("/segments").times(1));
         sb.add_fault(Fault::new(FaultAction::status(500)).path_contains("/segments").times(1));
         let contact = load(&client(&sb), &email("jane@example.com"), false).expect("third attempt works");
-        assert_eq!(contact.tags, vec!["1", "42"]);
+        assert_eq!(contact.tags, Some(vec!["1".into(), "42".into()]));
         assert_eq!(sb.requests().len(), 3);
     }
 

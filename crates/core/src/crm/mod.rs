@@ -1,6 +1,7 @@
 //! The CRMs. Each one is a file here implementing [`Crm`]; [`from_settings`] picks the configured one.
 
 pub mod customerio;
+pub mod customerly;
 
 use crate::error::{Code, Failure};
 use crate::http::Deadline;
@@ -9,7 +10,7 @@ use crate::settings::Settings;
 use serde_json::{Map, Value};
 
 /// WP Fusion's slugs of every supported CRM: user meta `{slug}_contact_id` and `{slug}_tags`.
-pub const SLUGS: [&str; 2] = [customerio::SLUG, "customerly"];
+pub const SLUGS: [&str; 2] = [customerio::SLUG, customerly::SLUG];
 
 /// Who a webhook is about, as its sender identified them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +24,17 @@ pub enum ContactRef {
 }
 
 /// A contact as loaded from the CRM.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     /// The email as the CRM returns it: the contact id WP Fusion stores.
     pub email: String,
     /// The contact's values for field mapping: top-level keys, and `attributes`.
     pub data: Map<String, Value>,
-    /// The contact's tags (Customer.io: segment ids; Customerly: tag names), as strings.
-    pub tags: Vec<String>,
+    /// The contact's tags (Customer.io: segment ids; Customerly: tag names), as strings; `None` when the CRM
+    /// did not say, so the stored tags are left alone.
+    pub tags: Option<Vec<String>>,
+    /// Whether [`Crm::write_field`] may write to this contact (a Customerly lead has no user record to write).
+    pub writable: bool,
 }
 
 /// What a webhook needs loaded besides the tags.
@@ -65,6 +69,7 @@ pub trait Crm {
 pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Failure> {
     match settings.crm.as_str() {
         "customerio" => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
+        "customerly" => Ok(Box::new(customerly::Customerly::from_settings(settings)?)),
         "" => Err(Failure::new(Code::NotConfigured, "no CRM is chosen in the settings")),
         _ => Err(Failure::new(Code::NotConfigured, "the CRM in the settings is not supported")),
     }

@@ -1,0 +1,356 @@
+//! Customerly: one API (`https://api.customerly.io/v1`) with an access token, sent both as `Authorization:
+//! Bearer` and as the older `Authentication: AccessToken:` header. Contacts are users or leads, found by email;
+//! tags are tag names. Customerly reports some errors in the body of a 2xx answer, and bad credentials as HTTP
+//! 500. Its webhooks carry the contact at `data.user.data`, which is used when it has what a webhook needs.
+//! See CRM-REFERENCE.md.
+
+use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, Need};
+use crate::error::{Code, Failure};
+use crate::http::{refused, with_retries, Deadline, Reply, Verdict};
+use crate::settings::Settings;
+use serde_json::{json, Map, Value};
+
+/// WP Fusion's slug for Customerly.
+pub const SLUG: &str = "customerly";
+
+/// Where a Customerly webhook carries the contact.
+const EMBEDDED_CONTACT: &str = "/data/user/data";
+
+/// A Customerly project's API token and endpoint.
+pub struct Customerly {
+    api_url: String,
+    token: String,
+}
+
+/// What one lookup found.
+enum Lookup {
+    Found(Map<String, Value>),
+    Missing,
+}
+
+impl Customerly {
+    pub fn from_settings(s: &Settings) -> Result<Customerly, Failure> {
+        if s.customerly_token.is_empty() {
+            return Err(Failure::new(Code::NotConfigured, "the Customerly API token is not set"));
+        }
+        Ok(Customerly {
+            api_url: base_url("customerly_api_url", &s.customerly_api_url, "https://api.customerly.io/v1")?,
+            token: s.customerly_token.clone(),
+        })
+    }
+
+    /// `GET {api}/{kind}?email=…` for `users` or `leads`.
+    fn lookup(&self, kind: &str, email: &str, deadline: Deadline) -> Result<Lookup, Failure> {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("email", email).finish();
+        let url = format!("{}/{kind}?{query}", self.api_url);
+        let doing = format!("loading the contact from {kind}");
+        with_retries(
+            &doing,
+            deadline,
+            |agent, left| {
+                self.authorized(agent.get(&url))
+                    .header("Accept", "application/json")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .call()
+            },
+            |reply| match judge(&doing, &reply) {
+                Judged::Ok(v) => match v.get("data") {
+                    Some(Value::Object(data)) => Verdict::Done(Lookup::Found(data.clone())),
+                    _ => Verdict::Fail(unexpected(&doing)),
+                },
+                Judged::Missing => Verdict::Done(Lookup::Missing),
+                Judged::Other(verdict) => verdict,
+            },
+        )
+    }
+
+    fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        request
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Authentication", &format!("AccessToken: {}", self.token))
+    }
+
+    /// The contact by email: as a user, else as a lead (which cannot take written fields).
+    fn fetch(&self, email: &str, deadline: Deadline) -> Result<(Map<String, Value>, bool), Failure> {
+        if let Lookup::Found(user) = self.lookup("users", email, deadline)? {
+            return Ok((user, true));
+        }
+        match self.lookup("leads", email, deadline)? {
+            Lookup::Found(lead) => Ok((lead, false)),
+            Lookup::Missing => Err(Failure::new(Code::ContactNotFound, "Customerly has no such user or lead")),
+        }
+    }
+}
+
+/// A Customerly answer, read: its JSON, "no such contact", or what to do about a failure.
+enum Judged<T> {
+    Ok(Value),
+    Missing,
+    Other(Verdict<T>),
+}
+
+/// Customerly's answers: an `error` object can come with any status; "doesn't exist" means not found; bad
+/// credentials come as HTTP 500 and are never retried; 429 and other 5xx are.
+fn judge<T>(doing: &str, reply: &Reply) -> Judged<T> {
+    let body: Option<Value> = serde_json::from_str(&reply.body).ok();
+    let error = body.as_ref().and_then(|b| b.get("error")).map(|e| {
+        e.get("message").and_then(Value::as_str).or_else(|| e.as_str()).unwrap_or_default().to_ascii_lowercase()
+    });
+    let missing = error.as_deref().is_some_and(|m| m.contains("doesn't exist") || m.contains("does not exist"));
+    let credentials =
+        error.as_deref().is_some_and(|m| m.contains("access token") || m.contains("header authorization"));
+    match (reply.status, body) {
+        (_, _) if credentials || matches!(reply.status, 401 | 403) => Judged::Other(Verdict::Fail(Failure::new(
+            Code::CrmError,
+            format!("Customerly rejected the API token while {doing}"),
+        ))),
+        (200..=299 | 404, _) if missing => Judged::Missing,
+        (404, _) => Judged::Missing,
+        (429 | 500 | 502 | 503 | 504, _) => {
+            Judged::Other(Verdict::Retry { why: format!("HTTP {}", reply.status), retry_after: reply.retry_after })
+        }
+        (200..=299, Some(_)) if error.is_some() => Judged::Other(Verdict::Fail(refused(doing, reply))),
+        (200..=299, Some(v)) => Judged::Ok(v),
+        (200..=299, None) => Judged::Other(Verdict::Fail(unexpected(doing))),
+        _ => Judged::Other(Verdict::Fail(refused(doing, reply))),
+    }
+}
+
+fn unexpected(doing: &str) -> Failure {
+    Failure::new(Code::CrmError, format!("Customerly sent an unexpected answer while {doing}"))
+}
+
+/// Tags as Customerly may give them: names, or objects with a `name`. `None` when there is no list.
+fn tags(contact: &Map<String, Value>) -> Option<Vec<String>> {
+    let list = contact.get("tags")?.as_array()?;
+    let names = list.iter().map(|t| t.get("name").unwrap_or(t));
+    Some(super::tag_strings(names))
+}
+
+impl Crm for Customerly {
+    fn slug(&self) -> &'static str {
+        SLUG
+    }
+
+    /// The webhook's `data.user.data.email`, else a top-level `email`, else the `contact_id` parameter.
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
+        let embedded = Value::Object(body.clone());
+        let email = body_text(embedded.pointer(&format!("{EMBEDDED_CONTACT}/email")))
+            .or_else(|| body_text(body.get("email")))
+            .or_else(|| contact_id.map(str::to_string));
+        match email {
+            Some(e) => checked_email(e),
+            None => Err(Failure::bad_request(
+                "no contact identifier: Customerly's webhook carries it at data.user.data.email",
+            )),
+        }
+    }
+
+    /// The webhook's copy of the contact when it has the fields (and tags) needed; the API for the rest.
+    fn load(
+        &self,
+        who: &ContactRef,
+        body: &Map<String, Value>,
+        need: Need,
+        deadline: Deadline,
+    ) -> Result<Contact, Failure> {
+        let ContactRef::Email(email) = who else {
+            return Err(Failure::bad_request("Customerly contacts are identified by email"));
+        };
+        let whole = Value::Object(body.clone());
+        let embedded = whole
+            .pointer(EMBEDDED_CONTACT)
+            .and_then(Value::as_object)
+            .filter(|c| c.get("email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(email)));
+        let has_fields = embedded.is_some_and(|c| c.contains_key("attributes") || c.contains_key("name"));
+        let embedded_tags = embedded.and_then(tags);
+        if let (Some(contact), Some(tags), true) = (embedded, &embedded_tags, has_fields || !need.fields) {
+            let email = contact.get("email").and_then(Value::as_str).unwrap_or(email).to_string();
+            return Ok(Contact { email, data: contact.clone(), tags: Some(tags.clone()), writable: true });
+        }
+        let (fetched, is_user) = self.fetch(email, deadline)?;
+        let data = match embedded {
+            Some(contact) if has_fields => contact.clone(),
+            _ => fetched.clone(),
+        };
+        let email = fetched.get("email").and_then(Value::as_str).unwrap_or(email).to_string();
+        Ok(Contact { email, tags: embedded_tags.or_else(|| tags(&fetched)), data, writable: is_user })
+    }
+
+    /// `POST {api}/users` with the attribute. That call creates a user for an unknown email, so it is only made
+    /// for a contact loaded as a user (see [`Contact::writable`]).
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure> {
+        let url = format!("{}/users", self.api_url);
+        let body = json!({ "users": [{ "email": email, "attributes": { field: value } }] }).to_string();
+        let doing = "writing the contact's field";
+        with_retries(
+            doing,
+            deadline,
+            |agent, left| {
+                self.authorized(agent.post(&url))
+                    .header("Content-Type", "application/json")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .send(body.as_str())
+            },
+            |reply| match judge(doing, &reply) {
+                Judged::Ok(_) => Verdict::Done(()),
+                Judged::Missing => Verdict::Fail(Failure::new(Code::ContactNotFound, "Customerly has no such user")),
+                Judged::Other(verdict) => verdict,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::SYNC_BUDGET;
+    use wpf_sandbox::{Fault, Sandbox, StatusFault};
+
+    fn client(sb: &Sandbox) -> Customerly {
+        let s = Settings {
+            crm: "customerly".into(),
+            customerly_token: wpf_sandbox::CUSTOMERLY_TOKEN.into(),
+            customerly_api_url: sb.customerly_url(),
+            ..Settings::default()
+        };
+        Customerly::from_settings(&s).expect("configured")
+    }
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    fn webhook(contact: Value) -> Map<String, Value> {
+        object(json!({"type": "user_tagged", "data": {"user": {"data": contact}}}))
+    }
+
+    fn load(c: &Customerly, body: &Map<String, Value>, fields: bool) -> Result<Contact, Failure> {
+        let who = c.identify(body, None)?;
+        c.load(&who, body, Need { fields }, Deadline::after(SYNC_BUDGET))
+    }
+
+    #[test]
+    fn identifies_by_the_embedded_email_then_top_level_then_parameter() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let c = client(&sb);
+        let email = |e: &str| Ok(ContactRef::Email(e.into()));
+        assert_eq!(c.identify(&webhook(json!({"email": "a@b.co"})), Some("x@y.co")), email("a@b.co"));
+        assert_eq!(c.identify(&object(json!({"email": "c@d.co"})), None), email("c@d.co"));
+        assert_eq!(c.identify(&Map::new(), Some("p@q.co")), email("p@q.co"));
+        for (body, param) in [(json!({}), None), (json!({"data": {"user": {}}}), None), (json!({}), Some("12345"))] {
+            assert_eq!(c.identify(&object(body), param).map_err(|f| f.code), Err(Code::BadRequest));
+        }
+    }
+
+    #[test]
+    fn a_bare_webhook_loads_the_user_with_both_auth_headers() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let contact = load(&client(&sb), &webhook(json!({"email": "JANE@example.com"})), true).expect("loaded");
+        assert_eq!(contact.email, "jane@example.com");
+        assert_eq!(contact.tags, Some(vec!["onboarding".into(), "vip".into()]));
+        assert_eq!(contact.data["attributes"]["first_name"], "Jane");
+        assert!(contact.writable);
+        let r = &sb.requests()[0];
+        let token = wpf_sandbox::CUSTOMERLY_TOKEN;
+        assert_eq!(r.header("authorization"), Some(format!("Bearer {token}").as_str()));
+        assert_eq!(r.header("authentication"), Some(format!("AccessToken: {token}").as_str()));
+        assert_eq!(r.query_param("email").as_deref(), Some("JANE@example.com"));
+    }
+
+    #[test]
+    fn a_full_webhook_needs_no_api_call() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let body = webhook(json!({"email": "new@example.com", "name": "New Person",
+                                  "attributes": {"first_name": "New", "seats": 3}, "tags": ["a", {"name": "b"}]}));
+        let contact = load(&client(&sb), &body, true).expect("loaded");
+        assert_eq!(contact.tags, Some(vec!["a".into(), "b".into()]), "names or objects with a name");
+        assert_eq!(contact.data["attributes"]["seats"], 3);
+        assert!(contact.writable, "the webhook is about a user");
+        assert!(sb.requests().is_empty());
+    }
+
+    #[test]
+    fn a_webhook_without_tags_gets_them_from_the_api() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let body = webhook(json!({"email": "jane@example.com", "attributes": {"first_name": "From body"}}));
+        let contact = load(&client(&sb), &body, true).expect("loaded");
+        assert_eq!(contact.data["attributes"]["first_name"], "From body", "the webhook's fields win");
+        assert_eq!(contact.tags, Some(vec!["onboarding".into(), "vip".into()]));
+        assert_eq!(sb.requests().len(), 1);
+    }
+
+    #[test]
+    fn a_contact_without_any_tag_list_leaves_tags_alone() {
+        assert_eq!(tags(&object(json!({"email": "a@b.co"}))), None);
+        assert_eq!(tags(&object(json!({"tags": []}))), Some(vec![]));
+    }
+
+    #[test]
+    fn a_lead_is_found_but_cannot_take_fields() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let contact = load(&client(&sb), &webhook(json!({"email": "lead@example.com"})), true).expect("loaded");
+        assert!(!contact.writable);
+        assert_eq!(contact.tags, Some(vec!["prospect".into()]));
+        let paths: Vec<String> = sb.requests().into_iter().map(|r| r.path).collect();
+        assert!(paths[0].ends_with("/users") && paths[1].ends_with("/leads"), "{paths:?}");
+    }
+
+    #[test]
+    fn doesnt_exist_in_a_200_is_not_found() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let err = load(&client(&sb), &webhook(json!({"email": "nobody@example.com"})), true).unwrap_err();
+        assert_eq!(err.code, Code::ContactNotFound);
+    }
+
+    #[test]
+    fn credential_errors_sent_as_500_are_not_retried() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.set_config(wpf_sandbox::ConfigUpdate::default().customerly_token("rotated"));
+        let err = load(&client(&sb), &webhook(json!({"email": "jane@example.com"})), true).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(!err.message.contains(wpf_sandbox::CUSTOMERLY_TOKEN));
+        assert_eq!(sb.requests().len(), 1);
+    }
+
+    #[test]
+    fn other_500s_are_retried() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(
+            Fault::new(StatusFault::new(500).body(r#"{"error":{"message":"Internal error","code":500}}"#)).times(2),
+        );
+        let contact = load(&client(&sb), &webhook(json!({"email": "jane@example.com"})), true).expect("third try");
+        assert_eq!(contact.email, "jane@example.com");
+        assert_eq!(sb.requests().len(), 3);
+    }
+
+    #[test]
+    fn an_error_in_a_200_is_a_crm_error() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(
+            StatusFault::new(200).body(r#"{"error":{"message":"Plan limit reached","code":402}}"#),
+        ));
+        let err = load(&client(&sb), &webhook(json!({"email": "jane@example.com"})), true).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+    }
+
+    #[test]
+    fn writes_an_attribute_with_post_users() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        client(&sb)
+            .write_field("jane@example.com", "wp_password", "pw-1", Deadline::after(SYNC_BUDGET))
+            .expect("written");
+        let r = &sb.requests()[0];
+        assert_eq!(r.method, "POST");
+        assert_eq!(
+            r.json(),
+            Some(json!({"users": [{"email": "jane@example.com", "attributes": {"wp_password": "pw-1"}}]}))
+        );
+        let stored = sb.customerly_contact("jane@example.com").expect("jane");
+        assert_eq!(stored.attributes.get("wp_password"), Some(&json!("pw-1")));
+    }
+}
