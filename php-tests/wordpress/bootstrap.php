@@ -16,3 +16,4 @@ require_once ABSPATH . 'wp-admin/includes/user.php';
 require_once __DIR__ . '/../support/Sandbox.php';
 require_once __DIR__ . '/../support/Site.php';
 require_once __DIR__ . '/WebhookTestCase.php';
+require_once __DIR__ . '/ConformanceTestCase.php';

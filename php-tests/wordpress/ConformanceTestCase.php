@@ -1,0 +1,364 @@
+<?php
+/**
+ * Ring 3: the behaviour every CRM must show, written once. A CRM's test class supplies only its fixtures:
+ * settings, the webhook body it sends, how to seed a contact, what its tags look like, how its writes look.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+/**
+ * The conformance suite, in the spirit of an abstract contract test.
+ */
+abstract class ConformanceTestCase extends WebhookTestCase {
+
+	/**
+	 * Settings that select this CRM on the sandbox.
+	 */
+	abstract protected function crm_settings(): array;
+
+	/**
+	 * The user-meta slug (customer-io, customerly).
+	 */
+	abstract protected function slug(): string;
+
+	/**
+	 * The webhook body this CRM sends about a contact.
+	 *
+	 * @param string $email The contact's email.
+	 */
+	abstract protected function body( string $email ): string;
+
+	/**
+	 * Puts a contact in the sandbox CRM.
+	 *
+	 * @param string   $email      Email.
+	 * @param array    $attributes Attribute name => string value.
+	 * @param string[] $tags       Tags in the CRM's own form (see tags()).
+	 */
+	abstract protected function seed( string $email, array $attributes, array $tags ): void;
+
+	/**
+	 * Two different sets of tags in this CRM's form, as WordPress stores them.
+	 *
+	 * @return string[][] `[first, second]`.
+	 */
+	abstract protected function tags(): array;
+
+	/**
+	 * The values the CRM received for the field `wp_password`, in order.
+	 *
+	 * @return string[]
+	 */
+	abstract protected function returned_passwords(): array;
+
+	/**
+	 * Makes the CRM refuse the configured credentials.
+	 */
+	abstract protected function revoke_credentials(): void;
+
+	/**
+	 * Makes the CRM answer every field write with this status.
+	 *
+	 * @param int $status HTTP status.
+	 */
+	abstract protected function fail_writes( int $status ): void;
+
+	public static function setUpBeforeClass(): void {
+		parent::setUpBeforeClass();
+		add_role( 'customer', 'Customer', array( 'read' => true ) );
+		add_role( 'shop_boss', 'Shop boss', array( 'read' => true, 'edit_users' => true ) );
+	}
+
+	protected function setUp(): void {
+		parent::setUp();
+		[ $first ] = $this->tags();
+		$this->seed( 'ada@example.com', array( 'first_name' => 'Ada', 'last_name' => 'Lovelace', 'plan' => 'pro' ), $first );
+	}
+
+	protected function configure( array $overrides = array() ): void {
+		parent::configure( array_merge( $this->crm_settings(), $overrides ) );
+	}
+
+	protected function hook( string $action, ?string $email, array $params = array(), array $headers = array() ): array {
+		$answer = Site::webhook( array_merge( array( 'wpf_action' => $action, 'access_key' => self::KEY ), $params ), null === $email ? null : $this->body( $email ), $headers );
+		wp_cache_flush();
+		return $answer;
+	}
+
+	/**
+	 * A user linked to ada@example.com with the second tag set and the first name "Old".
+	 */
+	private function existing_ada(): int {
+		[ , $second ] = $this->tags();
+		$id = wp_insert_user( array( 'user_login' => 'ada', 'user_email' => 'ada@example.com', 'user_pass' => wp_generate_password(), 'first_name' => 'Old' ) );
+		update_user_meta( $id, $this->slug() . '_contact_id', 'ada@example.com' );
+		update_user_meta( $id, $this->slug() . '_tags', $second );
+		return $id;
+	}
+
+	public function test_add_creates_the_user_with_its_crm_data(): void {
+		$answer = $this->hook( 'add', 'Ada@Example.com' );
+		$this->assertAnswer( 200, 'created', $answer );
+		$user = $this->user( 'ada@example.com' );
+		$this->assertNotNull( $user );
+		$this->assertSame( $user->ID, $answer['json']['user_id'] );
+		$this->assertSame( array(), $answer['json']['warnings'] );
+		$this->assertSame( 'ada@example.com', $user->user_login, 'username = the email as the CRM has it' );
+		$this->assertSame( array( 'subscriber' ), $user->roles );
+		$this->assertSame( 'Ada', $user->first_name );
+		$this->assertSame( 'Lovelace', $user->last_name );
+		$this->assertSame( 'ada@example.com', get_user_meta( $user->ID, $this->slug() . '_contact_id', true ) );
+		$this->assertSame( $this->tags()[0], get_user_meta( $user->ID, $this->slug() . '_tags', true ) );
+		$this->assertSame( array(), Site::json_lines( 'mail.log' ), 'no email unless asked' );
+		$actions = array_column( Site::json_lines( 'actions.log' ), 'action' );
+		$this->assertSame( array( 'wpf_tags_applied', 'wpf_tags_modified', 'wpf_user_imported' ), $actions );
+	}
+
+	public function test_the_generated_password_is_returned_to_the_crm_and_logs_in(): void {
+		$this->hook( 'add', 'ada@example.com' );
+		$passwords = $this->returned_passwords();
+		$this->assertCount( 1, $passwords );
+		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{24}$/', $passwords[0] );
+		$user = wp_authenticate( 'ada@example.com', $passwords[0] );
+		$this->assertInstanceOf( \WP_User::class, $user );
+		$this->assertNotSame( $passwords[0], $user->user_pass );
+	}
+
+	public function test_return_password_is_off_without_a_field_or_when_disabled(): void {
+		$this->configure( array( 'return_password_field' => '' ) );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'ada@example.com' ) );
+		$this->seed( 'bob@example.com', array( 'first_name' => 'Bob' ), array() );
+		$this->configure( array( 'return_password' => false ) );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'bob@example.com' ) );
+		$this->assertSame( array(), $this->returned_passwords() );
+	}
+
+	public function test_a_second_add_updates_instead_of_duplicating(): void {
+		$first = $this->hook( 'add', 'ada@example.com' );
+		[ , $second_tags ] = $this->tags();
+		$this->seed( 'ada@example.com', array( 'first_name' => 'Augusta' ), $second_tags );
+		$second = $this->hook( 'add', 'ADA@EXAMPLE.COM', array( 'send_notification' => 'true', 'role' => 'customer' ) );
+		$this->assertAnswer( 200, 'updated', $second );
+		$this->assertSame( $first['json']['user_id'], $second['json']['user_id'] );
+		$this->assertSame( 2, $this->user_count() );
+		$user = $this->user( 'ada@example.com' );
+		$this->assertSame( 'Augusta', $user->first_name );
+		$this->assertSame( $second_tags, get_user_meta( $user->ID, $this->slug() . '_tags', true ) );
+		$this->assertSame( array( 'subscriber' ), $user->roles, 'an existing user\'s role never changes' );
+		$this->assertCount( 1, $this->returned_passwords(), 'no second password' );
+		$this->assertSame( array(), Site::json_lines( 'mail.log' ), 'no email on update' );
+	}
+
+	public function test_an_existing_user_is_found_by_email_in_any_case_and_linked(): void {
+		$id     = wp_insert_user( array( 'user_login' => 'adal', 'user_email' => 'Ada@Example.COM', 'user_pass' => 'old-password-1' ) );
+		$hash   = get_userdata( $id )->user_pass;
+		$answer = $this->hook( 'add', 'ada@example.com' );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( $id, $answer['json']['user_id'] );
+		$user = $this->user( 'ada@example.com' );
+		$this->assertSame( $hash, $user->user_pass, 'the password of an existing user never changes' );
+		$this->assertSame( 'Ada@Example.COM', $user->user_email, 'nor its email' );
+		$this->assertSame( 'ada@example.com', get_user_meta( $id, $this->slug() . '_contact_id', true ) );
+		$this->assertSame( array(), $this->returned_passwords() );
+	}
+
+	public function test_the_contact_id_meta_wins_over_the_email(): void {
+		$linked = wp_insert_user( array( 'user_login' => 'linked', 'user_email' => 'other@example.org', 'user_pass' => wp_generate_password() ) );
+		update_user_meta( $linked, $this->slug() . '_contact_id', 'ada@example.com' );
+		wp_insert_user( array( 'user_login' => 'byemail', 'user_email' => 'ada@example.com', 'user_pass' => wp_generate_password() ) );
+		$this->assertSame( $linked, $this->hook( 'update_tags', 'ada@example.com' )['json']['user_id'] );
+	}
+
+	/**
+	 * @dataProvider roles
+	 */
+	public function test_the_role_policy( string $asked, array $allowed, string $role, array $warnings ): void {
+		$this->configure( array( 'allowed_roles' => $allowed ) );
+		$answer = $this->hook( 'add', 'ada@example.com', array( 'role' => $asked ) );
+		$this->assertAnswer( 200, 'created', $answer );
+		$this->assertSame( $warnings, $answer['json']['warnings'] );
+		$this->assertSame( array( $role ), $this->user( 'ada@example.com' )->roles );
+	}
+
+	public static function roles(): array {
+		$all = array( 'administrator', 'editor', 'shop_boss', 'customer', 'subscriber' );
+		return array(
+			'allowed by slug'            => array( 'customer', array( 'subscriber', 'customer' ), 'customer', array() ),
+			'allowed by display name'    => array( ' Customer ', array( 'subscriber', 'customer' ), 'customer', array() ),
+			'not allowed'                => array( 'customer', array( 'subscriber' ), 'subscriber', array( 'role_not_allowed' ) ),
+			'unknown'                    => array( 'ghost', $all, 'subscriber', array( 'role_not_allowed' ) ),
+			'administrator even allowed' => array( 'administrator', $all, 'subscriber', array( 'role_not_allowed' ) ),
+			'Administrator by name'      => array( 'ADMINISTRATOR', $all, 'subscriber', array( 'role_not_allowed' ) ),
+			'editor: unfiltered_html'    => array( 'editor', $all, 'subscriber', array( 'role_not_allowed' ) ),
+			'edit_users role'            => array( 'shop_boss', $all, 'subscriber', array( 'role_not_allowed' ) ),
+		);
+	}
+
+	public function test_a_privileged_default_role_falls_back_to_subscriber(): void {
+		$this->configure( array( 'default_role' => 'administrator' ) );
+		$answer = $this->hook( 'add', 'ada@example.com' );
+		$this->assertSame( array( 'default_role_not_allowed' ), $answer['json']['warnings'] );
+		$this->assertSame( array( 'subscriber' ), $this->user( 'ada@example.com' )->roles );
+		$this->seed( 'bob@example.com', array( 'first_name' => 'Bob' ), array() );
+		$this->configure( array( 'default_role' => 'customer' ) );
+		$this->hook( 'add', 'bob@example.com' );
+		$this->assertSame( array( 'customer' ), $this->user( 'bob@example.com' )->roles, 'default_role need not be allowed' );
+	}
+
+	public function test_send_notification_sends_wordpress_new_user_email(): void {
+		$answer = $this->hook( 'add', 'ada@example.com', array( 'send_notification' => 'true' ) );
+		$this->assertAnswer( 200, 'created', $answer );
+		$mails = Site::json_lines( 'mail.log' );
+		$this->assertCount( 1, $mails );
+		$this->assertSame( array( 'ada@example.com' ), $mails[0]['to'] );
+		$this->assertSame( 1, preg_match( '/action=rp&key=([A-Za-z0-9]+)&login=([^\s&>]+)/', $mails[0]['message'], $m ) );
+		$user = check_password_reset_key( $m[1], rawurldecode( $m[2] ) );
+		$this->assertInstanceOf( \WP_User::class, $user, 'the set-password link works' );
+		$this->assertSame( $answer['json']['user_id'], $user->ID );
+	}
+
+	public function test_the_welcome_email_setting_notifies_every_new_user(): void {
+		$this->configure( array( 'send_welcome_email' => true ) );
+		$this->hook( 'add', 'ada@example.com', array( 'send_notification' => 'no' ) );
+		$this->assertCount( 1, Site::json_lines( 'mail.log' ) );
+	}
+
+	public function test_a_failed_password_write_creates_nothing(): void {
+		$this->fail_writes( 401 );
+		$this->assertAnswer( 502, 'crm_error', $this->hook( 'add', 'ada@example.com' ) );
+		self::$sandbox->call( 'DELETE', '/_sandbox/faults' );
+		$this->fail_writes( 503 );
+		$answer = $this->hook( 'add', 'ada@example.com' );
+		$this->assertAnswer( 503, 'crm_unavailable', $answer );
+		$this->assertSame( '30', $answer['headers']['retry-after'] ?? null );
+		$this->assertNull( $this->user( 'ada@example.com' ) );
+		$this->assertSame( 1, $this->user_count() );
+		self::$sandbox->call( 'DELETE', '/_sandbox/faults' );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'ada@example.com' ), 'the retry starts clean' );
+	}
+
+	public function test_mapped_login_and_password_from_the_crm(): void {
+		$this->seed( 'mapped@example.com', array( 'username' => 'mapped_user', 'pw' => 'Crm-Chosen-Pass-1', 'plan' => 'gold' ), array() );
+		$this->configure( array( 'field_map' => array( 'user_login' => 'username', 'user_pass' => 'pw', 'billing_plan' => 'plan' ) ) );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'mapped@example.com' ) );
+		$user = $this->user( 'mapped@example.com' );
+		$this->assertSame( 'mapped_user', $user->user_login );
+		$this->assertSame( 'gold', get_user_meta( $user->ID, 'billing_plan', true ) );
+		$this->assertInstanceOf( \WP_User::class, wp_authenticate( 'mapped_user', 'Crm-Chosen-Pass-1' ) );
+		$this->assertSame( array(), $this->returned_passwords(), 'a password from the CRM is not written back' );
+	}
+
+	public function test_logins_wordpress_would_alter_get_the_predictable_fallback(): void {
+		$this->seed( 'ada+news@example.com', array( 'first_name' => 'Ada' ), array() );
+		wp_insert_user( array( 'user_login' => 'adanews@example.com', 'user_email' => 'someone@example.org', 'user_pass' => wp_generate_password() ) );
+		$answer = $this->hook( 'add', 'ada+news@example.com' );
+		$this->assertAnswer( 200, 'created', $answer );
+		$expected = 'adanews@example.com-' . substr( hash( 'sha256', 'ada+news@example.com' ), 0, 8 );
+		$this->assertSame( $expected, get_userdata( $answer['json']['user_id'] )->user_login );
+		$this->assertSame( 'someone@example.org', get_user_by( 'login', 'adanews@example.com' )->user_email, 'never an overwrite' );
+	}
+
+	public function test_a_privileged_user_is_never_modified(): void {
+		$admin = get_userdata( 1 );
+		$this->seed( $admin->user_email, array( 'first_name' => 'Mallory' ), $this->tags()[0] );
+		$before = get_user_meta( 1 );
+		$answer = $this->hook( 'add', $admin->user_email, array( 'role' => 'subscriber' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'] );
+		$this->assertSame( 1, $answer['json']['user_id'] );
+		$this->assertSame( $before, get_user_meta( 1 ) );
+		$this->assertSame( array( 'administrator' ), $this->user( $admin->user_email )->roles );
+	}
+
+	public function test_update_tags_stores_the_tags_and_fires_the_tag_actions(): void {
+		$id           = $this->existing_ada();
+		[ $now, $was ] = $this->tags();
+		$answer       = $this->hook( 'update_tags', 'ada@example.com' );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( $id, $answer['json']['user_id'] );
+		$this->assertSame( $now, get_user_meta( $id, $this->slug() . '_tags', true ) );
+		$this->assertSame( 'Old', get_userdata( $id )->first_name, 'update_tags leaves fields alone' );
+		$actions = Site::json_lines( 'actions.log' );
+		$this->assertSame( array( 'wpf_tags_applied', 'wpf_tags_removed', 'wpf_tags_modified' ), array_column( $actions, 'action' ) );
+		$this->assertSame( array_values( array_diff( $now, $was ) ), $actions[0]['data'] );
+		$this->assertSame( array_values( array_diff( $was, $now ) ), $actions[1]['data'] );
+		$this->assertSame( $now, $actions[2]['data'] );
+		foreach ( $actions as $a ) {
+			$this->assertSame( $id, $a['user_id'] );
+			$this->assertTrue( $a['WPF_DOING_WEBHOOK'] && $a['DOING_WPF_WEBHOOK'] );
+		}
+	}
+
+	public function test_unchanged_tags_fire_only_tags_modified(): void {
+		$id = $this->existing_ada();
+		update_user_meta( $id, $this->slug() . '_tags', $this->tags()[0] );
+		$this->hook( 'update_tags', 'ada@example.com' );
+		$this->assertSame( array( 'wpf_tags_modified' ), array_column( Site::json_lines( 'actions.log' ), 'action' ) );
+	}
+
+	public function test_an_empty_tag_list_deletes_the_meta(): void {
+		$id = $this->existing_ada();
+		$this->seed( 'ada@example.com', array( 'first_name' => 'Ada' ), array() );
+		$this->assertAnswer( 200, 'updated', $this->hook( 'update_tags', 'ada@example.com' ) );
+		$this->assertSame( array(), get_user_meta( $id, $this->slug() . '_tags' ) );
+	}
+
+	public function test_update_writes_mapped_fields_and_never_the_protected_ones(): void {
+		$id = $this->existing_ada();
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan_level' => 'plan', 'role' => 'plan', 'wp_capabilities' => 'plan' ) ) );
+		$answer = $this->hook( 'update', 'ada@example.com', array( 'role' => 'administrator' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$user = get_userdata( $id );
+		$this->assertSame( 'Ada', $user->first_name );
+		$this->assertSame( 'Lovelace', $user->last_name );
+		$this->assertSame( 'pro', get_user_meta( $id, 'plan_level', true ) );
+		$this->assertSame( array( 'subscriber' ), $user->roles, 'role is never written' );
+		$this->assertArrayNotHasKey( 'pro', $user->caps );
+		$actions = array_column( Site::json_lines( 'actions.log' ), null, 'action' );
+		$this->assertSame( array( 'user_email' => 'ada@example.com', 'first_name' => 'Ada', 'last_name' => 'Lovelace', 'plan_level' => 'pro' ), $actions['wpf_user_updated']['data'] );
+	}
+
+	public function test_update_of_an_unknown_user_is_404_and_creates_nothing(): void {
+		foreach ( array( 'update', 'update_tags', 'update_user' ) as $action ) {
+			$this->assertAnswer( 404, 'user_not_found', $this->hook( $action, 'ada@example.com' ) );
+		}
+		$this->assertSame( 1, $this->user_count() );
+	}
+
+	public function test_an_unknown_contact_is_404(): void {
+		$this->assertAnswer( 404, 'contact_not_found', $this->hook( 'add', 'nobody@example.com' ) );
+		$this->assertSame( 1, $this->user_count() );
+	}
+
+	public function test_revoked_credentials_are_a_crm_error(): void {
+		$this->revoke_credentials();
+		$answer = $this->hook( 'add', 'ada@example.com' );
+		$this->assertAnswer( 502, 'crm_error', $answer );
+		$this->assertSame( 1, $this->user_count() );
+	}
+
+	public function test_an_outage_is_503_with_the_crm_retry_after(): void {
+		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '90' ) ) ) );
+		$answer = $this->hook( 'add', 'ada@example.com' );
+		$this->assertAnswer( 503, 'crm_unavailable', $answer );
+		$this->assertSame( '90', $answer['headers']['retry-after'] ?? null );
+		$this->assertSame( 1, $this->user_count() );
+	}
+
+	public function test_ten_concurrent_adds_make_one_user_and_one_password_write(): void {
+		self::$sandbox->latency( 50 );
+		$request = array( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $this->body( 'ada@example.com' ) );
+		$answers = Site::concurrently( array_fill( 0, 10, $request ) );
+		wp_cache_flush();
+		$codes = array_count_values( array_map( fn( $a ) => $a['json']['code'] ?? $a['raw'], $answers ) );
+		ksort( $codes );
+		$this->assertSame( array( 'created' => 1, 'updated' => 9 ), $codes );
+		$this->assertCount( 1, array_unique( array_column( array_column( $answers, 'json' ), 'user_id' ) ) );
+		$this->assertSame( 2, $this->user_count() );
+		$this->assertCount( 1, $this->returned_passwords() );
+		$pids = array_unique( array_map( fn( $a ) => $a['headers']['x-test-worker-pid'] ?? '', $answers ) );
+		$this->assertGreaterThan( 1, count( $pids ), 'served by several workers at once' );
+	}
+}
