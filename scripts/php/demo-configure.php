@@ -1,6 +1,7 @@
 <?php
 /**
- * Demo: points the plugin at the sandbox CRM and prints the access key.
+ * Demo: points the plugin at the sandbox's Customer.io ($argv[1] = customerio) or Customerly ($argv[1] =
+ * customerly) and prints the access key.
  *
  * Run through `scripts/wp-env.sh php`, which sets WPF_WP_DIR and WPF_SANDBOX_URL.
  *
@@ -9,16 +10,30 @@
 
 require getenv( 'WPF_WP_DIR' ) . '/wp-load.php';
 
-$sandbox  = rtrim( (string) getenv( 'WPF_SANDBOX_URL' ), '/' );
+$sandbox = rtrim( (string) getenv( 'WPF_SANDBOX_URL' ), '/' );
+$crms    = array(
+	'customerio' => array(
+		'customerio_app_key'   => 'sandbox-app-key',
+		'customerio_site_id'   => 'sandbox-site-id',
+		'customerio_track_key' => 'sandbox-track-key',
+		'customerio_app_url'   => $sandbox . '/customerio/us/app/v1',
+		'customerio_track_url' => $sandbox . '/customerio/us/track/api/v1',
+	),
+	'customerly' => array(
+		'customerly_token'   => 'sandbox-customerly-token',
+		'customerly_api_url' => $sandbox . '/customerly/v1',
+	),
+);
+$crm = $argv[1] ?? 'customerio';
+if ( ! isset( $crms[ $crm ] ) ) {
+	fwrite( STDERR, "unknown CRM '$crm': customerio or customerly\n" );
+	exit( 2 );
+}
 $settings = array_merge(
 	WpfWebhooks\Settings::get(),
+	$crms[ $crm ],
 	array(
-		'crm'                   => 'customerio',
-		'customerio_app_key'    => 'sandbox-app-key',
-		'customerio_site_id'    => 'sandbox-site-id',
-		'customerio_track_key'  => 'sandbox-track-key',
-		'customerio_app_url'    => $sandbox . '/customerio/us/app/v1',
-		'customerio_track_url'  => $sandbox . '/customerio/us/track/api/v1',
+		'crm'                   => $crm,
 		'return_password_field' => 'wp_password',
 		'field_map'             => array(
 			'first_name' => 'first_name',

@@ -1,6 +1,7 @@
 <?php
 /**
- * Demo: shows the WordPress user a webhook made for the email in $argv[1].
+ * Demo: shows the WordPress user a webhook made for the email in $argv[1], with the meta of the CRM slug
+ * $argv[2] (customer-io or customerly).
  *
  * @package WpfWebhooks
  */
@@ -8,6 +9,7 @@
 require getenv( 'WPF_WP_DIR' ) . '/wp-load.php';
 
 $user = get_user_by( 'email', $argv[1] );
+$slug = $argv[2] ?? 'customer-io';
 if ( ! $user ) {
 	fwrite( STDERR, "no user with that email\n" );
 	exit( 1 );
@@ -20,8 +22,8 @@ $rows = array(
 	'first_name'             => $user->first_name,
 	'last_name'              => $user->last_name,
 	'plan (user meta)'       => get_user_meta( $user->ID, 'plan', true ),
-	'customer-io_contact_id' => get_user_meta( $user->ID, 'customer-io_contact_id', true ),
-	'customer-io_tags'       => implode( ', ', (array) get_user_meta( $user->ID, 'customer-io_tags', true ) ),
+	"{$slug}_contact_id"     => get_user_meta( $user->ID, $slug . '_contact_id', true ),
+	"{$slug}_tags"           => implode( ', ', (array) get_user_meta( $user->ID, $slug . '_tags', true ) ),
 	'user_pass (hash only)'  => substr( $user->user_pass, 0, 12 ) . '…',
 );
 foreach ( $rows as $name => $value ) {
