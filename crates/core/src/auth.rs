@@ -16,27 +16,6 @@ pub fn key_matches(given: Option<&[u8]>, expected: &[u8]) -> bool {
     bool::from(same) && !expected.is_empty()
 }
 
-/// Estimated strength in bits of a key, from its length and the classes of characters it uses.
-pub fn key_strength_bits(key: &str) -> f64 {
-    let mut alphabet = 0u32;
-    if key.bytes().any(|b| b.is_ascii_lowercase()) {
-        alphabet += 26;
-    }
-    if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        alphabet += 26;
-    }
-    if key.bytes().any(|b| b.is_ascii_digit()) {
-        alphabet += 10;
-    }
-    if key.bytes().any(|b| !b.is_ascii_alphanumeric()) {
-        alphabet += 4;
-    }
-    if alphabet == 0 {
-        return 0.0;
-    }
-    key.chars().count() as f64 * f64::from(alphabet).log2()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,12 +40,5 @@ mod tests {
     fn an_empty_configured_key_matches_nothing() {
         assert!(!key_matches(Some(b""), b""));
         assert!(!key_matches(None, b""));
-    }
-
-    #[test]
-    fn strength_reflects_length_and_alphabet() {
-        assert!(key_strength_bits("a1b2c3d4") < 64.0, "WP Fusion's 8 hex characters are weak");
-        assert!(key_strength_bits(&crate::password::generate_access_key()) >= 128.0);
-        assert_eq!(key_strength_bits(""), 0.0);
     }
 }

@@ -150,13 +150,12 @@ fn depth(value: &Value) -> usize {
     deepest
 }
 
-/// The URL flags of a webhook.
+/// The URL flags of a webhook. (`async` is not read yet: webhooks are processed synchronously.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {
     pub send_notification: bool,
     pub role: Option<String>,
     pub contact_id: Option<String>,
-    pub async_requested: bool,
 }
 
 impl Flags {
@@ -165,7 +164,6 @@ impl Flags {
             send_notification: raw.param("send_notification").is_some_and(|v| flag(&v)),
             role: raw.param("role").filter(|r| !r.trim().is_empty()),
             contact_id: raw.param("contact_id").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
-            async_requested: raw.param("async").is_some_and(|v| flag(&v)),
         }
     }
 }
@@ -277,8 +275,8 @@ mod tests {
 
     #[test]
     fn flags() {
-        let f = Flags::from_request(&req("send_notification=YES&role=customer&contact_id=+a%40b.co+&async=1"));
-        assert!(f.send_notification && f.async_requested);
+        let f = Flags::from_request(&req("send_notification=YES&role=customer&contact_id=+a%40b.co+"));
+        assert!(f.send_notification);
         assert_eq!(f.role.as_deref(), Some("customer"));
         assert_eq!(f.contact_id.as_deref(), Some("a@b.co"));
         let f = Flags::from_request(&req("send_notification=no&role=&contact_id="));

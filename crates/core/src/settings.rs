@@ -1,6 +1,7 @@
 //! The option `wpf_webhooks_settings` (CONTRACT §4), read leniently: WordPress stores what a form or an
 //! import gave it, so booleans may arrive as `"1"`, lists as objects with numeric keys, and keys may be
-//! missing. A missing key takes the contract's default.
+//! missing. A missing key takes the contract's default. (`async` is not read yet: webhooks are processed
+//! synchronously.)
 
 use serde_json::{Map, Value};
 
@@ -31,7 +32,6 @@ pub struct Settings {
     pub default_role: String,
     pub allowed_roles: Vec<String>,
     pub send_welcome_email: bool,
-    pub async_default: bool,
 }
 
 impl Default for Settings {
@@ -53,7 +53,6 @@ impl Default for Settings {
             default_role: String::new(),
             allowed_roles: vec!["subscriber".into()],
             send_welcome_email: false,
-            async_default: false,
         }
     }
 }
@@ -91,7 +90,6 @@ impl Settings {
             s.allowed_roles = roles;
         }
         s.send_welcome_email = map.get("send_welcome_email").is_some_and(truthy);
-        s.async_default = map.get("async").is_some_and(truthy);
         s
     }
 }
@@ -137,7 +135,7 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
-/// The same reading for a string, as used by `send_notification` and `async`.
+/// The same reading for a string, as used by `send_notification`.
 pub fn flag(s: &str) -> bool {
     matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
 }
@@ -164,7 +162,6 @@ mod tests {
             "customerio_region": "EU",
             "return_password": "0",
             "send_welcome_email": "1",
-            "async": 1,
             "allowed_roles": {"0": "subscriber", "3": "customer", "4": ""},
             "field_map": {"first_name": "fname", "nickname": 7, "": "x", "bad": ["array"]},
             "customerio_app_key": ["not", "a", "string"],
@@ -173,7 +170,6 @@ mod tests {
         assert_eq!(s.customerio_region, Region::Eu);
         assert!(!s.return_password);
         assert!(s.send_welcome_email);
-        assert!(s.async_default);
         assert_eq!(s.allowed_roles, vec!["subscriber", "customer"]);
         assert_eq!(
             s.field_map,
