@@ -21,6 +21,10 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_return_password))
         .function(wrap_function!(wpf_webhooks_build_info))
         .function(wrap_function!(wpf_webhooks_generate_key))
+        .function(wrap_function!(wpf_test_connection))
+        .function(wrap_function!(wpf_webhooks_key_bits))
+        .function(wrap_function!(wpf_webhooks_field_problem))
+        .function(wrap_function!(wpf_webhooks_privileged_roles))
         .info_function(module_info)
 }
 
@@ -51,6 +55,39 @@ pub fn wpf_return_password(site: &ZendHashTable, email: String, field: String, p
             Err(failure) => failure.to_value(),
         }
     })
+}
+
+/// Checks the configured CRM's credentials within 5 s. Returns an answer: `code` `ok` with a message saying
+/// what works, or the failure (`crm_error` for a rejected key or a wrong region, `crm_unavailable` for an
+/// unreachable or slow CRM, `not_configured`).
+#[php_function]
+pub fn wpf_test_connection(site: &ZendHashTable) -> Zval {
+    guarded(|| {
+        let site = Site::from_value(&to_json(site));
+        match webhook::test_connection(&site) {
+            Ok(message) => Failure::new(Code::Ok, message).to_value(),
+            Err(failure) => failure.to_value(),
+        }
+    })
+}
+
+/// The estimated strength of an access key in bits (128 or more is strong).
+#[php_function]
+pub fn wpf_webhooks_key_bits(key: String) -> f64 {
+    wpf_webhooks_core::auth::key_strength_bits(&key)
+}
+
+/// Why a WordPress field can never be the target of a field mapping, or null when it can.
+#[php_function]
+pub fn wpf_webhooks_field_problem(wp_field: String) -> Option<String> {
+    wpf_webhooks_core::fields::forbidden_reason(&wp_field, &wpf_webhooks_core::crm::SLUGS).map(str::to_string)
+}
+
+/// The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.
+#[php_function]
+pub fn wpf_webhooks_privileged_roles(roles: &ZendHashTable) -> Vec<String> {
+    let roles = wpf_webhooks_core::roles::Roles::from_value(&to_json(roles));
+    roles.0.into_iter().filter(|r| r.is_privileged()).map(|r| r.slug).collect()
 }
 
 /// What this build is: `['version', 'git_revision', 'interface', 'php_api', 'profile']`.

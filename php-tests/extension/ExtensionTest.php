@@ -66,7 +66,8 @@ final class ExtensionTest extends TestCase {
 	public function test_the_module_describes_itself(): void {
 		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
 		$functions = get_extension_funcs( 'wpf_webhooks' );
-		foreach ( array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key' ) as $f ) {
+		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles' );
+		foreach ( $all as $f ) {
 			$this->assertContains( $f, $functions );
 		}
 		$info = wpf_webhooks_build_info();
@@ -219,6 +220,33 @@ final class ExtensionTest extends TestCase {
 		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '120' ) ) ) );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update&access_key=' . self::KEY, '{"email":"jane@example.com"}' ), $this->site() );
 		$this->assertSame( array( 503, 'crm_unavailable', 120 ), array( $answer['status'], $answer['code'], $answer['retry_after'] ) );
+	}
+
+	public function test_connection_checks_report_what_works_and_what_does_not(): void {
+		$ok = wpf_test_connection( $this->site() );
+		$this->assertSame( 'ok', $ok['code'], $ok['message'] );
+		$this->assertStringContainsString( 'Track API credentials work', $ok['message'] );
+		$bad = wpf_test_connection( $this->site( array( 'customerio_app_key' => 'wrong-key-123' ) ) );
+		$this->assertSame( array( 502, 'crm_error' ), array( $bad['status'], $bad['code'] ) );
+		$this->assertStringNotContainsString( 'wrong-key-123', $bad['message'] );
+		$down = wpf_test_connection( $this->site( array( 'customerio_app_url' => 'http://127.0.0.1:9/v1' ) ) );
+		$this->assertSame( 'crm_unavailable', $down['code'] );
+		$this->assertSame( 'not_configured', wpf_test_connection( $this->site( array( 'crm' => '' ) ) )['code'] );
+	}
+
+	public function test_policy_helpers_for_the_settings_page(): void {
+		$this->assertLessThan( 128, wpf_webhooks_key_bits( 'a1b2c3d4' ) );
+		$this->assertGreaterThanOrEqual( 128, wpf_webhooks_key_bits( wpf_webhooks_generate_key() ) );
+		$this->assertNull( wpf_webhooks_field_problem( 'billing_phone' ) );
+		foreach ( array( 'role', 'ID', 'meta_input', 'wp_capabilities', 'wp_user_level', 'user_email', 'customerly_tags' ) as $field ) {
+			$this->assertIsString( wpf_webhooks_field_problem( $field ), $field );
+		}
+		$roles = array(
+			'administrator' => array( 'name' => 'Administrator', 'capabilities' => array( 'read' => true ) ),
+			'editor'        => array( 'name' => 'Editor', 'capabilities' => array( 'unfiltered_html' => true ) ),
+			'subscriber'    => array( 'name' => 'Subscriber', 'capabilities' => array( 'read' => true, 'edit_users' => false ) ),
+		);
+		$this->assertEqualsCanonicalizing( array( 'administrator', 'editor' ), wpf_webhooks_privileged_roles( $roles ) );
 	}
 
 	/**

@@ -16,6 +16,22 @@ pub fn key_matches(given: Option<&[u8]>, expected: &[u8]) -> bool {
     bool::from(same) && !expected.is_empty()
 }
 
+/// Estimated strength in bits of a key, from its length and the classes of characters it uses: what the
+/// settings page and Site Health compare with 128 bits to flag a weak (e.g. imported) key.
+pub fn key_strength_bits(key: &str) -> f64 {
+    let classes: [(fn(&u8) -> bool, u32); 4] = [
+        (u8::is_ascii_lowercase, 26),
+        (u8::is_ascii_uppercase, 26),
+        (u8::is_ascii_digit, 10),
+        (|b| !b.is_ascii_alphanumeric(), 4),
+    ];
+    let alphabet: u32 = classes.iter().filter(|(test, _)| key.as_bytes().iter().any(test)).map(|(_, n)| n).sum();
+    if alphabet == 0 {
+        return 0.0;
+    }
+    key.chars().count() as f64 * f64::from(alphabet).log2()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +50,14 @@ mod tests {
             assert!(!key_matches(Some(wrong), KEY), "{:?}", String::from_utf8_lossy(wrong));
         }
         assert!(!key_matches(None, KEY));
+    }
+
+    #[test]
+    fn strength_reflects_length_and_alphabet() {
+        assert!(key_strength_bits("a1b2c3d4") < 64.0, "WP Fusion's 8 hex characters are weak");
+        assert!(key_strength_bits(&crate::password::generate_access_key()) >= 128.0);
+        assert!(key_strength_bits("0123456789abcdef0123456789abcdef") >= 128.0, "32 hex digits are enough");
+        assert_eq!(key_strength_bits(""), 0.0);
     }
 
     #[test]

@@ -148,6 +148,14 @@ pub fn return_password(site: &Site, email: &str, field: &str, password: &str) ->
     crm.write_field(email, field, password, site.deadline())
 }
 
+/// The time an administrator waits for "Test connection".
+pub const CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Checks the configured CRM's credentials (the settings page's "Test connection").
+pub fn test_connection(site: &Site) -> Result<String, Failure> {
+    crm::from_settings(&site.settings)?.check(Deadline::after(CHECK_BUDGET))
+}
+
 impl Failure {
     /// The answer as the shim reads it.
     pub fn to_value(&self) -> Value {

@@ -17,6 +17,8 @@ pub struct CustomerIo {
     app_key: String,
     site_id: String,
     track_key: String,
+    /// The configured region, when the endpoints are the official ones (not overridden).
+    official_region: Option<Region>,
 }
 
 impl CustomerIo {
@@ -34,7 +36,51 @@ impl CustomerIo {
             app_key: s.customerio_app_key.clone(),
             site_id: s.customerio_site_id.clone(),
             track_key: s.customerio_track_key.clone(),
+            official_region: (s.customerio_app_url.is_empty() && s.customerio_track_url.is_empty())
+                .then_some(s.customerio_region),
         })
+    }
+
+    /// `GET {app}/segments`: does the App API take the key?
+    fn check_app(&self, deadline: Deadline) -> Result<(), Failure> {
+        let url = format!("{}/segments", self.app_url);
+        let auth = format!("Bearer {}", self.app_key);
+        with_retries(
+            "checking the App API key",
+            deadline,
+            |agent, left| {
+                agent.get(&url).header("Authorization", &auth).config().timeout_global(Some(left)).build().call()
+            },
+            |reply| match reply.status {
+                200 => Verdict::Done(()),
+                _ => judge_failure("checking the App API key", &reply),
+            },
+        )
+    }
+
+    /// `GET {track}/accounts/region`: do the Track API credentials work, and in which region is the workspace?
+    fn track_region(&self, deadline: Deadline) -> Result<String, Failure> {
+        let url = format!("{}/accounts/region", self.track_url);
+        let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
+        let doing = "checking the Track API credentials";
+        with_retries(
+            doing,
+            deadline,
+            |agent, left| {
+                agent.get(&url).header("Authorization", &auth).config().timeout_global(Some(left)).build().call()
+            },
+            |reply| match reply.status {
+                200 => match serde_json::from_str::<Value>(&reply.body).ok().and_then(|v| v.get("region").cloned()) {
+                    Some(Value::String(region)) => Verdict::Done(region),
+                    _ => Verdict::Fail(Failure::new(Code::CrmError, "Customer.io sent an unexpected answer")),
+                },
+                401 | 403 => Verdict::Fail(Failure::new(
+                    Code::CrmError,
+                    "Customer.io rejected the Track API site id or key (Return Password needs them)",
+                )),
+                _ => judge_failure(doing, &reply),
+            },
+        )
     }
 
     /// `GET {app}/customers/{id}/{what}?id_type=…`, judged by `parse`.
@@ -161,6 +207,36 @@ impl Crm for CustomerIo {
             .filter(|e| !e.is_empty())
             .ok_or_else(|| Failure::new(Code::ContactNotFound, "the Customer.io person has no email address"))?;
         Ok(Contact { email, data, tags: Some(tags), writable: true })
+    }
+
+    /// The App API key, then (when set) the Track API credentials and the workspace's region, which also tells a
+    /// wrong region from a wrong key.
+    fn check(&self, deadline: Deadline) -> Result<String, Failure> {
+        let app = self.check_app(deadline);
+        let has_track = !self.site_id.is_empty() && !self.track_key.is_empty();
+        let track = has_track.then(|| self.track_region(deadline));
+        let configured = self.official_region.map(|r| if r == Region::Eu { "eu" } else { "us" });
+        if let (Some(Ok(actual)), Some(configured)) = (&track, configured) {
+            if actual != configured {
+                return Err(Failure::new(
+                    Code::CrmError,
+                    format!(
+                        "wrong region: the workspace is in the {} region, the settings say {}",
+                        actual.to_uppercase(),
+                        configured.to_uppercase()
+                    ),
+                ));
+            }
+        }
+        app?;
+        match track {
+            Some(Ok(region)) => Ok(format!(
+                "Connected to Customer.io: the App API key and the Track API credentials work (workspace region {}).",
+                region.to_uppercase()
+            )),
+            Some(Err(failure)) => Err(failure),
+            None => Ok("Connected to Customer.io: the App API key works. The Track API site id and key are not set, so Return Password is off.".into()),
+        }
     }
 
     /// `PUT {track}/customers/{email}` with `_update: true`, so a person is never created by it. The Track API
@@ -418,6 +494,40 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, Code::NotConfigured);
         assert!(sb.requests().is_empty());
+    }
+
+    fn check(sb: &Sandbox, tweak: impl FnOnce(&mut Settings)) -> Result<String, Failure> {
+        let mut s = settings(sb);
+        tweak(&mut s);
+        CustomerIo::from_settings(&s).expect("configured").check(Deadline::after(Duration::from_secs(2)))
+    }
+
+    #[test]
+    fn the_connection_check_tells_what_is_wrong() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let ok = check(&sb, |_| {}).expect("works");
+        assert!(ok.contains("App API key and the Track API credentials work"), "{ok}");
+        let no_track = check(&sb, |s| s.customerio_track_key.clear()).expect("reads work");
+        assert!(no_track.contains("Return Password is off"), "{no_track}");
+        let bad_app = check(&sb, |s| s.customerio_app_key = "wrong".into()).unwrap_err();
+        assert!(bad_app.message.contains("check the API key and the region"), "{}", bad_app.message);
+        let bad_track = check(&sb, |s| s.customerio_track_key = "wrong".into()).unwrap_err();
+        assert!(bad_track.message.contains("Track API site id or key"), "{}", bad_track.message);
+        let unreachable = check(&sb, |s| s.customerio_app_url = "http://127.0.0.1:9/v1".into()).unwrap_err();
+        assert_eq!(unreachable.code, Code::CrmUnavailable);
+        assert!(unreachable.message.contains("connection"), "{}", unreachable.message);
+        sb.add_fault(Fault::new(FaultAction::Delay(5_000)).path_contains("/segments"));
+        let slow = check(&sb, |_| {}).unwrap_err();
+        assert!(slow.message.contains("timed out"), "{}", slow.message);
+    }
+
+    #[test]
+    fn a_wrong_region_is_named_when_the_endpoints_are_official() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut client = client(&sb);
+        client.official_region = Some(Region::Eu);
+        let err = client.check(Deadline::after(Duration::from_secs(2))).unwrap_err();
+        assert!(err.message.contains("the workspace is in the US region, the settings say EU"), "{}", err.message);
     }
 
     #[test]

@@ -179,6 +179,22 @@ impl Crm for Customerly {
         Ok(Contact { email, tags: embedded_tags.or_else(|| tags(&fetched)), data, writable: is_user })
     }
 
+    /// `GET {api}/tags`: does the API take the token?
+    fn check(&self, deadline: Deadline) -> Result<String, Failure> {
+        let url = format!("{}/tags", self.api_url);
+        let doing = "checking the API token";
+        with_retries(
+            doing,
+            deadline,
+            |agent, left| self.authorized(agent.get(&url)).config().timeout_global(Some(left)).build().call(),
+            |reply| match judge(doing, &reply) {
+                Judged::Ok(_) => Verdict::Done("Connected to Customerly: the API token works.".to_string()),
+                Judged::Missing => Verdict::Fail(unexpected(doing)),
+                Judged::Other(verdict) => verdict,
+            },
+        )
+    }
+
     /// `POST {api}/users` with the attribute. That call creates a user for an unknown email, so it is only made
     /// for a contact loaded as a user (see [`Contact::writable`]).
     fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure> {
@@ -336,6 +352,15 @@ mod tests {
         ));
         let err = load(&client(&sb), &webhook(json!({"email": "jane@example.com"})), true).unwrap_err();
         assert_eq!(err.code, Code::CrmError);
+    }
+
+    #[test]
+    fn the_connection_check_names_a_rejected_token() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        assert!(client(&sb).check(Deadline::after(SYNC_BUDGET)).expect("works").contains("token works"));
+        sb.set_config(wpf_sandbox::ConfigUpdate::default().customerly_token("rotated"));
+        let err = client(&sb).check(Deadline::after(SYNC_BUDGET)).unwrap_err();
+        assert!(err.message.contains("rejected the API token"), "{}", err.message);
     }
 
     #[test]

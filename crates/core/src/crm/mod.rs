@@ -63,6 +63,9 @@ pub trait Crm {
 
     /// Writes one value to one field of an existing contact.
     fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure>;
+
+    /// Checks the credentials with harmless reads; says what works, or precisely what does not.
+    fn check(&self, deadline: Deadline) -> Result<String, Failure>;
 }
 
 /// The CRM the settings name, or `not_configured`.
