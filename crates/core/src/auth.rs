@@ -19,13 +19,12 @@ pub fn key_matches(given: Option<&[u8]>, expected: &[u8]) -> bool {
 /// Estimated strength in bits of a key, from its length and the classes of characters it uses: what the
 /// settings page and Site Health compare with 128 bits to flag a weak (e.g. imported) key.
 pub fn key_strength_bits(key: &str) -> f64 {
-    let classes: [(fn(&u8) -> bool, u32); 4] = [
-        (u8::is_ascii_lowercase, 26),
-        (u8::is_ascii_uppercase, 26),
-        (u8::is_ascii_digit, 10),
-        (|b| !b.is_ascii_alphanumeric(), 4),
-    ];
-    let alphabet: u32 = classes.iter().filter(|(test, _)| key.as_bytes().iter().any(test)).map(|(_, n)| n).sum();
+    let bytes = key.as_bytes();
+    let has = |class: fn(&u8) -> bool| bytes.iter().any(class);
+    let alphabet = u32::from(has(u8::is_ascii_lowercase)) * 26
+        + u32::from(has(u8::is_ascii_uppercase)) * 26
+        + u32::from(has(u8::is_ascii_digit)) * 10
+        + u32::from(bytes.iter().any(|b| !b.is_ascii_alphanumeric())) * 4;
     if alphabet == 0 {
         return 0.0;
     }
