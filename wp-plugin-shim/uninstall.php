@@ -11,7 +11,9 @@ defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
+require_once __DIR__ . '/includes/class-log.php';
 
 delete_option( WpfWebhooks\Settings::OPTION );
 WpfWebhooks\Schema::drop();
 wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
+wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );

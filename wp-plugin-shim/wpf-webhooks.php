@@ -18,13 +18,21 @@ define( 'WPF_WEBHOOKS_INTERFACE', 2 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-settings.php';
+require_once __DIR__ . '/includes/class-site-context.php';
 require_once __DIR__ . '/includes/class-extension.php';
 require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-response.php';
 require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
+require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-user-store.php';
 require_once __DIR__ . '/includes/class-endpoint.php';
 require_once __DIR__ . '/includes/class-plugin.php';
+if ( is_admin() ) {
+	require_once __DIR__ . '/includes/admin/class-log-page.php';
+	require_once __DIR__ . '/includes/admin/class-wpf-import.php';
+	require_once __DIR__ . '/includes/admin/class-settings-page.php';
+	require_once __DIR__ . '/includes/admin/class-site-health.php';
+}
 
 WpfWebhooks\Plugin::add_hooks();

@@ -12,7 +12,11 @@ if ( ! $wpf_wp_dir || ! is_file( $wpf_wp_dir . '/wp-load.php' ) ) {
 	exit( 1 );
 }
 require $wpf_wp_dir . '/wp-load.php';
-require_once ABSPATH . 'wp-admin/includes/user.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+// The plugin loads its admin screens in wp-admin only; this process tests them in place.
+foreach ( glob( WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/*.php' ) as $wpf_admin_file ) {
+	require_once $wpf_admin_file;
+}
 require_once __DIR__ . '/../support/Sandbox.php';
 require_once __DIR__ . '/../support/Site.php';
 require_once __DIR__ . '/WebhookTestCase.php';

@@ -22,26 +22,34 @@ final class Endpoint {
 	const LOCK_WAIT_SECONDS = 5.0;
 
 	/**
-	 * Handles the request if it is a webhook; anything else costs one isset().
+	 * Handles the request if it is a webhook, logs it, and answers; anything else costs one isset().
 	 */
 	public static function maybe_handle(): void {
 		if ( ! isset( $_GET['wpf_action'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- authenticated by its access key.
 			return;
 		}
-		self::handle()->send();
+		$context  = array();
+		$response = self::handle( $context );
+		Log::record( self::log_entry( $response, $context ) );
+		$response->send();
 	}
 
 	/**
 	 * The answer to this webhook.
+	 *
+	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), and, once
+	 *                       the extension made a plan, the plan's `contact` and `delivery_key` (never the plan:
+	 *                       it holds the generated password).
 	 */
-	public static function handle(): Response {
+	public static function handle( array &$context = array() ): Response {
 		if ( ! defined( 'WPF_DOING_WEBHOOK' ) ) {
 			define( 'WPF_DOING_WEBHOOK', true );
 		}
 		if ( ! defined( 'DOING_WPF_WEBHOOK' ) ) {
 			define( 'DOING_WPF_WEBHOOK', true );
 		}
-		$body = self::read_body();
+		$body            = self::read_body();
+		$context['body'] = $body;
 		if ( null === $body ) {
 			return Response::of( 'payload_too_large' );
 		}
@@ -49,12 +57,7 @@ final class Endpoint {
 		if ( null !== Extension::problem() ) {
 			return self::key_is_valid( $settings ) ? Response::of( 'extension_missing' ) : Response::of( 'forbidden' );
 		}
-		$site = array(
-			'settings'     => $settings,
-			'roles'        => wp_roles()->roles,
-			'default_role' => (string) get_option( 'default_role', 'subscriber' ),
-			'started_at'   => (float) ( $_SERVER['REQUEST_TIME_FLOAT'] ?? microtime( true ) ),
-		);
+		$site     = SiteContext::describe( $settings );
 		$request  = array(
 			'query'   => wp_unslash( (string) ( $_SERVER['QUERY_STRING'] ?? '' ) ),
 			'body'    => $body,
@@ -65,6 +68,8 @@ final class Endpoint {
 			if ( 'apply' !== $decision['kind'] ) {
 				return Response::from_extension( $decision );
 			}
+			$context['contact']      = (string) $decision['email'];
+			$context['delivery_key'] = $decision['delivery_key'];
 			Schema::upgrade();
 			return self::apply( $decision, $site );
 		} catch ( \Throwable $e ) {
@@ -72,6 +77,51 @@ final class Endpoint {
 			error_log( sprintf( 'wpf-webhooks: internal error: %s at %s:%d', get_class( $e ), $e->getFile(), $e->getLine() ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
 			return Response::of( 'internal_error' );
 		}
+	}
+
+	/**
+	 * The log's entry for an answered webhook; Log redacts the request before storing it.
+	 *
+	 * @param Response $response The answer.
+	 * @param array    $context  What handle() reported.
+	 */
+	private static function log_entry( Response $response, array $context ): array {
+		$body = $context['body'] ?? null;
+		return array(
+			'action'       => self::action_asked(),
+			'contact'      => $context['contact'] ?? '',
+			'code'         => $response->code,
+			'status'       => $response->status,
+			'duration_ms'  => (int) round( max( 0.0, microtime( true ) - SiteContext::started_at() ) * 1000 ),
+			'user_id'      => $response->user_id,
+			'delivery_key' => $context['delivery_key'] ?? null,
+			'message'      => $response->message,
+			'warnings'     => $response->warnings,
+			'request'      => array(
+				'method'     => (string) ( $_SERVER['REQUEST_METHOD'] ?? '' ),
+				'query'      => wp_unslash( (string) ( $_SERVER['QUERY_STRING'] ?? '' ) ),
+				'headers'    => self::headers(),
+				'body'       => $body,
+				'body_bytes' => is_string( $body ) ? strlen( $body ) : (int) ( $_SERVER['CONTENT_LENGTH'] ?? 0 ),
+			),
+		);
+	}
+
+	/**
+	 * The action the request asked for, as the extension names it (aliases resolved), or '' when unknown.
+	 */
+	private static function action_asked(): string {
+		$asked   = $_GET['wpf_action'] ?? ''; // phpcs:ignore WordPress.Security
+		$asked   = is_string( $asked ) ? strtolower( trim( wp_unslash( $asked ) ) ) : '';
+		$actions = array(
+			'test'        => 'test',
+			'add'         => 'add',
+			'add_user'    => 'add',
+			'update'      => 'update',
+			'update_user' => 'update',
+			'update_tags' => 'update_tags',
+		);
+		return $actions[ $asked ] ?? '';
 	}
 
 	/**

@@ -35,4 +35,24 @@ final class Extension {
 		}
 		return null;
 	}
+
+	/**
+	 * When the extension speaks this plugin's interface but comes from another release: it works, but the
+	 * pair was not tested together.
+	 */
+	public static function version_warning(): ?string {
+		if ( null !== self::problem() ) {
+			return null;
+		}
+		$version = (string) ( wpf_webhooks_build_info()['version'] ?? '' );
+		if ( WPF_WEBHOOKS_VERSION === $version ) {
+			return null;
+		}
+		return sprintf(
+			/* translators: 1: extension version, 2: plugin version */
+			__( 'the wpf_webhooks extension is version %1$s and the plugin %2$s. They work together, but install both from the same release.', 'wpf-webhooks' ),
+			$version,
+			WPF_WEBHOOKS_VERSION
+		);
+	}
 }

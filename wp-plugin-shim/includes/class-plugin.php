@@ -24,16 +24,28 @@ final class Plugin {
 		add_action( 'admin_init', array( Schema::class, 'upgrade' ) );
 		add_action( 'admin_notices', array( self::class, 'extension_notice' ) );
 		add_action( Deliveries::CLEANUP_EVENT, array( Deliveries::class, 'forget_expired' ) );
+		add_action( Log::PRUNE_EVENT, array( Log::class, 'prune' ) );
+		add_action( 'admin_menu', array( Admin\LogPage::class, 'register' ) );
+		add_action( 'admin_post_wpf_webhooks_clear_log', array( Admin\LogPage::class, 'clear' ) ); // Admin classes load in wp-admin only: no constant here.
+		add_action( 'admin_menu', array( Admin\SettingsPage::class, 'add_page' ) );
+		add_action( 'admin_init', array( Admin\SettingsPage::class, 'register' ) );
+		add_action( 'admin_post_wpf_webhooks_regenerate_key', array( Admin\SettingsPage::class, 'regenerate_key' ) );
+		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
+		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
+		add_filter( 'site_status_tests', array( Admin\SiteHealth::class, 'add_tests' ) );
+		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
 	}
 
 	/**
-	 * Activation: the settings with a fresh access key, the tables, the daily clean-up.
+	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups.
 	 */
 	public static function activate(): void {
 		Settings::install();
 		Schema::upgrade();
-		if ( ! wp_next_scheduled( Deliveries::CLEANUP_EVENT ) ) {
-			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', Deliveries::CLEANUP_EVENT );
+		foreach ( array( Deliveries::CLEANUP_EVENT, Log::PRUNE_EVENT ) as $event ) {
+			if ( ! wp_next_scheduled( $event ) ) {
+				wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', $event );
+			}
 		}
 	}
 
@@ -42,21 +54,30 @@ final class Plugin {
 	 */
 	public static function deactivate(): void {
 		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
+		wp_clear_scheduled_hook( Log::PRUNE_EVENT );
 	}
 
 	/**
-	 * Tells administrators when webhooks cannot work because the extension is missing or does not match.
+	 * Tells administrators when webhooks cannot work: everywhere when the extension is missing or does not
+	 * match; on the dashboard and the plugins screen when no CRM is configured.
 	 */
 	public static function extension_notice(): void {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			return;
 		}
 		$problem = Extension::problem();
+		$level   = 'error';
+		$screen  = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		if ( null === $problem && null !== $screen && in_array( $screen->id, array( 'dashboard', 'plugins' ), true ) ) {
+			$problem = Settings::missing_configuration();
+			$level   = 'warning';
+		}
 		if ( null === $problem ) {
 			return;
 		}
 		printf(
-			'<div class="notice notice-error"><p><strong>%s</strong> %s</p></div>',
+			'<div class="notice notice-%s"><p><strong>%s</strong> %s</p></div>',
+			esc_attr( $level ),
 			esc_html__( 'wpf-webhooks:', 'wpf-webhooks' ),
 			esc_html( $problem )
 		);

@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 1;
+	const VERSION        = 2;
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
@@ -37,6 +37,7 @@ final class Schema {
 		$charset    = $wpdb->get_charset_collate();
 		$deliveries = self::table( 'deliveries' );
 		$locks      = self::table( 'locks' );
+		$log        = self::table( 'log' );
 		dbDelta(
 			"CREATE TABLE {$deliveries} (
 				delivery_key char(64) NOT NULL,
@@ -49,6 +50,24 @@ final class Schema {
 				owner varchar(100) NOT NULL,
 				expires_at bigint(20) unsigned NOT NULL,
 				PRIMARY KEY  (lock_name)
+			) {$charset};
+			CREATE TABLE {$log} (
+				id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+				created_at bigint(20) unsigned NOT NULL,
+				action varchar(20) NOT NULL DEFAULT '',
+				contact varchar(254) NOT NULL DEFAULT '',
+				code varchar(32) NOT NULL DEFAULT '',
+				status smallint(5) unsigned NOT NULL DEFAULT 0,
+				duration_ms int(10) unsigned NOT NULL DEFAULT 0,
+				user_id bigint(20) unsigned NULL,
+				delivery_key char(64) NULL,
+				message text NOT NULL,
+				warnings text NOT NULL,
+				request mediumtext NOT NULL,
+				PRIMARY KEY  (id),
+				KEY created_at (created_at),
+				KEY code (code),
+				KEY action (action)
 			) {$charset};"
 		);
 		update_option( self::VERSION_OPTION, self::VERSION );
@@ -59,7 +78,7 @@ final class Schema {
 	 */
 	public static function drop(): void {
 		global $wpdb;
-		foreach ( array( 'deliveries', 'locks' ) as $name ) {
+		foreach ( array( 'deliveries', 'locks', 'log' ) as $name ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
 		}
 		delete_option( self::VERSION_OPTION );

@@ -40,6 +40,8 @@ final class Settings {
 		'allowed_roles'         => array( 'subscriber' ),
 		'send_welcome_email'    => false,
 		'async'                 => false,
+		'log_retention_days'    => 30,
+		'log_max_rows'          => 10000,
 	);
 
 	/**
@@ -77,5 +79,21 @@ final class Settings {
 			return wpf_webhooks_generate_key();
 		}
 		return bin2hex( random_bytes( 20 ) );
+	}
+
+	/**
+	 * What is missing for webhooks to reach the CRM, or null when a CRM and its credentials are set.
+	 *
+	 * @param array|null $settings The settings (default: the stored ones).
+	 */
+	public static function missing_configuration( ?array $settings = null ): ?string {
+		$s = $settings ?? self::get();
+		if ( 'customerio' === $s['crm'] ) {
+			return '' === $s['customerio_app_key'] ? __( 'The Customer.io App API key is not set.', 'wpf-webhooks' ) : null;
+		}
+		if ( 'customerly' === $s['crm'] ) {
+			return '' === $s['customerly_token'] ? __( 'The Customerly API token is not set.', 'wpf-webhooks' ) : null;
+		}
+		return __( 'No CRM is chosen on the Webhooks settings page.', 'wpf-webhooks' );
 	}
 }

@@ -1,0 +1,492 @@
+<?php
+/**
+ * Ring 3: the webhook log — what is recorded, what is never recorded, retention, queries, Tools → Webhook Logs.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Admin\LogPage;
+use WpfWebhooks\Log;
+use WpfWebhooks\Settings;
+
+/**
+ * Thrown by the wp_die handler this test installs.
+ */
+final class DiedException extends \RuntimeException {
+}
+
+/**
+ * Thrown by the redirect filter this test installs.
+ */
+final class RedirectedException extends \RuntimeException {
+}
+
+/**
+ * The log, through real webhooks and in-process calls of the admin page.
+ */
+final class LogTest extends WebhookTestCase {
+
+	const SCREEN = 'tools_page_wpf-webhooks-log';
+
+	/**
+	 * Filters added by a test, removed after it.
+	 *
+	 * @var array[]
+	 */
+	private array $filters = array();
+
+	/**
+	 * $_SERVER before the test.
+	 *
+	 * @var array
+	 */
+	private array $server = array();
+
+	public static function setUpBeforeClass(): void {
+		parent::setUpBeforeClass();
+		require_once ABSPATH . 'wp-admin/includes/plugin.php';
+		require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';
+		require_once ABSPATH . 'wp-admin/includes/screen.php';
+		require_once ABSPATH . 'wp-admin/includes/template.php';
+		require_once WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/class-log-page.php';
+	}
+
+	protected function setUp(): void {
+		parent::setUp();
+		Log::clear();
+		$this->server = $_SERVER;
+	}
+
+	protected function tearDown(): void {
+		foreach ( $this->filters as [ $hook, $callback ] ) {
+			remove_filter( $hook, $callback, PHP_INT_MAX );
+		}
+		$this->filters = array();
+		wp_set_current_user( 0 );
+		$_GET     = array();
+		$_POST    = array();
+		$_REQUEST = array();
+		$_SERVER  = $this->server;
+		unset( $GLOBALS['current_screen'], $GLOBALS['hook_suffix'] );
+		parent::tearDown();
+	}
+
+	public function test_every_webhook_is_logged_once_with_what_it_did(): void {
+		$sent = array(
+			array( 'add', $this->hook( 'add', 'jane@example.com', array(), array( 'X-CIO-Delivery-Id: dlv-log-1' ) ), 'jane@example.com' ),
+			array( 'add', $this->hook( 'add_user', 'Jane@Example.com' ), 'jane@example.com' ),
+			array( 'update', $this->hook( 'update_user', 'jane@example.com' ), 'jane@example.com' ),
+			array( 'update_tags', $this->hook( 'update_tags', 'nobody@example.com' ), '' ),
+			array( 'add', $this->hook( 'add', 'john.smith@example.com', array( 'role' => 'administrator' ) ), 'John.Smith@Example.com' ), // As the CRM has it.
+			array( 'test', $this->hook( 'test', null ), '' ),
+			array( 'add', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => 'wrong' ), '{"email":"jane@example.com"}' ), '' ),
+			array( '', $this->hook( 'delete', 'jane@example.com' ), '' ),
+			array( 'add', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), str_repeat( 'x', 65537 ) ), '' ),
+		);
+		$expected = array( 'created', 'updated', 'updated', 'contact_not_found', 'created', 'ok', 'forbidden', 'bad_request', 'payload_too_large' );
+		$this->assertSame( $expected, array_map( fn( $s ) => $s[1]['json']['code'], $sent ) );
+
+		$rows = array_reverse( Log::query( array( 'per_page' => 100 ) )['rows'] );
+		$this->assertCount( count( $sent ), $rows, 'one row per webhook' );
+		foreach ( $sent as $i => [ $action, $answer, $contact ] ) {
+			$row = $rows[ $i ];
+			$this->assertSame( $action, $row['action'], "row $i" );
+			$this->assertSame( $contact, $row['contact'], "row $i" );
+			$this->assertSame( $answer['json']['code'], $row['code'], "row $i" );
+			$this->assertSame( $answer['status'], $row['status'], "row $i" );
+			$this->assertSame( $answer['json']['user_id'], $row['user_id'], "row $i" );
+			$this->assertSame( $answer['json']['message'], $row['message'], "row $i" );
+			$this->assertSame( $answer['json']['warnings'], $row['warnings'], "row $i" );
+			$this->assertEqualsWithDelta( time(), $row['created_at'], 60, "row $i" );
+			$this->assertLessThan( (int) ceil( $answer['seconds'] * 1000 ) + 50, $row['duration_ms'], "row $i: no longer than the sender waited" );
+			$this->assertSame( 'POST', $row['request']['method'] );
+		}
+		$this->assertSame( hash( 'sha256', 'dlv-log-1' ), $rows[0]['delivery_key'] );
+		$this->assertNull( $rows[1]['delivery_key'] );
+		$this->assertSame( array( 'role_not_allowed' ), $rows[4]['warnings'] );
+		$this->assertSame( array( 'email' => 'jane@example.com' ), $rows[0]['request']['body'] );
+		$this->assertSame( 'add', $rows[0]['request']['query']['wpf_action'] );
+		$this->assertSame( 'application/json', $rows[0]['request']['headers']['content-type'] );
+		$this->assertSame( 'dlv-log-1', $rows[0]['request']['headers']['x-cio-delivery-id'] );
+		$this->assertNull( $rows[8]['request']['body'], 'an oversized body is not read' );
+		$this->assertSame( 65537, $rows[8]['request']['body_bytes'] );
+	}
+
+	public function test_the_duration_runs_from_the_request_start_to_the_answer(): void {
+		self::$sandbox->latency( 300 );
+		$answer = $this->hook( 'update', 'jane@example.com' );
+		$row    = Log::query()['rows'][0];
+		$this->assertSame( $answer['json']['code'], $row['code'] );
+		$this->assertGreaterThanOrEqual( 300, $row['duration_ms'] );
+		$this->assertLessThanOrEqual( (int) ceil( $answer['seconds'] * 1000 ), $row['duration_ms'] );
+	}
+
+	public function test_keys_passwords_credentials_and_cookies_never_reach_the_log(): void {
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'user_pass' => 'initial_code' ) ) );
+		$body = (string) wp_json_encode(
+			array(
+				'email'        => 'jane@example.com',
+				'password'     => 'body-password-1',
+				'api_token'    => 'body-token-1',
+				'initial_code' => 'body-initial-code-1',
+				'nested'       => array(
+					'Secret' => 'body-secret-1',
+					'list'   => array( array( 'authCode' => 'body-auth-1' ) ),
+				),
+				'note'         => 'the key is ' . self::KEY . ', the app key ' . Sandbox::APP_KEY,
+			)
+		);
+		$this->hook( 'add', 'jane@example.com' ); // Creates the user with a generated, returned password.
+		Site::webhook( array( 'wpf_action' => 'test' ), '', array( 'X-WPF-Access-Key: ' . self::KEY ) );
+		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => 'offered-wrong-key-1' ), '' );
+		Site::webhook( array( 'wpf_action' => 'test' ), '', array( 'X-WPF-Access-Key: offered-wrong-key-2' ) );
+		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => array( 'offered-wrong-key-3' ) ), '' );
+		Site::webhook( array( 'wpf_action' => 'add', 'access_key' => 'offered-wrong-key-4' ), $body );
+		Site::webhook(
+			array( 'wpf_action' => 'update', 'access_key' => self::KEY, 'token' => 'query-token-1' ),
+			$body,
+			array( 'Cookie: wordpress_logged_in_x=cookie-secret-1', 'Authorization: Bearer authorization-secret-1', 'X-Api-Key: header-key-1' )
+		);
+		Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), '{"email":"jane@example.com","password":"truncated-password-1' );
+
+		$passwords = array_map( fn( $w ) => json_decode( $w['body'], true )['wp_password'], $this->password_writes() );
+		$this->assertCount( 1, $passwords );
+		$dump = $this->dump();
+		$this->assertCount( 8, Log::query()['rows'] );
+		$needles = array_merge(
+			$passwords,
+			array(
+				self::KEY,
+				Sandbox::APP_KEY,
+				Sandbox::TRACK_KEY,
+				'offered-wrong-key',
+				'body-password-1',
+				'body-token-1',
+				'body-initial-code-1',
+				'body-secret-1',
+				'body-auth-1',
+				'query-token-1',
+				'cookie-secret-1',
+				'authorization-secret-1',
+				'header-key-1',
+				'truncated-password-1',
+			)
+		);
+		foreach ( $needles as $needle ) {
+			$this->assertStringNotContainsString( $needle, $dump );
+		}
+		$row = Log::query()['rows'][1];
+		$this->assertSame( '[redacted]', $row['request']['query']['access_key'] );
+		$this->assertSame( '[redacted]', $row['request']['body']['nested']['list'][0]['authCode'] );
+		$this->assertSame( 'the key is [redacted], the app key [redacted]', $row['request']['body']['note'] );
+		$this->assertSame( 'jane@example.com', $row['request']['body']['email'], 'what is not secret stays readable' );
+		$header = Log::query( array( 'per_page' => 100 ) )['rows'][6];
+		$this->assertSame( array( 'wpf_action' => 'test' ), $header['request']['query'] );
+		$this->assertSame( '[redacted]', $header['request']['headers']['x-wpf-access-key'] );
+	}
+
+	public function test_request_redaction_handles_what_is_not_json(): void {
+		$settings = array_merge( Settings::DEFAULTS, array( 'access_key' => self::KEY ) );
+		$redact   = fn( string $body ) => Log::redact_request( array( 'method' => 'POST', 'query' => 'wpf_action=add', 'headers' => array(), 'body' => $body ), $settings );
+
+		$form = $redact( 'email=jane%40example.com&user_pass=form-pass-1&apiKey=form-key-1&x=' . self::KEY );
+		$this->assertSame( 'email=jane%40example.com&user_pass=[redacted]&apiKey=[redacted]&x=[redacted]', $form['body'] );
+
+		$broken = $redact( '{"email":"a@b.c","client_secret":"broken-1","auth":{"x":1},"token":12345,"n":"ok' );
+		$this->assertSame( '{"email":"a@b.c","client_secret":"[redacted]","auth":"[redacted]"},"token":"[redacted]","n":"ok', $broken['body'] );
+
+		$big = $redact( (string) wp_json_encode( array( 'password' => 'big-pass-1', 'pad' => str_repeat( 'é', 5000 ) ) ) );
+		$this->assertTrue( $big['body_truncated'] );
+		$this->assertLessThanOrEqual( Log::BODY_EXCERPT_BYTES, strlen( $big['body'] ) );
+		$this->assertTrue( mb_check_encoding( $big['body'], 'UTF-8' ), 'not cut inside a character' );
+		$this->assertStringStartsWith( '{"password":"[redacted]","pad":"éé', $big['body'] );
+
+		$invalid = $redact( "{\"email\":\"\xc3\x28@x.com\"}" );
+		$this->assertNotFalse( wp_json_encode( $invalid ) );
+	}
+
+	public function test_a_logging_failure_never_changes_the_answer(): void {
+		global $wpdb;
+		$wpdb->query( 'DROP TABLE ' . Log::table() );
+		update_option( \WpfWebhooks\Schema::VERSION_OPTION, \WpfWebhooks\Schema::VERSION ); // So nothing re-creates it.
+		try {
+			$this->assertAnswer( 200, 'ok', $this->hook( 'test', null ) );
+			$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
+			Log::record( array( 'code' => 'ok' ) ); // Neither throws nor prints.
+		} finally {
+			delete_option( \WpfWebhooks\Schema::VERSION_OPTION );
+			\WpfWebhooks\Schema::upgrade();
+		}
+		$this->assertSame( 0, Log::query()['total'] );
+	}
+
+	public function test_retention_by_age_and_by_count(): void {
+		$day = DAY_IN_SECONDS;
+		foreach ( array( 40, 31, 29, 1, 0 ) as $age ) {
+			Log::record( array( 'code' => "age-$age", 'created_at' => time() - $age * $day - 60 ) );
+		}
+		$this->configure( array( 'log_retention_days' => 0, 'log_max_rows' => 0 ) );
+		Log::prune();
+		$this->assertSame( 5, Log::query()['total'], '0 = no limit' );
+
+		$this->configure( array( 'log_retention_days' => 30, 'log_max_rows' => 0 ) );
+		Log::prune();
+		$this->assertSame( array( 'age-0', 'age-1', 'age-29' ), $this->codes() );
+
+		$this->configure( array( 'log_retention_days' => 0, 'log_max_rows' => 2 ) );
+		Log::prune();
+		$this->assertSame( array( 'age-0', 'age-1' ), $this->codes(), 'the newest rows are kept' );
+
+		$this->configure();
+		$this->assertSame( array( 30, 10000 ), array( Settings::get()['log_retention_days'], Settings::get()['log_max_rows'] ), 'the defaults' );
+	}
+
+	public function test_the_daily_prune_is_scheduled_with_the_plugin(): void {
+		\WpfWebhooks\Plugin::activate();
+		$this->assertNotFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
+		$this->assertTrue( has_action( Log::PRUNE_EVENT ) > 0 );
+		\WpfWebhooks\Plugin::deactivate();
+		$this->assertFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
+		\WpfWebhooks\Plugin::activate();
+	}
+
+	public function test_query_filters_searches_and_pages_newest_first(): void {
+		for ( $i = 1; $i <= 25; $i++ ) {
+			Log::record(
+				array(
+					'action'  => 0 === $i % 2 ? 'add' : 'update',
+					'code'    => 0 === $i % 5 ? 'forbidden' : 'updated',
+					'contact' => "user{$i}@example.com",
+					'message' => 7 === $i ? 'a 100% special message' : 'The user was updated.',
+				)
+			);
+		}
+		$all = Log::query();
+		$this->assertSame( 25, $all['total'] );
+		$this->assertCount( 20, $all['rows'], '20 per page by default' );
+		$this->assertSame( 'user25@example.com', $all['rows'][0]['contact'], 'newest first' );
+
+		$page = Log::query( array( 'per_page' => 10, 'page' => 3 ) );
+		$this->assertSame( array( 'user5@example.com', 'user4@example.com', 'user3@example.com', 'user2@example.com', 'user1@example.com' ), array_column( $page['rows'], 'contact' ) );
+		$this->assertSame( 25, $page['total'] );
+
+		$this->assertSame( 5, Log::query( array( 'code' => 'forbidden' ) )['total'] );
+		$this->assertSame( 12, Log::query( array( 'action' => 'add' ) )['total'] );
+		$both = Log::query( array( 'code' => 'forbidden', 'action' => 'add' ) );
+		$this->assertSame( array( 'user20@example.com', 'user10@example.com' ), array_column( $both['rows'], 'contact' ) );
+		$this->assertSame( 7, Log::query( array( 'search' => 'user2' ) )['total'], 'user2, user20 … user25' );
+		$this->assertSame( array( 'user2@example.com' ), array_column( Log::query( array( 'search' => 'USER2@' ) )['rows'], 'contact' ) );
+		$this->assertSame( array( 'user7@example.com' ), array_column( Log::query( array( 'search' => 'special' ) )['rows'], 'contact' ), 'the message is searched too' );
+		$this->assertSame( array( 'user7@example.com' ), array_column( Log::query( array( 'search' => '100%' ) )['rows'], 'contact' ), 'LIKE wildcards are literal' );
+		$this->assertSame( 0, Log::query( array( 'search' => 'nobody' ) )['total'] );
+
+		$id  = $all['rows'][0]['id'];
+		$row = Log::get( $id );
+		$this->assertSame( 'user25@example.com', $row['contact'] );
+		$this->assertNull( Log::get( $id + 1000 ) );
+	}
+
+	public function test_the_clear_handler_needs_the_capability_and_a_valid_nonce(): void {
+		Log::record( array( 'code' => 'ok' ) );
+		$this->intercept_die_and_redirect();
+		$subscriber = wp_insert_user( array( 'user_login' => 'sub', 'user_email' => 'sub@example.com', 'user_pass' => wp_generate_password(), 'role' => 'subscriber' ) );
+
+		wp_set_current_user( $subscriber );
+		$this->post( array( '_wpnonce' => wp_create_nonce( LogPage::CLEAR_ACTION ) ) );
+		$this->assertDies( 403, fn() => LogPage::clear() );
+		$this->assertDies( 403, fn() => LogPage::render() );
+
+		wp_set_current_user( 1 );
+		$this->post( array() );
+		$this->assertDies( 403, fn() => LogPage::clear() );
+		$this->post( array( '_wpnonce' => 'not-a-nonce' ) );
+		$this->assertDies( 403, fn() => LogPage::clear() );
+		$this->post( array( '_wpnonce' => wp_create_nonce( 'another-action' ) ) );
+		$this->assertDies( 403, fn() => LogPage::clear() );
+		$this->assertSame( 1, Log::query()['total'], 'nothing cleared' );
+
+		$this->post( array( '_wpnonce' => wp_create_nonce( LogPage::CLEAR_ACTION ) ) );
+		try {
+			LogPage::clear();
+			$this->fail( 'no redirect' );
+		} catch ( RedirectedException $e ) {
+			$this->assertSame( admin_url( 'tools.php?page=wpf-webhooks-log&cleared=1' ), $e->getMessage() );
+		}
+		$this->assertSame( 0, Log::query()['total'] );
+	}
+
+	public function test_the_page_is_under_tools_for_administrators(): void {
+		global $submenu;
+		wp_set_current_user( 1 );
+		LogPage::register();
+		$entries = array_values( array_filter( $submenu['tools.php'] ?? array(), fn( $e ) => 'wpf-webhooks-log' === $e[2] ) );
+		$this->assertCount( 1, $entries );
+		$this->assertSame( array( 'Webhook Logs', 'manage_options' ), array( $entries[0][0], $entries[0][1] ) );
+	}
+
+	public function test_the_list_renders_rows_links_filters_and_escapes(): void {
+		$jane = wp_insert_user( array( 'user_login' => 'jane', 'user_email' => 'jane@example.com', 'user_pass' => wp_generate_password() ) );
+		Log::record( array( 'action' => 'add', 'code' => 'created', 'status' => 200, 'contact' => 'jane@example.com', 'user_id' => $jane, 'duration_ms' => 1234, 'message' => 'The user was created.' ) );
+		Log::record( array( 'action' => 'add', 'code' => 'updated', 'status' => 200, 'contact' => 'gone@example.com', 'user_id' => 987654 ) );
+		Log::record( array( 'action' => '', 'code' => 'forbidden', 'status' => 403, 'contact' => '"><script>alert(1)</script>@example.com', 'message' => '<b>bold</b>' ) );
+		$ids = array_column( Log::query()['rows'], 'id' );
+
+		$html = $this->render_page();
+		foreach ( $ids as $id ) {
+			$this->assertStringContainsString( 'data-log-id="' . $id . '"', $html );
+		}
+		$this->assertSame( 3, substr_count( $html, 'data-log-id=' ) );
+		$this->assertMatchesRegularExpression( '/<td class=\'code column-code\'[^>]*><code>forbidden<\/code>/', $html );
+		$this->assertStringContainsString( 'user-edit.php?user_id=' . $jane . '">jane</a>', $html );
+		$this->assertStringContainsString( '#987654 (deleted)', $html );
+		$this->assertStringContainsString( '1,234 ms', $html );
+		$this->assertStringContainsString( 'Entries older than 30 days are deleted daily. At most the newest 10,000 entries are kept.', $html );
+		$this->assertStringContainsString( '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;@example.com', $html );
+		$this->assertStringNotContainsString( '<script>alert(1)', $html );
+		$this->assertStringContainsString( 'name="result"', $html );
+		$this->assertStringContainsString( 'name="log_action"', $html );
+		$this->assertStringContainsString( 'name="s"', $html );
+		$this->assertStringContainsString( 'value="' . LogPage::CLEAR_ACTION . '"', $html );
+		$this->assertMatchesRegularExpression( '/admin-post\.php.*?name="_wpnonce" value="([0-9a-f]+)"/s', $html );
+		preg_match( '/admin-post\.php.*?name="_wpnonce" value="([0-9a-f]+)"/s', $html, $nonce );
+		$this->assertSame( 1, wp_verify_nonce( $nonce[1], LogPage::CLEAR_ACTION ), 'the Clear log form carries its nonce' );
+		$this->assertStringContainsString( esc_url( LogPage::url( array( 'log' => $ids[0] ) ) ), $html, 'rows link to their details' );
+
+		$filtered = $this->render_page( array( 'result' => 'forbidden' ) );
+		$this->assertSame( 1, substr_count( $filtered, 'data-log-id=' ) );
+		$this->assertStringContainsString( '<option value="forbidden" selected=\'selected\'>', $filtered );
+		$this->assertSame( 1, substr_count( $this->render_page( array( 's' => 'jane@' ) ), 'data-log-id=' ) );
+		$this->assertSame( 2, substr_count( $this->render_page( array( 'log_action' => 'add' ) ), 'data-log-id=' ) );
+		$this->assertStringContainsString( 'No webhook matches these filters.', $this->render_page( array( 'result' => 'crm_error' ) ) );
+	}
+
+	public function test_the_list_pages_by_twenty(): void {
+		for ( $i = 1; $i <= 21; $i++ ) {
+			Log::record( array( 'code' => 'ok', 'contact' => "c{$i}@example.com" ) );
+		}
+		$first = $this->render_page();
+		$this->assertSame( 20, substr_count( $first, 'data-log-id=' ) );
+		$this->assertStringContainsString( '21 items', $first );
+		$this->assertStringContainsString( 'c21@example.com', $first );
+		$second = $this->render_page( array( 'paged' => '2' ) );
+		$this->assertSame( 1, substr_count( $second, 'data-log-id=' ) );
+		$this->assertStringContainsString( 'c1@example.com', $second );
+	}
+
+	public function test_the_detail_view_shows_every_field_and_the_redacted_request(): void {
+		$this->hook( 'add', 'jane@example.com', array( 'role' => 'administrator' ), array( 'X-CIO-Delivery-Id: dlv-detail' ) );
+		$row  = Log::query()['rows'][0];
+		$html = $this->render_page( array( 'log' => (string) $row['id'] ) );
+		$this->assertStringContainsString( 'data-log-id="' . $row['id'] . '"', $html );
+		foreach ( array( 'jane@example.com', '<code>created</code>', 'The user was created.', 'role_not_allowed', hash( 'sha256', 'dlv-detail' ), 'user-edit.php?user_id=' . $row['user_id'] ) as $part ) {
+			$this->assertStringContainsString( $part, $html );
+		}
+		$this->assertStringContainsString( "&quot;access_key&quot;: &quot;[redacted]&quot;", $html, 'pretty-printed, escaped' );
+		$this->assertStringContainsString( "&quot;body&quot;: {\n        &quot;email&quot;: &quot;jane@example.com&quot;\n    }", $html );
+		$this->assertStringNotContainsString( self::KEY, $html );
+		$this->assertStringContainsString( 'does not exist', $this->render_page( array( 'log' => (string) ( $row['id'] + 1000 ) ) ) );
+	}
+
+	/**
+	 * Without the extension, the answers the plugin gives itself are logged too.
+	 *
+	 * @group no-extension
+	 */
+	public function test_answers_without_the_extension_are_logged(): void {
+		$this->hook( 'add', 'jane@example.com' );
+		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => 'offered-wrong-key-5' ), '' );
+		Site::webhook( array( 'wpf_action' => 'add' ), str_repeat( 'x', 70000 ) );
+		$rows = array_reverse( Log::query()['rows'] );
+		$this->assertSame( array( 'extension_missing', 'forbidden', 'payload_too_large' ), array_column( $rows, 'code' ) );
+		$this->assertSame( array( 503, 403, 413 ), array_column( $rows, 'status' ) );
+		$this->assertSame( array( 'add', 'test', 'add' ), array_column( $rows, 'action' ) );
+		$dump = $this->dump();
+		$this->assertStringNotContainsString( self::KEY, $dump );
+		$this->assertStringNotContainsString( 'offered-wrong-key', $dump );
+	}
+
+	/**
+	 * Every stored byte of the log table, as one string.
+	 */
+	private function dump(): string {
+		global $wpdb;
+		return (string) wp_json_encode( $wpdb->get_results( 'SELECT * FROM ' . Log::table(), ARRAY_A ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+	}
+
+	/**
+	 * The codes of all rows, newest first.
+	 *
+	 * @return string[]
+	 */
+	private function codes(): array {
+		return array_column( Log::query( array( 'per_page' => 100 ) )['rows'], 'code' );
+	}
+
+	/**
+	 * The Tools page as an administrator sees it, with these query arguments.
+	 *
+	 * @param array $query Query arguments besides `page`.
+	 */
+	private function render_page( array $query = array() ): string {
+		wp_set_current_user( 1 );
+		$GLOBALS['hook_suffix'] = self::SCREEN;
+		set_current_screen( self::SCREEN );
+		$_GET                   = array_merge( array( 'page' => 'wpf-webhooks-log' ), $query );
+		$_REQUEST               = $_GET;
+		$_SERVER['HTTP_HOST']   = (string) wp_parse_url( home_url(), PHP_URL_HOST ) . ':' . wp_parse_url( home_url(), PHP_URL_PORT );
+		$_SERVER['REQUEST_URI'] = '/wp-admin/tools.php?' . http_build_query( $_GET );
+		ob_start();
+		try {
+			LogPage::render();
+		} finally {
+			$html = (string) ob_get_clean();
+		}
+		return $html;
+	}
+
+	/**
+	 * Sets the request of a POST to admin-post.php.
+	 *
+	 * @param array $fields The form's fields besides `action`.
+	 */
+	private function post( array $fields ): void {
+		$_POST    = array_merge( array( 'action' => LogPage::CLEAR_ACTION ), $fields );
+		$_REQUEST = $_POST;
+	}
+
+	/**
+	 * Turns wp_die() and redirects into exceptions for the rest of the test.
+	 */
+	private function intercept_die_and_redirect(): void {
+		$die      = fn() => static function ( $message, $title = '', $args = array() ) {
+			throw new DiedException( is_string( $message ) ? $message : '', (int) ( $args['response'] ?? 500 ) );
+		};
+		$redirect = static function ( $location ) {
+			throw new RedirectedException( (string) $location );
+		};
+		foreach ( array( 'wp_die_handler' => $die, 'wp_redirect' => $redirect ) as $hook => $callback ) {
+			add_filter( $hook, $callback, PHP_INT_MAX );
+			$this->filters[] = array( $hook, $callback );
+		}
+	}
+
+	/**
+	 * Asserts that a call ends in wp_die() with this status.
+	 *
+	 * @param int      $status HTTP status.
+	 * @param callable $call   The call.
+	 */
+	private function assertDies( int $status, callable $call ): void {
+		try {
+			ob_start();
+			$call();
+			$this->fail( 'wp_die() was not called' );
+		} catch ( DiedException $e ) {
+			$this->assertSame( $status, $e->getCode() );
+		} finally {
+			ob_end_clean();
+		}
+	}
+}

@@ -1,0 +1,286 @@
+<?php
+/**
+ * Ring 3: the settings page's handlers, in process: capability and nonce checks, validation, masking,
+ * the key, Test connection, the WP Fusion import, Site Health.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Admin\SettingsPage;
+use WpfWebhooks\Admin\SiteHealth;
+use WpfWebhooks\Admin\WpfImport;
+use WpfWebhooks\Settings;
+
+/**
+ * What an administrator does on Settings → Webhooks.
+ */
+final class SettingsPageTest extends WebhookTestCase {
+
+	protected function setUp(): void {
+		parent::setUp();
+		add_filter( 'wp_die_handler', array( self::class, 'die_handler' ) );
+		add_filter( 'wp_redirect', array( self::class, 'stop_redirect' ) );
+		delete_option( 'wpf_options' );
+		wp_set_current_user( 1 );
+	}
+
+	protected function tearDown(): void {
+		remove_filter( 'wp_die_handler', array( self::class, 'die_handler' ) );
+		remove_filter( 'wp_redirect', array( self::class, 'stop_redirect' ) );
+		$_POST    = array();
+		$_REQUEST = array();
+		wp_set_current_user( 0 );
+		parent::tearDown();
+	}
+
+	public static function die_handler(): callable {
+		return static function ( $message, $title = '', $args = array() ) {
+			throw new \RuntimeException( 'wp_die: ' . ( is_string( $message ) ? $message : 'object' ), (int) ( $args['response'] ?? 0 ) );
+		};
+	}
+
+	/**
+	 * The handlers redirect and exit: stop them at the redirect.
+	 *
+	 * @param string $location Where they go.
+	 */
+	public static function stop_redirect( string $location ): string {
+		throw new \LogicException( $location );
+	}
+
+	/**
+	 * Runs a handler with the nonce of $action (or none), returning where it redirected.
+	 *
+	 * @param callable    $handler The handler.
+	 * @param string|null $action  The nonce action, null for no nonce.
+	 */
+	private function post_handler( callable $handler, ?string $action ): string {
+		$_REQUEST = null === $action ? array() : array( '_wpnonce' => wp_create_nonce( $action ) );
+		try {
+			$handler();
+		} catch ( \LogicException $redirect ) {
+			return $redirect->getMessage();
+		}
+		$this->fail( 'the handler neither redirected nor died' );
+	}
+
+	/**
+	 * The form posted through options.php's sanitize step.
+	 *
+	 * @param array $input The form fields.
+	 */
+	private function submit( array $input ): array {
+		$_POST['option_page'] = SettingsPage::GROUP;
+		global $wp_settings_errors;
+		$wp_settings_errors = array(); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+		return SettingsPage::sanitize( $input );
+	}
+
+	/**
+	 * The codes of the settings errors the last submit raised.
+	 */
+	private function errors(): array {
+		return array_column( get_settings_errors( Settings::OPTION ), 'code' );
+	}
+
+	public function test_valid_input_is_saved(): void {
+		$saved = $this->submit(
+			array(
+				'crm'                   => 'customerly',
+				'customerly_token'      => ' new-token ',
+				'customerio_region'     => 'eu',
+				'customerly_api_url'    => 'https://proxy.example.com/v1',
+				'field_map'             => array( array( 'wp' => 'first_name', 'crm' => 'fname' ), array( 'wp' => 'company', 'crm' => 'org' ), array( 'wp' => '', 'crm' => '' ) ),
+				'return_password'       => '1',
+				'return_password_field' => 'wp_password',
+				'default_role'          => 'subscriber',
+				'allowed_roles'         => array( 'subscriber', 'author' ),
+				'send_welcome_email'    => '1',
+				'log_retention_days'    => '7',
+				'log_max_rows'          => '0',
+			)
+		);
+		$this->assertSame( array(), $this->errors() );
+		$this->assertSame( array( 7, 0 ), array( $saved['log_retention_days'], $saved['log_max_rows'] ) );
+		$this->assertSame( 'customerly', $saved['crm'] );
+		$this->assertSame( 'new-token', $saved['customerly_token'] );
+		$this->assertSame( 'eu', $saved['customerio_region'] );
+		$this->assertSame( array( 'first_name' => 'fname', 'company' => 'org' ), $saved['field_map'] );
+		$this->assertSame( array( 'subscriber', 'author' ), $saved['allowed_roles'] );
+		$this->assertTrue( $saved['send_welcome_email'] );
+		$this->assertSame( self::KEY, $saved['access_key'], 'the form never sets the key' );
+	}
+
+	public function test_empty_credentials_keep_the_saved_ones(): void {
+		$saved = $this->submit( array( 'crm' => 'customerio', 'customerio_app_key' => '', 'customerio_track_key' => '   ' ) );
+		$this->assertSame( Sandbox::APP_KEY, $saved['customerio_app_key'] );
+		$this->assertSame( Sandbox::TRACK_KEY, $saved['customerio_track_key'] );
+	}
+
+	public function test_invalid_values_are_refused_and_the_rest_is_kept(): void {
+		$old   = Settings::get();
+		$saved = $this->submit(
+			array(
+				'crm'                   => 'hubspot',
+				'customerio_app_url'    => 'not a url',
+				'customerio_track_url'  => 'ftp://example.com',
+				'return_password_field' => 'bad field!',
+				'default_role'          => 'administrator',
+				'allowed_roles'         => array( 'subscriber', 'administrator', 'editor' ),
+				'field_map'             => array( array( 'wp' => 'wp_capabilities', 'crm' => 'x' ), array( 'wp' => 'role', 'crm' => 'y' ), array( 'wp' => 'last_name', 'crm' => 'lname' ) ),
+				'customerio_app_key'    => 'fresh-app-key',
+				'log_retention_days'    => '-3',
+			)
+		);
+		$this->assertEqualsCanonicalizing(
+			array( 'wpf_crm', 'wpf_customerio_app_url', 'wpf_customerio_track_url', 'wpf_return_password_field', 'wpf_default_role', 'wpf_allowed_roles', 'wpf_field_map', 'wpf_field_map', 'wpf_log_retention_days' ),
+			$this->errors()
+		);
+		$this->assertSame( $old['crm'], $saved['crm'] );
+		$this->assertSame( $old['customerio_app_url'], $saved['customerio_app_url'] );
+		$this->assertSame( array( 'subscriber' ), $saved['allowed_roles'], 'privileged roles are dropped' );
+		$this->assertSame( array( 'last_name' => 'lname' ), $saved['field_map'] );
+		$this->assertSame( 'fresh-app-key', $saved['customerio_app_key'], 'the valid fields are saved' );
+	}
+
+	public function test_updates_by_the_plugin_itself_pass_unchanged(): void {
+		unset( $_POST['option_page'] );
+		$settings = array_merge( Settings::get(), array( 'access_key' => 'abc' ) );
+		$this->assertSame( $settings, SettingsPage::sanitize( $settings ) );
+	}
+
+	public function test_regenerating_the_key_needs_the_capability_and_the_nonce(): void {
+		wp_set_current_user( 0 );
+		try {
+			$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
+			$this->fail( 'a visitor regenerated the key' );
+		} catch ( \RuntimeException $e ) {
+			$this->assertSame( 403, $e->getCode() );
+		}
+		wp_set_current_user( 1 );
+		try {
+			$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), null );
+			$this->fail( 'no nonce, yet the key changed' );
+		} catch ( \RuntimeException $e ) {
+			$this->assertStringStartsWith( 'wp_die', $e->getMessage() );
+		}
+		$this->assertSame( self::KEY, Settings::get()['access_key'] );
+	}
+
+	public function test_a_regenerated_key_replaces_the_old_one_at_once(): void {
+		$where = $this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
+		$this->assertStringContainsString( 'wpf-notice=key-regenerated', $where );
+		wp_cache_flush();
+		$key = Settings::get()['access_key'];
+		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{40}$/', $key );
+		$this->assertAnswer( 403, 'forbidden', Site::webhook( array( 'wpf_action' => 'test', 'access_key' => self::KEY ) ) );
+		$this->assertAnswer( 200, 'ok', Site::webhook( array( 'wpf_action' => 'test', 'access_key' => $key ) ) );
+	}
+
+	public function test_test_connection_reports_success_and_the_precise_failure(): void {
+		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
+		$this->assertStringContainsString( 'Track API credentials work', $this->connection_result() );
+		$this->configure( array( 'customerio_app_url' => self::$sandbox->app_url( 'eu' ), 'customerio_track_url' => self::$sandbox->track_url( 'eu' ) ) );
+		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
+		$this->assertStringContainsString( 'check the API key and the region', $this->connection_result() );
+		$this->configure( array( 'customerio_app_url' => 'http://127.0.0.1:9/v1' ) );
+		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
+		$this->assertStringContainsString( 'connection', $this->connection_result() );
+	}
+
+	/**
+	 * Renders the page after Test connection and returns the result notice's text.
+	 */
+	private function connection_result(): string {
+		$_GET['wpf-notice'] = 'connection';
+		ob_start();
+		SettingsPage::render();
+		$html = (string) ob_get_clean();
+		unset( $_GET['wpf-notice'] );
+		$this->assertSame( 1, preg_match( '#<div id="wpf-connection-result" class="notice [^"]+"><p>(.*?)</p></div>#s', $html, $m ), $html );
+		return html_entity_decode( $m[1] );
+	}
+
+	public function test_the_page_masks_credentials_and_offers_ready_urls(): void {
+		$this->configure( array( 'customerio_app_key' => 'secret-app-key-WXYZ', 'field_map' => array( 'first_name' => '"><script>alert(1)</script>' ) ) );
+		ob_start();
+		SettingsPage::render();
+		$html = (string) ob_get_clean();
+		$this->assertStringNotContainsString( 'secret-app-key-WXYZ', $html, 'a saved credential is never printed back' );
+		$this->assertStringContainsString( 'placeholder="••••WXYZ"', $html );
+		$this->assertStringContainsString( 'wpf_action=add&amp;access_key=' . self::KEY, $html );
+		$this->assertStringContainsString( 'wpf_action=add&amp;send_notification=true&amp;access_key=' . self::KEY, $html );
+		$this->assertStringNotContainsString( '<script>alert(1)</script>', $html, 'escaped' );
+		$this->assertMatchesRegularExpression( '#value="administrator"[^>]*disabled#', $html, 'privileged roles cannot be allowed' );
+		$this->assertStringContainsString( '{{customer.email}}', $html );
+		$this->assertStringNotContainsString( 'id="wpf-weak-key"', $html );
+	}
+
+	public function test_wp_fusion_settings_are_imported_and_a_weak_key_is_flagged(): void {
+		$this->assertFalse( WpfImport::available() );
+		update_option(
+			'wpf_options',
+			array(
+				'crm'                   => 'customer-io',
+				'access_key'            => '1a2b3c4d',
+				'customer-io_api_key'   => 'wpf-app-key',
+				'customer-io_site_id'   => 'wpf-site',
+				'customer-io_tracking_api_key' => 'wpf-track',
+				'customer-io_region'    => 'eu',
+				'contact_fields'        => array(
+					'first_name'      => array( 'crm_field' => 'first_name', 'active' => true ),
+					'billing_phone'   => array( 'crm_field' => 'phone', 'active' => true ),
+					'last_name'       => array( 'crm_field' => 'last_name', 'active' => false ),
+					'wp_capabilities' => array( 'crm_field' => 'caps', 'active' => true ),
+					'user_email'      => array( 'crm_field' => 'email', 'active' => true ),
+				),
+				'return_password'       => true,
+				'return_password_field' => array( 'crm_field' => 'password' ),
+			)
+		);
+		$this->assertTrue( WpfImport::available() );
+		$where = $this->post_handler( array( SettingsPage::class, 'import_wpf' ), 'wpf_webhooks_import_wpf' );
+		$this->assertStringContainsString( 'wpf-notice=imported', $where );
+		wp_cache_flush();
+		$s = Settings::get();
+		$this->assertSame( array( 'customerio', '1a2b3c4d', 'wpf-app-key', 'wpf-site', 'wpf-track', 'eu' ), array( $s['crm'], $s['access_key'], $s['customerio_app_key'], $s['customerio_site_id'], $s['customerio_track_key'], $s['customerio_region'] ) );
+		$this->assertSame( array( 'first_name' => 'first_name', 'billing_phone' => 'phone' ), $s['field_map'] );
+		$this->assertSame( 'password', $s['return_password_field'] );
+		$this->assertTrue( SettingsPage::is_weak_key( $s['access_key'] ) );
+		$this->assertSame( 'critical', SiteHealth::access_key_test()['status'] );
+		ob_start();
+		SettingsPage::render();
+		$this->assertStringContainsString( 'id="wpf-weak-key"', (string) ob_get_clean() );
+		$this->configure( array( 'access_key' => '1a2b3c4d' ) );
+		$this->assertAnswer( 200, 'ok', Site::webhook( array( 'wpf_action' => 'test', 'access_key' => '1a2b3c4d' ) ), 'the imported key keeps working' );
+	}
+
+	public function test_the_import_handler_needs_the_capability_and_the_nonce(): void {
+		update_option( 'wpf_options', array( 'crm' => 'customerly', 'customerly_key' => 'x' ) );
+		try {
+			$this->post_handler( array( SettingsPage::class, 'import_wpf' ), null );
+			$this->fail( 'imported without a nonce' );
+		} catch ( \RuntimeException $e ) {
+			$this->assertStringStartsWith( 'wp_die', $e->getMessage() );
+		}
+		$this->assertSame( 'customerio', Settings::get()['crm'] );
+	}
+
+	public function test_site_health_reports_each_problem(): void {
+		$this->assertSame( 'good', SiteHealth::extension_test()['status'] );
+		$this->assertSame( 'good', SiteHealth::configuration_test()['status'] );
+		$this->assertSame( 'good', SiteHealth::access_key_test()['status'] );
+		$this->assertSame( 'good', SiteHealth::crm_test()['status'] );
+		$this->configure( array( 'customerio_app_key' => 'rotated-away' ) );
+		$crm = SiteHealth::crm_test();
+		$this->assertSame( 'critical', $crm['status'] );
+		$this->assertStringNotContainsString( 'rotated-away', $crm['description'] );
+		$this->configure( array( 'crm' => '' ) );
+		$this->assertSame( 'critical', SiteHealth::configuration_test()['status'] );
+		$tests = SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) );
+		$this->assertArrayHasKey( 'wpf_webhooks_extension', $tests['direct'] );
+		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );
+	}
+}

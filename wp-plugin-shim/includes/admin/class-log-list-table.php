@@ -1,0 +1,252 @@
+<?php
+/**
+ * The webhook log as a WordPress list table.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks\Admin;
+
+use WpfWebhooks\Log;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Rows of the log, filtered by result code and action, searched in contact and message, 20 per page.
+ */
+final class LogListTable extends \WP_List_Table {
+
+	const PER_PAGE = 20;
+
+	/**
+	 * The contract's result codes (CONTRACT §3), for the filter.
+	 */
+	const CODES = array(
+		'ok',
+		'created',
+		'updated',
+		'duplicate',
+		'queued',
+		'bad_request',
+		'forbidden',
+		'contact_not_found',
+		'user_not_found',
+		'payload_too_large',
+		'internal_error',
+		'crm_error',
+		'crm_unavailable',
+		'not_configured',
+		'extension_missing',
+	);
+
+	/**
+	 * The actions, for the filter.
+	 */
+	const ACTIONS = array( 'add', 'update', 'update_tags', 'test' );
+
+	/**
+	 * The filters of this request.
+	 *
+	 * @var array{code: string, action: string, search: string}
+	 */
+	private array $filters;
+
+	/**
+	 * A table for the log page's screen.
+	 */
+	public function __construct() {
+		parent::__construct(
+			array(
+				'singular' => 'wpf_webhooks_log_entry',
+				'plural'   => 'wpf_webhooks_log_entries',
+				'ajax'     => false,
+			)
+		);
+		// phpcs:disable WordPress.Security.NonceVerification -- read-only filters.
+		$code          = isset( $_REQUEST['result'] ) ? sanitize_key( wp_unslash( $_REQUEST['result'] ) ) : '';
+		$action        = isset( $_REQUEST['log_action'] ) ? sanitize_key( wp_unslash( $_REQUEST['log_action'] ) ) : '';
+		$search        = isset( $_REQUEST['s'] ) && is_string( $_REQUEST['s'] ) ? trim( sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) ) : '';
+		// phpcs:enable
+		$this->filters = array(
+			'code'   => in_array( $code, self::CODES, true ) ? $code : '',
+			'action' => in_array( $action, self::ACTIONS, true ) ? $action : '',
+			'search' => $search,
+		);
+	}
+
+	/**
+	 * Whether a filter or a search narrows the list.
+	 */
+	public function filtered(): bool {
+		return '' !== implode( '', $this->filters );
+	}
+
+	/**
+	 * The columns.
+	 */
+	public function get_columns() {
+		return array(
+			'time'     => __( 'Time', 'wpf-webhooks' ),
+			'action'   => __( 'Action', 'wpf-webhooks' ),
+			'contact'  => __( 'Contact', 'wpf-webhooks' ),
+			'code'     => __( 'Result', 'wpf-webhooks' ),
+			'status'   => __( 'HTTP status', 'wpf-webhooks' ),
+			'duration' => __( 'Duration', 'wpf-webhooks' ),
+			'user'     => __( 'User', 'wpf-webhooks' ),
+		);
+	}
+
+	/**
+	 * Loads the page of rows the request asks for.
+	 */
+	public function prepare_items() {
+		$this->_column_headers = array( $this->get_columns(), array(), array(), 'time' );
+		$result                = Log::query(
+			array_merge(
+				$this->filters,
+				array(
+					'per_page' => self::PER_PAGE,
+					'page'     => $this->get_pagenum(),
+				)
+			)
+		);
+		$this->items           = $result['rows'];
+		$this->set_pagination_args(
+			array(
+				'total_items' => $result['total'],
+				'per_page'    => self::PER_PAGE,
+			)
+		);
+	}
+
+	/**
+	 * What an empty list says.
+	 */
+	public function no_items() {
+		if ( $this->filtered() ) {
+			esc_html_e( 'No webhook matches these filters.', 'wpf-webhooks' );
+		} else {
+			esc_html_e( 'No webhook has been received yet.', 'wpf-webhooks' );
+		}
+	}
+
+	/**
+	 * One row, marked with its id.
+	 *
+	 * @param array $item A log row.
+	 */
+	public function single_row( $item ) {
+		echo '<tr data-log-id="' . esc_attr( (string) $item['id'] ) . '">';
+		$this->single_row_columns( $item );
+		echo '</tr>';
+	}
+
+	/**
+	 * The time, linking to the entry's details.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_time( $item ): string {
+		return sprintf(
+			'<a href="%s" aria-label="%s">%s</a>',
+			esc_url( LogPage::url( array( 'log' => $item['id'] ) ) ),
+			/* translators: %d: a log entry id */
+			esc_attr( sprintf( __( 'Details of log entry %d', 'wpf-webhooks' ), $item['id'] ) ),
+			esc_html( LogPage::time( $item['created_at'] ) )
+		);
+	}
+
+	/**
+	 * The action, or a dash when the request named none that exists.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_action( $item ): string {
+		return '' === $item['action'] ? '—' : '<code>' . esc_html( $item['action'] ) . '</code>';
+	}
+
+	/**
+	 * The contact's email.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_contact( $item ): string {
+		return '' === $item['contact'] ? '—' : esc_html( $item['contact'] );
+	}
+
+	/**
+	 * The result code, with the warnings under it.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_code( $item ): string {
+		$html = '<code>' . esc_html( $item['code'] ) . '</code>';
+		if ( array() !== $item['warnings'] ) {
+			$html .= '<br><small>' . esc_html( implode( ', ', $item['warnings'] ) ) . '</small>';
+		}
+		return $html;
+	}
+
+	/**
+	 * The HTTP status.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_status( $item ): string {
+		return esc_html( (string) $item['status'] );
+	}
+
+	/**
+	 * The time from the request's start to the answer.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_duration( $item ): string {
+		return esc_html( LogPage::duration( $item['duration_ms'] ) );
+	}
+
+	/**
+	 * The user concerned.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_user( $item ): string {
+		return LogPage::user_html( $item['user_id'] );
+	}
+
+	/**
+	 * The filter dropdowns, above the table.
+	 *
+	 * @param string $which `top` or `bottom`.
+	 */
+	protected function extra_tablenav( $which ) {
+		if ( 'top' !== $which ) {
+			return;
+		}
+		echo '<div class="alignleft actions">';
+		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), self::CODES, $this->filters['code'] );
+		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), self::ACTIONS, $this->filters['action'] );
+		submit_button( __( 'Filter', 'wpf-webhooks' ), '', 'filter_action', false, array( 'id' => 'wpf-webhooks-log-filter' ) );
+		echo '</div>';
+	}
+
+	/**
+	 * A labelled select.
+	 *
+	 * @param string   $name     Field name.
+	 * @param string   $label    Screen-reader label.
+	 * @param string   $all      The "any" option.
+	 * @param string[] $values   The options.
+	 * @param string   $selected The current value.
+	 */
+	private static function dropdown( string $name, string $label, string $all, array $values, string $selected ): void {
+		$id = 'wpf-webhooks-log-' . $name;
+		echo '<label class="screen-reader-text" for="' . esc_attr( $id ) . '">' . esc_html( $label ) . '</label>';
+		echo '<select name="' . esc_attr( $name ) . '" id="' . esc_attr( $id ) . '">';
+		echo '<option value="">' . esc_html( $all ) . '</option>';
+		foreach ( $values as $value ) {
+			echo '<option value="' . esc_attr( $value ) . '"' . selected( $selected, $value, false ) . '>' . esc_html( $value ) . '</option>';
+		}
+		echo '</select>';
+	}
+}

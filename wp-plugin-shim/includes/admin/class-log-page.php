@@ -1,0 +1,206 @@
+<?php
+/**
+ * Tools → Webhook Logs: the list of webhooks, one webhook's details, and clearing the log.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks\Admin;
+
+use WpfWebhooks\Log;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The log page and its "Clear log" handler.
+ */
+final class LogPage {
+
+	const SLUG         = 'wpf-webhooks-log';
+	const CAPABILITY   = 'manage_options';
+	const CLEAR_ACTION = 'wpf_webhooks_clear_log';
+
+	/**
+	 * Adds the page under Tools (admin_menu).
+	 */
+	public static function register(): void {
+		add_management_page(
+			__( 'Webhook Logs', 'wpf-webhooks' ),
+			__( 'Webhook Logs', 'wpf-webhooks' ),
+			self::CAPABILITY,
+			self::SLUG,
+			array( self::class, 'render' )
+		);
+	}
+
+	/**
+	 * The page's URL, with query arguments.
+	 *
+	 * @param array $args Query arguments.
+	 */
+	public static function url( array $args = array() ): string {
+		return add_query_arg( array_merge( array( 'page' => self::SLUG ), $args ), admin_url( 'tools.php' ) );
+	}
+
+	/**
+	 * Prints the list, or one entry when `log` is given.
+	 */
+	public static function render(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to view the webhook log.', 'wpf-webhooks' ), 403 );
+		}
+		$id = isset( $_GET['log'] ) ? absint( $_GET['log'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- a read-only view.
+		echo '<div class="wrap">';
+		if ( $id > 0 ) {
+			self::render_entry( $id );
+		} else {
+			self::render_list();
+		}
+		echo '</div>';
+	}
+
+	/**
+	 * The filtered, paged list, the search box and the "Clear log" button.
+	 */
+	private static function render_list(): void {
+		require_once ABSPATH . 'wp-admin/includes/class-wp-list-table.php';
+		require_once __DIR__ . '/class-log-list-table.php';
+		$table = new LogListTable();
+		$table->prepare_items();
+
+		echo '<h1 class="wp-heading-inline">' . esc_html__( 'Webhook Logs', 'wpf-webhooks' ) . '</h1>';
+		echo '<hr class="wp-header-end">';
+		if ( isset( $_GET['cleared'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- only chooses a notice.
+			echo '<div class="notice notice-success is-dismissible"><p>' . esc_html__( 'The webhook log was cleared.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		echo '<p>' . esc_html( self::retention_text() ) . '</p>';
+
+		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';
+		echo '<input type="hidden" name="page" value="' . esc_attr( self::SLUG ) . '">';
+		$table->search_box( __( 'Search contact or message', 'wpf-webhooks' ), 'wpf-webhooks-log' );
+		$table->display();
+		echo '</form>';
+
+		if ( $table->has_items() || $table->filtered() ) {
+			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+			echo '<input type="hidden" name="action" value="' . esc_attr( self::CLEAR_ACTION ) . '">';
+			wp_nonce_field( self::CLEAR_ACTION );
+			submit_button(
+				__( 'Clear log', 'wpf-webhooks' ),
+				'delete',
+				'wpf-webhooks-clear-log',
+				false,
+				array( 'onclick' => 'return confirm(' . wp_json_encode( __( 'Delete every entry of the webhook log?', 'wpf-webhooks' ) ) . ');' )
+			);
+			echo '</form>';
+		}
+	}
+
+	/**
+	 * What the page says about the log and its retention settings.
+	 */
+	private static function retention_text(): string {
+		$settings = \WpfWebhooks\Settings::get();
+		$days     = (int) $settings['log_retention_days'];
+		$rows     = (int) $settings['log_max_rows'];
+		$text     = __( 'Every webhook the site received, newest first. Access keys, credentials and passwords are never stored.', 'wpf-webhooks' );
+		if ( $days > 0 ) {
+			/* translators: %s: a number of days */
+			$text .= ' ' . sprintf( _n( 'Entries older than %s day are deleted daily.', 'Entries older than %s days are deleted daily.', $days, 'wpf-webhooks' ), number_format_i18n( $days ) );
+		}
+		if ( $rows > 0 ) {
+			/* translators: %s: a number of entries */
+			$text .= ' ' . sprintf( _n( 'At most the newest %s entry is kept.', 'At most the newest %s entries are kept.', $rows, 'wpf-webhooks' ), number_format_i18n( $rows ) );
+		}
+		return $text;
+	}
+
+	/**
+	 * One entry with all its fields.
+	 *
+	 * @param int $id The entry.
+	 */
+	private static function render_entry( int $id ): void {
+		echo '<h1>' . esc_html__( 'Webhook log entry', 'wpf-webhooks' ) . '</h1>';
+		echo '<p><a href="' . esc_url( self::url() ) . '">' . esc_html__( '← Back to the webhook log', 'wpf-webhooks' ) . '</a></p>';
+		$row = Log::get( $id );
+		if ( null === $row ) {
+			echo '<div class="notice notice-warning"><p>' . esc_html__( 'This log entry does not exist (any more).', 'wpf-webhooks' ) . '</p></div>';
+			return;
+		}
+		$fields = array(
+			__( 'ID', 'wpf-webhooks' )           => esc_html( (string) $row['id'] ),
+			__( 'Time', 'wpf-webhooks' )         => esc_html( self::time( $row['created_at'] ) ),
+			__( 'Action', 'wpf-webhooks' )       => esc_html( '' === $row['action'] ? '—' : $row['action'] ),
+			__( 'Contact', 'wpf-webhooks' )      => esc_html( '' === $row['contact'] ? '—' : $row['contact'] ),
+			__( 'Result', 'wpf-webhooks' )       => '<code>' . esc_html( $row['code'] ) . '</code>',
+			__( 'HTTP status', 'wpf-webhooks' )  => esc_html( (string) $row['status'] ),
+			__( 'Duration', 'wpf-webhooks' )     => esc_html( self::duration( $row['duration_ms'] ) ),
+			__( 'User', 'wpf-webhooks' )         => self::user_html( $row['user_id'] ),
+			__( 'Delivery key', 'wpf-webhooks' ) => null === $row['delivery_key'] ? '—' : '<code>' . esc_html( $row['delivery_key'] ) . '</code>',
+			__( 'Message', 'wpf-webhooks' )      => esc_html( $row['message'] ),
+			__( 'Warnings', 'wpf-webhooks' )     => array() === $row['warnings'] ? '—' : '<code>' . esc_html( implode( ', ', $row['warnings'] ) ) . '</code>',
+		);
+		echo '<table class="widefat striped wpf-webhooks-log-entry" data-log-id="' . esc_attr( (string) $row['id'] ) . '"><tbody>';
+		foreach ( $fields as $label => $html ) {
+			echo '<tr><th scope="row" style="width:12em">' . esc_html( $label ) . '</th><td>' . $html . '</td></tr>'; // phpcs:ignore WordPress.Security.EscapeOutput -- each value is escaped above.
+		}
+		echo '</tbody></table>';
+		echo '<h2>' . esc_html__( 'Request (redacted)', 'wpf-webhooks' ) . '</h2>';
+		$request = wp_json_encode( $row['request'], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
+		echo '<pre class="wpf-webhooks-request" style="white-space:pre-wrap;word-break:break-all;background:#fff;border:1px solid #c3c4c7;padding:1em">' . esc_html( (string) $request ) . '</pre>';
+	}
+
+	/**
+	 * Deletes every entry (admin-post.php, POST with a nonce), then returns to the page with a notice.
+	 */
+	public static function clear(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to clear the webhook log.', 'wpf-webhooks' ), 403 );
+		}
+		check_admin_referer( self::CLEAR_ACTION );
+		Log::clear();
+		wp_safe_redirect( self::url( array( 'cleared' => '1' ) ) );
+		exit;
+	}
+
+	/**
+	 * A time in the site's timezone, to the second.
+	 *
+	 * @param int $timestamp Unix seconds.
+	 */
+	public static function time( int $timestamp ): string {
+		return (string) wp_date( 'Y-m-d H:i:s', $timestamp );
+	}
+
+	/**
+	 * A duration for people.
+	 *
+	 * @param int $ms Milliseconds.
+	 */
+	public static function duration( int $ms ): string {
+		/* translators: %s: a number of milliseconds */
+		return sprintf( __( '%s ms', 'wpf-webhooks' ), number_format_i18n( $ms ) );
+	}
+
+	/**
+	 * The user cell: a link to the user's profile when the user exists, "#ID (deleted)" otherwise.
+	 *
+	 * @param int|null $user_id The user.
+	 */
+	public static function user_html( ?int $user_id ): string {
+		if ( null === $user_id ) {
+			return '—';
+		}
+		$user = get_userdata( $user_id );
+		if ( ! $user ) {
+			/* translators: %d: a user id */
+			return esc_html( sprintf( __( '#%d (deleted)', 'wpf-webhooks' ), $user_id ) );
+		}
+		return sprintf(
+			'<a href="%s">%s</a>',
+			esc_url( add_query_arg( 'user_id', $user_id, self_admin_url( 'user-edit.php' ) ) ),
+			esc_html( $user->user_login )
+		);
+	}
+}

@@ -1,0 +1,642 @@
+<?php
+/**
+ * Settings → Webhooks: every setting, the access key, ready-to-paste webhook URLs, Test connection, and the
+ * import of WP Fusion's settings.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks\Admin;
+
+use WpfWebhooks\Extension;
+use WpfWebhooks\Settings;
+use WpfWebhooks\SiteContext;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The settings page and its form handlers.
+ */
+final class SettingsPage {
+
+	const SLUG       = 'wpf-webhooks';
+	const GROUP      = 'wpf_webhooks';
+	const CAPABILITY = 'manage_options';
+
+	/**
+	 * Credentials: stored, never printed back; an empty input keeps the saved value.
+	 */
+	const CREDENTIALS = array( 'customerio_app_key', 'customerio_site_id', 'customerio_track_key', 'customerly_token' );
+
+	/**
+	 * Base-URL overrides: empty, or an http(s) URL.
+	 */
+	const URLS = array( 'customerio_app_url', 'customerio_track_url', 'customerly_api_url' );
+
+	/**
+	 * The webhook log's retention settings and their labels.
+	 */
+	const LOG_LIMITS = array(
+		'log_retention_days' => 'Keep log entries (days)',
+		'log_max_rows'       => 'Keep at most (log entries)',
+	);
+
+	/**
+	 * The CRMs a site can choose.
+	 */
+	const CRMS = array(
+		'customerio' => 'Customer.io',
+		'customerly' => 'Customerly',
+	);
+
+	/**
+	 * A strong key has at least this many bits.
+	 */
+	const STRONG_KEY_BITS = 128;
+
+	/**
+	 * Adds the page under Settings (admin_menu).
+	 */
+	public static function add_page(): void {
+		add_options_page( __( 'Webhooks', 'wpf-webhooks' ), __( 'Webhooks', 'wpf-webhooks' ), self::CAPABILITY, self::SLUG, array( self::class, 'render' ) );
+	}
+
+	/**
+	 * Registers the option with the Settings API (admin_init).
+	 */
+	public static function register(): void {
+		register_setting(
+			self::GROUP,
+			Settings::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( self::class, 'sanitize' ),
+				'show_in_rest'      => false,
+			)
+		);
+	}
+
+	/**
+	 * The page's URL, with extra query arguments.
+	 *
+	 * @param array $args Query arguments.
+	 */
+	public static function url( array $args = array() ): string {
+		return add_query_arg( array_merge( array( 'page' => self::SLUG ), $args ), admin_url( 'options-general.php' ) );
+	}
+
+	/**
+	 * Validates the form. Each invalid value is refused with a message and the saved one kept; the rest is
+	 * saved. Updates made by the plugin itself (a new key, an import) pass through unchanged.
+	 *
+	 * @param mixed $input What the form posted.
+	 */
+	public static function sanitize( $input ): array {
+		$from_form = isset( $_POST['option_page'] ) && self::GROUP === $_POST['option_page']; // phpcs:ignore WordPress.Security.NonceVerification -- options.php checked the nonce.
+		if ( ! $from_form ) {
+			return is_array( $input ) ? $input : Settings::get();
+		}
+		$old = Settings::get();
+		$in  = is_array( $input ) ? wp_unslash( $input ) : array();
+		$new = $old;
+
+		$crm = isset( $in['crm'] ) ? (string) $in['crm'] : '';
+		if ( '' === $crm || isset( self::CRMS[ $crm ] ) ) {
+			$new['crm'] = $crm;
+		} else {
+			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
+		}
+		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : 'us';
+		$new['customerio_region'] = in_array( $region, array( 'us', 'eu' ), true ) ? $region : $old['customerio_region'];
+
+		foreach ( self::CREDENTIALS as $key ) {
+			$value = isset( $in[ $key ] ) ? trim( sanitize_text_field( (string) $in[ $key ] ) ) : '';
+			if ( '' !== $value ) {
+				$new[ $key ] = $value;
+			}
+		}
+		foreach ( self::URLS as $key ) {
+			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : '';
+			if ( '' === $value || self::is_http_url( $value ) ) {
+				$new[ $key ] = $value;
+			} else {
+				/* translators: %s: the setting's name */
+				self::refuse( $key, sprintf( __( '%s is not an http(s) URL; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+			}
+		}
+
+		$new['field_map'] = self::sanitize_field_map( $in['field_map'] ?? array(), $old['field_map'] );
+
+		$new['return_password'] = ! empty( $in['return_password'] );
+		$field                  = isset( $in['return_password_field'] ) ? trim( (string) $in['return_password_field'] ) : '';
+		if ( '' === $field || preg_match( '/^[A-Za-z0-9_.\-]{1,100}$/', $field ) ) {
+			$new['return_password_field'] = $field;
+		} else {
+			self::refuse( 'return_password_field', __( 'The Return Password field may hold letters, digits, _ . and - only; the previous value was kept.', 'wpf-webhooks' ) );
+		}
+
+		$privileged = self::privileged_roles();
+		$registered = array_keys( wp_roles()->roles );
+		$default    = isset( $in['default_role'] ) ? (string) $in['default_role'] : '';
+		if ( '' === $default || ( in_array( $default, $registered, true ) && ! in_array( $default, $privileged, true ) ) ) {
+			$new['default_role'] = $default;
+		} else {
+			self::refuse( 'default_role', __( 'That default role is unknown or privileged; the previous one was kept.', 'wpf-webhooks' ) );
+		}
+		$allowed = array_map( 'strval', (array) ( $in['allowed_roles'] ?? array() ) );
+		$refused = array_values( array_intersect( $allowed, $privileged ) );
+		if ( array() !== $refused ) {
+			/* translators: %s: role slugs */
+			self::refuse( 'allowed_roles', sprintf( __( 'Privileged roles can never be given by a webhook: %s.', 'wpf-webhooks' ), implode( ', ', $refused ) ) );
+		}
+		$new['allowed_roles'] = array_values( array_diff( array_intersect( $allowed, $registered ), $privileged ) );
+
+		$new['send_welcome_email'] = ! empty( $in['send_welcome_email'] );
+
+		foreach ( self::LOG_LIMITS as $key => $label ) {
+			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : (string) $old[ $key ];
+			if ( ctype_digit( $value ) ) {
+				$new[ $key ] = (int) $value;
+			} else {
+				/* translators: %s: the setting's label */
+				self::refuse( $key, sprintf( __( '%s must be a whole number (0 = no limit); the previous value was kept.', 'wpf-webhooks' ), $label ) );
+			}
+		}
+		return $new;
+	}
+
+	/**
+	 * The field map from the form's rows; a row whose WordPress field can never be written is refused.
+	 *
+	 * @param mixed $rows The posted rows, `[['wp' => …, 'crm' => …], …]`.
+	 * @param array $old  The saved map.
+	 */
+	private static function sanitize_field_map( $rows, array $old ): array {
+		if ( ! is_array( $rows ) ) {
+			return $old;
+		}
+		$map = array();
+		foreach ( $rows as $row ) {
+			$wp  = is_array( $row ) && isset( $row['wp'] ) ? trim( sanitize_text_field( (string) $row['wp'] ) ) : '';
+			$crm = is_array( $row ) && isset( $row['crm'] ) ? trim( sanitize_text_field( (string) $row['crm'] ) ) : '';
+			if ( '' === $wp && '' === $crm ) {
+				continue;
+			}
+			$problem = '' === $wp || '' === $crm ? __( 'both sides are needed', 'wpf-webhooks' ) : self::field_problem( $wp );
+			if ( null !== $problem ) {
+				/* translators: 1: WordPress field, 2: why it is refused */
+				self::refuse( 'field_map', sprintf( __( 'Field mapping "%1$s" refused: %2$s.', 'wpf-webhooks' ), $wp, $problem ) );
+				continue;
+			}
+			$map[ $wp ] = $crm;
+		}
+		return $map;
+	}
+
+	/**
+	 * Why a WordPress field cannot be mapped (the extension's rule), or null.
+	 *
+	 * @param string $wp_field The field.
+	 */
+	private static function field_problem( string $wp_field ): ?string {
+		return function_exists( 'wpf_webhooks_field_problem' ) ? wpf_webhooks_field_problem( $wp_field ) : __( 'the extension is not loaded', 'wpf-webhooks' );
+	}
+
+	/**
+	 * The roles a webhook may never give (the extension's rule; without it, every role with a capability
+	 * that could be privileged is treated as such).
+	 *
+	 * @return string[]
+	 */
+	public static function privileged_roles(): array {
+		if ( function_exists( 'wpf_webhooks_privileged_roles' ) ) {
+			return wpf_webhooks_privileged_roles( wp_roles()->roles );
+		}
+		return array_keys( wp_roles()->roles );
+	}
+
+	/**
+	 * Whether a string is an absolute http(s) URL with a host.
+	 *
+	 * @param string $url The URL.
+	 */
+	private static function is_http_url( string $url ): bool {
+		$parts = wp_parse_url( $url );
+		return is_array( $parts ) && in_array( $parts['scheme'] ?? '', array( 'http', 'https' ), true ) && ! empty( $parts['host'] );
+	}
+
+	/**
+	 * Adds an error notice for a refused value.
+	 *
+	 * @param string $field   The setting.
+	 * @param string $message Why.
+	 */
+	private static function refuse( string $field, string $message ): void {
+		add_settings_error( Settings::OPTION, 'wpf_' . $field, $message, 'error' );
+	}
+
+	/**
+	 * Whether the current request may use the page's handlers: capability and nonce, or a 403.
+	 *
+	 * @param string $action The nonce action.
+	 */
+	private static function authorize( string $action ): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'You are not allowed to manage webhooks.', 'wpf-webhooks' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( $action );
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_regenerate_key: a new access key; the old one stops working at once.
+	 */
+	public static function regenerate_key(): void {
+		self::authorize( 'wpf_webhooks_regenerate_key' );
+		$settings               = Settings::get();
+		$settings['access_key'] = Settings::new_access_key();
+		update_option( Settings::OPTION, $settings, false );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'key-regenerated' ) ) );
+		exit;
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_test_connection: checks the CRM through the extension; the result is
+	 * shown once on the page.
+	 */
+	public static function test_connection(): void {
+		self::authorize( 'wpf_webhooks_test_connection' );
+		$problem = Extension::problem();
+		$result  = null === $problem ? wpf_test_connection( SiteContext::describe() ) : array(
+			'code'    => 'extension_missing',
+			'message' => $problem,
+		);
+		set_transient( self::result_key(), array( 'ok' => 'ok' === $result['code'], 'message' => (string) $result['message'] ), MINUTE_IN_SECONDS );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'connection' ) ) );
+		exit;
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_import_wpf: takes WP Fusion's settings, so a site switches without
+	 * editing its CRM journeys.
+	 */
+	public static function import_wpf(): void {
+		self::authorize( 'wpf_webhooks_import_wpf' );
+		$imported = WpfImport::apply( Settings::get() );
+		if ( null !== $imported ) {
+			update_option( Settings::OPTION, $imported, false );
+		}
+		wp_safe_redirect( self::url( array( 'wpf-notice' => null === $imported ? 'nothing-to-import' : 'imported' ) ) );
+		exit;
+	}
+
+	/**
+	 * Where a user's Test connection result waits to be shown.
+	 */
+	private static function result_key(): string {
+		return 'wpf_webhooks_connection_' . get_current_user_id();
+	}
+
+	/**
+	 * Whether the access key is weaker than 128 bits (e.g. imported from WP Fusion).
+	 *
+	 * @param string $key The key.
+	 */
+	public static function is_weak_key( string $key ): bool {
+		$bits = function_exists( 'wpf_webhooks_key_bits' ) ? wpf_webhooks_key_bits( $key ) : ( ctype_xdigit( $key ) ? strlen( $key ) * 4 : 0 );
+		return $bits < self::STRONG_KEY_BITS;
+	}
+
+	/**
+	 * A credential as the page shows it: bullets and its last four characters.
+	 *
+	 * @param string $value The credential.
+	 */
+	private static function masked( string $value ): string {
+		return '' === $value ? '' : '••••' . substr( $value, -4 );
+	}
+
+	/**
+	 * The webhook URLs to paste in the CRM.
+	 *
+	 * @param string $key The access key.
+	 * @return array<string, string> data-action => URL.
+	 */
+	public static function webhook_urls( string $key ): array {
+		$base = home_url( '/' );
+		$url  = fn( array $args ) => add_query_arg( array_merge( $args, array( 'access_key' => $key ) ), $base );
+		return array(
+			'test'        => $url( array( 'wpf_action' => 'test' ) ),
+			'add'         => $url( array( 'wpf_action' => 'add' ) ),
+			'update'      => $url( array( 'wpf_action' => 'update' ) ),
+			'update_tags' => $url( array( 'wpf_action' => 'update_tags' ) ),
+			'add-notify'  => $url( array( 'wpf_action' => 'add', 'send_notification' => 'true' ) ),
+		);
+	}
+
+	/**
+	 * The page.
+	 */
+	public static function render(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		$s = Settings::get();
+		echo '<div class="wrap"><h1>' . esc_html__( 'Webhooks', 'wpf-webhooks' ) . '</h1>';
+		self::render_notices( $s );
+		self::render_key( $s );
+		self::render_urls( $s );
+		self::render_actions();
+		self::render_form( $s );
+		echo '</div>';
+		self::render_script();
+	}
+
+	/**
+	 * The page's one-time notices.
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_notices( array $s ): void {
+		$notice = isset( $_GET['wpf-notice'] ) ? sanitize_key( $_GET['wpf-notice'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- display only.
+		if ( 'key-regenerated' === $notice ) {
+			echo '<div id="wpf-key-regenerated" class="notice notice-success"><p>' . esc_html__( 'A new access key was made. The old one no longer works: update the URLs in your CRM.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		if ( 'connection' === $notice ) {
+			$result = get_transient( self::result_key() );
+			delete_transient( self::result_key() );
+			if ( is_array( $result ) ) {
+				printf(
+					'<div id="wpf-connection-result" class="notice %s"><p>%s</p></div>',
+					$result['ok'] ? 'notice-success' : 'notice-error',
+					esc_html( $result['message'] )
+				);
+			}
+		}
+		if ( 'imported' === $notice ) {
+			echo '<div id="wpf-imported" class="notice notice-success"><p>' . esc_html__( 'WP Fusion\'s settings were imported. Its webhook URLs keep working.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		if ( 'nothing-to-import' === $notice ) {
+			echo '<div id="wpf-imported" class="notice notice-warning"><p>' . esc_html__( 'WP Fusion is not set up for Customer.io or Customerly here: nothing was imported.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		if ( self::is_weak_key( (string) $s['access_key'] ) ) {
+			echo '<div id="wpf-weak-key" class="notice notice-warning"><p>' . esc_html__( 'The access key is weaker than 128 bits (WP Fusion made 8-character keys). It works, but anyone who guesses it can create users: regenerate it below and update your CRM.', 'wpf-webhooks' ) . '</p></div>';
+		}
+	}
+
+	/**
+	 * The access key: masked, copyable, regenerable.
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_key( array $s ): void {
+		$key = (string) $s['access_key'];
+		echo '<h2>' . esc_html__( 'Access key', 'wpf-webhooks' ) . '</h2><p>';
+		printf( '<input type="text" id="wpf-access-key" class="regular-text code" readonly value="%s" data-copy="%s"> ', esc_attr( self::masked( $key ) ), esc_attr( $key ) );
+		echo '<button type="button" id="wpf-copy-key" class="button" data-copy-from="#wpf-access-key">' . esc_html__( 'Copy', 'wpf-webhooks' ) . '</button></p>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		echo '<input type="hidden" name="action" value="wpf_webhooks_regenerate_key">';
+		wp_nonce_field( 'wpf_webhooks_regenerate_key' );
+		echo '<button type="submit" id="wpf-regenerate-key" class="button">' . esc_html__( 'Regenerate key', 'wpf-webhooks' ) . '</button> ';
+		echo '<span class="description">' . esc_html__( 'The old key stops working at once.', 'wpf-webhooks' ) . '</span></form>';
+	}
+
+	/**
+	 * Ready-to-paste URLs and the body for the CRM.
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_urls( array $s ): void {
+		$labels = array(
+			'test'        => __( 'Check the key', 'wpf-webhooks' ),
+			'add'         => __( 'Create (or update) the user', 'wpf-webhooks' ),
+			'update'      => __( 'Update tags and fields', 'wpf-webhooks' ),
+			'update_tags' => __( 'Update tags', 'wpf-webhooks' ),
+			'add-notify'  => __( 'Create the user and email a set-password link', 'wpf-webhooks' ),
+		);
+		echo '<h2>' . esc_html__( 'Webhook URLs', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
+		foreach ( self::webhook_urls( (string) $s['access_key'] ) as $action => $url ) {
+			printf(
+				'<tr><th scope="row">%s</th><td><input type="text" class="large-text code wpf-webhook-url" readonly data-action="%s" value="%s"> <button type="button" class="button wpf-copy-url">%s</button></td></tr>',
+				esc_html( $labels[ $action ] ),
+				esc_attr( $action ),
+				esc_attr( $url ),
+				esc_html__( 'Copy', 'wpf-webhooks' )
+			);
+		}
+		echo '</table>';
+		if ( 'customerly' === $s['crm'] ) {
+			echo '<p>' . esc_html__( 'In Customerly: Settings → Webhooks → new webhook, choose the events (e.g. contact tagged, contact details updated) and paste a URL. Customerly sends its own JSON body, for example:', 'wpf-webhooks' ) . '</p>';
+			$body = array( 'type' => 'user_tagged', 'data' => array( 'user' => array( 'data' => array( 'email' => 'jane@example.com' ) ) ) );
+		} else {
+			echo '<p>' . esc_html__( 'In a Customer.io journey: add "Send and receive data", method POST, paste a URL, header Content-Type: application/json, and this body:', 'wpf-webhooks' ) . '</p>';
+			$body = array( 'email' => '{{customer.email}}' );
+		}
+		echo '<pre id="wpf-webhook-body">' . esc_html( (string) wp_json_encode( $body, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) ) . '</pre>';
+	}
+
+	/**
+	 * Test connection, and the import of WP Fusion's settings when there are some.
+	 */
+	private static function render_actions(): void {
+		echo '<h2>' . esc_html__( 'Connection', 'wpf-webhooks' ) . '</h2>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block;margin-right:1em">';
+		echo '<input type="hidden" name="action" value="wpf_webhooks_test_connection">';
+		wp_nonce_field( 'wpf_webhooks_test_connection' );
+		echo '<button type="submit" id="wpf-test-connection" class="button">' . esc_html__( 'Test connection', 'wpf-webhooks' ) . '</button></form>';
+		if ( WpfImport::available() ) {
+			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block">';
+			echo '<input type="hidden" name="action" value="wpf_webhooks_import_wpf">';
+			wp_nonce_field( 'wpf_webhooks_import_wpf' );
+			echo '<button type="submit" id="wpf-import" class="button">' . esc_html__( 'Import WP Fusion settings', 'wpf-webhooks' ) . '</button></form>';
+		}
+	}
+
+	/**
+	 * The settings form.
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_form( array $s ): void {
+		$name = fn( string $key ) => Settings::OPTION . '[' . $key . ']';
+		echo '<h2>' . esc_html__( 'Settings', 'wpf-webhooks' ) . '</h2>';
+		echo '<form id="wpf-webhooks-settings" method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
+		settings_fields( self::GROUP );
+		echo '<table class="form-table" role="presentation">';
+
+		echo '<tr><th scope="row"><label for="wpf-crm">' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-crm" name="' . esc_attr( $name( 'crm' ) ) . '">';
+		echo '<option value="">' . esc_html__( '— choose —', 'wpf-webhooks' ) . '</option>';
+		foreach ( self::CRMS as $slug => $label ) {
+			printf( '<option value="%s"%s>%s</option>', esc_attr( $slug ), selected( $s['crm'], $slug, false ), esc_html( $label ) );
+		}
+		echo '</select></td></tr>';
+
+		$credentials = array(
+			'customerio_app_key'   => __( 'Customer.io App API key', 'wpf-webhooks' ),
+			'customerio_site_id'   => __( 'Customer.io Track API site id', 'wpf-webhooks' ),
+			'customerio_track_key' => __( 'Customer.io Track API key', 'wpf-webhooks' ),
+			'customerly_token'     => __( 'Customerly API token', 'wpf-webhooks' ),
+		);
+		foreach ( $credentials as $key => $label ) {
+			printf(
+				'<tr><th scope="row"><label for="wpf-%1$s">%2$s</label></th><td><input type="password" autocomplete="off" id="wpf-%1$s" class="regular-text" name="%3$s" value="" placeholder="%4$s"><p class="description">%5$s</p></td></tr>',
+				esc_attr( $key ),
+				esc_html( $label ),
+				esc_attr( $name( $key ) ),
+				esc_attr( self::masked( (string) $s[ $key ] ) ),
+				esc_html( '' === $s[ $key ] ? __( 'Not set.', 'wpf-webhooks' ) : __( 'Saved. Leave empty to keep it.', 'wpf-webhooks' ) )
+			);
+		}
+
+		echo '<tr><th scope="row"><label for="wpf-region">' . esc_html__( 'Customer.io region', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-region" name="' . esc_attr( $name( 'customerio_region' ) ) . '">';
+		foreach ( array( 'us' => 'US', 'eu' => 'EU' ) as $region => $label ) {
+			printf( '<option value="%s"%s>%s</option>', esc_attr( $region ), selected( $s['customerio_region'], $region, false ), esc_html( $label ) );
+		}
+		echo '</select></td></tr>';
+
+		self::render_field_map( (array) $s['field_map'] );
+
+		printf(
+			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label><p><input type="text" class="regular-text" name="%s" value="%s" placeholder="wp_password"></p><p class="description">%s</p></td></tr>',
+			esc_html__( 'Return Password', 'wpf-webhooks' ),
+			esc_attr( $name( 'return_password' ) ),
+			checked( ! empty( $s['return_password'] ), true, false ),
+			esc_html__( 'Write generated passwords to this CRM field before creating the user', 'wpf-webhooks' ),
+			esc_attr( $name( 'return_password_field' ) ),
+			esc_attr( (string) $s['return_password_field'] ),
+			esc_html__( 'Empty = off. Customer.io advises against storing secrets in attributes; send_notification=true emails a set-password link instead.', 'wpf-webhooks' )
+		);
+
+		self::render_roles( $s );
+
+		printf(
+			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label></td></tr>',
+			esc_html__( 'Welcome email', 'wpf-webhooks' ),
+			esc_attr( $name( 'send_welcome_email' ) ),
+			checked( ! empty( $s['send_welcome_email'] ), true, false ),
+			esc_html__( 'Send WordPress\'s new-user email to every user a webhook creates', 'wpf-webhooks' )
+		);
+		echo '</table>';
+
+		echo '<details id="wpf-advanced"><summary>' . esc_html__( 'Advanced: API base URLs (proxies, tests) and log retention', 'wpf-webhooks' ) . '</summary><table class="form-table" role="presentation">';
+		foreach ( self::URLS as $key ) {
+			printf(
+				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"></td></tr>',
+				esc_attr( $key ),
+				esc_attr( $name( $key ) ),
+				esc_attr( (string) $s[ $key ] ),
+				esc_attr__( 'empty = the official endpoint', 'wpf-webhooks' )
+			);
+		}
+		foreach ( self::LOG_LIMITS as $key => $label ) {
+			printf(
+				'<tr><th scope="row"><label for="wpf-%1$s">%2$s</label></th><td><input type="number" min="0" step="1" id="wpf-%1$s" class="small-text" name="%3$s" value="%4$s"> <span class="description">%5$s</span></td></tr>',
+				esc_attr( $key ),
+				esc_html( $label ),
+				esc_attr( $name( $key ) ),
+				esc_attr( (string) $s[ $key ] ),
+				esc_html__( '0 = no limit', 'wpf-webhooks' )
+			);
+		}
+		echo '</table></details>';
+		submit_button();
+		echo '</form>';
+	}
+
+	/**
+	 * The field map editor: WordPress field → CRM field rows.
+	 *
+	 * @param array $map The saved map.
+	 */
+	private static function render_field_map( array $map ): void {
+		echo '<tr><th scope="row">' . esc_html__( 'Field mapping', 'wpf-webhooks' ) . '</th><td><table id="wpf-field-map"><thead><tr><th>' . esc_html__( 'WordPress field', 'wpf-webhooks' ) . '</th><th>' . esc_html__( 'CRM field', 'wpf-webhooks' ) . '</th></tr></thead><tbody>';
+		$rows = array_map( null, array_keys( $map ), array_values( $map ) );
+		$rows[] = array( '', '' );
+		foreach ( $rows as $i => [ $wp, $crm ] ) {
+			printf(
+				'<tr><td><input type="text" list="wpf-wp-fields" name="%1$s[field_map][%2$d][wp]" value="%3$s"></td><td><input type="text" name="%1$s[field_map][%2$d][crm]" value="%4$s"></td></tr>',
+				esc_attr( Settings::OPTION ),
+				(int) $i,
+				esc_attr( (string) $wp ),
+				esc_attr( (string) $crm )
+			);
+		}
+		echo '</tbody></table><datalist id="wpf-wp-fields">';
+		foreach ( array( 'first_name', 'last_name', 'display_name', 'nickname', 'user_url', 'description', 'user_login', 'user_pass' ) as $field ) {
+			printf( '<option value="%s">', esc_attr( $field ) );
+		}
+		echo '</datalist><p><button type="button" id="wpf-field-map-add" class="button">' . esc_html__( 'Add row', 'wpf-webhooks' ) . '</button></p>';
+		echo '<p class="description">' . esc_html__( 'A CRM field is looked up at the top level of the contact, then under its attributes. Any other WordPress field name is stored as user meta. role, ID, capabilities, user levels, email and the plugin\'s own meta can never be mapped.', 'wpf-webhooks' ) . '</p></td></tr>';
+	}
+
+	/**
+	 * Default role and allowed roles; privileged roles are shown but cannot be chosen.
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_roles( array $s ): void {
+		$privileged = self::privileged_roles();
+		$roles      = wp_roles()->roles;
+		echo '<tr><th scope="row"><label for="wpf-default-role">' . esc_html__( 'Default role', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-default-role" name="' . esc_attr( Settings::OPTION . '[default_role]' ) . '">';
+		echo '<option value="">' . esc_html__( 'The site\'s default role', 'wpf-webhooks' ) . '</option>';
+		foreach ( $roles as $slug => $role ) {
+			if ( ! in_array( $slug, $privileged, true ) ) {
+				printf( '<option value="%s"%s>%s</option>', esc_attr( $slug ), selected( $s['default_role'], $slug, false ), esc_html( translate_user_role( $role['name'] ) ) );
+			}
+		}
+		echo '</select></td></tr><tr><th scope="row">' . esc_html__( 'Roles a webhook may give', 'wpf-webhooks' ) . '</th><td><fieldset>';
+		foreach ( $roles as $slug => $role ) {
+			$locked = in_array( $slug, $privileged, true );
+			printf(
+				'<label><input type="checkbox" name="%s[allowed_roles][]" value="%s"%s%s> %s%s</label><br>',
+				esc_attr( Settings::OPTION ),
+				esc_attr( $slug ),
+				checked( ! $locked && in_array( $slug, (array) $s['allowed_roles'], true ), true, false ),
+				disabled( $locked, true, false ),
+				esc_html( translate_user_role( $role['name'] ) ),
+				$locked ? ' <em>(' . esc_html__( 'privileged: never', 'wpf-webhooks' ) . ')</em>' : ''
+			);
+		}
+		echo '</fieldset><p class="description">' . esc_html__( 'Used with &role=… in a webhook URL. Roles that can manage options, promote or edit users, or post unfiltered HTML are never given.', 'wpf-webhooks' ) . '</p></td></tr>';
+	}
+
+	/**
+	 * Copy buttons and the field map's "Add row".
+	 */
+	private static function render_script(): void {
+		?>
+		<script>
+		( function () {
+			function copy( text ) {
+				if ( navigator.clipboard ) {
+					navigator.clipboard.writeText( text );
+				}
+			}
+			var key = document.getElementById( 'wpf-copy-key' );
+			if ( key ) {
+				key.addEventListener( 'click', function () {
+					copy( document.getElementById( 'wpf-access-key' ).dataset.copy );
+				} );
+			}
+			document.querySelectorAll( 'button.wpf-copy-url' ).forEach( function ( button ) {
+				button.addEventListener( 'click', function () {
+					copy( button.previousElementSibling.value );
+				} );
+			} );
+			var add = document.getElementById( 'wpf-field-map-add' );
+			if ( add ) {
+				add.addEventListener( 'click', function () {
+					var body = document.querySelector( '#wpf-field-map tbody' );
+					var row = body.lastElementChild.cloneNode( true );
+					var n = body.children.length;
+					row.querySelectorAll( 'input' ).forEach( function ( input ) {
+						input.value = '';
+						input.name = input.name.replace( /\[field_map\]\[\d+\]/, '[field_map][' + n + ']' );
+					} );
+					body.appendChild( row );
+				} );
+			}
+		} )();
+		</script>
+		<?php
+	}
+}

@@ -1,0 +1,131 @@
+<?php
+/**
+ * Tools → Site Health: is the extension there and matching, is the plugin configured, is the key strong,
+ * does the CRM answer.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks\Admin;
+
+use WpfWebhooks\Extension;
+use WpfWebhooks\Settings;
+use WpfWebhooks\SiteContext;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The plugin's Site Health tests.
+ */
+final class SiteHealth {
+
+	const CRM_TEST = 'wpf-webhooks-crm';
+
+	/**
+	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM, so it runs asynchronously.
+	 *
+	 * @param array $tests The tests.
+	 */
+	public static function add_tests( array $tests ): array {
+		$tests['direct']['wpf_webhooks_extension'] = array(
+			'label' => __( 'wpf-webhooks extension', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'extension_test' ),
+		);
+		$tests['direct']['wpf_webhooks_configuration'] = array(
+			'label' => __( 'wpf-webhooks configuration', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'configuration_test' ),
+		);
+		$tests['direct']['wpf_webhooks_access_key'] = array(
+			'label' => __( 'wpf-webhooks access key', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'access_key_test' ),
+		);
+		$tests['async'][ self::CRM_TEST ] = array(
+			'label'             => __( 'wpf-webhooks CRM connection', 'wpf-webhooks' ),
+			'test'              => self::CRM_TEST,
+			'has_rest'          => false,
+			'async_direct_test' => array( self::class, 'crm_test' ),
+		);
+		return $tests;
+	}
+
+	/**
+	 * A Site Health result.
+	 *
+	 * @param string $test        The test's id.
+	 * @param string $status      good, recommended or critical.
+	 * @param string $label       The headline.
+	 * @param string $description What to do.
+	 */
+	private static function result( string $test, string $status, string $label, string $description ): array {
+		return array(
+			'test'        => $test,
+			'status'      => $status,
+			'label'       => $label,
+			'description' => '<p>' . esc_html( $description ) . '</p>',
+			'badge'       => array(
+				'label' => __( 'Webhooks', 'wpf-webhooks' ),
+				'color' => 'good' === $status ? 'blue' : 'red',
+			),
+			'actions'     => sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) ),
+		);
+	}
+
+	/**
+	 * The extension is loaded, speaks this plugin's interface, and comes from the same release.
+	 */
+	public static function extension_test(): array {
+		$problem = Extension::problem() ?? Extension::version_warning();
+		if ( null === $problem ) {
+			return self::result( 'wpf_webhooks_extension', 'good', __( 'The wpf_webhooks extension is loaded and matches the plugin', 'wpf-webhooks' ), __( 'Webhooks are handled by the extension.', 'wpf-webhooks' ) );
+		}
+		$status = null === Extension::problem() ? 'recommended' : 'critical';
+		return self::result( 'wpf_webhooks_extension', $status, __( 'The wpf_webhooks extension needs attention', 'wpf-webhooks' ), $problem );
+	}
+
+	/**
+	 * A CRM and its credentials are set.
+	 */
+	public static function configuration_test(): array {
+		$missing = Settings::missing_configuration();
+		if ( null === $missing ) {
+			return self::result( 'wpf_webhooks_configuration', 'good', __( 'Webhooks are configured', 'wpf-webhooks' ), __( 'A CRM and its credentials are set.', 'wpf-webhooks' ) );
+		}
+		return self::result( 'wpf_webhooks_configuration', 'critical', __( 'Webhooks are not configured', 'wpf-webhooks' ), $missing );
+	}
+
+	/**
+	 * The access key carries at least 128 bits.
+	 */
+	public static function access_key_test(): array {
+		if ( ! SettingsPage::is_weak_key( (string) Settings::get()['access_key'] ) ) {
+			return self::result( 'wpf_webhooks_access_key', 'good', __( 'The webhook access key is strong', 'wpf-webhooks' ), __( 'It carries at least 128 random bits.', 'wpf-webhooks' ) );
+		}
+		return self::result( 'wpf_webhooks_access_key', 'critical', __( 'The webhook access key is weak', 'wpf-webhooks' ), __( 'It is shorter than 128 bits (WP Fusion made 8-character keys), so it can be guessed. Regenerate it on the Webhooks settings page and update your CRM.', 'wpf-webhooks' ) );
+	}
+
+	/**
+	 * The CRM answers with the configured credentials.
+	 */
+	public static function crm_test(): array {
+		$problem = Extension::problem() ?? Settings::missing_configuration();
+		if ( null !== $problem ) {
+			return self::result( self::CRM_TEST, 'recommended', __( 'The CRM connection was not checked', 'wpf-webhooks' ), $problem );
+		}
+		$answer = wpf_test_connection( SiteContext::describe() );
+		if ( 'ok' === $answer['code'] ) {
+			return self::result( self::CRM_TEST, 'good', __( 'The CRM answers', 'wpf-webhooks' ), (string) $answer['message'] );
+		}
+		return self::result( self::CRM_TEST, 'critical', __( 'The CRM cannot be reached with the configured credentials', 'wpf-webhooks' ), (string) $answer['message'] );
+	}
+
+	/**
+	 * admin-ajax.php?action=health-check-wpf-webhooks-crm: how Site Health runs the async test.
+	 */
+	public static function ajax_crm_test(): void {
+		check_ajax_referer( 'health-check-site-status' );
+		if ( ! current_user_can( 'view_site_health_checks' ) ) {
+			wp_send_json_error( null, 403 );
+		}
+		wp_send_json_success( self::crm_test() );
+	}
+}

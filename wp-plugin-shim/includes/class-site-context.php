@@ -1,0 +1,37 @@
+<?php
+/**
+ * What the extension is told about the site.
+ *
+ * @package WpfWebhooks
+ */
+
+namespace WpfWebhooks;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The `$site` array of the extension's functions.
+ */
+final class SiteContext {
+
+	/**
+	 * Settings, roles, the site's default role and when the request started.
+	 *
+	 * @param array|null $settings The settings to describe (default: the stored ones).
+	 */
+	public static function describe( ?array $settings = null ): array {
+		return array(
+			'settings'     => $settings ?? Settings::get(),
+			'roles'        => wp_roles()->roles,
+			'default_role' => (string) get_option( 'default_role', 'subscriber' ),
+			'started_at'   => self::started_at(),
+		);
+	}
+
+	/**
+	 * When PHP started the request (`REQUEST_TIME_FLOAT`): the extension's CRM deadline counts from it.
+	 */
+	public static function started_at(): float {
+		return (float) ( $_SERVER['REQUEST_TIME_FLOAT'] ?? microtime( true ) );
+	}
+}
