@@ -279,6 +279,16 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertStringNotContainsString( 'rotated-away', $crm['description'] );
 		$this->configure( array( 'crm' => '' ) );
 		$this->assertSame( 'critical', SiteHealth::configuration_test()['status'] );
+		$this->assertSame( 'good', SiteHealth::failures_test()['status'] );
+		self::$sandbox->fault( array( 'action' => array( 'status' => 503 ) ) );
+		$this->configure();
+		$this->hook( 'update', 'jane@example.com' );
+		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => 'wrong' ) );
+		$this->hook( 'update', 'nobody@example.com' );
+		$failures = SiteHealth::failures_test();
+		$this->assertSame( 'recommended', $failures['status'] );
+		$this->assertStringContainsString( 'crm_unavailable × 2', $failures['description'] );
+		$this->assertStringContainsString( 'forbidden × 1', $failures['description'] );
 		$tests = SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) );
 		$this->assertArrayHasKey( 'wpf_webhooks_extension', $tests['direct'] );
 		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );

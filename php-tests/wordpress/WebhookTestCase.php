@@ -39,6 +39,7 @@ abstract class WebhookTestCase extends TestCase {
 		}
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'deliveries' ) );
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
+		\WpfWebhooks\Log::clear();
 		Site::clear_log( 'mail.log' );
 		Site::clear_log( 'actions.log' );
 		wp_cache_flush();

@@ -146,6 +146,25 @@ final class Log {
 	}
 
 	/**
+	 * Answers that mean something is wrong on this side (the site, its settings, the CRM) since a moment:
+	 * every status from 500, and 403 (a CRM journey with a wrong key). Sender-side outcomes such as an
+	 * unknown contact are not counted.
+	 *
+	 * @param int $since Unix time.
+	 * @return array<string, int> code => count, most frequent first.
+	 */
+	public static function failures_since( int $since ): array {
+		global $wpdb;
+		$table = self::table();
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND (status >= 500 OR status = 403) GROUP BY code ORDER BY n DESC", $since ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$out   = array();
+		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
+			$out[ (string) $row['code'] ] = (int) $row['n'];
+		}
+		return $out;
+	}
+
+	/**
 	 * One row, or null.
 	 *
 	 * @param int $id The row's id.

@@ -39,6 +39,10 @@ final class SiteHealth {
 			'label' => __( 'wpf-webhooks access key', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'access_key_test' ),
 		);
+		$tests['direct']['wpf_webhooks_failures'] = array(
+			'label' => __( 'wpf-webhooks recent failures', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'failures_test' ),
+		);
 		$tests['async'][ self::CRM_TEST ] = array(
 			'label'             => __( 'wpf-webhooks CRM connection', 'wpf-webhooks' ),
 			'test'              => self::CRM_TEST,
@@ -101,6 +105,26 @@ final class SiteHealth {
 			return self::result( 'wpf_webhooks_access_key', 'good', __( 'The webhook access key is strong', 'wpf-webhooks' ), __( 'It carries at least 128 random bits.', 'wpf-webhooks' ) );
 		}
 		return self::result( 'wpf_webhooks_access_key', 'critical', __( 'The webhook access key is weak', 'wpf-webhooks' ), __( 'It is shorter than 128 bits (WP Fusion made 8-character keys), so it can be guessed. Regenerate it on the Webhooks settings page and update your CRM.', 'wpf-webhooks' ) );
+	}
+
+	/**
+	 * No webhook failed on this side in the last 24 hours (see Log::failures_since()).
+	 */
+	public static function failures_test(): array {
+		$failures = \WpfWebhooks\Log::failures_since( time() - DAY_IN_SECONDS );
+		if ( array() === $failures ) {
+			return self::result( 'wpf_webhooks_failures', 'good', __( 'No webhook failed in the last 24 hours', 'wpf-webhooks' ), __( 'Every webhook was handled, or refused for a reason on the sender\'s side.', 'wpf-webhooks' ) );
+		}
+		$summary = implode( ', ', array_map( fn( $code, $n ) => "$code × $n", array_keys( $failures ), $failures ) );
+		$result  = self::result(
+			'wpf_webhooks_failures',
+			'recommended',
+			__( 'Webhooks failed in the last 24 hours', 'wpf-webhooks' ),
+			/* translators: %s: codes and counts, e.g. "crm_unavailable × 3" */
+			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials, forbidden at a wrong key in a CRM journey; the webhook log has the details.', 'wpf-webhooks' ), $summary )
+		);
+		$result['actions'] = sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'tools.php?page=wpf-webhooks-log' ) ), esc_html__( 'Webhook log', 'wpf-webhooks' ) );
+		return $result;
 	}
 
 	/**
