@@ -1,0 +1,45 @@
+<?php
+/**
+ * Ring 3: uninstalling removes everything the plugin stored, and nothing that belongs to the site.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Deliveries;
+use WpfWebhooks\Log;
+use WpfWebhooks\Plugin;
+use WpfWebhooks\Schema;
+use WpfWebhooks\Settings;
+
+/**
+ * uninstall.php, run as WordPress runs it, in its own process.
+ */
+final class UninstallTest extends WebhookTestCase {
+
+	public function test_uninstall_removes_options_tables_and_events_but_keeps_users(): void {
+		global $wpdb;
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
+		Plugin::activate();
+		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
+		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
+		$this->assertSame( 0, $status, implode( "\n", $out ) );
+		wp_cache_flush();
+		try {
+			$this->assertFalse( get_option( Settings::OPTION ) );
+			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
+			foreach ( array( 'deliveries', 'locks', 'log' ) as $table ) {
+				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
+			}
+			$this->assertFalse( wp_next_scheduled( Deliveries::CLEANUP_EVENT ) );
+			$this->assertFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
+			$user = $this->user( 'jane@example.com' );
+			$this->assertNotNull( $user, 'users belong to the site' );
+			$this->assertSame( 'jane@example.com', get_user_meta( $user->ID, 'customer-io_contact_id', true ) );
+		} finally {
+			Plugin::activate();
+			$this->configure();
+		}
+	}
+}
