@@ -11,10 +11,11 @@
 set -euo pipefail
 
 # Debian packages every run needs. php-* are Debian's version-neutral metapackages
-# (PHP 8.2 on Debian 12); libclang-dev is for ext-php-rs's bindgen.
+# (PHP 8.2 on Debian 12); libclang-dev is for ext-php-rs's bindgen; chromium is the browser
+# that ring 4 (php-tests/browser) drives through playwright-core.
 readonly BASE_PACKAGES=(
   php-cli php-dev libclang-dev php-fpm php-sqlite3 php-mysql php-mbstring php-xml php-curl
-  phpunit nginx-light unzip curl ca-certificates
+  phpunit nginx-light unzip curl ca-certificates chromium
 )
 readonly MARIADB_PACKAGES=(mariadb-server mariadb-client)
 
@@ -74,7 +75,7 @@ main() {
 
   local ok=0
   require_tool cargo "Install the Rust toolchain (rustup) and put ~/.cargo/bin on PATH." || ok=1
-  require_tool npm "Install Node.js with npm (needed by 'scripts/wp-env.sh fetch')." || ok=1
+  require_tool npm "Install Node.js with npm (needed by 'scripts/wp-env.sh fetch' and the browser tests)." || ok=1
   exit "$ok"
 }
 

@@ -5,9 +5,11 @@
 #   ring 2   PHPUnit against the built extension, called directly
 #   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension,
 #            a site without it, and a site running the test-only panic build
+#   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
+#            their own; screenshots in .run/test-results/screenshots
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
 #
-# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the six ports the sites use)
+# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the eight ports the sites use)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +53,20 @@ phpunit_run() {
   php "${php_opts[@]}" "$(command -v phpunit)" -c "php-tests/$config" --log-junit "$OUT/$name.xml" "$@" || true
 }
 
+# Ring 4 on its own site: JUnit XML as browser.xml, screenshots in OUT/screenshots. Returns non-zero on any
+# problem; never fatal: the summary counts a missing or unreadable browser.xml as a failure, and a non-zero exit
+# whose browser.xml shows no failure as one too (browser.status).
+browser_run() {
+  start_site browser 6 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=2 || return 1
+  (cd php-tests/browser && npm ci --no-audit --no-fund >"$OUT/npm-ci-browser.log" 2>&1) ||
+    { cat "$OUT/npm-ci-browser.log"; return 1; }
+  # The tests bound themselves to 120 s; `timeout` is the backstop for a runner that does not stop.
+  (eval "$(WPF_RUN=$REPO/.run/test-browser scripts/wp-env.sh env)" &&
+    WPF_ARTIFACTS=$OUT/screenshots timeout --kill-after=10 180 \
+      node --test --test-reporter=junit --test-reporter-destination="$OUT/browser.xml" \
+      --test-reporter=spec --test-reporter-destination=stdout php-tests/browser/)
+}
+
 main() {
   scripts/deps.sh
   rm -rf "$OUT" && mkdir -p "$OUT"
@@ -85,10 +101,15 @@ main() {
   (eval "$(WPF_RUN=$REPO/.run/test-panic scripts/wp-env.sh env)" &&
     phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic)
 
+  log "ring 4: browser"
+  local status=0
+  browser_run || status=$?
+  echo "$status" >"$OUT/browser.status"
+
   summary
 }
 
-# Adds up cargo's and PHPUnit's counts and prints the closing line.
+# Adds up the counts of cargo and of the JUnit XML files (PHPUnit's, node --test's) and prints the closing line.
 summary() {
   local passed=0 failed=0 skipped=0 p f i
   while read -r p f i; do
@@ -98,20 +119,37 @@ summary() {
     failed=$((failed + 1))
   fi
   local counts
+  # PHPUnit writes one top-level <testsuite> holding the totals; node --test one per top-level describe(), and a
+  # bare top-level <testcase> for a top-level test or for a test file that failed to load.
   counts=$(php -r '
     [$p, $f, $s] = [0, 0, 0];
     foreach (array_slice($argv, 1) as $file) {
       $x = @simplexml_load_file($file);
-      if (!$x || !isset($x->testsuite)) { fwrite(STDERR, "no results in $file\n"); $f++; continue; }
-      $a = $x->testsuite->attributes();
-      $t = (int) $a->tests; $bad = (int) $a->failures + (int) $a->errors; $sk = (int) $a->skipped;
+      if (!$x || (!isset($x->testsuite) && !isset($x->testcase))) { fwrite(STDERR, "no results in $file\n"); $f++; continue; }
+      [$t, $bad, $sk] = [0, 0, 0];
+      foreach ($x->testsuite as $suite) {
+        $a = $suite->attributes();
+        [$t, $bad, $sk] = [$t + (int) $a->tests, $bad + (int) $a->failures + (int) $a->errors, $sk + (int) $a->skipped];
+      }
+      foreach ($x->testcase as $case) {
+        $t++;
+        if (isset($case->failure) || isset($case->error)) { $bad++; } elseif (isset($case->skipped)) { $sk++; }
+      }
       if ($t === 0) { fwrite(STDERR, "no test ran in $file\n"); $f++; }
       [$p, $f, $s] = [$p + $t - $bad - $sk, $f + $bad, $s + $sk];
     }
     echo "$p $f $s";
-  ' "$OUT/extension.xml" "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml")
+  ' "$OUT/extension.xml" "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
+    "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+  # A complete browser.xml without a failure, from a ring 4 that did not exit 0 (a missing or cut-off one was
+  # counted above).
+  if [[ $(cat "$OUT/browser.status" 2>/dev/null) != 0 ]] && grep -q '</testsuites>' "$OUT/browser.xml" 2>/dev/null &&
+    ! grep -q '<failure' "$OUT/browser.xml"; then
+    echo "ring 4 exited with status $(cat "$OUT/browser.status" 2>/dev/null) but browser.xml shows no failure" >&2
+    failed=$((failed + 1))
+  fi
   echo
   if ((skipped > 0)); then
     echo "$passed passed, $failed failed, $skipped skipped"

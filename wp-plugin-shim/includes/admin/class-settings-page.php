@@ -520,7 +520,7 @@ final class SettingsPage {
 		echo '<details id="wpf-advanced"><summary>' . esc_html__( 'Advanced: API base URLs (proxies, tests) and log retention', 'wpf-webhooks' ) . '</summary><table class="form-table" role="presentation">';
 		foreach ( self::URLS as $key ) {
 			printf(
-				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"></td></tr>',
+				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="text" inputmode="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"></td></tr>',
 				esc_attr( $key ),
 				esc_attr( $name( $key ) ),
 				esc_attr( (string) $s[ $key ] ),

@@ -1,0 +1,328 @@
+// Ring 4: the plugin's wp-admin screens in a real browser (Debian's Chromium driven by playwright-core).
+//
+// One site, one browser context, steps in order; each step saves a full-page screenshot
+// (WPF_ARTIFACTS/NN-step-name.png, or NN-step-name-failed.png when it fails). A step whose prerequisite step did
+// not pass is skipped, naming it. Needs a fresh site: step 4 expects the sandbox's jane@example.com to have no
+// WordPress user yet.
+//
+//   eval "$(WPF_RUN=… scripts/wp-env.sh env)" && WPF_ARTIFACTS=/tmp/shots node --test php-tests/browser/
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  NAVIGATION_TIMEOUT_MS,
+  STEP_TIMEOUT_MS,
+  SUITE_TIMEOUT_MS,
+  describeAnswer,
+  openBrowser,
+  screenshot,
+  screenshotPath,
+  sendWebhook,
+  siteFromEnv,
+  watchdog,
+} from './harness.mjs';
+
+watchdog(SUITE_TIMEOUT_MS);
+
+const SETTINGS_PATH = '/wp-admin/options-general.php?page=wpf-webhooks';
+const LOG_PATH = '/wp-admin/tools.php?page=wpf-webhooks-log';
+const OPTION = 'wpf_webhooks_settings';
+const JANE = { email: 'jane@example.com' };
+
+/** State shared by the steps. */
+const s = {
+  site: null,
+  browser: null,
+  page: null,
+  setupError: null,
+  passed: new Set(),
+  pageErrors: [],
+  oldAddUrl: null,
+  oldKey: null,
+  newAddUrl: null,
+  newKey: null,
+};
+
+/** The settings form's field `wpf_webhooks_settings[KEY]`. */
+const field = (key) => s.page.locator(`#wpf-webhooks-settings [name="${OPTION}[${key}]"]`);
+
+/** Goes to a path of the site and waits for it to load. */
+async function open(pathAndQuery) {
+  const response = await s.page.goto(s.site.url + pathAndQuery, { waitUntil: 'load' });
+  assert.ok(response, `no response for ${pathAndQuery}`);
+  assert.ok(response.status() < 400, `${pathAndQuery} answered HTTP ${response.status()}`);
+}
+
+/** Clicks something that submits a form and waits for the page it leads to. */
+async function submitAndWait(locator, urlPattern) {
+  await Promise.all([s.page.waitForURL(urlPattern, { waitUntil: 'load', timeout: NAVIGATION_TIMEOUT_MS }), locator.click()]);
+}
+
+/** Opens the settings page's "Advanced" section if it is closed. */
+async function openAdvanced() {
+  const details = s.page.locator('details#wpf-advanced');
+  await details.waitFor({ state: 'attached' });
+  if (!(await details.evaluate((d) => d.open))) {
+    await details.locator('summary').click();
+  }
+  assert.equal(await details.evaluate((d) => d.open), true, '#wpf-advanced did not open');
+}
+
+/** Clicks a copy button and returns what it put on the clipboard (cleared first, polled until written). */
+async function copyWith(button) {
+  await s.page.evaluate(() => navigator.clipboard.writeText(''));
+  await button.click();
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const text = await s.page.evaluate(() => navigator.clipboard.readText());
+    if (text !== '') return text;
+    assert.ok(Date.now() < deadline, 'the copy button put nothing on the clipboard within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The copy button that follows the webhook URL input of `action`, and that input's value. */
+async function webhookUrl(action) {
+  const input = s.page.locator(`input.wpf-webhook-url[data-action="${action}"]`);
+  assert.equal(await input.count(), 1, `one input.wpf-webhook-url[data-action="${action}"]`);
+  const button = s.page.locator(`input.wpf-webhook-url[data-action="${action}"] ~ button.wpf-copy-url`).first();
+  assert.equal(await button.count(), 1, `a button.wpf-copy-url after the "${action}" URL`);
+  return { input, button, value: await input.inputValue() };
+}
+
+/** The access_key parameter of a webhook URL. */
+const keyOf = (url) => new URL(url).searchParams.get('access_key');
+
+/** Asserts that the current page's HTML contains neither the old nor the new access key. */
+async function assertNoKeyOnPage(where) {
+  const html = await s.page.content();
+  for (const [name, key] of [['old', s.oldKey], ['new', s.newKey]]) {
+    assert.ok(key && key.length >= 16, `the ${name} key is known`);
+    assert.ok(!html.includes(key), `${where} shows the ${name} full access key`);
+  }
+}
+
+/**
+ * Reports the page's uncaught script errors of a step, once per message. Not failures: the test site's
+ * WordPress build (WordPress Playground's) lacks most of core's static scripts, so core's own scripts fail.
+ */
+function reportPageErrors(t, messages) {
+  const counts = new Map();
+  for (const message of messages) counts.set(message, (counts.get(message) ?? 0) + 1);
+  for (const [message, count] of counts) t.diagnostic(`page error${count > 1 ? ` (${count}×)` : ''}: ${message}`);
+}
+
+/**
+ * One step: skipped when a step it needs did not pass; a screenshot after it, `-failed` when it failed.
+ */
+function step(number, name, needs, fn) {
+  const title = `${String(number).padStart(2, '0')} ${name}`;
+  it(title, { timeout: STEP_TIMEOUT_MS }, async (t) => {
+    if (!s.page) {
+      // The first step reports why there is no browser; the others are skipped.
+      if (needs.length === 0) throw new Error(`no browser: ${s.setupError?.message ?? 'setup did not run'}`);
+      t.skip('no browser');
+      return;
+    }
+    const missing = needs.filter((n) => !s.passed.has(n));
+    if (missing.length > 0) {
+      t.skip(`needs step ${missing.join(', ')}`);
+      return;
+    }
+    const errorsBefore = s.pageErrors.length;
+    try {
+      await fn(t);
+    } catch (error) {
+      reportPageErrors(t, s.pageErrors.slice(errorsBefore));
+      const file = await screenshot(s.page, screenshotPath(s.site, number, name, '-failed'));
+      if (file) t.diagnostic(`screenshot: ${file}`);
+      throw error;
+    }
+    reportPageErrors(t, s.pageErrors.slice(errorsBefore));
+    await screenshot(s.page, screenshotPath(s.site, number, name));
+    s.passed.add(number);
+  });
+}
+
+describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
+  // A failing `before` would only mark the steps "cancelled", without its error: keep the error for step 1.
+  before(async () => {
+    try {
+      s.site = await siteFromEnv();
+      s.browser = await openBrowser(s.site);
+      s.page = s.browser.page;
+      s.page.on('pageerror', (error) => s.pageErrors.push(error.message));
+      s.page.on('dialog', (dialog) => dialog.accept().catch(() => {}));
+    } catch (error) {
+      s.setupError = error;
+    }
+  });
+
+  after(async () => {
+    if (s.browser) await s.browser.close();
+  });
+
+  step(1, 'log in', [], async () => {
+    await open('/wp-login.php');
+    await s.page.locator('#user_login').fill(s.site.user);
+    await s.page.locator('#user_pass').fill(s.site.password);
+    await submitAndWait(s.page.locator('#wp-submit'), /\/wp-admin\/(index\.php)?$/);
+    await s.page.locator('#wpadminbar').waitFor();
+    await s.page.locator('#dashboard-widgets-wrap').waitFor();
+  });
+
+  step(2, 'save settings', [1], async () => {
+    const menu = s.page.locator('#menu-settings a[href$="options-general.php?page=wpf-webhooks"]');
+    assert.equal(await menu.count(), 1, 'Settings → Webhooks is in the admin menu');
+    assert.equal((await menu.textContent()).trim(), 'Webhooks');
+    await open(SETTINGS_PATH);
+    await s.page.locator('#wpf-webhooks-settings').waitFor();
+    assert.match(await s.page.locator('#wpf-webhooks-settings').getAttribute('action'), /\/wp-admin\/options\.php$/);
+
+    await field('crm').selectOption('customerio');
+    await field('customerio_app_key').fill('sandbox-app-key');
+    await field('customerio_site_id').fill('sandbox-site-id');
+    await field('customerio_track_key').fill('sandbox-track-key');
+    await openAdvanced();
+    const appUrl = `${s.site.sandboxUrl}/customerio/us/app/v1`;
+    const trackUrl = `${s.site.sandboxUrl}/customerio/us/track/api/v1`;
+    await field('customerio_app_url').fill(appUrl);
+    await field('customerio_track_url').fill(trackUrl);
+    await field('return_password_field').fill('wp_password');
+    await submitAndWait(s.page.locator('#submit'), /[?&]settings-updated=/);
+    const saved = s.page.locator('#setting-error-settings_updated');
+    await saved.waitFor();
+    assert.match(await saved.innerText(), /Settings saved\./);
+    assert.equal(await s.page.locator('.notice-error, .settings-error.error').count(), 0, 'no error notice');
+
+    await open(SETTINGS_PATH);
+    await s.page.locator('#wpf-webhooks-settings').waitFor();
+    const masked = { customerio_app_key: '••••-key', customerio_site_id: '••••e-id', customerio_track_key: '••••-key' };
+    for (const [key, placeholder] of Object.entries(masked)) {
+      assert.equal(await field(key).inputValue(), '', `${key}: the saved credential is not printed back`);
+      assert.equal(await field(key).getAttribute('placeholder'), placeholder, `${key}: masked placeholder`);
+    }
+    assert.equal(await field('crm').inputValue(), 'customerio');
+    assert.equal(await field('customerio_app_url').inputValue(), appUrl);
+    assert.equal(await field('customerio_track_url').inputValue(), trackUrl);
+    assert.equal(await field('return_password_field').inputValue(), 'wp_password');
+  });
+
+  step(3, 'copy the add url', [1], async () => {
+    if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
+    for (const action of ['test', 'add', 'update', 'update_tags', 'add-notify']) {
+      const { value } = await webhookUrl(action);
+      const url = new URL(value);
+      assert.equal(url.origin, s.site.origin, `${action} URL is on the site`);
+      assert.equal(url.searchParams.get('wpf_action'), action === 'add-notify' ? 'add' : action, `${action} URL`);
+      if (action === 'add-notify') assert.equal(url.searchParams.get('send_notification'), 'true');
+    }
+    const body = await s.page.locator('pre#wpf-webhook-body').innerText();
+    assert.doesNotThrow(() => JSON.parse(body), `#wpf-webhook-body is JSON: ${body}`);
+
+    const add = await webhookUrl('add');
+    const copied = await copyWith(add.button);
+    assert.equal(copied, add.value, 'the clipboard holds the add URL');
+    assert.ok(copied.includes('wpf_action=add&access_key='), `add URL: ${copied.replace(/access_key=[^&]*/, 'access_key=…')}`);
+    s.oldAddUrl = copied;
+    s.oldKey = keyOf(copied);
+    assert.ok(s.oldKey && s.oldKey.length >= 16, 'the add URL carries the full key');
+
+    // The access key: shown masked, copied in full.
+    const shown = await s.page.locator('#wpf-access-key').inputValue();
+    assert.ok(!shown.includes(s.oldKey), '#wpf-access-key shows the key masked');
+    assert.equal(await s.page.locator('#wpf-access-key').getAttribute('readonly'), '', '#wpf-access-key is readonly');
+    assert.equal(await copyWith(s.page.locator('#wpf-copy-key')), s.oldKey, '#wpf-copy-key copies the full key');
+  });
+
+  step(4, 'add webhook creates jane', [2, 3], async () => {
+    const answer = await sendWebhook(s.oldAddUrl, JANE);
+    assert.equal(answer.json?.code, 'created', describeAnswer(answer));
+    assert.equal(answer.status, 200, describeAnswer(answer));
+  });
+
+  step(5, 'test connection', [2], async () => {
+    if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
+    await submitAndWait(s.page.locator('#wpf-test-connection'), /page=wpf-webhooks/);
+    const result = s.page.locator('#wpf-connection-result');
+    await result.waitFor();
+    const classes = (await result.getAttribute('class')) ?? '';
+    assert.ok(classes.split(/\s+/).includes('notice-success'), `#wpf-connection-result is "${classes}": ${await result.innerText()}`);
+  });
+
+  step(6, 'regenerate the key', [3, 4], async () => {
+    if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
+    await submitAndWait(s.page.locator('#wpf-regenerate-key'), /page=wpf-webhooks/);
+    await s.page.locator('#wpf-key-regenerated').waitFor();
+
+    const old = await sendWebhook(s.oldAddUrl, JANE);
+    assert.equal(old.status, 403, `the old add URL: ${describeAnswer(old)}`);
+    assert.equal(old.json?.code, 'forbidden', `the old add URL: ${describeAnswer(old)}`);
+
+    const add = await webhookUrl('add');
+    const copied = await copyWith(add.button);
+    assert.equal(copied, add.value, 'the clipboard holds the new add URL');
+    s.newAddUrl = copied;
+    s.newKey = keyOf(copied);
+    assert.ok(s.newKey && s.newKey.length >= 16, 'the new add URL carries the full key');
+    assert.notEqual(s.newKey, s.oldKey, 'the key changed');
+    const answer = await sendWebhook(s.newAddUrl, JANE);
+    assert.equal(answer.json?.code, 'updated', `the new add URL: ${describeAnswer(answer)}`);
+    assert.equal(answer.status, 200, describeAnswer(answer));
+  });
+
+  step(7, 'webhook log', [6], async () => {
+    const menu = s.page.locator('#menu-tools a[href$="tools.php?page=wpf-webhooks-log"]');
+    assert.equal(await menu.count(), 1, 'Tools → Webhook Logs is in the admin menu');
+    assert.equal((await menu.textContent()).trim(), 'Webhook Logs');
+    await open(LOG_PATH);
+    await s.page.locator('table.wp-list-table').waitFor();
+    const rows = s.page.locator('table.wp-list-table tr[data-log-id]');
+    const count = await rows.count();
+    assert.ok(count >= 2, `the log lists the webhooks (${count} rows)`);
+    const newest = [];
+    for (let i = 0; i < 2; i++) {
+      const row = rows.nth(i);
+      newest.push({ id: await row.getAttribute('data-log-id'), code: (await row.locator('td.column-code').innerText()).trim() });
+    }
+    const has = (code) => newest.find((row) => new RegExp(`\\b${code}\\b`).test(row.code));
+    assert.ok(has('updated'), `the newest rows include "updated": ${JSON.stringify(newest)}`);
+    assert.ok(has('forbidden'), `the newest rows include "forbidden": ${JSON.stringify(newest)}`);
+    await assertNoKeyOnPage('the log list');
+    await screenshot(s.page, screenshotPath(s.site, 7, 'webhook log list'));
+
+    const forbidden = has('forbidden');
+    const link = s.page.locator(`table.wp-list-table tr[data-log-id="${forbidden.id}"] a[href*="log=${forbidden.id}"]`).first();
+    assert.equal(await link.count(), 1, `a detail link to log=${forbidden.id} in its row`);
+    await Promise.all([s.page.waitForURL(new RegExp(`[?&]log=${forbidden.id}(&|$)`), { waitUntil: 'load' }), link.click()]);
+    assert.match(await s.page.locator('#wpbody-content').innerText(), /forbidden/, 'the detail view shows the result');
+    await assertNoKeyOnPage(`the detail view of log ${forbidden.id}`);
+  });
+
+  step(8, 'invalid input', [2], async () => {
+    await open(SETTINGS_PATH);
+    await s.page.locator('#wpf-webhooks-settings').waitFor();
+    await openAdvanced();
+    const trackUrl = await field('customerio_track_url').inputValue();
+    await field('customerio_app_url').fill('not a url');
+    const browserCheck = await field('customerio_app_url').evaluate((input) => ({
+      type: input.type,
+      valid: input.checkValidity(),
+      message: input.validationMessage,
+    }));
+    assert.ok(
+      browserCheck.valid,
+      `the browser itself refuses "not a url" (input type="${browserCheck.type}": ${browserCheck.message}), so the ` +
+        'form never reaches the server; the UI spec has a text input and a server-side error notice',
+    );
+    await submitAndWait(s.page.locator('#submit'), /[?&]settings-updated=/);
+    await s.page.locator('.notice-error, .settings-error.error').first().waitFor();
+
+    assert.equal(await field('crm').inputValue(), 'customerio', 'the CRM is kept');
+    assert.equal(await field('customerio_app_key').getAttribute('placeholder'), '••••-key', 'the App API key is kept');
+    assert.equal(await field('customerio_site_id').getAttribute('placeholder'), '••••e-id', 'the site id is kept');
+    assert.equal(await field('customerio_track_key').getAttribute('placeholder'), '••••-key', 'the track key is kept');
+    assert.equal(await field('customerio_track_url').inputValue(), trackUrl, 'the Track URL is kept');
+    assert.equal(await field('return_password_field').inputValue(), 'wp_password', 'the Return Password field is kept');
+  });
+});
