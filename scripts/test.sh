@@ -3,13 +3,14 @@
 #   lint     cargo fmt --check, cargo clippy -D warnings, php -l
 #   ring 1   cargo test (the core, with the sandbox CRM on loopback)
 #   ring 2   PHPUnit against the built extension, called directly
-#   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension,
-#            a site without it, and a site running the test-only panic build
+#   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension
+#            on SQLite, the same suite on MariaDB, a site without the extension, and a site running the
+#            test-only panic build
 #   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
 #            their own; screenshots in .run/test-results/screenshots
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
 #
-# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the eight ports the sites use)
+# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the eleven ports the sites use, base to base+10)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,7 +69,7 @@ browser_run() {
 }
 
 main() {
-  scripts/deps.sh
+  WPF_DB=mariadb scripts/deps.sh
   rm -rf "$OUT" && mkdir -p "$OUT"
 
   log "lint"
@@ -94,12 +95,15 @@ main() {
   start_site main 0 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
   start_site no-extension 2 WPF_EXTENSION=none WPF_FPM_WORKERS=2
   start_site panic 4 WPF_EXTENSION="$PANIC_EXT" WPF_FPM_WORKERS=1
+  start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
   (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
     phpunit_run wordpress phpunit-wordpress.xml "$EXT")
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
     phpunit_run wordpress-no-extension phpunit-wordpress.xml none --group no-extension)
   (eval "$(WPF_RUN=$REPO/.run/test-panic scripts/wp-env.sh env)" &&
     phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic)
+  (eval "$(WPF_RUN=$REPO/.run/test-mariadb scripts/wp-env.sh env)" &&
+    phpunit_run wordpress-mariadb phpunit-wordpress.xml "$EXT")
 
   log "ring 4: browser"
   local status=0
@@ -140,7 +144,7 @@ summary() {
     }
     echo "$p $f $s";
   ' "$OUT/extension.xml" "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
-    "$OUT/browser.xml")
+    "$OUT/wordpress-mariadb.xml" "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
   # A complete browser.xml without a failure, from a ring 4 that did not exit 0 (a missing or cut-off one was

@@ -347,18 +347,57 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( 1, $this->user_count() );
 	}
 
-	public function test_ten_concurrent_adds_make_one_user_and_one_password_write(): void {
-		self::$sandbox->latency( 50 );
+	public function test_fifty_concurrent_adds_make_one_user_and_one_password_write(): void {
+		self::$sandbox->latency( 20 );
 		$request = array( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $this->body( 'ada@example.com' ) );
-		$answers = Site::concurrently( array_fill( 0, 10, $request ) );
+		$answers = Site::concurrently( array_fill( 0, 50, $request ) );
 		wp_cache_flush();
 		$codes = array_count_values( array_map( fn( $a ) => $a['json']['code'] ?? $a['raw'], $answers ) );
 		ksort( $codes );
-		$this->assertSame( array( 'created' => 1, 'updated' => 9 ), $codes );
+		$this->assertSame( array( 'created' => 1, 'updated' => 49 ), $codes );
 		$this->assertCount( 1, array_unique( array_column( array_column( $answers, 'json' ), 'user_id' ) ) );
 		$this->assertSame( 2, $this->user_count() );
 		$this->assertCount( 1, $this->returned_passwords() );
 		$pids = array_unique( array_map( fn( $a ) => $a['headers']['x-test-worker-pid'] ?? '', $answers ) );
 		$this->assertGreaterThan( 1, count( $pids ), 'served by several workers at once' );
+	}
+
+	public function test_an_add_and_an_update_at_once_both_take_effect(): void {
+		$id = $this->existing_ada();
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'plan_level' => 'plan' ) ) );
+		$query   = fn( string $action ) => array( 'wpf_action' => $action, 'access_key' => self::KEY );
+		$answers = Site::concurrently( array( array( $query( 'add' ), $this->body( 'ada@example.com' ) ), array( $query( 'update' ), $this->body( 'ada@example.com' ) ) ) );
+		wp_cache_flush();
+		$this->assertSame( array( 'updated', 'updated' ), array_map( fn( $a ) => $a['json']['code'] ?? $a['raw'], $answers ) );
+		$this->assertSame( 'Ada', get_userdata( $id )->first_name );
+		$this->assertSame( 'pro', get_user_meta( $id, 'plan_level', true ) );
+		$this->assertSame( $this->tags()[0], get_user_meta( $id, $this->slug() . '_tags', true ) );
+		$this->assertSame( 2, $this->user_count() );
+	}
+
+	public function test_one_delivery_sent_twice_at_once_is_processed_once(): void {
+		$handles = array();
+		$multi   = curl_multi_init();
+		for ( $i = 0; $i < 2; $i++ ) {
+			$handles[ $i ] = curl_init( getenv( 'WPF_SITE_URL' ) . '/?wpf_action=add&access_key=' . self::KEY );
+			curl_setopt_array(
+				$handles[ $i ],
+				array(
+					CURLOPT_POSTFIELDS     => $this->body( 'ada@example.com' ),
+					CURLOPT_RETURNTRANSFER => true,
+					CURLOPT_HTTPHEADER     => array( 'Content-Type: application/json', 'X-CIO-Delivery-Id: same-delivery-1' ),
+				)
+			);
+			curl_multi_add_handle( $multi, $handles[ $i ] );
+		}
+		do {
+			curl_multi_exec( $multi, $running );
+			curl_multi_select( $multi, 1.0 );
+		} while ( $running );
+		$codes = array_map( fn( $h ) => json_decode( (string) curl_multi_getcontent( $h ), true )['code'] ?? '', $handles );
+		curl_multi_close( $multi );
+		sort( $codes );
+		$this->assertSame( array( 'created', 'duplicate' ), $codes );
+		$this->assertCount( 1, $this->returned_passwords() );
 	}
 }

@@ -29,9 +29,10 @@ final class SecretsTest extends WebhookTestCase {
 			$this->assertStringStartsWith( '$P$', $user->user_pass, 'stored as a phpass hash' );
 		}
 		$run   = (string) getenv( 'WPF_RUN' );
-		$files = array_merge( glob( "$run/db/{,.}*", GLOB_BRACE ) ?: array(), glob( "$run/logs/{,.}*", GLOB_BRACE ) ?: array() );
+		$globs = array( "$run/db/{,.}*", "$run/mariadb/*", "$run/mariadb/*/*", "$run/logs/{,.}*" );
+		$files = array_merge( ...array_map( fn( $g ) => glob( $g, GLOB_BRACE ) ?: array(), $globs ) );
 		$files = array_values( array_filter( $files, fn( $f ) => is_file( $f ) && 'sandbox.log' !== basename( $f ) ) );
-		$this->assertNotEmpty( array_filter( $files, fn( $f ) => str_contains( $f, '.ht.sqlite' ) ), 'the database file is scanned' );
+		$this->assertNotEmpty( array_filter( $files, fn( $f ) => str_contains( $f, '.ht.sqlite' ) || str_ends_with( $f, 'wp_users.ibd' ) ), 'the database files are scanned' );
 		$this->assertSame( array(), self::files_containing( array_merge( $passwords, array( self::KEY . 'x' ) ), $files ) );
 	}
 

@@ -43,6 +43,14 @@ final class Lock {
 	private bool $held = false;
 
 	/**
+	 * The names this process holds. MySQL's GET_LOCK is re-entrant within a connection, so without this a
+	 * second holder in the same process would be given the lock too, and one release would not free it.
+	 *
+	 * @var array<string, true>
+	 */
+	private static array $held_here = array();
+
+	/**
 	 * A lock for one key.
 	 *
 	 * @param string $key What to lock (e.g. a lower-cased email).
@@ -58,7 +66,13 @@ final class Lock {
 	 * @param float $seconds Longest wait.
 	 */
 	public function acquire( float $seconds ): bool {
+		if ( isset( self::$held_here[ $this->name ] ) ) {
+			return false; // Held in this process: a single-threaded request cannot see it released while waiting.
+		}
 		$this->held = self::uses_sqlite() ? $this->acquire_row( $seconds ) : $this->acquire_mysql( $seconds );
+		if ( $this->held ) {
+			self::$held_here[ $this->name ] = true;
+		}
 		return $this->held;
 	}
 
@@ -75,6 +89,7 @@ final class Lock {
 		} else {
 			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->name ) );
 		}
+		unset( self::$held_here[ $this->name ] );
 		$this->held = false;
 	}
 
