@@ -597,6 +597,11 @@ http {
     uwsgi_temp_path $RUN/nginx/tmp/uwsgi;
     scgi_temp_path $RUN/nginx/tmp/scgi;
 
+    # A page cache like a host's: it keeps 200s for 10 minutes unless the answer says otherwise
+    # (Cache-Control: no-store / private / no-cache), so tests can show webhook answers are never cached.
+    fastcgi_cache_path $RUN/nginx/cache levels=1:2 keys_zone=pages:1m inactive=10m;
+    fastcgi_cache_key "\$scheme\$request_method\$host\$request_uri";
+
     server {
         listen 127.0.0.1:$PORT;
         server_name 127.0.0.1 localhost;
@@ -619,6 +624,9 @@ http {
             fastcgi_param HTTP_HOST \$host:\$server_port;
             fastcgi_pass unix:$FPM_SOCK;
             fastcgi_read_timeout 60s;
+            fastcgi_cache pages;
+            fastcgi_cache_valid 200 10m;
+            add_header X-Cache-Status \$upstream_cache_status always;
         }
     }
 }

@@ -117,6 +117,30 @@ final class RequestTest extends WebhookTestCase {
 		}
 	}
 
+	public function test_webhook_answers_never_come_from_a_page_cache(): void {
+		$page = array( 'p' => '1', 'nonce' => uniqid() );
+		Site::webhook( $page, null, array(), 'GET' );
+		$this->assertSame( 'HIT', Site::webhook( $page, null, array(), 'GET' )['headers']['x-cache-status'] ?? '', 'the site\'s page cache works' );
+		$test = array( 'wpf_action' => 'test', 'access_key' => self::KEY );
+		$this->assertNotSame( 'HIT', Site::webhook( $test, null, array(), 'GET' )['headers']['x-cache-status'] ?? '' );
+		$this->assertNotSame( 'HIT', Site::webhook( $test, null, array(), 'GET' )['headers']['x-cache-status'] ?? '' );
+		$this->assertSame( 2, \WpfWebhooks\Log::query( array( 'code' => 'ok' ) )['total'], 'both identical GETs reached the handler' );
+	}
+
+	/**
+	 * Runs after the hostile requests above: none of them made PHP warn about the plugin's code.
+	 */
+	public function test_bad_input_raises_no_php_warning_or_notice(): void {
+		Site::webhook( array( 'wpf_action' => array( 'add' ), 'access_key' => array( 'x' => self::KEY ), 'role' => array( 'administrator' ) ), "\0\0", array( 'X-WPF-Access-Key: ' . str_repeat( 'k', 5000 ) ) );
+		Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY, 'contact_id' => array( 'a@b.co' ) ), '{"email":["a@b.co"],"id":{"x":1}}', array( 'Content-Type: text/plain' ) );
+		$logs = '';
+		foreach ( array( 'php-error.log', 'wp-debug.log', 'php-fpm.log' ) as $name ) {
+			$logs .= is_file( Site::log_path( $name ) ) ? (string) file_get_contents( Site::log_path( $name ) ) : '';
+		}
+		$lines = array_filter( explode( "\n", $logs ), fn( $l ) => str_contains( $l, 'wpf-webhooks' ) && ! str_contains( $l, 'WPF_WEBHOOKS_INTERFACE already defined' ) );
+		$this->assertSame( array(), array_values( $lines ) );
+	}
+
 	public function test_a_page_without_wpf_action_is_left_to_wordpress(): void {
 		$answer = Site::webhook( array( 'p' => '1' ), null, array(), 'GET' );
 		$this->assertSame( 200, $answer['status'] );
