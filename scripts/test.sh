@@ -4,8 +4,8 @@
 #   ring 1   cargo test (the core, with the sandbox CRM on loopback)
 #   ring 2   PHPUnit against the built extension, called directly
 #   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension
-#            on SQLite, the same suite on MariaDB, a site without the extension, and a site running the
-#            test-only panic build
+#            on SQLite, the same suite on MariaDB, a site without the extension, and a one-worker site running
+#            the test-only panic build (panic and killed-worker tests)
 #   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
 #            their own; screenshots in .run/test-results/screenshots
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
@@ -101,7 +101,7 @@ main() {
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
     phpunit_run wordpress-no-extension phpunit-wordpress.xml none --group no-extension)
   (eval "$(WPF_RUN=$REPO/.run/test-panic scripts/wp-env.sh env)" &&
-    phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic)
+    phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic,single-worker)
   (eval "$(WPF_RUN=$REPO/.run/test-mariadb scripts/wp-env.sh env)" &&
     phpunit_run wordpress-mariadb phpunit-wordpress.xml "$EXT")
 
