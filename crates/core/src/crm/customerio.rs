@@ -459,6 +459,22 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_or_truncated_answer_is_retried_then_unavailable() {
+        for action in [FaultAction::Reset, FaultAction::Truncate] {
+            let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+            sb.add_fault(Fault::new(action.clone()).times(1));
+            let contact = load(&client(&sb), &email("jane@example.com"), false).expect("the retry works");
+            assert_eq!(contact.tags, Some(vec!["1".into(), "42".into()]), "{action:?}");
+            assert_eq!(sb.requests().len(), 2, "{action:?}");
+
+            sb.add_fault(Fault::new(action.clone()));
+            let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+            assert_eq!(err.code, Code::CrmUnavailable, "{action:?}");
+            assert_eq!(sb.requests().len(), 2 + crate::http::MAX_ATTEMPTS as usize, "{action:?}");
+        }
+    }
+
+    #[test]
     fn huge_answers_are_refused_not_swallowed() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         sb.add_fault(Fault::new(FaultAction::Huge(4 * 1024 * 1024)));
