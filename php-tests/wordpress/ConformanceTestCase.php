@@ -260,6 +260,17 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( 'someone@example.org', get_user_by( 'login', 'adanews@example.com' )->user_email, 'never an overwrite' );
 	}
 
+	public function test_an_email_too_long_for_a_login_gets_the_fallback(): void {
+		$email = str_repeat( 'a', 64 ) . '@example.com';
+		$this->seed( $email, array( 'first_name' => 'Long' ), array() );
+		$answer = $this->hook( 'add', $email );
+		$this->assertAnswer( 200, 'created', $answer );
+		$login = get_userdata( $answer['json']['user_id'] )->user_login;
+		$this->assertSame( str_repeat( 'a', 50 ) . '-' . substr( hash( 'sha256', $email ), 0, 8 ), $login );
+		$this->assertSame( $email, get_userdata( $answer['json']['user_id'] )->user_email );
+		$this->assertAnswer( 200, 'updated', $this->hook( 'add', strtoupper( $email ) ), 'found again by email, any case' );
+	}
+
 	public function test_a_privileged_user_is_never_modified(): void {
 		$admin = get_userdata( 1 );
 		$this->seed( $admin->user_email, array( 'first_name' => 'Mallory' ), $this->tags()[0] );
