@@ -8,6 +8,7 @@
 #            the test-only panic build (panic and killed-worker tests)
 #   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
 #            their own; screenshots in .run/test-results/screenshots
+#   fuzz     every cargo-fuzz target of fuzz/ for WPF_FUZZ_SECONDS (default 60) each, scripts/fuzz.sh
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
 #
 # Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the eleven ports the sites use, base to base+10)
@@ -110,6 +111,9 @@ main() {
   browser_run || status=$?
   echo "$status" >"$OUT/browser.status"
 
+  log "fuzz"
+  bash scripts/fuzz.sh "${WPF_FUZZ_SECONDS:-60}" 2>&1 | tee "$OUT/fuzz.log" || true
+
   summary
 }
 
@@ -147,6 +151,13 @@ summary() {
     "$OUT/wordpress-mariadb.xml" "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+  # scripts/fuzz.sh ends with `fuzz: N passed, N failed`, one per target; no such line is one failure.
+  if read -r p f < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$OUT/fuzz.log"); then
+    passed=$((passed + p)) failed=$((failed + f))
+  else
+    echo "no fuzz results" >&2
+    failed=$((failed + 1))
+  fi
   # A complete browser.xml without a failure, from a ring 4 that did not exit 0 (a missing or cut-off one was
   # counted above).
   if [[ $(cat "$OUT/browser.status" 2>/dev/null) != 0 ]] && grep -q '</testsuites>' "$OUT/browser.xml" 2>/dev/null &&

@@ -1,0 +1,61 @@
+//! A new user's login: `login::logins`, `login::fallback`, `login::sanitize_strict`.
+//!
+//! Input layout: the text up to the first `\n` is the contact's email; what follows, when there is a `\n`,
+//! is the login the CRM supplied through `field_map` (absent without a `\n`). Invalid UTF-8 is replaced,
+//! as PHP's strings reach the core as Rust strings.
+//!
+//! Invariants: the fallback is non-empty, at most 59 bytes, its own sanitised self, ends with `-` and 8
+//! lower-case hex digits, and is the same for the email in any case; the primary login, when there is one,
+//! is non-empty, at most 60 bytes (`login::MAX_LOGIN`) and its own sanitised self, and is the wanted login
+//! exactly when that login is all of these; `sanitize_strict` keeps only `a-z A-Z 0-9 space _ . - @`, with
+//! no leading, trailing or doubled space, and is idempotent.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wpf_webhooks_core::login::{fallback, logins, sanitize_strict, MAX_LOGIN};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let (email, mapped) = match text.split_once('\n') {
+        Some((e, m)) => (e, Some(m)),
+        None => (text.as_ref(), None),
+    };
+
+    for s in [text.as_ref(), email].into_iter().chain(mapped) {
+        check_sanitized(s, &sanitize_strict(s));
+    }
+
+    let f = fallback(email);
+    assert!(!f.is_empty() && f.len() <= 59, "{f:?} ({} bytes)", f.len());
+    assert_eq!(sanitize_strict(&f), f, "the fallback is valid as it stands");
+    let (base, hex) = f.split_at(f.len() - 9);
+    assert!(!base.is_empty(), "{f:?}");
+    assert!(
+        hex.starts_with('-') && hex[1..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{f:?}"
+    );
+    for variant in [email.to_ascii_uppercase(), email.to_ascii_lowercase(), email.to_lowercase()] {
+        assert_eq!(fallback(&variant), f, "case-insensitive: {email:?} vs {variant:?}");
+    }
+
+    for wanted_by_crm in [None, mapped] {
+        let l = logins(email, wanted_by_crm);
+        assert_eq!(l.fallback, f);
+        let wanted = wanted_by_crm.unwrap_or(email);
+        let valid = !wanted.is_empty() && wanted.len() <= MAX_LOGIN && sanitize_strict(wanted) == wanted;
+        assert_eq!(l.primary.as_deref(), valid.then_some(wanted), "{wanted:?}");
+        if let Some(p) = &l.primary {
+            assert!(!p.is_empty() && p.len() <= MAX_LOGIN && sanitize_strict(p) == *p, "{p:?}");
+        }
+    }
+});
+
+fn check_sanitized(input: &str, out: &str) {
+    assert!(
+        out.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '-' | '@')),
+        "{input:?} -> {out:?}"
+    );
+    assert!(!out.starts_with(' ') && !out.ends_with(' ') && !out.contains("  "), "{input:?} -> {out:?}");
+    assert!(out.len() <= input.len(), "{input:?} -> {out:?}");
+    assert_eq!(sanitize_strict(out), out, "idempotent: {input:?}");
+}

@@ -1,0 +1,164 @@
+//! The incoming request, as the shim passes it through: query string, headers, body.
+//!
+//! Input layout (so that seeds stay readable): the bytes up to the first `\n` are the query string, the next
+//! line is the `X-WPF-Access-Key` header (absent when empty), the next line is one more header written
+//! `name:value` (absent when it has no `:`), and everything after is the body. Missing lines are empty.
+//!
+//! Covered: `RawRequest::{param, access_key, delivery_key}`, `request::{Action::parse, check_size,
+//! parse_body, Flags::from_request, is_email}`, `auth::key_matches`, `webhook::Site::from_value` and
+//! `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
+//! `not_configured`, before any network I/O), one with a fixed key the input does not know and one with the
+//! header's key.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use wpf_webhooks_core::auth::key_matches;
+use wpf_webhooks_core::request::{self, Action, Flags, ACCESS_KEY_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH};
+use wpf_webhooks_core::settings::flag;
+use wpf_webhooks_core::{decide, Code, Decision, RawRequest, Site};
+
+/// A key no input is expected to guess: decisions against it must stop at `forbidden` (or earlier).
+const FIXED_KEY: &str = "fuzz-fixed-key-7b0e5f0c2d1a4e6b9c8d7f6e5a4b3c2d";
+
+fuzz_target!(|data: &[u8]| {
+    let mut parts = data.splitn(4, |&b| b == b'\n');
+    let query = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let key_header = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let other_header = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let body = parts.next().unwrap_or_default().to_vec();
+
+    let mut headers = BTreeMap::new();
+    if !key_header.is_empty() {
+        headers.insert(ACCESS_KEY_HEADER.to_string(), key_header.clone());
+    }
+    if let Some((name, value)) = other_header.split_once(':') {
+        // The shim lower-cases header names.
+        headers.insert(name.trim().to_ascii_lowercase(), value.to_string());
+    }
+    let raw = RawRequest { query, body, headers };
+
+    // Query parameters.
+    for name in ["access_key", "access_key[]", "wpf_action", "role", "contact_id", "send_notification", ""] {
+        let _ = raw.param(name);
+    }
+    let key = raw.access_key();
+    match raw.param("access_key") {
+        Some(p) => assert_eq!(key.as_deref(), Some(p.as_bytes()), "the query's key wins"),
+        None => {
+            assert_eq!(key.as_deref(), raw.headers.get(ACCESS_KEY_HEADER).map(String::as_bytes), "else the header's")
+        }
+    }
+    if let Some(d) = raw.delivery_key() {
+        assert!(d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{d}");
+    }
+
+    // The action.
+    let action_param = raw.param("wpf_action");
+    match Action::parse(action_param.as_deref()) {
+        Ok(action) => {
+            assert_eq!(Action::parse(Some(action.as_str())), Ok(action), "as_str round-trips");
+            assert_eq!(Action::parse(Some(&action.as_str().to_ascii_uppercase())), Ok(action), "case-insensitive");
+        }
+        Err(f) => assert_eq!(f.code, Code::BadRequest),
+    }
+
+    // Size and body.
+    assert_eq!(request::check_size(&raw.body).is_ok(), raw.body.len() <= MAX_BODY_BYTES);
+    match request::parse_body(&raw.body) {
+        Ok(map) => {
+            assert!(std::str::from_utf8(&raw.body).is_ok(), "accepted bodies are UTF-8");
+            assert!(depth(&Value::Object(map)) <= MAX_JSON_DEPTH, "accepted bodies are at most 64 deep");
+        }
+        Err(f) => assert_eq!(f.code, Code::BadRequest),
+    }
+
+    // URL flags.
+    let flags = Flags::from_request(&raw);
+    assert_eq!(flags.send_notification, raw.param("send_notification").is_some_and(|v| flag(&v)));
+    if let Some(role) = &flags.role {
+        assert!(!role.trim().is_empty());
+    }
+    if let Some(c) = &flags.contact_id {
+        assert!(!c.is_empty() && c.trim() == c);
+        check_email(c);
+    }
+    for s in [&raw.query, &key_header, &other_header] {
+        check_email(s);
+    }
+    check_email(&String::from_utf8_lossy(&raw.body));
+
+    // The key comparison.
+    if let Some(k) = &key {
+        assert_eq!(key_matches(Some(k), k), !k.is_empty(), "a non-empty key matches itself");
+        assert!(!key_matches(Some(k), FIXED_KEY.as_bytes()) || k == FIXED_KEY.as_bytes());
+        assert!(!key_matches(Some(k), key_header.as_bytes()) || k == key_header.as_bytes());
+    }
+    assert!(!key_matches(None, key_header.as_bytes()));
+
+    // Whole decisions, against sites that name no CRM: no decision may go further than `not_configured`.
+    let body_value: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
+    let mut fixed = Site::from_value(&body_value);
+    fixed.settings.crm = String::new();
+    fixed.settings.access_key = FIXED_KEY.to_string();
+    let size_ok = raw.body.len() <= MAX_BODY_BYTES;
+    let fixed_code = respond_code(&decide(&raw, &fixed));
+    if !size_ok {
+        assert_eq!(fixed_code, Code::PayloadTooLarge);
+    } else if key.as_deref() != Some(FIXED_KEY.as_bytes()) {
+        assert_eq!(fixed_code, Code::Forbidden);
+    }
+
+    let mut own = fixed.clone();
+    own.settings.access_key = key_header.clone();
+    let own_code = respond_code(&decide(&raw, &own));
+    if !size_ok {
+        assert_eq!(own_code, Code::PayloadTooLarge);
+    } else if !key_matches(key.as_deref(), key_header.as_bytes()) {
+        assert_eq!(own_code, Code::Forbidden);
+    } else {
+        let want = match (Action::parse(action_param.as_deref()), request::parse_body(&raw.body)) {
+            (Err(_), _) | (_, Err(_)) => Code::BadRequest,
+            (Ok(Action::Test), Ok(_)) => Code::Ok,
+            (Ok(_), Ok(_)) => Code::NotConfigured,
+        };
+        assert_eq!(own_code, want, "checks in the contract's order");
+    }
+});
+
+/// The code of a decision that must be an answer (no CRM is configured, so no plan can be made).
+fn respond_code(decision: &Decision) -> Code {
+    let value = decision.to_value();
+    match decision {
+        Decision::Respond(f) => {
+            assert_eq!(value["status"], f.code.status());
+            assert!(!f.message.is_empty());
+            f.code
+        }
+        Decision::Apply(plan) => panic!("a plan without a configured CRM: {plan:?}"),
+    }
+}
+
+/// `is_email` on arbitrary text, and what an accepted email must look like.
+fn check_email(s: &str) {
+    if request::is_email(s) {
+        assert!(s.is_ascii() && (6..=254).contains(&s.len()) && s.matches('@').count() == 1, "{s:?}");
+        assert!(request::is_email(&s.to_ascii_uppercase()), "case-insensitive: {s:?}");
+    }
+}
+
+/// Nesting depth (a scalar is 0), without recursion.
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
