@@ -194,6 +194,21 @@ final class ExtensionTest extends TestCase {
 		$this->assertTrue( $create['notify'] );
 	}
 
+	public function test_async_is_queued_and_its_stored_request_decided_later(): void {
+		$queued = wpf_handle_webhook(
+			$this->request( 'wpf_action=add&async=true&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-wpf-access-key' => self::KEY, 'webhook-id' => 'w-1', 'cookie' => 'c=1' ) ),
+			$this->site()
+		);
+		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'request' ), array_keys( $queued ) );
+		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
+		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
+		$this->assertSame( array(), self::$sandbox->requests() );
+		$this->assertSame( 'forbidden', wpf_handle_webhook( $queued['request'], $this->site() )['code'] );
+		$plan = wpf_handle_queued( $queued['request'], $this->site() );
+		$this->assertSame( array( 'apply', 'jane@example.com' ), array( $plan['kind'], $plan['email'] ) );
+		$this->assertSame( 'bad_request', wpf_handle_queued( array(), array() )['code'] );
+	}
+
 	public function test_update_tags_reads_segments_only(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update_tags&access_key=' . self::KEY, '{"email":"john.smith@example.com"}' ), $this->site() );
 		$this->assertSame( array( '7' ), $answer['tags'] );
@@ -263,6 +278,7 @@ final class ExtensionTest extends TestCase {
 			'null site'        => array( fn() => wpf_handle_webhook( array(), null ) ),
 			'object site'      => array( fn() => wpf_handle_webhook( array(), new \stdClass() ) ),
 			'array email'      => array( fn() => wpf_return_password( array(), array(), 'f', 'p' ) ),
+			'string job'       => array( fn() => wpf_handle_queued( 'wpf_action=add', array() ) ),
 		);
 	}
 
