@@ -63,6 +63,11 @@ build: ## build the extension in release mode (cargo; run it as yourself before 
 
 install: build $(if $(WP_PATH),dist) ## install the .so, write and enable wpf_webhooks.ini (cli, fpm); WP_PATH=… the plugin
 	@[[ -n "$(PHP_VERSION)" && -n "$(EXTENSION_DIR)" ]] || { echo "make: cannot run $(PHP_CONFIG) / $(PHP): install php-dev" >&2; exit 1; }
+	if [[ -n "$(WP_PATH)" ]]; then
+	  [[ -f $(WP_PATH)/wp-load.php ]] || { echo "make: WP_PATH=$(WP_PATH) is not a WordPress directory (no wp-load.php)" >&2; exit 1; }
+	  [[ -d $(WP_PLUGIN_DIR) ]] || { echo "make: no plugin directory $(WP_PLUGIN_DIR) (set WP_PLUGIN_DIR)" >&2; exit 1; }
+	  [[ ! -L $(WP_PLUGIN_DIR)/wpf-webhooks ]] || { echo "make: $(WP_PLUGIN_DIR)/wpf-webhooks is a symbolic link: remove it first" >&2; exit 1; }
+	fi
 	# The build must load in the PHP it is installed for: PHP refuses a module built for another PHP API.
 	loaded=$$($(PHP) -n -d extension=$(abspath $(SO)) -r 'echo phpversion("wpf_webhooks");' 2>&1 || true)
 	if [[ $$loaded != "$(VERSION)" ]]; then
@@ -89,14 +94,11 @@ install: build $(if $(WP_PATH),dist) ## install the .so, write and enable wpf_we
 	    fi
 	  done
 	  if [[ -d $(PHP_CONF_DIR)/cli/conf.d ]]; then
-	    env -u PHP_INI_SCAN_DIR $(PHP) -m | grep -qx wpf_webhooks || { echo "make: php -m does not list wpf_webhooks" >&2; exit 1; }
+	    env -u PHP_INI_SCAN_DIR $(PHP) -m | grep -x wpf_webhooks >/dev/null || { echo "make: php -m does not list wpf_webhooks" >&2; exit 1; }
 	    echo "php -m lists wpf_webhooks $$(env -u PHP_INI_SCAN_DIR $(PHP) -r 'echo phpversion("wpf_webhooks");')"
 	  fi
 	fi
 	if [[ -n "$(WP_PATH)" ]]; then
-	  [[ -f $(WP_PATH)/wp-load.php ]] || { echo "make: WP_PATH=$(WP_PATH) is not a WordPress directory (no wp-load.php)" >&2; exit 1; }
-	  [[ -d $(WP_PLUGIN_DIR) ]] || { echo "make: no plugin directory $(WP_PLUGIN_DIR) (set WP_PLUGIN_DIR)" >&2; exit 1; }
-	  [[ ! -L $(WP_PLUGIN_DIR)/wpf-webhooks ]] || { echo "make: $(WP_PLUGIN_DIR)/wpf-webhooks is a symbolic link: remove it first" >&2; exit 1; }
 	  tmp=$$(mktemp -d $(WP_PLUGIN_DIR)/.wpf-webhooks.XXXXXX)
 	  unzip -q $(ZIP) -d $$tmp
 	  chown -R --reference=$(WP_PLUGIN_DIR) $$tmp/wpf-webhooks
@@ -127,7 +129,7 @@ uninstall: ## disable and remove the extension; WP_PATH=… also removes the plu
 	rm -f $(INI) $(SO_DEST)
 	echo "removed $(SO_DEST) and $(INI)"
 	if [[ -z "$(DESTDIR)" && -d $(PHP_CONF_DIR)/cli/conf.d ]]; then
-	  ! env -u PHP_INI_SCAN_DIR $(PHP) -m | grep -qx wpf_webhooks || { echo "make: php -m still lists wpf_webhooks" >&2; exit 1; }
+	  ! env -u PHP_INI_SCAN_DIR $(PHP) -m | grep -x wpf_webhooks >/dev/null || { echo "make: php -m still lists wpf_webhooks" >&2; exit 1; }
 	  echo "php -m no longer lists wpf_webhooks"
 	fi
 	if [[ -n "$(WP_PATH)" ]]; then
