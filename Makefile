@@ -111,7 +111,7 @@ install: build $(if $(WP_PATH),dist) ## install the .so, write and enable wpf_we
 	  echo
 	  echo "Now reload PHP so that it loads the extension:"
 	  echo "  php-fpm:         sudo systemctl reload php$(PHP_VERSION)-fpm"
-	  echo "  Apache mod_php:  sudo systemctl reload apache2   (after make install SAPIS=\"cli fpm apache2\")"
+	  echo "  Apache mod_php:  sudo systemctl restart apache2   (after make install SAPIS=\"cli apache2\")"
 	fi
 
 uninstall: ## disable and remove the extension; WP_PATH=… also removes the plugin's files
@@ -141,7 +141,7 @@ uninstall: ## disable and remove the extension; WP_PATH=… also removes the plu
 	fi
 	if [[ -z "$(DESTDIR)" ]]; then
 	  echo
-	  echo "Now reload PHP: sudo systemctl reload php$(PHP_VERSION)-fpm (Apache mod_php: sudo systemctl reload apache2)"
+	  echo "Now reload PHP: sudo systemctl reload php$(PHP_VERSION)-fpm (Apache mod_php: sudo systemctl restart apache2)"
 	fi
 
 dist: ## write dist/wpf-webhooks-VERSION.zip (DIST_DIR=…), the plugin to upload in wp-admin
