@@ -128,14 +128,22 @@ fn build_info() -> Value {
     })
 }
 
-/// The extension's section of `phpinfo()`.
+/// The extension's section of `phpinfo()`: what the build is, and the limits a host admin may want to know.
+/// There are no INI entries: the limits are fixed by the contract and every setting lives in WordPress.
 extern "C" fn module_info(_module: *mut ModuleEntry) {
+    use wpf_webhooks_core::{http, request};
     info_table_start!();
     info_table_row!("wpf_webhooks support", "enabled");
     info_table_row!("Version", env!("CARGO_PKG_VERSION"));
     info_table_row!("Git revision", env!("WPF_GIT_REVISION"));
     info_table_row!("Shim interface version", env!("WPF_INTERFACE_VERSION"));
     info_table_row!("Built for PHP API", ext_php_rs::ffi::ZEND_MODULE_API_NO.to_string());
+    info_table_row!("Request body limit", format!("{} bytes", request::MAX_BODY_BYTES));
+    info_table_row!("JSON nesting limit", request::MAX_JSON_DEPTH.to_string());
+    info_table_row!("CRM budget per webhook", format!("{} ms", http::SYNC_BUDGET.as_millis()));
+    info_table_row!("CRM connect timeout", format!("{} ms", http::CONNECT_TIMEOUT.as_millis()));
+    info_table_row!("CRM attempts per call", http::MAX_ATTEMPTS.to_string());
+    info_table_row!("INI settings", "none: every setting is in WordPress, Settings > Webhooks");
     info_table_end!();
 }
 

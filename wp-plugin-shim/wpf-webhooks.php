@@ -3,7 +3,7 @@
  * Plugin Name: wpf-webhooks
  * Description: Creates and updates WordPress users from Customer.io and Customerly webhooks, with WP Fusion's URLs and user data. Needs the wpf_webhooks PHP extension.
  * Version: 0.1.0
- * Requires at least: 6.0
+ * Requires at least: 6.5
  * Requires PHP: 8.2
  * License: GPL-2.0-or-later
  * Text Domain: wpf-webhooks

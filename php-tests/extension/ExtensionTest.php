@@ -88,6 +88,14 @@ final class ExtensionTest extends TestCase {
 		$this->assertStringContainsString( 'wpf_webhooks support => enabled', $text );
 		$this->assertStringContainsString( 'Shim interface version => ' . wpf_webhooks_build_info()['interface'], $text );
 		$this->assertStringContainsString( 'Git revision => ' . wpf_webhooks_build_info()['git_revision'], $text );
+		$this->assertStringContainsString( 'Built for PHP API => ' . wpf_webhooks_build_info()['php_api'], $text );
+		// The contract's limits, for a host admin: 64 KiB bodies, and a webhook answered within Customer.io's 4 s.
+		$this->assertStringContainsString( 'Request body limit => 65536 bytes', $text );
+		$this->assertMatchesRegularExpression( '/^CRM budget per webhook => (\d+) ms$/m', $text );
+		preg_match( '/^CRM budget per webhook => (\d+) ms$/m', $text, $budget );
+		$this->assertLessThan( 4000, (int) $budget[1] );
+		$this->assertStringContainsString( 'INI settings => none', $text );
+		$this->assertSame( array(), ini_get_all( 'wpf_webhooks' ), 'no INI entries' );
 	}
 
 	public function test_generated_keys_are_long_url_safe_and_unique(): void {
