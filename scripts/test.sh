@@ -130,7 +130,9 @@ main() {
   start_site main 0 WPF_EXTENSION=installed WPF_PLUGIN_SRC="$OUT/dist/wpf-webhooks" WPF_FPM_WORKERS=4
   start_site no-extension 2 WPF_EXTENSION=none WPF_FPM_WORKERS=2
   start_site panic 4 WPF_EXTENSION="$PANIC_EXT" WPF_FPM_WORKERS=1
-  start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
+  # Two php-fpm masters ("web servers") on one MariaDB, with 8 queue workers allowed, for MultiNodeQueueTest.
+  start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4 \
+    WPF_FPM_NODES=2 WPF_WP_CONFIG_EXTRA="define( 'WPF_WEBHOOKS_QUEUE_WORKERS', 8 );"
   (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
     phpunit_run wordpress phpunit-wordpress.xml installed)
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&

@@ -4,7 +4,9 @@
  * Description: Test sites only. Records the WP Fusion actions and constants a webhook fires (one JSON line each
  *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, records
  *              each queued webhook run (jobs.log: job, code, attempt, worker pid and its php-fpm master's pid),
- *              and leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only.
+ *              and leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only. WP-Cron's
+ *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
+ *              PHP error log the tests read.
  *
  * @package WpfWebhooks\Tests
  */
@@ -13,6 +15,10 @@ defined( 'ABSPATH' ) || exit;
 
 if ( isset( $_GET['wpf_action'] ) && ! headers_sent() ) { // phpcs:ignore WordPress.Security.NonceVerification
 	header( 'X-Test-Worker-Pid: ' . getmypid() );
+}
+
+foreach ( array( 'wp_version_check', 'wp_update_plugins', 'wp_update_themes' ) as $wpf_test_check ) {
+	remove_action( $wpf_test_check, $wpf_test_check );
 }
 
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_ONLY'] ) ) {

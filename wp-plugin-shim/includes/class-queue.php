@@ -188,17 +188,18 @@ final class Queue {
 		$due   = $wpdb->prepare( "(status = 'pending' AND run_at <= %d) OR (status = 'running' AND lease_until < %d)", $now, $now );
 		$take  = $wpdb->prepare( "UPDATE {$table} SET status = 'running', attempts = attempts + 1, lease_until = %d, claimed_by = %s", $now + self::LEASE_SECONDS, self::owner() ); // phpcs:ignore WordPress.DB
 		if ( ! Lock::uses_sqlite() && ! self::$without_skip_locked ) {
-			$wpdb->query( 'START TRANSACTION' ); // phpcs:ignore WordPress.DB
-			$id = $wpdb->get_var( "SELECT id FROM {$table} WHERE {$due} ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED" ); // phpcs:ignore WordPress.DB
-			$failed = '' !== $wpdb->last_error;
-			if ( null !== $id ) {
-				$wpdb->query( $wpdb->prepare( "{$take} WHERE id = %d", $id ) ); // phpcs:ignore WordPress.DB
+			for ( $try = 0; $try < 5; $try++ ) {
+				$claimed = self::claim_skip_locked( $table, $due, $take );
+				if ( false !== $claimed ) {
+					return null === $claimed ? null : self::get( $claimed );
+				}
+				if ( self::$without_skip_locked ) {
+					break;
+				}
 			}
-			$wpdb->query( 'COMMIT' ); // phpcs:ignore WordPress.DB
-			if ( ! $failed ) {
-				return null === $id ? null : self::get( (int) $id );
+			if ( ! self::$without_skip_locked ) {
+				return null;
 			}
-			self::$without_skip_locked = true; // MySQL before 8.0 or MariaDB before 10.6.
 		}
 		// A compare-and-set: of the workers that chose the same job, exactly one changes its row.
 		for ( $try = 0; $try < 5; $try++ ) {
@@ -211,6 +212,43 @@ final class Queue {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * One try at a claim with `SELECT … FOR UPDATE SKIP LOCKED`, in a READ COMMITTED transaction (no gap locks).
+	 * The database may end the transaction to break a deadlock between claimers: that try then claimed nothing.
+	 *
+	 * @param string $table The queue table.
+	 * @param string $due   The SQL condition of a due job.
+	 * @param string $take  The SQL update that claims, without its WHERE.
+	 * @return int|null|false The claimed job's id, null when no job is due, false when this try failed.
+	 */
+	private static function claim_skip_locked( string $table, string $due, string $take ) {
+		global $wpdb;
+		$suppressed = $wpdb->suppress_errors( true );
+		try {
+			$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' ); // phpcs:ignore WordPress.DB
+			$wpdb->query( 'START TRANSACTION' ); // phpcs:ignore WordPress.DB
+			$id = $wpdb->get_var( "SELECT id FROM {$table} WHERE {$due} ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED" ); // phpcs:ignore WordPress.DB
+			if ( '' !== $wpdb->last_error ) {
+				$wpdb->query( 'ROLLBACK' ); // phpcs:ignore WordPress.DB
+				// A syntax error: MySQL before 8.0 or MariaDB before 10.6. A deadlock: try again.
+				self::$without_skip_locked = false === stripos( $wpdb->last_error, 'deadlock' ) && false === stripos( $wpdb->last_error, 'lock wait' );
+				return false;
+			}
+			if ( null === $id ) {
+				$wpdb->query( 'COMMIT' ); // phpcs:ignore WordPress.DB
+				return null;
+			}
+			$updated = $wpdb->query( $wpdb->prepare( "{$take} WHERE id = %d", $id ) ); // phpcs:ignore WordPress.DB
+			if ( 1 !== $updated ) {
+				$wpdb->query( 'ROLLBACK' ); // phpcs:ignore WordPress.DB
+				return false;
+			}
+			return false === $wpdb->query( 'COMMIT' ) ? false : (int) $id; // phpcs:ignore WordPress.DB
+		} finally {
+			$wpdb->suppress_errors( $suppressed );
+		}
 	}
 
 	/**
