@@ -15,7 +15,7 @@ set -euo pipefail
 # that ring 4 (php-tests/browser) drives through playwright-core.
 readonly BASE_PACKAGES=(
   php-cli php-dev libclang-dev php-fpm php-sqlite3 php-mysql php-mbstring php-xml php-curl
-  phpunit nginx-light unzip curl ca-certificates chromium
+  phpunit nginx-light zip unzip curl ca-certificates chromium
 )
 readonly MARIADB_PACKAGES=(mariadb-server mariadb-client)
 

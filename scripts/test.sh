@@ -3,9 +3,13 @@
 #   lint     cargo fmt --check, cargo clippy -D warnings, php -l
 #   ring 1   cargo test (the core, with the sandbox CRM on loopback)
 #   ring 2   PHPUnit against the built extension, called directly
-#   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site with the extension
-#            on SQLite, the same suite on MariaDB, a site without the extension, and a one-worker site running
-#            the test-only panic build (panic and killed-worker tests)
+#   package  `make dist` (the plugin zip, checked), `make install` into this machine's PHP (checked with php -m,
+#            php --re, php -i, php-fpm -m); `make uninstall` after ring 3 (checked), or on any failure
+#   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site on SQLite with the
+#            installed extension (loaded by the system ini) and the plugin from the zip, the same suite on
+#            MariaDB, a site without the extension, and a one-worker site running the test-only panic build
+#            (panic and killed-worker tests); every site but the main one, and every PHPUnit process, decides
+#            for itself whether it loads the extension, whether or not it is installed system-wide
 #   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
 #            their own; screenshots in .run/test-results/screenshots
 #   fuzz     every cargo-fuzz target of fuzz/ for WPF_FUZZ_SECONDS (default 60) each, scripts/fuzz.sh
@@ -22,7 +26,12 @@ readonly OUT=$REPO/.run/test-results
 readonly PORT_BASE=${WPF_TEST_PORT_BASE:-18089}
 readonly EXT=$REPO/target/release/libwpf_webhooks.so
 readonly PANIC_EXT=$REPO/target/test-builds/libwpf_webhooks_panic.so
+# PHP CLI's conf.d without the extension: the PHP of every PHPUnit run outside a site's environment.
+readonly CLI_CONF_D=$OUT/php-cli-conf.d
 SITES=()
+INSTALLED=0
+# A site's environment (WPF_RUN) comes from `eval "$(scripts/wp-env.sh env)"` only, never from the caller.
+unset WPF_RUN
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -32,7 +41,19 @@ stop_sites() {
     WPF_RUN=$run scripts/wp-env.sh down >/dev/null 2>&1 || true
   done
 }
-trap stop_sites EXIT
+# `make uninstall` and its checks (group uninstalled of php-tests/packaging), once.
+uninstall_extension() {
+  ((INSTALLED)) || return 0
+  INSTALLED=0
+  make uninstall >"$OUT/make-uninstall.log" 2>&1 || cat "$OUT/make-uninstall.log"
+  phpunit_run packaging-uninstalled phpunit-packaging.xml none --group uninstalled
+}
+
+on_exit() {
+  stop_sites
+  uninstall_extension
+}
+trap on_exit EXIT
 
 # Starts a site in .run/test-NAME on two ports from PORT_BASE + OFFSET; extra env for wp-env.sh before it.
 start_site() {
@@ -45,14 +66,18 @@ start_site() {
     { cat "$OUT/wp-env-$name.log"; return 1; }
 }
 
-# Runs PHPUnit against a config, in a PHP that loads EXTENSION (`none`: without it), with more PHPUnit
-# arguments after; writes JUnit XML as NAME.xml.
+# Runs PHPUnit against a config, in a PHP that loads EXTENSION (`none`: without it; `installed`: the copy
+# `make install` enabled), with more PHPUnit arguments after; writes JUnit XML as NAME.xml. PHP scans the conf.d
+# of the site whose environment is in effect (which has the system's wpf_webhooks ini for a site of installed),
+# else CLI_CONF_D; its child processes inherit that.
 phpunit_run() {
   local name=$1 config=$2 extension=$3
   shift 3
-  local php_opts=()
-  [[ $extension == none ]] || php_opts=(-d "extension=$extension")
-  php "${php_opts[@]}" "$(command -v phpunit)" -c "php-tests/$config" --log-junit "$OUT/$name.xml" "$@" || true
+  local php_opts=() scan_dir=$CLI_CONF_D
+  [[ -z ${WPF_RUN:-} ]] || scan_dir=$WPF_RUN/php/cli-conf.d
+  case $extension in none | installed) ;; *) php_opts=(-d "extension=$extension") ;; esac
+  PHP_INI_SCAN_DIR=$scan_dir php ${php_opts[@]+"${php_opts[@]}"} "$(command -v phpunit)" -c "php-tests/$config" \
+    --log-junit "$OUT/$name.xml" "$@" || true
 }
 
 # Ring 4 on its own site: JUnit XML as browser.xml, screenshots in OUT/screenshots. Returns non-zero on any
@@ -72,6 +97,7 @@ browser_run() {
 main() {
   WPF_DB=mariadb scripts/deps.sh
   rm -rf "$OUT" && mkdir -p "$OUT"
+  scripts/php-ini-dir.sh php "$CLI_CONF_D"
 
   log "lint"
   cargo fmt --all -- --check
@@ -79,7 +105,7 @@ main() {
   local f
   while IFS= read -r -d '' f; do
     php -l "$f" >/dev/null || { php -l "$f"; exit 1; }
-  done < <(find wp-plugin-shim php-tests -name '*.php' -print0)
+  done < <(find wp-plugin-shim php-tests stubs -name '*.php' -print0)
 
   log "ring 1: cargo test"
   cargo test --release --workspace 2>&1 | tee "$OUT/cargo-test.log" || true
@@ -89,22 +115,33 @@ main() {
   mkdir -p "$(dirname "$PANIC_EXT")" && cp target/release/libwpf_webhooks.so "$PANIC_EXT"
   cargo build --release --workspace
 
+  log "package: make dist, make install into this machine's PHP"
+  phpunit_run packaging phpunit-packaging.xml none
+  make dist DIST_DIR="$OUT/dist"
+  unzip -q "$OUT"/dist/wpf-webhooks-*.zip -d "$OUT/dist"
+  INSTALLED=1
+  make install >"$OUT/make-install.log" 2>&1 || { cat "$OUT/make-install.log"; exit 1; }
+  phpunit_run packaging-installed phpunit-packaging.xml none --group installed
+
   log "ring 2: the extension from PHP"
   WPF_SANDBOX_BIN=$REPO/target/release/wpf-sandbox phpunit_run extension phpunit-extension.xml "$EXT"
 
   log "ring 3: WordPress"
-  start_site main 0 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
+  start_site main 0 WPF_EXTENSION=installed WPF_PLUGIN_SRC="$OUT/dist/wpf-webhooks" WPF_FPM_WORKERS=4
   start_site no-extension 2 WPF_EXTENSION=none WPF_FPM_WORKERS=2
   start_site panic 4 WPF_EXTENSION="$PANIC_EXT" WPF_FPM_WORKERS=1
-  start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4
+  # Two php-fpm masters ("web servers") on one MariaDB, with 8 queue workers allowed, for MultiNodeQueueTest.
+  start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4 \
+    WPF_FPM_NODES=2 WPF_WP_CONFIG_EXTRA="define( 'WPF_WEBHOOKS_QUEUE_WORKERS', 8 );"
   (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
-    phpunit_run wordpress phpunit-wordpress.xml "$EXT")
+    phpunit_run wordpress phpunit-wordpress.xml installed)
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
     phpunit_run wordpress-no-extension phpunit-wordpress.xml none --group no-extension)
   (eval "$(WPF_RUN=$REPO/.run/test-panic scripts/wp-env.sh env)" &&
     phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic,single-worker)
   (eval "$(WPF_RUN=$REPO/.run/test-mariadb scripts/wp-env.sh env)" &&
     phpunit_run wordpress-mariadb phpunit-wordpress.xml "$EXT")
+  uninstall_extension
 
   log "ring 4: browser"
   local status=0
@@ -147,7 +184,8 @@ summary() {
       [$p, $f, $s] = [$p + $t - $bad - $sk, $f + $bad, $s + $sk];
     }
     echo "$p $f $s";
-  ' "$OUT/extension.xml" "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
+  ' "$OUT/extension.xml" "$OUT/packaging.xml" "$OUT/packaging-installed.xml" "$OUT/packaging-uninstalled.xml" \
+    "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
     "$OUT/wordpress-mariadb.xml" "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))

@@ -9,7 +9,7 @@ use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use wpf_webhooks_core::{webhook, Code, Failure, RawRequest, Site};
+use wpf_webhooks_core::{webhook, Code, Decision, Failure, RawRequest, Site};
 
 /// The deepest PHP array converted; deeper levels become `null`.
 const MAX_DEPTH: usize = 64;
@@ -18,6 +18,7 @@ const MAX_DEPTH: usize = 64;
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(wpf_handle_webhook))
+        .function(wrap_function!(wpf_handle_queued))
         .function(wrap_function!(wpf_return_password))
         .function(wrap_function!(wpf_webhooks_build_info))
         .function(wrap_function!(wpf_webhooks_generate_key))
@@ -30,10 +31,25 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
 
 /// Decides one webhook. `$request` is `['query' => string, 'body' => string, 'headers' => [name => value]]`
 /// (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' => array,
-/// 'default_role' => string, 'started_at' => float]`. Returns either an answer
-/// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`) or a plan (`['kind' => 'apply', …]`).
+/// 'default_role' => string, 'started_at' => float]`. Returns an answer
+/// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
+/// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
+/// plan (`['kind' => 'apply', …]`).
 #[php_function]
 pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
+    decided(request, site, webhook::decide)
+}
+
+/// Decides a webhook taken from the queue: `$request` is the `request` a `queue` decision gave to store. No key
+/// is checked (the stored request has none) and nothing is queued again; the CRM gets the background budget.
+/// Returns an answer or a plan, as [`wpf_handle_webhook`] does.
+#[php_function]
+pub fn wpf_handle_queued(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
+    decided(request, site, webhook::decide_queued)
+}
+
+/// A decision of `decide` on PHP's request and site arrays, guarded.
+fn decided(request: &ZendHashTable, site: &ZendHashTable, decide: fn(&RawRequest, &Site) -> Decision) -> Zval {
     guarded(|| {
         let raw = raw_request(request);
         #[cfg(feature = "panic-test")]
@@ -41,7 +57,7 @@ pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval
             panic!("panic forced by the test suite");
         }
         let site = Site::from_value(&to_json(site));
-        webhook::decide(&raw, &site).to_value()
+        decide(&raw, &site).to_value()
     })
 }
 
@@ -112,14 +128,22 @@ fn build_info() -> Value {
     })
 }
 
-/// The extension's section of `phpinfo()`.
+/// The extension's section of `phpinfo()`: what the build is, and the limits a host admin may want to know.
+/// There are no INI entries: the limits are fixed by the contract and every setting lives in WordPress.
 extern "C" fn module_info(_module: *mut ModuleEntry) {
+    use wpf_webhooks_core::{http, request};
     info_table_start!();
     info_table_row!("wpf_webhooks support", "enabled");
     info_table_row!("Version", env!("CARGO_PKG_VERSION"));
     info_table_row!("Git revision", env!("WPF_GIT_REVISION"));
     info_table_row!("Shim interface version", env!("WPF_INTERFACE_VERSION"));
     info_table_row!("Built for PHP API", ext_php_rs::ffi::ZEND_MODULE_API_NO.to_string());
+    info_table_row!("Request body limit", format!("{} bytes", request::MAX_BODY_BYTES));
+    info_table_row!("JSON nesting limit", request::MAX_JSON_DEPTH.to_string());
+    info_table_row!("CRM budget per webhook", format!("{} ms", http::SYNC_BUDGET.as_millis()));
+    info_table_row!("CRM connect timeout", format!("{} ms", http::CONNECT_TIMEOUT.as_millis()));
+    info_table_row!("CRM attempts per call", http::MAX_ATTEMPTS.to_string());
+    info_table_row!("INI settings", "none: every setting is in WordPress, Settings > Webhooks");
     info_table_end!();
 }
 

@@ -1,6 +1,6 @@
 <?php
 /**
- * Removes everything the plugin stored: its settings, its tables and its scheduled event. Users and their
+ * Removes everything the plugin stored: its settings, its tables (queued webhooks included) and its scheduled events. Users and their
  * WP Fusion-compatible meta stay: they belong to the site.
  *
  * @package WpfWebhooks
@@ -12,8 +12,10 @@ require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
+require_once __DIR__ . '/includes/class-queue.php';
 
 delete_option( WpfWebhooks\Settings::OPTION );
 WpfWebhooks\Schema::drop();
 wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
 wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );
+wp_clear_scheduled_hook( WpfWebhooks\Queue::CRON_HOOK );

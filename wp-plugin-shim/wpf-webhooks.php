@@ -3,7 +3,7 @@
  * Plugin Name: wpf-webhooks
  * Description: Creates and updates WordPress users from Customer.io and Customerly webhooks, with WP Fusion's URLs and user data. Needs the wpf_webhooks PHP extension.
  * Version: 0.1.0
- * Requires at least: 6.0
+ * Requires at least: 6.5
  * Requires PHP: 8.2
  * License: GPL-2.0-or-later
  * Text Domain: wpf-webhooks
@@ -14,7 +14,7 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
-define( 'WPF_WEBHOOKS_INTERFACE', 3 );
+define( 'WPF_WEBHOOKS_INTERFACE', 4 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-settings.php';
@@ -26,6 +26,7 @@ require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-user-store.php';
+require_once __DIR__ . '/includes/class-queue.php';
 require_once __DIR__ . '/includes/class-endpoint.php';
 require_once __DIR__ . '/includes/class-plugin.php';
 if ( is_admin() ) {

@@ -136,6 +136,7 @@ fn respond_code(decision: &Decision) -> Code {
             assert!(!f.message.is_empty());
             f.code
         }
+        Decision::Queue(queued) => panic!("queued without a configured CRM: {queued:?}"),
         Decision::Apply(plan) => panic!("a plan without a configured CRM: {plan:?}"),
     }
 }

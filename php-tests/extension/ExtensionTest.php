@@ -88,6 +88,14 @@ final class ExtensionTest extends TestCase {
 		$this->assertStringContainsString( 'wpf_webhooks support => enabled', $text );
 		$this->assertStringContainsString( 'Shim interface version => ' . wpf_webhooks_build_info()['interface'], $text );
 		$this->assertStringContainsString( 'Git revision => ' . wpf_webhooks_build_info()['git_revision'], $text );
+		$this->assertStringContainsString( 'Built for PHP API => ' . wpf_webhooks_build_info()['php_api'], $text );
+		// The contract's limits, for a host admin: 64 KiB bodies, and a webhook answered within Customer.io's 4 s.
+		$this->assertStringContainsString( 'Request body limit => 65536 bytes', $text );
+		$this->assertMatchesRegularExpression( '/^CRM budget per webhook => (\d+) ms$/m', $text );
+		preg_match( '/^CRM budget per webhook => (\d+) ms$/m', $text, $budget );
+		$this->assertLessThan( 4000, (int) $budget[1] );
+		$this->assertStringContainsString( 'INI settings => none', $text );
+		$this->assertSame( array(), ini_get_all( 'wpf_webhooks' ), 'no INI entries' );
 	}
 
 	public function test_generated_keys_are_long_url_safe_and_unique(): void {
@@ -194,6 +202,21 @@ final class ExtensionTest extends TestCase {
 		$this->assertTrue( $create['notify'] );
 	}
 
+	public function test_async_is_queued_and_its_stored_request_decided_later(): void {
+		$queued = wpf_handle_webhook(
+			$this->request( 'wpf_action=add&async=true&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-wpf-access-key' => self::KEY, 'webhook-id' => 'w-1', 'cookie' => 'c=1' ) ),
+			$this->site()
+		);
+		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'request' ), array_keys( $queued ) );
+		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
+		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
+		$this->assertSame( array(), self::$sandbox->requests() );
+		$this->assertSame( 'forbidden', wpf_handle_webhook( $queued['request'], $this->site() )['code'] );
+		$plan = wpf_handle_queued( $queued['request'], $this->site() );
+		$this->assertSame( array( 'apply', 'jane@example.com' ), array( $plan['kind'], $plan['email'] ) );
+		$this->assertSame( 'bad_request', wpf_handle_queued( array(), array() )['code'] );
+	}
+
 	public function test_update_tags_reads_segments_only(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update_tags&access_key=' . self::KEY, '{"email":"john.smith@example.com"}' ), $this->site() );
 		$this->assertSame( array( '7' ), $answer['tags'] );
@@ -263,6 +286,7 @@ final class ExtensionTest extends TestCase {
 			'null site'        => array( fn() => wpf_handle_webhook( array(), null ) ),
 			'object site'      => array( fn() => wpf_handle_webhook( array(), new \stdClass() ) ),
 			'array email'      => array( fn() => wpf_return_password( array(), array(), 'f', 'p' ) ),
+			'string job'       => array( fn() => wpf_handle_queued( 'wpf_action=add', array() ) ),
 		);
 	}
 

@@ -2,7 +2,11 @@
 /**
  * Plugin Name: wpf-webhooks test observer
  * Description: Test sites only. Records the WP Fusion actions and constants a webhook fires (one JSON line each
- *              in actions.log beside the mail log) and names the php-fpm worker that answered a webhook.
+ *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, records
+ *              each queued webhook run (jobs.log: job, code, attempt, worker pid and its php-fpm master's pid),
+ *              and leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only. WP-Cron's
+ *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
+ *              PHP error log the tests read.
  *
  * @package WpfWebhooks\Tests
  */
@@ -12,6 +16,31 @@ defined( 'ABSPATH' ) || exit;
 if ( isset( $_GET['wpf_action'] ) && ! headers_sent() ) { // phpcs:ignore WordPress.Security.NonceVerification
 	header( 'X-Test-Worker-Pid: ' . getmypid() );
 }
+
+foreach ( array( 'wp_version_check', 'wp_update_plugins', 'wp_update_themes' ) as $wpf_test_check ) {
+	remove_action( $wpf_test_check, $wpf_test_check );
+}
+
+if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_ONLY'] ) ) {
+	add_filter( 'wpf_webhooks_work_after_response', '__return_false' );
+}
+
+add_action(
+	'wpf_webhooks_queue_job_run',
+	static function ( $job_id, $code, $attempt ) {
+		$line = array(
+			'job'     => $job_id,
+			'code'    => $code,
+			'attempt' => $attempt,
+			'pid'     => getmypid(),
+			'master'  => function_exists( 'posix_getppid' ) ? posix_getppid() : 0,
+			'sapi'    => PHP_SAPI,
+		);
+		file_put_contents( dirname( WPF_TEST_MAIL_LOG ) . '/jobs.log', wp_json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
+	},
+	10,
+	3
+);
 
 foreach ( array( 'wpf_tags_applied', 'wpf_tags_removed', 'wpf_tags_modified', 'wpf_user_updated', 'wpf_user_imported' ) as $wpf_test_action ) {
 	add_action(

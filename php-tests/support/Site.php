@@ -33,14 +33,14 @@ final class Site {
 	/**
 	 * Sends several webhooks at once.
 	 *
-	 * @param array[] $requests Each `[query, body]`.
+	 * @param array[] $requests Each `[query, body]` or `[query, body, headers]`.
 	 * @return array[] The answers, in order.
 	 */
 	public static function concurrently( array $requests ): array {
 		$multi   = curl_multi_init();
 		$handles = array();
-		foreach ( $requests as $i => [ $query, $body ] ) {
-			$handles[ $i ] = self::handle( $query, $body, array(), 'POST' );
+		foreach ( $requests as $i => $request ) {
+			$handles[ $i ] = self::handle( $request[0], $request[1], $request[2] ?? array(), 'POST' );
 			curl_multi_add_handle( $multi, $handles[ $i ] );
 		}
 		$t0 = microtime( true );
@@ -110,6 +110,37 @@ final class Site {
 			'raw'     => $body,
 			'seconds' => $seconds,
 		);
+	}
+
+	/**
+	 * Runs WP-Cron's due events on the site, as a page view's spawn would: GET /wp-cron.php. WordPress ends
+	 * that response before running the events, so this returns at once.
+	 */
+	public static function run_cron(): void {
+		delete_transient( 'doing_cron' );
+		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/wp-cron.php' );
+		curl_setopt_array( $handle, array( CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT => 10 ) );
+		curl_exec( $handle );
+		curl_close( $handle );
+	}
+
+	/**
+	 * Waits until a condition holds, checking every 50 ms.
+	 *
+	 * @param callable $condition Returns true when done.
+	 * @param float    $seconds   Longest wait.
+	 * @return bool Whether it held in time.
+	 */
+	public static function eventually( callable $condition, float $seconds ): bool {
+		$deadline = microtime( true ) + $seconds;
+		do {
+			wp_cache_flush();
+			if ( $condition() ) {
+				return true;
+			}
+			usleep( 50000 );
+		} while ( microtime( true ) < $deadline );
+		return false;
 	}
 
 	/**

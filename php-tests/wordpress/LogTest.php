@@ -9,6 +9,7 @@ namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\LogPage;
 use WpfWebhooks\Log;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 
 /**
@@ -286,6 +287,39 @@ final class LogTest extends WebhookTestCase {
 		$row = Log::get( $id );
 		$this->assertSame( 'user25@example.com', $row['contact'] );
 		$this->assertNull( Log::get( $id + 1000 ) );
+	}
+
+	public function test_failed_queued_webhooks_are_listed_with_a_retry_button_that_needs_capability_and_nonce(): void {
+		global $wpdb;
+		$this->assertSame( 202, $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$this->assertSame( 202, $this->hook( 'add', 'ada@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$ids = array_map( 'intval', $wpdb->get_col( 'SELECT id FROM ' . Queue::table() . ' ORDER BY id' ) ); // phpcs:ignore WordPress.DB
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'attempts' => 6, 'last_code' => 'crm_unavailable', 'last_message' => 'The CRM <b>did not answer</b>.' ), array( 'id' => $ids[0] ) );
+		$html = $this->render_page();
+		$this->assertStringContainsString( '1 waiting, 0 being processed, 1 failed.', $html );
+		$this->assertStringContainsString( 'data-job-id="' . $ids[0] . '"', $html );
+		$this->assertStringNotContainsString( 'data-job-id="' . $ids[1] . '"', $html, 'only failed jobs get a Retry button' );
+		$this->assertStringContainsString( 'The CRM &lt;b&gt;did not answer&lt;/b&gt;.', $html );
+
+		$this->intercept_die_and_redirect();
+		$subscriber = wp_insert_user( array( 'user_login' => 'sub', 'user_email' => 'sub@example.com', 'user_pass' => wp_generate_password(), 'role' => 'subscriber' ) );
+		wp_set_current_user( $subscriber );
+		$this->post( array( 'action' => LogPage::RETRY_ACTION, 'job' => $ids[0], '_wpnonce' => wp_create_nonce( LogPage::RETRY_ACTION ) ) );
+		$this->assertDies( 403, fn() => LogPage::retry_jobs() );
+		wp_set_current_user( 1 );
+		$this->post( array( 'action' => LogPage::RETRY_ACTION, 'job' => $ids[0], '_wpnonce' => wp_create_nonce( LogPage::CLEAR_ACTION ) ) );
+		$this->assertDies( 403, fn() => LogPage::retry_jobs() );
+		$this->assertSame( 'failed', Queue::get( $ids[0] )->status );
+
+		$this->post( array( 'action' => LogPage::RETRY_ACTION, 'job' => $ids[0], '_wpnonce' => wp_create_nonce( LogPage::RETRY_ACTION ) ) );
+		try {
+			LogPage::retry_jobs();
+			$this->fail( 'no redirect' );
+		} catch ( RedirectedException $e ) {
+			$this->assertSame( admin_url( 'tools.php?page=wpf-webhooks-log&retried=1' ), $e->getMessage() );
+		}
+		$this->assertSame( array( 'pending', '0' ), array( Queue::get( $ids[0] )->status, (string) Queue::get( $ids[0] )->attempts ) );
+		$this->assertStringContainsString( '1 queued webhook will be tried again.', $this->render_page( array( 'retried' => '1' ) ) );
 	}
 
 	public function test_the_clear_handler_needs_the_capability_and_a_valid_nonce(): void {

@@ -41,6 +41,7 @@ final class NoExtensionTest extends WebhookTestCase {
 		$html = (string) ob_get_clean();
 		$this->assertStringContainsString( 'notice-error', $html );
 		$this->assertStringContainsString( 'extension is not loaded', $html );
+		$this->assertStringContainsString( '(PHP ' . PHP_VERSION . ', ' . PHP_SAPI . ')', $html, 'names the PHP that must load it' );
 		wp_set_current_user( 0 );
 		ob_start();
 		Plugin::extension_notice();

@@ -293,4 +293,20 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertArrayHasKey( 'wpf_webhooks_extension', $tests['direct'] );
 		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );
 	}
+
+	public function test_site_health_reports_an_idle_queue_and_failed_jobs(): void {
+		global $wpdb;
+		$this->assertSame( 'good', SiteHealth::queue_test()['status'] );
+		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$this->assertSame( 'good', SiteHealth::queue_test()['status'], 'just queued is fine' );
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . \WpfWebhooks\Queue::table() . ' SET run_at = %d', time() - 11 * MINUTE_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
+		$stuck = SiteHealth::queue_test();
+		$this->assertSame( 'critical', $stuck['status'] );
+		$this->assertStringContainsString( 'wp-cron.php', $stuck['description'] );
+		$wpdb->query( 'UPDATE ' . \WpfWebhooks\Queue::table() . " SET status = 'failed'" ); // phpcs:ignore WordPress.DB
+		$failed = SiteHealth::queue_test();
+		$this->assertSame( 'recommended', $failed['status'] );
+		$this->assertStringContainsString( 'Retry button', $failed['description'] );
+		$this->assertArrayHasKey( 'wpf_webhooks_queue', SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) )['direct'] );
+	}
 }

@@ -10,6 +10,7 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Deliveries;
 use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -22,6 +23,7 @@ final class UninstallTest extends WebhookTestCase {
 		global $wpdb;
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
+		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
 		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
 		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
 		$this->assertSame( 0, $status, implode( "\n", $out ) );
@@ -29,11 +31,12 @@ final class UninstallTest extends WebhookTestCase {
 		try {
 			$this->assertFalse( get_option( Settings::OPTION ) );
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
-			foreach ( array( 'deliveries', 'locks', 'log' ) as $table ) {
+			foreach ( array( 'deliveries', 'locks', 'log', 'queue' ) as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}
 			$this->assertFalse( wp_next_scheduled( Deliveries::CLEANUP_EVENT ) );
 			$this->assertFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
+			$this->assertFalse( wp_next_scheduled( Queue::CRON_HOOK ) );
 			$user = $this->user( 'jane@example.com' );
 			$this->assertNotNull( $user, 'users belong to the site' );
 			$this->assertSame( 'jane@example.com', get_user_meta( $user->ID, 'customer-io_contact_id', true ) );

@@ -32,6 +32,7 @@ abstract class WebhookTestCase extends TestCase {
 	protected function setUp(): void {
 		global $wpdb;
 		wp_cache_flush(); // The site's workers changed the database behind this process's caches.
+		Schema::upgrade();
 		self::$sandbox->reset();
 		$this->configure();
 		foreach ( $wpdb->get_col( "SELECT ID FROM {$wpdb->users} WHERE ID <> 1" ) as $id ) {
@@ -39,9 +40,11 @@ abstract class WebhookTestCase extends TestCase {
 		}
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'deliveries' ) );
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
+		$wpdb->query( 'DELETE FROM ' . Schema::table( 'queue' ) );
 		\WpfWebhooks\Log::clear();
 		Site::clear_log( 'mail.log' );
 		Site::clear_log( 'actions.log' );
+		Site::clear_log( 'jobs.log' );
 		wp_cache_flush();
 	}
 

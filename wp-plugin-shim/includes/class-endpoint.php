@@ -31,6 +31,11 @@ final class Endpoint {
 		$context  = array();
 		$response = self::handle( $context );
 		Log::record( self::log_entry( $response, $context ) );
+		if ( isset( $context['job_id'] ) && Queue::works_after_response() ) {
+			$response->send( false );
+			Queue::work_after_response();
+			exit;
+		}
 		$response->send();
 	}
 
@@ -38,16 +43,11 @@ final class Endpoint {
 	 * The answer to this webhook.
 	 *
 	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), and, once
-	 *                       the extension made a plan, the plan's `contact` and `delivery_key` (never the plan:
-	 *                       it holds the generated password).
+	 *                       the extension made a plan or queued the webhook, its `contact` and `delivery_key`
+	 *                       (never the plan: it holds the generated password), and `job_id` when it was queued.
 	 */
 	public static function handle( array &$context = array() ): Response {
-		if ( ! defined( 'WPF_DOING_WEBHOOK' ) ) {
-			define( 'WPF_DOING_WEBHOOK', true );
-		}
-		if ( ! defined( 'DOING_WPF_WEBHOOK' ) ) {
-			define( 'DOING_WPF_WEBHOOK', true );
-		}
+		self::mark_webhook();
 		$body            = self::read_body();
 		$context['body'] = $body;
 		if ( null === $body ) {
@@ -65,6 +65,16 @@ final class Endpoint {
 		);
 		try {
 			$decision = wpf_handle_webhook( $request, $site );
+			if ( 'queue' === $decision['kind'] ) {
+				$context['contact']      = (string) $decision['contact'];
+				$context['delivery_key'] = $decision['delivery_key'];
+				Schema::upgrade();
+				[ $response, $job_id ] = Queue::push( $decision );
+				if ( null !== $job_id ) {
+					$context['job_id'] = $job_id;
+				}
+				return $response;
+			}
 			if ( 'apply' !== $decision['kind'] ) {
 				return Response::from_extension( $decision );
 			}
@@ -73,10 +83,52 @@ final class Endpoint {
 			Schema::upgrade();
 			return self::apply( $decision, $site );
 		} catch ( \Throwable $e ) {
-			// Where, not what: an exception's message may quote data, and the log must hold nothing secret.
-			error_log( sprintf( 'wpf-webhooks: internal error: %s at %s:%d', get_class( $e ), $e->getFile(), $e->getLine() ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
-			return Response::of( 'internal_error' );
+			return self::internal_error( $e );
 		}
+	}
+
+	/**
+	 * Runs a webhook taken from the queue, as handle() runs one from its sender (the key was checked when it
+	 * arrived; the stored request has none).
+	 *
+	 * @param array $request The request the extension gave to store: `query`, `body`, `headers`.
+	 */
+	public static function process_queued( array $request ): Response {
+		self::mark_webhook();
+		if ( null !== Extension::problem() ) {
+			return Response::of( 'extension_missing' );
+		}
+		$site               = SiteContext::describe();
+		$site['background'] = true;
+		try {
+			$decision = wpf_handle_queued( $request, $site );
+			return 'apply' === $decision['kind'] ? self::apply( $decision, $site ) : Response::from_extension( $decision );
+		} catch ( \Throwable $e ) {
+			return self::internal_error( $e );
+		}
+	}
+
+	/**
+	 * WP Fusion's constants for code that runs during a webhook.
+	 */
+	private static function mark_webhook(): void {
+		if ( ! defined( 'WPF_DOING_WEBHOOK' ) ) {
+			define( 'WPF_DOING_WEBHOOK', true );
+		}
+		if ( ! defined( 'DOING_WPF_WEBHOOK' ) ) {
+			define( 'DOING_WPF_WEBHOOK', true );
+		}
+	}
+
+	/**
+	 * The answer to an unexpected exception, which is logged by where it happened, not what it says: its
+	 * message may quote data, and the log must hold nothing secret.
+	 *
+	 * @param \Throwable $e The exception.
+	 */
+	private static function internal_error( \Throwable $e ): Response {
+		error_log( sprintf( 'wpf-webhooks: internal error: %s at %s:%d', get_class( $e ), $e->getFile(), $e->getLine() ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+		return Response::of( 'internal_error' );
 	}
 
 	/**
@@ -95,6 +147,7 @@ final class Endpoint {
 			'duration_ms'  => (int) round( max( 0.0, microtime( true ) - SiteContext::started_at() ) * 1000 ),
 			'user_id'      => $response->user_id,
 			'delivery_key' => $context['delivery_key'] ?? null,
+			'job_id'       => $context['job_id'] ?? null,
 			'message'      => $response->message,
 			'warnings'     => $response->warnings,
 			'request'      => array(

@@ -61,7 +61,7 @@ final class Lock {
 	}
 
 	/**
-	 * Waits up to $seconds for the lock.
+	 * Waits up to $seconds for the lock; 0 tries once.
 	 *
 	 * @param float $seconds Longest wait.
 	 */
@@ -101,13 +101,13 @@ final class Lock {
 	}
 
 	/**
-	 * GET_LOCK with a whole-second timeout (at least 1).
+	 * GET_LOCK with a whole-second timeout (0: no wait).
 	 *
 	 * @param float $seconds Longest wait.
 	 */
 	private function acquire_mysql( float $seconds ): bool {
 		global $wpdb;
-		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', $this->name, max( 1, (int) ceil( $seconds ) ) ) );
+		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', $this->name, max( 0, (int) ceil( $seconds ) ) ) );
 		return '1' === (string) $got;
 	}
 

@@ -71,7 +71,7 @@ final class Log {
 	 * Records one webhook. Never throws and never prints: a logging failure must not change the answer.
 	 *
 	 * @param array $entry `action`, `contact`, `code`, `status`, `duration_ms`, `user_id`, `delivery_key`,
-	 *                     `message`, `warnings` (list of codes) and `request`: the request as received
+	 *                     `job_id` (a queued webhook's job), `message`, `warnings` (list of codes) and `request`: the request as received
 	 *                     (`method`, `query` string, `headers` name => value, `body` string or null when it was
 	 *                     not read, `body_bytes`), redacted here; optionally `created_at` (unix seconds,
 	 *                     default now).
@@ -91,6 +91,7 @@ final class Log {
 				'duration_ms'  => max( 0, (int) ( $entry['duration_ms'] ?? 0 ) ),
 				'user_id'      => isset( $entry['user_id'] ) ? (int) $entry['user_id'] : null,
 				'delivery_key' => isset( $entry['delivery_key'] ) ? substr( (string) $entry['delivery_key'], 0, 64 ) : null,
+				'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
 				'message'      => (string) ( $entry['message'] ?? '' ),
 				'warnings'     => self::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
 				'request'      => self::json( self::redact_request( (array) ( $entry['request'] ?? array() ), $settings ) ),
@@ -98,8 +99,8 @@ final class Log {
 			foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
 				$row[ $column ] = self::without_credentials( $row[ $column ], $settings );
 			}
-			// A null user_id or delivery_key is written as NULL whatever its format.
-			$wpdb->insert( self::table(), $row, array( '%d', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s' ) );
+			// A null user_id, delivery_key or job_id is written as NULL whatever its format.
+			$wpdb->insert( self::table(), $row, array( '%d', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%d', '%s', '%s', '%s' ) );
 		} catch ( \Throwable $e ) {
 			// The class only: an exception's message may quote the data being logged.
 			error_log( 'wpf-webhooks: the webhook log failed: ' . get_class( $e ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
@@ -397,6 +398,7 @@ final class Log {
 			$row[ $column ] = (int) $row[ $column ];
 		}
 		$row['user_id']      = null === $row['user_id'] ? null : (int) $row['user_id'];
+		$row['job_id']       = null === ( $row['job_id'] ?? null ) ? null : (int) $row['job_id'];
 		$warnings            = json_decode( (string) $row['warnings'], true );
 		$row['warnings']     = is_array( $warnings ) ? $warnings : array();
 		$request             = json_decode( (string) $row['request'], true );

@@ -25,8 +25,11 @@ final class Plugin {
 		add_action( 'admin_notices', array( self::class, 'extension_notice' ) );
 		add_action( Deliveries::CLEANUP_EVENT, array( Deliveries::class, 'forget_expired' ) );
 		add_action( Log::PRUNE_EVENT, array( Log::class, 'prune' ) );
+		add_filter( 'cron_schedules', array( Queue::class, 'add_schedule' ) ); // phpcs:ignore WordPress.WP.CronInterval -- the queue's safety net runs every minute.
+		add_action( Queue::CRON_HOOK, array( Queue::class, 'work_from_cron' ) );
 		add_action( 'admin_menu', array( Admin\LogPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_clear_log', array( Admin\LogPage::class, 'clear' ) ); // Admin classes load in wp-admin only: no constant here.
+		add_action( 'admin_post_wpf_webhooks_retry_jobs', array( Admin\LogPage::class, 'retry_jobs' ) );
 		add_action( 'admin_menu', array( Admin\SettingsPage::class, 'add_page' ) );
 		add_action( 'admin_init', array( Admin\SettingsPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_regenerate_key', array( Admin\SettingsPage::class, 'regenerate_key' ) );
@@ -37,11 +40,12 @@ final class Plugin {
 	}
 
 	/**
-	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups.
+	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups, the queue's worker.
 	 */
 	public static function activate(): void {
 		Settings::install();
 		Schema::upgrade();
+		Queue::schedule();
 		foreach ( array( Deliveries::CLEANUP_EVENT, Log::PRUNE_EVENT ) as $event ) {
 			if ( ! wp_next_scheduled( $event ) ) {
 				wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', $event );
@@ -50,11 +54,13 @@ final class Plugin {
 	}
 
 	/**
-	 * Deactivation: no clean-up runs while the plugin is off. Settings and tables stay (uninstall removes them).
+	 * Deactivation: no clean-up or queue work runs while the plugin is off. Settings and tables, queued webhooks
+	 * included, stay (uninstall removes them); the queue is worked again once the plugin is back.
 	 */
 	public static function deactivate(): void {
 		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
 		wp_clear_scheduled_hook( Log::PRUNE_EVENT );
+		wp_clear_scheduled_hook( Queue::CRON_HOOK );
 	}
 
 	/**

@@ -21,6 +21,7 @@ final class Response {
 		'created'           => array( 200, 'The user was created.' ),
 		'updated'           => array( 200, 'The user was updated.' ),
 		'duplicate'         => array( 200, 'This delivery was already processed.' ),
+		'queued'            => array( 202, 'The webhook was stored and will be processed shortly.' ),
 		'forbidden'         => array( 403, 'The access key is missing or wrong.' ),
 		'user_not_found'    => array( 404, 'No WordPress user is linked to this contact.' ),
 		'payload_too_large' => array( 413, 'The body is over 65536 bytes.' ),
@@ -83,9 +84,11 @@ final class Response {
 	}
 
 	/**
-	 * Sends the answer and ends the request.
+	 * Sends the answer and, unless told otherwise, ends the request.
+	 *
+	 * @param bool $end Whether to exit after the answer.
 	 */
-	public function send(): void {
+	public function send( bool $end = true ): void {
 		if ( ! headers_sent() ) {
 			status_header( $this->status );
 			header( 'Content-Type: application/json; charset=utf-8' );
@@ -97,6 +100,8 @@ final class Response {
 			}
 		}
 		echo wp_json_encode( $this->body() );
-		exit;
+		if ( $end ) {
+			exit;
+		}
 	}
 }

@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 2;
+	const VERSION        = 3;
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
@@ -38,6 +38,7 @@ final class Schema {
 		$deliveries = self::table( 'deliveries' );
 		$locks      = self::table( 'locks' );
 		$log        = self::table( 'log' );
+		$queue      = self::table( 'queue' );
 		dbDelta(
 			"CREATE TABLE {$deliveries} (
 				delivery_key char(64) NOT NULL,
@@ -61,6 +62,7 @@ final class Schema {
 				duration_ms int(10) unsigned NOT NULL DEFAULT 0,
 				user_id bigint(20) unsigned NULL,
 				delivery_key char(64) NULL,
+				job_id bigint(20) unsigned NULL,
 				message text NOT NULL,
 				warnings text NOT NULL,
 				request mediumtext NOT NULL,
@@ -68,6 +70,24 @@ final class Schema {
 				KEY created_at (created_at),
 				KEY code (code),
 				KEY action (action)
+			) {$charset};
+			CREATE TABLE {$queue} (
+				id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+				created_at bigint(20) unsigned NOT NULL,
+				run_at bigint(20) unsigned NOT NULL,
+				status varchar(10) NOT NULL DEFAULT 'pending',
+				attempts smallint(5) unsigned NOT NULL DEFAULT 0,
+				lease_until bigint(20) unsigned NOT NULL DEFAULT 0,
+				claimed_by varchar(100) NOT NULL DEFAULT '',
+				action varchar(20) NOT NULL DEFAULT '',
+				contact varchar(254) NOT NULL DEFAULT '',
+				delivery_key char(64) NULL,
+				last_code varchar(32) NOT NULL DEFAULT '',
+				last_message text NULL,
+				request mediumtext NOT NULL,
+				PRIMARY KEY  (id),
+				UNIQUE KEY delivery_key (delivery_key),
+				KEY due (status,run_at)
 			) {$charset};"
 		);
 		update_option( self::VERSION_OPTION, self::VERSION );
@@ -78,7 +98,7 @@ final class Schema {
 	 */
 	public static function drop(): void {
 		global $wpdb;
-		foreach ( array( 'deliveries', 'locks', 'log' ) as $name ) {
+		foreach ( array( 'deliveries', 'locks', 'log', 'queue' ) as $name ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
 		}
 		delete_option( self::VERSION_OPTION );

@@ -17,4 +17,4 @@ pub mod webhook;
 
 pub use error::{Code, Failure};
 pub use request::RawRequest;
-pub use webhook::{decide, return_password, Decision, Site};
+pub use webhook::{decide, decide_queued, return_password, Decision, Site};

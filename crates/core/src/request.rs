@@ -44,6 +44,25 @@ impl RawRequest {
             .or_else(|| self.header(ACCESS_KEY_HEADER).map(|h| h.as_bytes().to_vec()))
     }
 
+    /// The request as it may be stored for later: the query string without the access key (`access_key` and
+    /// its array forms, which PHP would read under the same name), the body, and of the headers only those
+    /// naming the delivery.
+    pub fn without_key(&self) -> RawRequest {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                url::form_urlencoded::parse(self.query.as_bytes())
+                    .filter(|(k, _)| k.split('[').next() != Some("access_key")),
+            )
+            .finish();
+        let headers = self
+            .headers
+            .iter()
+            .filter(|(name, _)| DELIVERY_HEADERS.contains(&name.as_str()))
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        RawRequest { query, body: self.body.clone(), headers }
+    }
+
     /// SHA-256 (hex) of the delivery id, if the sender named one: a fixed-size key to remember it by that keeps
     /// arbitrary header text out of the database.
     pub fn delivery_key(&self) -> Option<String> {
@@ -150,9 +169,11 @@ fn depth(value: &Value) -> usize {
     deepest
 }
 
-/// The URL flags of a webhook. (`async` is not read yet: webhooks are processed synchronously.)
+/// The URL flags of a webhook.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {
+    /// `async`: answer `202 queued` and process the webhook in the background.
+    pub queue: bool,
     pub send_notification: bool,
     pub role: Option<String>,
     pub contact_id: Option<String>,
@@ -161,6 +182,7 @@ pub struct Flags {
 impl Flags {
     pub fn from_request(raw: &RawRequest) -> Flags {
         Flags {
+            queue: raw.param("async").is_some_and(|v| flag(&v)),
             send_notification: raw.param("send_notification").is_some_and(|v| flag(&v)),
             role: raw.param("role").filter(|r| !r.trim().is_empty()),
             contact_id: raw.param("contact_id").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
@@ -229,6 +251,24 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_request_keeps_everything_but_the_key() {
+        let mut r = req("wpf_action=add&access_key=s%2Bcret&role=a+b&access_key=again&access_key[]=x&async=1");
+        r.body = b"{}".to_vec();
+        r.headers.insert(ACCESS_KEY_HEADER.into(), "header-secret".into());
+        r.headers.insert("x-cio-delivery-id".into(), "d1".into());
+        r.headers.insert("user-agent".into(), "Customer.io".into());
+        let stored = r.without_key();
+        assert_eq!(stored.headers.keys().collect::<Vec<_>>(), vec!["x-cio-delivery-id"]);
+        assert!(!stored.query.contains("cret") && !stored.query.contains("again"), "{}", stored.query);
+        assert_eq!(stored.access_key(), None);
+        assert_eq!(stored.param("role").as_deref(), Some("a b"));
+        assert_eq!(stored.param("access_key[]"), None, "PHP reads it as access_key too");
+        assert_eq!(stored.param("async").as_deref(), Some("1"));
+        assert_eq!(stored.body, r.body);
+        assert_eq!(stored.delivery_key(), r.delivery_key());
+    }
+
+    #[test]
     fn delivery_ids_are_hashed_and_ordered() {
         let mut r = req("");
         assert_eq!(r.delivery_key(), None);
@@ -275,11 +315,12 @@ mod tests {
 
     #[test]
     fn flags() {
-        let f = Flags::from_request(&req("send_notification=YES&role=customer&contact_id=+a%40b.co+"));
+        let f = Flags::from_request(&req("send_notification=YES&role=customer&contact_id=+a%40b.co+&async=1"));
+        assert!(f.queue);
         assert!(f.send_notification);
         assert_eq!(f.role.as_deref(), Some("customer"));
         assert_eq!(f.contact_id.as_deref(), Some("a@b.co"));
-        let f = Flags::from_request(&req("send_notification=no&role=&contact_id="));
+        let f = Flags::from_request(&req("send_notification=no&role=&contact_id=&async=false"));
         assert_eq!(f, Flags::default());
     }
 

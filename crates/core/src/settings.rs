@@ -1,7 +1,6 @@
 //! The option `wpf_webhooks_settings` (CONTRACT §4), read leniently: WordPress stores what a form or an
 //! import gave it, so booleans may arrive as `"1"`, lists as objects with numeric keys, and keys may be
-//! missing. A missing key takes the contract's default. (`async` is not read yet: webhooks are processed
-//! synchronously.)
+//! missing. A missing key takes the contract's default.
 
 use serde_json::{Map, Value};
 
@@ -32,6 +31,8 @@ pub struct Settings {
     pub default_role: String,
     pub allowed_roles: Vec<String>,
     pub send_welcome_email: bool,
+    /// `async`: queue every webhook as if it asked for `async=true`.
+    pub queue_all: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +54,7 @@ impl Default for Settings {
             default_role: String::new(),
             allowed_roles: vec!["subscriber".into()],
             send_welcome_email: false,
+            queue_all: false,
         }
     }
 }
@@ -90,6 +92,7 @@ impl Settings {
             s.allowed_roles = roles;
         }
         s.send_welcome_email = map.get("send_welcome_email").is_some_and(truthy);
+        s.queue_all = map.get("async").is_some_and(truthy);
         s
     }
 }
@@ -162,6 +165,7 @@ mod tests {
             "customerio_region": "EU",
             "return_password": "0",
             "send_welcome_email": "1",
+            "async": "yes",
             "allowed_roles": {"0": "subscriber", "3": "customer", "4": ""},
             "field_map": {"first_name": "fname", "nickname": 7, "": "x", "bad": ["array"]},
             "customerio_app_key": ["not", "a", "string"],
@@ -170,6 +174,7 @@ mod tests {
         assert_eq!(s.customerio_region, Region::Eu);
         assert!(!s.return_password);
         assert!(s.send_welcome_email);
+        assert!(s.queue_all);
         assert_eq!(s.allowed_roles, vec!["subscriber", "customer"]);
         assert_eq!(
             s.field_map,

@@ -3,7 +3,7 @@
 //! The core does everything that needs no WordPress data: checks, CRM reads, role and field policy, the
 //! password. The shim applies the plan under a per-contact lock, where it learns whether the user exists.
 
-use crate::crm::{self, Need};
+use crate::crm::{self, ContactRef, Need};
 use crate::error::{Code, Failure};
 use crate::fields::{self, Mapped};
 use crate::http::{Deadline, SYNC_BUDGET};
@@ -13,6 +13,10 @@ use crate::request::{self, Action, Flags, RawRequest};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
 use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How long the CRM work of a queued webhook may take: the background worker answers no sender.
+pub const BACKGROUND_BUDGET: Duration = Duration::from_secs(10);
 
 /// What the site tells the core about itself for one webhook.
 #[derive(Debug, Clone, Default)]
@@ -23,21 +27,28 @@ pub struct Site {
     pub default_role: String,
     /// When the request reached PHP (`REQUEST_TIME_FLOAT`), so the CRM deadline counts WordPress's start-up.
     pub started_at: f64,
+    /// Work for the queue's background worker: the CRM gets [`BACKGROUND_BUDGET`] instead of the sender's.
+    pub background: bool,
 }
 
 impl Site {
-    /// Reads `{settings, roles, default_role, started_at}` as the shim sends them.
+    /// Reads `{settings, roles, default_role, started_at, background}` as the shim sends them.
     pub fn from_value(value: &Value) -> Site {
         Site {
             settings: Settings::from_value(value.get("settings").unwrap_or(&Value::Null)),
             roles: Roles::from_value(value.get("roles").unwrap_or(&Value::Null)),
             default_role: value.get("default_role").and_then(Value::as_str).unwrap_or("subscriber").to_string(),
             started_at: value.get("started_at").and_then(Value::as_f64).unwrap_or(0.0),
+            background: value.get("background").is_some_and(crate::settings::truthy),
         }
     }
 
     fn deadline(&self) -> Deadline {
-        Deadline::from_request_start(self.started_at, SYNC_BUDGET)
+        if self.background {
+            Deadline::after(BACKGROUND_BUDGET)
+        } else {
+            Deadline::from_request_start(self.started_at, SYNC_BUDGET)
+        }
     }
 }
 
@@ -70,41 +81,77 @@ pub struct Plan {
     pub create: Option<NewUser>,
 }
 
+/// A webhook accepted for the queue (`async`), checked as far as it can be without the CRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub action: Action,
+    pub delivery_key: Option<String>,
+    /// Who it is about, as the sender named them (an email or a CRM id), for the log.
+    pub contact: String,
+    /// What to store and later hand to [`decide_queued`]: the request without its access key.
+    pub request: RawRequest,
+}
+
 /// The decision for one webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Respond(Failure),
+    /// Store the webhook and answer `202 queued`.
+    Queue(Box<Queued>),
     Apply(Box<Plan>),
 }
 
-/// Decides a webhook, checking in the contract's order: size, key, shape, configuration, CRM.
-pub fn decide(raw: &RawRequest, site: &Site) -> Decision {
-    match plan(raw, site) {
-        Ok(Some(plan)) => Decision::Apply(Box::new(plan)),
-        Ok(None) => Decision::Respond(Failure::new(Code::Ok, "the access key is valid")),
-        Err(failure) => Decision::Respond(failure),
-    }
+/// Where a webhook comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Its sender, now: the key is checked and `async` honoured.
+    Sender,
+    /// The queue: it was checked when it arrived, and its stored copy has no key.
+    Queue,
 }
 
-fn plan(raw: &RawRequest, site: &Site) -> Result<Option<Plan>, Failure> {
+/// Decides a webhook from its sender, checking in the contract's order: size, key, shape, configuration,
+/// then either queues it (`async`) or asks the CRM.
+pub fn decide(raw: &RawRequest, site: &Site) -> Decision {
+    checked(raw, site, Origin::Sender).unwrap_or_else(Decision::Respond)
+}
+
+/// Decides a webhook taken from the queue (the request [`Queued`] gave to store): no key check, never queued
+/// again, and the CRM gets the background budget.
+pub fn decide_queued(raw: &RawRequest, site: &Site) -> Decision {
+    let site = Site { background: true, ..site.clone() };
+    checked(raw, &site, Origin::Queue).unwrap_or_else(Decision::Respond)
+}
+
+fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Failure> {
     request::check_size(&raw.body)?;
-    if !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes()) {
+    if origin == Origin::Sender
+        && !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes())
+    {
         return Err(Failure::new(Code::Forbidden, "the access key is missing or wrong"));
     }
     let action = Action::parse(raw.param("wpf_action").as_deref())?;
     let body = request::parse_body(&raw.body)?;
     if action == Action::Test {
-        return Ok(None);
+        return Ok(Decision::Respond(Failure::new(Code::Ok, "the access key is valid")));
     }
     let flags = Flags::from_request(raw);
     let crm = crm::from_settings(&site.settings)?;
     let who = crm.identify(&body, flags.contact_id.as_deref())?;
+    if origin == Origin::Sender && (flags.queue || site.settings.queue_all) {
+        let contact = match who {
+            ContactRef::Email(email) => email,
+            ContactRef::Id { value, .. } => value,
+        };
+        let request = raw.without_key();
+        return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
+    }
     let need = Need { fields: action != Action::UpdateTags };
     let contact = crm.load(&who, &body, need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));
-    Ok(Some(Plan {
+    Ok(Decision::Apply(Box::new(Plan {
         action,
         delivery_key: raw.delivery_key(),
         slug: crm.slug(),
@@ -112,7 +159,7 @@ fn plan(raw: &RawRequest, site: &Site) -> Result<Option<Plan>, Failure> {
         tags: contact.tags,
         fields,
         create,
-    }))
+    })))
 }
 
 /// Warning: the password was generated but the CRM contact cannot take it (a Customerly lead).
@@ -197,10 +244,28 @@ impl Plan {
     }
 }
 
+impl Queued {
+    /// The queued webhook as the shim reads it: what to store, and what to log.
+    pub fn to_value(&self) -> Value {
+        json!({
+            "kind": "queue",
+            "action": self.action.as_str(),
+            "delivery_key": self.delivery_key,
+            "contact": self.contact,
+            "request": {
+                "query": self.request.query,
+                "body": String::from_utf8_lossy(&self.request.body),
+                "headers": self.request.headers,
+            },
+        })
+    }
+}
+
 impl Decision {
     pub fn to_value(&self) -> Value {
         match self {
             Decision::Respond(f) => f.to_value(),
+            Decision::Queue(q) => q.to_value(),
             Decision::Apply(p) => p.to_value(),
         }
     }
@@ -245,6 +310,7 @@ mod tests {
     fn code(d: &Decision) -> Code {
         match d {
             Decision::Respond(f) => f.code,
+            Decision::Queue(_) => Code::Queued,
             Decision::Apply(_) => Code::Updated,
         }
     }
@@ -338,6 +404,70 @@ mod tests {
         let create = plan.create.expect("create");
         assert_eq!(create.return_password_field, None, "POST /users would create a user out of the lead");
         assert_eq!(create.warnings, vec![WARN_PASSWORD_NOT_RETURNED]);
+    }
+
+    #[test]
+    fn async_queues_after_the_checks_without_calling_the_crm() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let s = site(&sb);
+        let mut r = raw(
+            &format!("wpf_action=add&access_key={KEY}&async=true&role=customer"),
+            r#"{"email":"Jane@Example.com"}"#,
+        );
+        r.headers.insert("x-cio-delivery-id".into(), "dlv-9".into());
+        r.headers.insert("x-wpf-access-key".into(), KEY.into());
+        let Decision::Queue(q) = decide(&r, &s) else { panic!("expected to queue") };
+        assert!(sb.requests().is_empty(), "queued before any CRM call");
+        assert_eq!((q.action, q.contact.as_str()), (Action::Add, "Jane@Example.com"));
+        assert_eq!(q.delivery_key, r.delivery_key());
+        let stored = q.to_value().to_string();
+        assert!(!stored.contains(KEY), "the stored request holds no key: {stored}");
+        assert_eq!(q.to_value()["kind"], "queue");
+
+        for (query, body, want) in [
+            ("wpf_action=add&access_key=wrong&async=1".to_string(), "{}", Code::Forbidden),
+            (format!("wpf_action=add&access_key={KEY}&async=1"), "{", Code::BadRequest),
+            (format!("wpf_action=add&access_key={KEY}&async=1"), "{}", Code::BadRequest),
+            (format!("wpf_action=test&access_key={KEY}&async=1"), "", Code::Ok),
+            (
+                format!("wpf_action=update&access_key={KEY}&async=0"),
+                r#"{"email":"nobody@example.com"}"#,
+                Code::ContactNotFound,
+            ),
+        ] {
+            assert_eq!(code(&decide(&raw(&query, body), &s)), want, "{query} {body}");
+        }
+        let mut all = s.clone();
+        all.settings.queue_all = true;
+        let plain = raw(&format!("wpf_action=update&access_key={KEY}"), r#"{"cio_id":"c-1"}"#);
+        let Decision::Queue(q) = decide(&plain, &all) else { panic!("the async setting queues every webhook") };
+        assert_eq!(q.contact, "c-1");
+    }
+
+    #[test]
+    fn a_queued_webhook_is_decided_later_without_its_key() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.settings.queue_all = true;
+        let r =
+            raw(&format!("wpf_action=add&access_key={KEY}&async=1&role=customer"), r#"{"email":"jane@example.com"}"#);
+        let Decision::Queue(q) = decide(&r, &s) else { panic!("expected to queue") };
+        assert_eq!(code(&decide(&q.request, &s)), Code::Forbidden, "the stored copy cannot pass as a sender's");
+        let Decision::Apply(plan) = decide_queued(&q.request, &s) else { panic!("expected a plan") };
+        assert_eq!(plan.email, "jane@example.com");
+        assert_eq!(plan.create.expect("create").role.as_deref(), Some("customer"));
+        assert!(!sb.requests().is_empty());
+        let bad = raw("wpf_action=add", "{");
+        assert_eq!(code(&decide_queued(&bad, &s)), Code::BadRequest);
+    }
+
+    #[test]
+    fn background_work_gets_its_own_budget() {
+        let started_long_ago = Site { started_at: 1.0e9, ..Site::default() };
+        assert!(started_long_ago.deadline().remaining() <= SYNC_BUDGET);
+        let background = Site { background: true, ..started_long_ago };
+        assert!(background.deadline().remaining() > SYNC_BUDGET);
+        assert!(Site::from_value(&json!({"background": true})).background);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wpf_sandbox::{ConfigUpdate, CustomerlyContact, Fault, Person, RecordedRequest, Sandbox, StatusFault};
-use wpf_webhooks_core::{decide, return_password, webhook::Plan, Code, Decision, RawRequest, Site};
+use wpf_webhooks_core::{decide, decide_queued, return_password, webhook::Plan, Code, Decision, RawRequest, Site};
 
 const KEY: &str = "conformance-key-0123456789-0123456789-abc";
 const FIELD: &str = "wp_password";
@@ -181,6 +181,7 @@ fn request<F: Fixture>(f: &F, sb: &Sandbox, query: &str, email: &str) -> RawRequ
 fn plan(d: Decision) -> Box<Plan> {
     match d {
         Decision::Apply(plan) => plan,
+        Decision::Queue(q) => panic!("expected a plan, got queued for {}", q.contact),
         Decision::Respond(f) => panic!("expected a plan, got {f}"),
     }
 }
@@ -188,6 +189,7 @@ fn plan(d: Decision) -> Box<Plan> {
 fn code(d: &Decision) -> Code {
     match d {
         Decision::Apply(_) => panic!("expected an answer, got a plan"),
+        Decision::Queue(_) => Code::Queued,
         Decision::Respond(f) => f.code,
     }
 }
@@ -215,6 +217,20 @@ fn add_plans_a_new_user_with_its_crm_data<F: Fixture>(f: &F) {
     assert_eq!(create.role.as_deref(), Some("subscriber"));
     assert!(create.notify);
     assert!(create.warnings.is_empty());
+}
+
+fn async_is_queued_without_the_crm_then_planned_alike<F: Fixture>(f: &F) {
+    let sb = seeded(f);
+    let s = site(f, &sb, json!({"field_map": {"first_name": "first_name", "plan": "plan"}}));
+    let sent = request(f, &sb, "wpf_action=add&async=true&role=subscriber", "ADA@example.com");
+    let Decision::Queue(queued) = decide(&sent, &s) else { panic!("async=true is queued") };
+    assert!(sb.requests().is_empty(), "nothing asked of the CRM before 202");
+    assert_eq!(queued.request.access_key(), None, "the stored request keeps no key");
+    let later = plan(decide_queued(&queued.request, &s));
+    let now = plan(decide(&request(f, &sb, "wpf_action=add&role=subscriber", "ADA@example.com"), &s));
+    assert_eq!((later.email.as_str(), &later.tags, &later.fields), (now.email.as_str(), &now.tags, &now.fields));
+    assert_eq!(later.create.map(|c| c.role), now.create.map(|c| c.role));
+    assert_eq!(code(&decide(&queued.request, &s)), Code::Forbidden, "a stored request is no sender's");
 }
 
 fn update_tags_plans_tags_and_no_fields<F: Fixture>(f: &F) {
@@ -279,6 +295,7 @@ fn an_outage_is_unavailable_with_the_crm_retry_after<F: Fixture>(f: &F) {
     let s = site(f, &sb, json!({}));
     let failure = match decide(&request(f, &sb, "wpf_action=add", "ada@example.com"), &s) {
         Decision::Respond(failure) => failure,
+        Decision::Queue(q) => panic!("queued without async, for {}", q.contact),
         // The webhook carried all it needed: the CRM is first called for the password.
         Decision::Apply(_) => return_password(&s, "ada@example.com", FIELD, "x").expect_err("the write fails too"),
     };
@@ -291,9 +308,8 @@ fn a_stalled_crm_cannot_hold_the_webhook<F: Fixture>(f: &F) {
     let mut s = site(f, &sb, json!({}));
     s.started_at = now() - 2.9;
     let started = Instant::now();
-    let failure = match decide(&request(f, &sb, "wpf_action=add", "nobody@example.com"), &s) {
-        Decision::Respond(failure) => failure,
-        Decision::Apply(_) => panic!("a stalled CRM gives no plan"),
+    let Decision::Respond(failure) = decide(&request(f, &sb, "wpf_action=add", "nobody@example.com"), &s) else {
+        panic!("a stalled CRM gives an answer, not a plan");
     };
     assert_eq!(failure.code, Code::CrmUnavailable);
     assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
@@ -320,7 +336,8 @@ macro_rules! conformance {
         mod $crm {
             use super::*;
             conformance!(@tests $fixture;
-                add_plans_a_new_user_with_its_crm_data, update_tags_plans_tags_and_no_fields,
+                add_plans_a_new_user_with_its_crm_data, async_is_queued_without_the_crm_then_planned_alike,
+                update_tags_plans_tags_and_no_fields,
                 update_maps_fields_and_never_protected_ones, privileged_roles_are_refused,
                 the_password_is_written_to_the_contact, a_refused_write_is_a_crm_error,
                 an_unknown_contact_is_not_found, revoked_credentials_are_a_crm_error_not_retried,

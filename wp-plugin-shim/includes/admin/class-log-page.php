@@ -8,6 +8,7 @@
 namespace WpfWebhooks\Admin;
 
 use WpfWebhooks\Log;
+use WpfWebhooks\Queue;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -19,6 +20,7 @@ final class LogPage {
 	const SLUG         = 'wpf-webhooks-log';
 	const CAPABILITY   = 'manage_options';
 	const CLEAR_ACTION = 'wpf_webhooks_clear_log';
+	const RETRY_ACTION = 'wpf_webhooks_retry_jobs';
 
 	/**
 	 * Adds the page under Tools (admin_menu).
@@ -73,7 +75,13 @@ final class LogPage {
 		if ( isset( $_GET['cleared'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- only chooses a notice.
 			echo '<div class="notice notice-success is-dismissible"><p>' . esc_html__( 'The webhook log was cleared.', 'wpf-webhooks' ) . '</p></div>';
 		}
+		if ( isset( $_GET['retried'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- only chooses a notice.
+			$retried = absint( $_GET['retried'] ); // phpcs:ignore WordPress.Security.NonceVerification
+			/* translators: %s: a number of webhooks */
+			echo '<div class="notice notice-success is-dismissible"><p>' . esc_html( sprintf( _n( '%s queued webhook will be tried again.', '%s queued webhooks will be tried again.', $retried, 'wpf-webhooks' ), number_format_i18n( $retried ) ) ) . '</p></div>';
+		}
 		echo '<p>' . esc_html( self::retention_text() ) . '</p>';
+		self::render_queue();
 
 		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';
 		echo '<input type="hidden" name="page" value="' . esc_attr( self::SLUG ) . '">';
@@ -94,6 +102,79 @@ final class LogPage {
 			);
 			echo '</form>';
 		}
+	}
+
+	/**
+	 * The queue: how many webhooks wait, and the failed ones with their Retry buttons.
+	 */
+	private static function render_queue(): void {
+		\WpfWebhooks\Schema::upgrade();
+		$counts = Queue::counts();
+		if ( 0 === array_sum( $counts ) ) {
+			return;
+		}
+		echo '<h2>' . esc_html__( 'Queued webhooks', 'wpf-webhooks' ) . '</h2>';
+		echo '<p class="wpf-webhooks-queue-counts">' . esc_html(
+			sprintf(
+				/* translators: 1: waiting, 2: being processed, 3: failed */
+				__( '%1$s waiting, %2$s being processed, %3$s failed.', 'wpf-webhooks' ),
+				number_format_i18n( $counts['pending'] ),
+				number_format_i18n( $counts['running'] ),
+				number_format_i18n( $counts['failed'] )
+			)
+		) . '</p>';
+		$failed = Queue::failed();
+		if ( array() === $failed ) {
+			return;
+		}
+		echo '<table class="widefat striped wpf-webhooks-failed-jobs"><thead><tr>';
+		foreach ( array( __( 'Queued', 'wpf-webhooks' ), __( 'Action', 'wpf-webhooks' ), __( 'Contact', 'wpf-webhooks' ), __( 'Attempts', 'wpf-webhooks' ), __( 'Last result', 'wpf-webhooks' ), '' ) as $heading ) {
+			echo '<th scope="col">' . esc_html( $heading ) . '</th>';
+		}
+		echo '</tr></thead><tbody>';
+		foreach ( $failed as $job ) {
+			echo '<tr data-job-id="' . esc_attr( (string) $job->id ) . '">';
+			echo '<td>' . esc_html( self::time( (int) $job->created_at ) ) . '</td>';
+			echo '<td>' . esc_html( (string) $job->action ) . '</td>';
+			echo '<td>' . esc_html( (string) $job->contact ) . '</td>';
+			echo '<td>' . esc_html( (string) $job->attempts ) . '</td>';
+			echo '<td><code>' . esc_html( (string) $job->last_code ) . '</code> ' . esc_html( (string) $job->last_message ) . '</td>';
+			echo '<td>';
+			self::retry_button( __( 'Retry', 'wpf-webhooks' ), (int) $job->id );
+			echo '</td></tr>';
+		}
+		echo '</tbody></table><p>';
+		self::retry_button( __( 'Retry all failed', 'wpf-webhooks' ), 0 );
+		echo '</p>';
+	}
+
+	/**
+	 * A form posting a retry of one failed job, or of all (job 0).
+	 *
+	 * @param string $label The button's text.
+	 * @param int    $job   The job, or 0 for every failed job.
+	 */
+	private static function retry_button( string $label, int $job ): void {
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( self::RETRY_ACTION ) . '">';
+		echo '<input type="hidden" name="job" value="' . esc_attr( (string) $job ) . '">';
+		wp_nonce_field( self::RETRY_ACTION );
+		submit_button( $label, 'secondary small', 'wpf-webhooks-retry', false );
+		echo '</form>';
+	}
+
+	/**
+	 * Puts failed queued webhooks back in the queue (admin-post.php, POST with a nonce): `job` names one, 0 all.
+	 */
+	public static function retry_jobs(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to retry queued webhooks.', 'wpf-webhooks' ), 403 );
+		}
+		check_admin_referer( self::RETRY_ACTION );
+		$job     = isset( $_POST['job'] ) ? absint( $_POST['job'] ) : 0;
+		$retried = Queue::retry( $job > 0 ? $job : null );
+		wp_safe_redirect( self::url( array( 'retried' => $retried ) ) );
+		exit;
 	}
 
 	/**
@@ -138,6 +219,7 @@ final class LogPage {
 			__( 'Duration', 'wpf-webhooks' )     => esc_html( self::duration( $row['duration_ms'] ) ),
 			__( 'User', 'wpf-webhooks' )         => self::user_html( $row['user_id'] ),
 			__( 'Delivery key', 'wpf-webhooks' ) => null === $row['delivery_key'] ? '—' : '<code>' . esc_html( $row['delivery_key'] ) . '</code>',
+			__( 'Queue job', 'wpf-webhooks' )    => null === $row['job_id'] ? '—' : esc_html( '#' . $row['job_id'] ),
 			__( 'Message', 'wpf-webhooks' )      => esc_html( $row['message'] ),
 			__( 'Warnings', 'wpf-webhooks' )     => array() === $row['warnings'] ? '—' : '<code>' . esc_html( implode( ', ', $row['warnings'] ) ) . '</code>',
 		);

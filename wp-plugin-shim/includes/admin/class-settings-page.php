@@ -152,6 +152,7 @@ final class SettingsPage {
 		$new['allowed_roles'] = array_values( array_diff( array_intersect( $allowed, $registered ), $privileged ) );
 
 		$new['send_welcome_email'] = ! empty( $in['send_welcome_email'] );
+		$new['async']              = ! empty( $in['async'] );
 
 		foreach ( self::LOG_LIMITS as $key => $label ) {
 			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : (string) $old[ $key ];
@@ -514,6 +515,15 @@ final class SettingsPage {
 			esc_attr( $name( 'send_welcome_email' ) ),
 			checked( ! empty( $s['send_welcome_email'] ), true, false ),
 			esc_html__( 'Send WordPress\'s new-user email to every user a webhook creates', 'wpf-webhooks' )
+		);
+
+		printf(
+			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label><p class="description">%s</p></td></tr>',
+			esc_html__( 'Queue every webhook', 'wpf-webhooks' ),
+			esc_attr( $name( 'async' ) ),
+			checked( ! empty( $s['async'] ), true, false ),
+			esc_html__( 'Answer 202 queued at once and process in the background, as if every URL had async=true', 'wpf-webhooks' ),
+			esc_html__( 'For CRMs that send bursts or give webhooks little time. Queued webhooks are stored first, retried when the CRM is unavailable, and listed under Tools → Webhook Logs.', 'wpf-webhooks' )
 		);
 		echo '</table>';
 

@@ -1,7 +1,7 @@
 <?php
 /**
  * Tools → Site Health: is the extension there and matching, is the plugin configured, is the key strong,
- * does the CRM answer.
+ * does the CRM answer, is the queue worked.
  *
  * @package WpfWebhooks
  */
@@ -9,6 +9,7 @@
 namespace WpfWebhooks\Admin;
 
 use WpfWebhooks\Extension;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 use WpfWebhooks\SiteContext;
 
@@ -43,6 +44,10 @@ final class SiteHealth {
 			'label' => __( 'wpf-webhooks recent failures', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'failures_test' ),
 		);
+		$tests['direct']['wpf_webhooks_queue'] = array(
+			'label' => __( 'wpf-webhooks queue', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'queue_test' ),
+		);
 		$tests['async'][ self::CRM_TEST ] = array(
 			'label'             => __( 'wpf-webhooks CRM connection', 'wpf-webhooks' ),
 			'test'              => self::CRM_TEST,
@@ -72,6 +77,36 @@ final class SiteHealth {
 			),
 			'actions'     => sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) ),
 		);
+	}
+
+	/**
+	 * Queued webhooks are being worked (none due for over 10 minutes) and none failed.
+	 */
+	public static function queue_test(): array {
+		global $wpdb;
+		\WpfWebhooks\Schema::upgrade();
+		$test   = 'wpf_webhooks_queue';
+		$counts = Queue::counts();
+		$stuck  = (int) $wpdb->get_var( $wpdb->prepare( 'SELECT COUNT(*) FROM ' . Queue::table() . " WHERE status = 'pending' AND run_at < %d", time() - 10 * MINUTE_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
+		if ( $stuck > 0 ) {
+			return self::result(
+				$test,
+				'critical',
+				__( 'Queued webhooks are waiting and nothing works the queue', 'wpf-webhooks' ),
+				/* translators: %d: a number of webhooks */
+				sprintf( __( '%d queued webhooks have been due for over 10 minutes. The queue is worked after each webhook answer on php-fpm and by WP-Cron every minute: make sure WP-Cron runs (with DISABLE_WP_CRON, a system cron must call wp-cron.php).', 'wpf-webhooks' ), $stuck )
+			);
+		}
+		if ( $counts['failed'] > 0 ) {
+			return self::result(
+				$test,
+				'recommended',
+				__( 'Some queued webhooks failed', 'wpf-webhooks' ),
+				/* translators: %d: a number of webhooks */
+				sprintf( __( '%d queued webhooks were kept as failed. Tools → Webhook Logs lists them with the reason and a Retry button.', 'wpf-webhooks' ), $counts['failed'] )
+			);
+		}
+		return self::result( $test, 'good', __( 'The webhook queue is being worked', 'wpf-webhooks' ), __( 'No queued webhook is overdue or failed.', 'wpf-webhooks' ) );
 	}
 
 	/**

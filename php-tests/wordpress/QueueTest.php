@@ -1,0 +1,213 @@
+<?php
+/**
+ * Ring 3: `async` webhooks — stored before `202 queued`, worked after the answer and by WP-Cron, retried with
+ * backoff, kept as failed for an administrator, never processed twice (CONTRACT §2, §6).
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Queue;
+
+/**
+ * The queue on a real site.
+ */
+final class QueueTest extends WebhookTestCase {
+
+	const QUEUE_ONLY = array( 'X-Test-Queue-Only: 1' );
+
+	protected function setUp(): void {
+		parent::setUp();
+		wp_clear_scheduled_hook( Queue::CRON_HOOK );
+	}
+
+	/**
+	 * The queue's rows, fresh from the database.
+	 *
+	 * @return object[]
+	 */
+	private function jobs(): array {
+		global $wpdb;
+		return $wpdb->get_results( 'SELECT * FROM ' . Queue::table() . ' ORDER BY id' ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Waits until the queue is empty.
+	 *
+	 * @param float $seconds Longest wait.
+	 */
+	private function assertQueueEmpties( float $seconds ): void {
+		$this->assertTrue( Site::eventually( fn() => array() === $this->jobs(), $seconds ), 'the queue still holds ' . wp_json_encode( array_map( fn( $j ) => array( $j->id, $j->status, $j->attempts, $j->last_code ), $this->jobs() ) ) );
+	}
+
+	/**
+	 * Makes a stored job due now, as if its backoff had passed.
+	 *
+	 * @param int $id The job.
+	 */
+	private function make_due( int $id ): void {
+		global $wpdb;
+		$wpdb->update( Queue::table(), array( 'run_at' => 0 ), array( 'id' => $id ) );
+	}
+
+	public function test_an_async_webhook_is_stored_before_202_and_holds_no_key(): void {
+		$answer = $this->hook( 'add', 'jane@example.com', array( 'async' => 'true', 'role' => 'subscriber' ), array_merge( self::QUEUE_ONLY, array( 'X-WPF-Access-Key: ' . self::KEY ) ) );
+		$this->assertAnswer( 202, 'queued', $answer );
+		$this->assertNull( $answer['json']['user_id'] );
+		$jobs = $this->jobs();
+		$this->assertCount( 1, $jobs );
+		$this->assertSame( array( 'pending', 'add', 'jane@example.com', '0' ), array( $jobs[0]->status, $jobs[0]->action, $jobs[0]->contact, (string) $jobs[0]->attempts ) );
+		$this->assertStringNotContainsString( self::KEY, $jobs[0]->request );
+		$this->assertStringContainsString( 'role=subscriber', $jobs[0]->request );
+		$this->assertSame( array(), self::$sandbox->requests(), 'no CRM call before the answer' );
+		$this->assertNull( $this->user( 'jane@example.com' ) );
+		$log = \WpfWebhooks\Log::query()['rows'];
+		$this->assertSame( array( 'queued', (int) $jobs[0]->id ), array( $log[0]['code'], $log[0]['job_id'] ) );
+	}
+
+	public function test_the_answers_worker_processes_the_job_right_after_the_answer(): void {
+		$answer = $this->hook( 'add', 'jane@example.com', array( 'async' => '1', 'send_notification' => 'true' ) );
+		$this->assertAnswer( 202, 'queued', $answer );
+		$this->assertQueueEmpties( 10 );
+		$user = $this->user( 'jane@example.com' );
+		$this->assertNotNull( $user );
+		$this->assertSame( 'Jane', $user->first_name );
+		$this->assertCount( 1, $this->password_writes() );
+		$this->assertCount( 1, Site::json_lines( 'mail.log' ), 'send_notification is honoured from the queue' );
+		$runs = Site::json_lines( 'jobs.log' );
+		$this->assertSame( array( 'created', 1, 'fpm-fcgi' ), array( $runs[0]['code'], $runs[0]['attempt'], $runs[0]['sapi'] ) );
+		$rows = \WpfWebhooks\Log::query()['rows'];
+		$this->assertSame( array( 'created', 'queued' ), array_column( $rows, 'code' ) );
+		$this->assertSame( $rows[0]['job_id'], $rows[1]['job_id'] );
+		$this->assertSame( $user->ID, $rows[0]['user_id'] );
+		$this->assertStringStartsWith( 'Queued webhook, attempt 1 of 6:', $rows[0]['message'] );
+		$actions = Site::json_lines( 'actions.log' );
+		$this->assertNotSame( array(), $actions );
+		$this->assertTrue( $actions[0]['WPF_DOING_WEBHOOK'], 'WP Fusion\'s constant is defined for queued work too' );
+	}
+
+	public function test_wp_cron_works_the_queue_when_no_answer_did(): void {
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update_tags', 'john.smith@example.com', array( 'async' => 'yes' ), self::QUEUE_ONLY ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'yes' ), self::QUEUE_ONLY ) );
+		$this->assertCount( 2, $this->jobs() );
+		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'queueing schedules the worker' );
+		Site::run_cron();
+		$this->assertTrue( Site::eventually( fn() => 2 === count( Site::json_lines( 'jobs.log' ) ), 10 ), 'both jobs run' );
+		$this->assertSame( array( 'failed' ), array_column( $this->jobs(), 'status' ), 'the one that cannot succeed is kept for an administrator' );
+		$this->assertSame( array( 'user_not_found', 'created' ), array_column( Site::json_lines( 'jobs.log' ), 'code' ) );
+		$this->assertSame( array( 'fpm-fcgi', 'fpm-fcgi' ), array_column( Site::json_lines( 'jobs.log' ), 'sapi' ), 'run by wp-cron.php on the site' );
+		$this->assertNotNull( $this->user( 'jane@example.com' ) );
+		$failed = \WpfWebhooks\Log::query( array( 'code' => 'user_not_found' ) )['rows'];
+		$this->assertCount( 1, $failed );
+		$this->assertStringContainsString( 'kept as failed', $failed[0]['message'] );
+	}
+
+	public function test_an_unavailable_crm_is_retried_with_backoff_then_kept_as_failed_until_retried(): void {
+		self::$sandbox->fault( array( 'action' => array( 'status' => 503 ) ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$id = (int) $this->jobs()[0]->id;
+		for ( $attempt = 1; $attempt <= Queue::MAX_ATTEMPTS; $attempt++ ) {
+			$before = time();
+			$this->assertSame( 1, Queue::work(), "attempt {$attempt}" );
+			$job = Queue::get( $id );
+			$this->assertSame( array( $attempt, 'crm_unavailable' ), array( (int) $job->attempts, $job->last_code ) );
+			if ( $attempt < Queue::MAX_ATTEMPTS ) {
+				$base = Queue::BACKOFF[ $attempt - 1 ];
+				$this->assertSame( 'pending', $job->status );
+				$this->assertGreaterThanOrEqual( $before + (int) floor( $base * 0.8 ), (int) $job->run_at, "backoff after attempt {$attempt}" );
+				$this->assertLessThanOrEqual( time() + (int) ceil( $base * 1.2 ) + 30, (int) $job->run_at );
+				$this->assertSame( 0, Queue::work(), 'not due before its backoff' );
+				$this->make_due( $id );
+			}
+		}
+		$this->assertSame( 'failed', Queue::get( $id )->status );
+		$this->assertSame( 0, Queue::work(), 'a failed job waits for an administrator' );
+		$this->assertNull( $this->user( 'jane@example.com' ), 'nothing half-created' );
+		$this->assertSame( array(), $this->password_writes() );
+
+		$this->assertSame( array( $id ), array_map( 'intval', array_column( Queue::failed(), 'id' ) ) );
+
+		self::$sandbox->reset();
+		$this->assertSame( 1, Queue::retry( $id ) );
+		$this->assertSame( array( 'pending', '0' ), array( Queue::get( $id )->status, (string) Queue::get( $id )->attempts ) );
+		$this->assertSame( 1, Queue::work() );
+		$this->assertNull( Queue::get( $id ) );
+		$this->assertNotNull( $this->user( 'jane@example.com' ) );
+		$this->assertCount( 1, $this->password_writes() );
+	}
+
+	public function test_the_crms_retry_after_is_honoured_when_longer_than_the_backoff(): void {
+		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '900' ) ) ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$before = time();
+		Queue::work();
+		$job = $this->jobs()[0];
+		$this->assertSame( array( 'pending', 'crm_unavailable' ), array( $job->status, $job->last_code ) );
+		$this->assertGreaterThanOrEqual( $before + 900, (int) $job->run_at );
+	}
+
+	public function test_one_delivery_is_stored_once_and_processed_once(): void {
+		$headers = array_merge( self::QUEUE_ONLY, array( 'X-CIO-Delivery-Id: dlv-async-1' ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
+		$this->assertCount( 1, $this->jobs() );
+		$this->assertSame( 1, Queue::work() );
+		$this->assertAnswer( 200, 'duplicate', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
+		$this->assertSame( array(), $this->jobs() );
+		$this->assertCount( 1, $this->password_writes() );
+	}
+
+	public function test_a_job_whose_worker_died_is_taken_again_when_its_lease_ends(): void {
+		global $wpdb;
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$id = (int) $this->jobs()[0]->id;
+		$wpdb->update( Queue::table(), array( 'status' => 'running', 'attempts' => 1, 'claimed_by' => 'dead:1:x', 'lease_until' => time() + 60 ), array( 'id' => $id ) );
+		$this->assertSame( 0, Queue::work(), 'a live lease is respected' );
+		$wpdb->update( Queue::table(), array( 'lease_until' => time() - 1 ), array( 'id' => $id ) );
+		$this->assertSame( 1, Queue::work() );
+		$this->assertNull( Queue::get( $id ) );
+		$this->assertSame( 2, Site::json_lines( 'jobs.log' )[0]['attempt'] );
+		$this->assertNotNull( $this->user( 'jane@example.com' ) );
+	}
+
+	public function test_bad_webhooks_are_answered_at_once_not_queued(): void {
+		$async = array( 'async' => 'true' );
+		$this->assertAnswer( 403, 'forbidden', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => 'wrong', 'async' => 'true' ), '{"email":"jane@example.com"}' ) );
+		$this->assertAnswer( 400, 'bad_request', $this->hook( 'add', null, $async ) );
+		$this->assertAnswer( 400, 'bad_request', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY, 'async' => 'true' ), '{"email":' ) );
+		$this->assertAnswer( 200, 'ok', $this->hook( 'test', null, $async ) );
+		$this->configure( array( 'customerio_app_key' => '' ) );
+		$this->assertAnswer( 503, 'not_configured', $this->hook( 'add', 'jane@example.com', $async ) );
+		$this->assertSame( array(), $this->jobs() );
+	}
+
+	public function test_the_async_setting_queues_every_webhook(): void {
+		$this->configure( array( 'async' => true ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update_tags', 'john.smith@example.com', array(), self::QUEUE_ONLY ) );
+		$this->assertCount( 1, $this->jobs() );
+	}
+
+	public function test_a_burst_of_queued_webhooks_is_processed_exactly_once(): void {
+		$emails = array();
+		for ( $i = 0; $i < 40; $i++ ) {
+			$emails[] = "burst{$i}@example.com";
+			self::$sandbox->put_person( array( 'email' => "burst{$i}@example.com", 'attributes' => array( 'first_name' => "B{$i}" ) ) );
+		}
+		$requests = array();
+		foreach ( array_merge( $emails, $emails ) as $email ) {
+			$requests[] = array( array( 'wpf_action' => 'add', 'access_key' => self::KEY, 'async' => 'true' ), (string) wp_json_encode( array( 'email' => $email ) ) );
+		}
+		foreach ( Site::concurrently( $requests ) as $answer ) {
+			$this->assertAnswer( 202, 'queued', $answer );
+		}
+		Site::run_cron();
+		$this->assertQueueEmpties( 60 );
+		$runs = Site::json_lines( 'jobs.log' );
+		$done = array_count_values( array_column( array_filter( $runs, fn( $r ) => in_array( $r['code'], array( 'created', 'updated' ), true ) ), 'job' ) );
+		$this->assertCount( 80, $done, 'every job done' );
+		$this->assertSame( array( 1 ), array_values( array_unique( $done ) ), 'each job done once' );
+		$this->assertSame( 41, $this->user_count(), 'one user per email' );
+		$this->assertCount( 40, $this->password_writes(), 'one Return Password write per new user' );
+	}
+}

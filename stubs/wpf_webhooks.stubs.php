@@ -1,0 +1,80 @@
+<?php
+/**
+ * Signatures of the functions of the wpf_webhooks PHP extension, for IDEs and static analysers (PHPStan's
+ * `stubFiles`, Psalm's `<stubs>`, PhpStorm: mark the folder as a PHP include path). Never include this file
+ * where the extension is loaded. Ring 2's StubsTest compares it with ReflectionExtension('wpf_webhooks'), so
+ * a function added to or changed in src/php.rs fails the tests until it is described here too.
+ *
+ * @package WpfWebhooks
+ */
+
+/**
+ * Decides one webhook.
+ *
+ * @param array{query: string, body: string, headers: array<string, string>}                             $request The request, header names lower-case.
+ * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool} $site    What the site knows.
+ * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`).
+ */
+function wpf_handle_webhook( array $request, array $site ): mixed {}
+
+/**
+ * Decides a webhook taken from the queue: no key check, never queued again, the CRM gets the background budget.
+ *
+ * @param array{query: string, body: string, headers: array<string, string>} $request The `request` a `queue` decision gave to store.
+ * @param array                                                              $site    What the site knows (as for wpf_handle_webhook()).
+ * @return array<string, mixed> An answer (`kind` `respond`) or a plan (`kind` `apply`).
+ */
+function wpf_handle_queued( array $request, array $site ): mixed {}
+
+/**
+ * Writes a generated password to the contact's CRM field.
+ *
+ * @param array  $site     What the site knows (as for wpf_handle_webhook()).
+ * @param string $email    The contact's email.
+ * @param string $field    The CRM field.
+ * @param string $password The password.
+ * @return array{kind: string, status: int, code: string, message: string, retry_after: ?int} `code` `ok` when written.
+ */
+function wpf_return_password( array $site, string $email, string $field, string $password ): mixed {}
+
+/**
+ * What this build is.
+ *
+ * @return array{version: string, git_revision: string, interface: int, php_api: int, profile: string}
+ */
+function wpf_webhooks_build_info(): mixed {}
+
+/**
+ * A new access key: 40 URL-safe characters, about 238 random bits.
+ */
+function wpf_webhooks_generate_key(): string {}
+
+/**
+ * Checks the configured CRM's credentials within 5 s.
+ *
+ * @param array $site What the site knows (as for wpf_handle_webhook()).
+ * @return array{kind: string, status: int, code: string, message: string, retry_after: ?int} `code` `ok`, `crm_error`, `crm_unavailable` or `not_configured`.
+ */
+function wpf_test_connection( array $site ): mixed {}
+
+/**
+ * The estimated strength of an access key in bits (128 or more is strong).
+ *
+ * @param string $key The key.
+ */
+function wpf_webhooks_key_bits( string $key ): float {}
+
+/**
+ * Why a WordPress field can never be the target of a field mapping, or null when it can.
+ *
+ * @param string $wp_field The WordPress field.
+ */
+function wpf_webhooks_field_problem( string $wp_field ): ?string {}
+
+/**
+ * The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.
+ *
+ * @param array<string, array{name: string, capabilities: array<string, bool>}> $roles The roles.
+ * @return list<string>
+ */
+function wpf_webhooks_privileged_roles( array $roles ): array {}
