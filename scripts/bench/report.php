@@ -193,7 +193,7 @@ if ( isset( $skipped['async-stalled-c1'] ) ) {
 		$get( 'async-stalled-c1', 'p50_us' ),
 		$floor1,
 		3.0,
-		'the acknowledgement stores the job (a database write) and the log row before answering'
+		'before answering, the acknowledgement writes two rows, the job and the log entry' . $per_row
 	);
 }
 foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
