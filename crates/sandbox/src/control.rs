@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::customerly::CustomerlyContact;
 use crate::faults::Fault;
 use crate::http::{Request, Response};
-use crate::model::{segment_key, ConfigUpdate, Person, Segment};
+use crate::model::{segment_key, AutoPeople, ConfigUpdate, Person, Segment};
 use crate::state::State;
 
 /// The `/_sandbox` prefix.
@@ -43,6 +43,19 @@ pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
             },
             None => Err(error(400, "email is required")),
         },
+        ("GET", ["auto_people"]) => Ok(to_json(&state.customerio.auto_people)),
+        ("PUT", ["auto_people"]) => parse::<AutoPeople>(request).and_then(|auto| {
+            if auto.email_suffix.is_empty() {
+                return Err(error(400, "email_suffix is required"));
+            }
+            let answer = to_json(&auto);
+            state.customerio.auto_people = Some(auto);
+            Ok(answer)
+        }),
+        ("DELETE", ["auto_people"]) => {
+            state.customerio.auto_people = None;
+            Ok(json!({"ok": true}))
+        }
         ("GET", ["segments"]) => Ok(json!({"segments": state.customerio.segments})),
         ("PUT", ["segments"]) => parse::<Segment>(request).and_then(|segment| {
             if segment_key(&segment.id).is_none() {
@@ -99,7 +112,10 @@ pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
             state.log.clear();
             Ok(json!({"ok": true}))
         }
-        (_, ["health" | "reset" | "people" | "segments" | "faults" | "latency" | "config" | "requests"])
+        (
+            _,
+            ["health" | "reset" | "people" | "auto_people" | "segments" | "faults" | "latency" | "config" | "requests"],
+        )
         | (_, ["customerly", "contacts"]) => Err(error(405, "method not allowed")),
         _ => Err(error(404, "not found")),
     };
@@ -137,6 +153,8 @@ mod tests {
     use super::*;
     use crate::testkit::{app_get, control, customerly};
     use crate::{FaultAction, Region, Sandbox};
+
+    const APP: &str = "/customerio/us/app/v1";
 
     fn sandbox() -> Sandbox {
         Sandbox::start("127.0.0.1:0").unwrap()
@@ -177,6 +195,43 @@ mod tests {
         assert_eq!(deleted.json(), json!({"deleted": 1}));
         assert_eq!(control(&sandbox, "DELETE", "/_sandbox/people?email=NEW%40example.com", None).status, 404);
         assert_eq!(control(&sandbox, "DELETE", "/_sandbox/people", None).status, 400);
+    }
+
+    #[test]
+    fn auto_people_are_made_on_lookup_by_a_matching_email_only() {
+        let sandbox = sandbox();
+        let auto = json!({"email_suffix": "@Bench.Example", "attributes": {"first_name": "Auto"}, "segments": [1]});
+        assert_eq!(control(&sandbox, "PUT", "/_sandbox/auto_people", Some(auto.clone())).json(), auto);
+        assert_eq!(control(&sandbox, "GET", "/_sandbox/auto_people", None).json(), auto);
+        let people = || control(&sandbox, "GET", "/_sandbox/people", None).json()["people"].as_array().unwrap().len();
+
+        let attributes = app_get(&sandbox, &format!("{APP}/customers/u1%40bench.example/attributes?id_type=email"));
+        assert_eq!(attributes.status, 200);
+        assert_eq!(attributes.json()["customer"]["attributes"]["first_name"], "Auto");
+        let segments = app_get(&sandbox, &format!("{APP}/customers/U1%40BENCH.example/segments?id_type=email"));
+        assert_eq!(segments.json()["segments"][0]["id"], 1);
+        let found = app_get(&sandbox, &format!("{APP}/customers?email=u2%40bench.example")).json();
+        assert_eq!(found["results"][0]["email"], "u2@bench.example");
+        assert_eq!(people(), 5);
+
+        for miss in [
+            format!("{APP}/customers/u3%40other.example/attributes?id_type=email"),
+            format!("{APP}/customers/u3%40bench.example/attributes"),
+            format!("{APP}/customers/%40bench.example/attributes?id_type=email"),
+        ] {
+            assert_eq!(app_get(&sandbox, &miss).status, 404, "{miss}");
+        }
+        assert_eq!(people(), 5);
+
+        let bad = control(&sandbox, "PUT", "/_sandbox/auto_people", Some(json!({"email_suffix": ""})));
+        assert_eq!(bad.status, 400);
+        assert_eq!(control(&sandbox, "DELETE", "/_sandbox/auto_people", None).status, 200);
+        assert_eq!(control(&sandbox, "GET", "/_sandbox/auto_people", None).json(), Value::Null);
+        let after = app_get(&sandbox, &format!("{APP}/customers/u4%40bench.example/attributes?id_type=email"));
+        assert_eq!(after.status, 404);
+        control(&sandbox, "PUT", "/_sandbox/auto_people", Some(auto));
+        control(&sandbox, "POST", "/_sandbox/reset", None);
+        assert_eq!(control(&sandbox, "GET", "/_sandbox/auto_people", None).json(), Value::Null);
     }
 
     #[test]

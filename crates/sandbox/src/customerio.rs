@@ -10,7 +10,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::http::{Request, Response};
-use crate::model::{self, attribute_string, new_cio_id, segment_key, Config, Person, Region, Segment, SegmentType};
+use crate::model::{
+    self, attribute_string, new_cio_id, segment_key, AutoPeople, Config, Person, Region, Segment, SegmentType,
+};
 use crate::state::{now_secs, State};
 
 /// The first path segment of Customer.io's APIs.
@@ -41,12 +43,14 @@ impl IdType {
 pub(crate) struct Workspace {
     pub people: Vec<Person>,
     pub segments: Vec<Segment>,
+    /// Unknown people looked up by a matching email are made on the spot (none after a reset).
+    pub auto_people: Option<AutoPeople>,
 }
 
 impl Workspace {
     /// The default seed's people and segments.
     pub fn seeded() -> Workspace {
-        Workspace { people: model::seed_people(), segments: model::seed_segments() }
+        Workspace { people: model::seed_people(), segments: model::seed_segments(), auto_people: None }
     }
 
     /// The first person with this identifier, of this type (emails ignore case).
@@ -152,6 +156,9 @@ fn serve(state: &mut State, request: &Request, region: &str, api: Api, rest: &[&
     if !authorized(api, request, &state.config) {
         return unauthorized();
     }
+    if api == Api::App {
+        make_auto_person(&mut state.customerio, request, rest);
+    }
     let method = request.method.as_str();
     match (api, method, rest) {
         (Api::App, "GET", ["customers"]) => customers_by_email(state, request),
@@ -175,6 +182,30 @@ fn serve(state: &mut State, request: &Request, region: &str, api: Api, rest: &[&
             Response::json(200, &json!({"url": region.track_url(), "region": region.as_str(), "environment_id": 1}))
         }
         _ => not_found(),
+    }
+}
+
+/// Stores the person an App API lookup by email names when it is unknown and matches `auto_people`.
+fn make_auto_person(workspace: &mut Workspace, request: &Request, rest: &[&str]) {
+    let Some(auto) = &workspace.auto_people else {
+        return;
+    };
+    let email = match rest {
+        ["customers"] => request.query_param("email"),
+        ["customers", identifier, "attributes" | "segments"]
+            if request.query_param("id_type").as_deref() == Some("email") =>
+        {
+            Some((*identifier).to_string())
+        }
+        _ => None,
+    };
+    let Some(email) = email.filter(|e| auto.matches(e)) else {
+        return;
+    };
+    if workspace.find(&email, IdType::Email).is_none() {
+        let person =
+            Person { attributes: auto.attributes.clone(), segments: auto.segments.clone(), ..Person::new(email) };
+        workspace.upsert_person(person);
     }
 }
 

@@ -174,6 +174,27 @@ impl ConfigUpdate {
     }
 }
 
+/// People made on demand (`PUT /_sandbox/auto_people`), for load tests that need a new contact per request:
+/// an App API lookup by email of an unknown address ending with `email_suffix` (any case) first stores a person
+/// with that email, these attributes (string values) and these segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoPeople {
+    pub email_suffix: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub segments: Vec<Value>,
+}
+
+impl AutoPeople {
+    /// Whether an unknown `email` is to be made: it ends with the suffix and has something before it.
+    pub fn matches(&self, email: &str) -> bool {
+        let (email, suffix) = (email.to_ascii_lowercase(), self.email_suffix.to_ascii_lowercase());
+        email.len() > suffix.len() && email.ends_with(&suffix)
+    }
+}
+
 /// A person (customer) in the workspace.
 ///
 /// JSON: `{"email", "id", "cio_id", "attributes": {…}, "segments": […], "created_at"}`. On input only

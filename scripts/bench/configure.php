@@ -1,0 +1,57 @@
+<?php
+/**
+ * Benchmark site set-up, run through `scripts/wp-env.sh php` (which sets WPF_WP_DIR and WPF_SANDBOX_URL):
+ *
+ *   configure.php settings       points the plugin at the sandbox's Customer.io (Return Password to
+ *                                `wp_password`, first and last name and plan mapped), makes the table the
+ *                                floor's `write` variant writes to; prints the access key
+ *   configure.php plugin on|off  activates or deactivates the plugin by editing `active_plugins` alone (no
+ *                                activation or deactivation hook runs, settings and tables stay)
+ *   configure.php facts          prints `name=value` lines: WordPress and PHP versions, the database
+ *
+ * @package WpfWebhooks\Bench
+ */
+
+require getenv( 'WPF_WP_DIR' ) . '/wp-load.php';
+
+global $wpdb;
+$wpf_bench_plugin = 'wpf-webhooks/wpf-webhooks.php';
+switch ( $argv[1] ?? '' ) {
+	case 'settings':
+		$wpf_bench_sandbox  = rtrim( (string) getenv( 'WPF_SANDBOX_URL' ), '/' );
+		$wpf_bench_settings = array_merge(
+			WpfWebhooks\Settings::get(),
+			array(
+				'crm'                   => 'customerio',
+				'customerio_app_key'    => 'sandbox-app-key',
+				'customerio_site_id'    => 'sandbox-site-id',
+				'customerio_track_key'  => 'sandbox-track-key',
+				'customerio_app_url'    => $wpf_bench_sandbox . '/customerio/us/app/v1',
+				'customerio_track_url'  => $wpf_bench_sandbox . '/customerio/us/track/api/v1',
+				'return_password'       => true,
+				'return_password_field' => 'wp_password',
+				'field_map'             => array(
+					'first_name' => 'first_name',
+					'last_name'  => 'last_name',
+					'plan'       => 'plan',
+				),
+			)
+		);
+		update_option( WpfWebhooks\Settings::OPTION, $wpf_bench_settings, false );
+		$wpdb->query( "CREATE TABLE IF NOT EXISTS {$wpdb->prefix}wpf_bench_writes ( id bigint(20) unsigned NOT NULL AUTO_INCREMENT, created_at bigint(20) NOT NULL, PRIMARY KEY (id) )" ); // phpcs:ignore WordPress.DB
+		echo $wpf_bench_settings['access_key'], "\n"; // phpcs:ignore WordPress.Security.EscapeOutput
+		break;
+	case 'plugin':
+		$wpf_bench_active = array_values( array_diff( (array) get_option( 'active_plugins', array() ), array( $wpf_bench_plugin ) ) );
+		if ( 'on' === ( $argv[2] ?? '' ) ) {
+			$wpf_bench_active[] = $wpf_bench_plugin;
+		}
+		update_option( 'active_plugins', $wpf_bench_active );
+		break;
+	case 'facts':
+		printf( "wordpress=%s\nphp=%s\ndatabase=%s %s\n", get_bloginfo( 'version' ), PHP_VERSION, defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE ? 'SQLite' : 'MariaDB', $wpdb->db_server_info() ); // phpcs:ignore WordPress.Security.EscapeOutput
+		break;
+	default:
+		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		exit( 2 );
+}

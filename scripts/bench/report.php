@@ -1,0 +1,321 @@
+<?php
+/**
+ * Writes BENCHMARKS.md from the results of scripts/bench.sh: `php report.php RESULTS_DIR OUT_FILE`.
+ * Exits 1 when a scenario had a failed request (the benchmark is then invalid), 0 otherwise, whatever the
+ * targets say.
+ *
+ * @package WpfWebhooks\Bench
+ */
+
+if ( 3 !== $argc ) {
+	fwrite( STDERR, "usage: report.php RESULTS_DIR OUT_FILE\n" );
+	exit( 2 );
+}
+[ , $results_dir, $out_file ] = $argv;
+
+/**
+ * `name=value` lines of a file.
+ *
+ * @param string $path File.
+ */
+function env_file( string $path ): array {
+	$values = array();
+	foreach ( is_file( $path ) ? file( $path, FILE_IGNORE_NEW_LINES ) : array() as $line ) {
+		if ( str_contains( $line, '=' ) ) {
+			[ $name, $value ]  = explode( '=', $line, 2 );
+			$values[ $name ] = $value;
+		}
+	}
+	return $values;
+}
+
+/**
+ * Milliseconds from microseconds, two decimals.
+ *
+ * @param float $us Microseconds.
+ */
+function ms( float $us ): string {
+	return number_format( $us / 1000, 2, '.', '' );
+}
+
+$machine   = env_file( "$results_dir/machine.env" );
+$wordpress = env_file( "$results_dir/wordpress.env" );
+
+// Scenarios in the order they ran.
+$scenarios = array();
+$invalid   = array();
+foreach ( file( "$results_dir/index.tsv", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) as $line ) {
+	[ $id, $group, $label, $connections, $command ] = explode( "\t", $line );
+	$figures = json_decode( (string) @file_get_contents( "$results_dir/$id.json" ), true );
+	if ( ! is_array( $figures ) ) {
+		$invalid[] = "$id: wrk wrote no figures";
+		continue;
+	}
+	$failed            = $figures['bad_answers'] + $figures['connect_errors'] + $figures['read_errors'] + $figures['write_errors'] + $figures['timeouts'];
+	$figures['failed'] = $failed;
+	$figures['rps']    = $figures['duration_us'] > 0 ? $figures['requests'] / ( $figures['duration_us'] / 1e6 ) : 0.0;
+	if ( $failed > 0 || 0 === $figures['requests'] ) {
+		$invalid[] = sprintf( '%s: %d of %d requests failed (first bad answer: %s)', $id, $failed, $figures['requests'], $figures['first_bad'] );
+	}
+	$scenarios[ $id ] = compact( 'id', 'group', 'label', 'connections', 'command' ) + $figures;
+}
+$skipped = array();
+foreach ( glob( "$results_dir/*.skipped" ) as $file ) {
+	$skipped[ basename( $file, '.skipped' ) ] = trim( (string) file_get_contents( $file ) );
+}
+
+$md   = array();
+$md[] = '# Benchmarks';
+$md[] = '';
+$md[] = 'Written by `bash scripts/bench.sh` (`make bench`); every figure below comes from the one run described here.';
+$md[] = 'Run it again on a quiet machine to compare; the ratios in **Targets** are taken within this run.';
+$md[] = '';
+$load = (float) explode( ' ', $machine['load_before'] ?? '0' )[0];
+if ( $load > 0.5 * (float) ( $machine['cores'] ?? 1 ) ) {
+	$md[] = sprintf( '> **The machine was busy** (load average %s on %s cores when the run started): other work shared the CPU and the disk, so these figures are not representative of this machine. Run it again when it is quiet.', $machine['load_before'], $machine['cores'] ?? '?' );
+	$md[] = '';
+}
+$md[] = '## Machine';
+$md[] = '';
+$md[] = '| | |';
+$md[] = '|---|---|';
+foreach (
+	array(
+		'CPU'                => $machine['cpu'] ?? '?',
+		'cores'              => $machine['cores'] ?? '?',
+		'RAM'                => $machine['ram'] ?? '?',
+		'OS, kernel'         => ( $machine['os'] ?? '?' ) . ', ' . ( $machine['kernel'] ?? '?' ),
+		'PHP'                => ( $machine['php_fpm'] ?? '?' ) . ', opcache on',
+		'nginx'              => $machine['nginx'] ?? '?',
+		'WordPress'          => ( $wordpress['wordpress'] ?? '?' ) . ' on ' . ( $wordpress['database'] ?? '?' ),
+		'extension build'    => 'release profile (thin LTO, 4 codegen units), ' . ( $machine['rustc'] ?? '?' ),
+		'git revision'       => $machine['revision'] ?? '?',
+		'date'               => $machine['date'] ?? '?',
+		'load average'       => sprintf( 'before the run %s, at its end %s (1, 5, 15 min; the end includes the benchmark\'s own load)', $machine['load_before'] ?? '?', $machine['load_after'] ?? '?' ),
+		'load generator'     => ( $machine['wrk'] ?? '?' ) . ', on the same cores as the site',
+		'run time'           => sprintf( '%d s', (int) ( $machine['elapsed'] ?? 0 ) ),
+	) as $name => $value
+) {
+	$md[] = "| $name | " . str_replace( '|', '\|', $value ) . ' |';
+}
+$md[] = '';
+$md[] = '## How it is measured';
+$md[] = '';
+$md[] = sprintf( '- `WPF_BENCH_SECONDS=%s WPF_BENCH_WARMUP=%s WPF_BENCH_WORKERS=%s WPF_BENCH_WEBHOOKS=%s WPF_DB=%s bash scripts/bench.sh`', $machine['duration'] ?? '?', $machine['warmup'] ?? '?', $machine['workers'] ?? '?', $machine['webhooks'] ?? '?', $machine['db'] ?? '?' );
+$md[] = sprintf(
+	'- The site: `scripts/wp-env.sh up` (nginx, php-fpm with a static pool of %s workers, WordPress with `WP_DEBUG` off, the plugin, the release build of the extension, the sandbox CRM on loopback), the plugin set to the sandbox\'s Customer.io with Return Password to `wp_password` and three mapped fields. The rig puts a page cache in front of PHP like a host\'s; webhook answers say `no-store` and the benchmark\'s mu-plugin (`scripts/bench/mu`) sends pages with WordPress\'s no-cache headers, so every request reaches PHP (an answer from the cache would count as failed).',
+	$machine['workers'] ?? '?'
+);
+$md[] = '- The floor: the same site, `GET /?wpf_bench_floor=1`, which that mu-plugin ends at `init` priority 0 (ahead of the plugin\'s own handler) with a small JSON answer: what WordPress costs before the plugin does anything.';
+$md[] = '- The plain page: `GET /` (the front page, default theme) with the plugin active, then with it removed from `active_plugins` (its code not loaded at all).';
+$md[] = '- Webhooks: `test`, `update_tags` and `update` for `jane@example.com` (created by an `add` before the runs), and `add` with a new address per request (`bench-…@bench.example`, which the sandbox makes on first lookup: `PUT /_sandbox/auto_people`), so every `add` creates a user and writes its generated password to the CRM first. The key travels in the `X-WPF-Access-Key` header. CRM latency is the sandbox\'s delay before every API answer (`PUT /_sandbox/latency`).';
+$md[] = sprintf( '- Load: `wrk` in a closed loop (each connection sends its next request when the answer arrives): *sequential* = 1 connection, *c%1$s* = %1$s connections on 2 threads, %2$s s after a %3$s s warm-up. `scripts/bench/wrk.lua` checks every answer (HTTP status, the JSON `code`, not from the cache) and writes the latency percentiles of wrk\'s histogram. `failed` counts wrong answers, socket errors and timeouts; any failure makes the run invalid and the script exit non-zero.', $machine['concurrency'] ?? '8', $machine['duration'] ?? '?', $machine['warmup'] ?? '?' );
+$md[] = '';
+
+$md[] = '## Results';
+$md[] = '';
+$titles = array(
+	'floor'   => 'Floor',
+	'page'    => 'Plain page, with and without the plugin',
+	'webhook' => 'Webhooks',
+	'async'   => 'Async acknowledgement, CRM stalled 10 s',
+	'memory'  => 'Memory run (one worker)',
+);
+foreach ( $titles as $group => $title ) {
+	$rows = array_filter( $scenarios, fn( $s ) => $s['group'] === $group );
+	$md[] = "### $title";
+	$md[] = '';
+	if ( 'async' === $group && isset( $skipped['async-stalled-c1'] ) ) {
+		$md[] = '**' . $skipped['async-stalled-c1'] . '**';
+		$md[] = '';
+		continue;
+	}
+	$md[] = '| scenario | connections | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | failed |';
+	$md[] = '|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+	foreach ( $rows as $s ) {
+		$md[] = sprintf(
+			'| %s | %s | %d | %.1f | %s | %s | %s | %s | %d |',
+			$s['label'],
+			1 === (int) $s['connections'] ? '1 (sequential)' : $s['connections'],
+			$s['requests'],
+			$s['rps'],
+			ms( $s['p50_us'] ),
+			ms( $s['p95_us'] ),
+			ms( $s['p99_us'] ),
+			ms( $s['max_us'] ),
+			$s['failed']
+		);
+	}
+	$md[] = '';
+}
+
+// Targets, as ratios within this run.
+$get     = fn( string $id, string $field ) => isset( $scenarios[ $id ] ) ? (float) $scenarios[ $id ][ $field ] : null;
+$targets = array();
+$floor1  = $get( 'floor-c1', 'p50_us' );
+$floor8  = $get( 'floor-c8', 'rps' );
+$c8      = $machine['concurrency'] ?? '8';
+
+$delta_target = function ( string $name, ?float $value, ?float $floor, float $limit_ms, string $why ) use ( &$targets ): void {
+	if ( null === $value || null === $floor ) {
+		$targets[] = array( $name, 'not measured', '', 'not measured' );
+		return;
+	}
+	$delta     = ( $value - $floor ) / 1000;
+	$met       = $delta <= $limit_ms;
+	$targets[] = array( $name, sprintf( 'p50 %s ms, floor %s ms: %+.2f ms', ms( $value ), ms( $floor ), $delta ), sprintf( '≤ floor + %s ms', $limit_ms ), $met ? 'met' : 'not met: ' . $why );
+};
+
+$write    = ( null !== $floor1 && null !== $get( 'floor-write-c1', 'p50_us' ) ) ? ( $get( 'floor-write-c1', 'p50_us' ) - $floor1 ) / 1000 : null;
+$per_row  = null === $write ? '' : sprintf( '; one database row written at `init` costs %.2f ms at p50 here (floor + one row written)', $write );
+$over     = fn( string $id ) => ( null !== $get( $id, 'p50_us' ) && null !== $floor1 ) ? ( $get( $id, 'p50_us' ) - $floor1 ) / 1000 : null;
+$delta_target(
+	'`test` p50, sequential',
+	$get( 'test-c1', 'p50_us' ),
+	$floor1,
+	1.0,
+	'before answering, `test` reads the plugin\'s settings (one query: the option is not autoloaded, to keep the key out of every page load) and writes the webhook log row (a column query and an INSERT)' . $per_row
+);
+$crm_part  = ( null !== $get( 'update-100-c1', 'p50_us' ) && null !== $get( 'update-0-c1', 'p50_us' ) ) ? ( $get( 'update-100-c1', 'p50_us' ) - $get( 'update-0-c1', 'p50_us' ) ) / 1000 : null;
+$wp_part   = $over( 'update-0-c1' );
+$delta_target(
+	'`update` at CRM 100 ms, p50, sequential',
+	$get( 'update-100-c1', 'p50_us' ),
+	$floor1,
+	110.0,
+	null === $crm_part || null === $wp_part ? 'see the table' : sprintf( 'the CRM part (update at 100 ms − update at 0 ms) is %.1f ms, one round trip (attributes and segments read in parallel); the rest is WordPress work the floor does not do, %.1f ms (update at 0 ms − floor): the contact lock, the user lookup, the meta writes and the log row%s', $crm_part, $wp_part, $per_row )
+);
+if ( isset( $skipped['async-stalled-c1'] ) ) {
+	$targets[] = array( 'async ack p50 with the CRM stalled 10 s, sequential', $skipped['async-stalled-c1'], '≤ floor + 3 ms', 'not measured' );
+} else {
+	$delta_target(
+		'async ack p50 with the CRM stalled 10 s, sequential',
+		$get( 'async-stalled-c1', 'p50_us' ),
+		$floor1,
+		3.0,
+		'before answering, the acknowledgement writes two rows, the job and the log entry' . $per_row
+	);
+}
+foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
+	$rps = $get( "$action-0-c$c8", 'rps' ) ?? $get( "$action-c$c8", 'rps' );
+	if ( null === $rps || null === $floor8 || $floor8 <= 0 ) {
+		$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", 'not measured', '≥ 90 % of the floor', 'not measured' );
+		continue;
+	}
+	$ratio     = $rps / $floor8;
+	$extra     = $over( 'test' === $action ? 'test-c1' : "$action-0-c1" );
+	$why       = sprintf(
+		'each `%s` costs %s more than the floor sequentially (%s), CPU and disk shared with wrk and the sandbox on %s cores%s',
+		$action,
+		null === $extra ? '?' : sprintf( '%.1f ms', $extra ),
+		'test' === $action ? 'its settings query and the log row' : 'its CRM reads over loopback, the contact lock, the user lookup, the user and meta writes' . ( 'add' === $action ? ', the user\'s creation with its password hash, the Return Password write to the CRM' : '' ) . ' and the log row',
+		$machine['cores'] ?? '?',
+		$per_row
+	);
+	$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", sprintf( '%.1f req/s, floor %.1f req/s: %.0f %%', $rps, $floor8, 100 * $ratio ), '≥ 90 % of the floor', $ratio >= 0.9 ? 'met' : 'not met: ' . $why );
+}
+foreach ( array( '1', $c8 ) as $c ) {
+	$with    = $get( "page-plugin-c$c", 'p50_us' );
+	$without = $get( "page-noplugin-c$c", 'p50_us' );
+	$rw      = $get( "page-plugin-c$c", 'rps' );
+	$rwo     = $get( "page-noplugin-c$c", 'rps' );
+	if ( null === $with || null === $without || ! $rwo ) {
+		continue;
+	}
+	$met       = $with <= $without * 1.03 && $rw >= 0.97 * $rwo;
+	$targets[] = array(
+		'1' === $c ? 'plain page, sequential: plugin cost' : "plain page, c$c: plugin cost",
+		sprintf( 'p50 %s vs %s ms (%+.1f %%), %.1f vs %.1f req/s', ms( $with ), ms( $without ), 100 * ( $with / $without - 1 ), $rw, $rwo ),
+		'nothing measurable: within 3 % (p50 and req/s)',
+		$met ? 'met' : 'not met: beyond 3 %; the plugin adds no query and no extension call to this page (php-tests/wordpress/PlainPageTest.php), so the difference is loading its PHP files (opcache) and registering its hooks, or noise of a loaded machine',
+	);
+}
+
+$memory = array();
+foreach ( is_file( "$results_dir/memory.tsv" ) ? file( "$results_dir/memory.tsv", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) : array() as $line ) {
+	[ $after, $pid, $rss, $anon ] = explode( "\t", $line );
+	$memory[ (int) $after ]       = array( (int) $pid, (int) $rss, (int) $anon );
+}
+if ( count( $memory ) >= 3 ) {
+	$points    = array_keys( $memory );
+	$first     = $points[1];
+	$last      = end( $points );
+	$growth    = $memory[ $last ][1] - $memory[ $first ][1];
+	$targets[] = array(
+		"worker memory, webhooks $first → $last",
+		sprintf( 'VmRSS %d → %d kB (%+d kB)', $memory[ $first ][1], $memory[ $last ][1], $growth ),
+		'no growth beyond noise: ≤ 1 024 kB',
+		$growth <= 1024 ? 'met' : 'not met: the worker keeps memory across webhooks (see the RssAnon column: private memory, where a leak would show)',
+	);
+}
+
+$md[] = '## Targets';
+$md[] = '';
+$md[] = '| target | measured | limit | result |';
+$md[] = '|---|---|---|---|';
+foreach ( $targets as $t ) {
+	$md[] = '| ' . implode( ' | ', $t ) . ' |';
+}
+$md[] = '';
+
+$md[] = '## Worker memory';
+$md[] = '';
+if ( $memory ) {
+	$md[] = 'One php-fpm worker (`WPF_FPM_WORKERS=1`, never recycled) answering `update` webhooks for one contact at CRM latency 0 ms; `/proc/PID/status` after each step.';
+	$md[] = '';
+	$md[] = '| webhooks answered | worker pid | VmRSS kB | RssAnon kB |';
+	$md[] = '|---:|---:|---:|---:|';
+	foreach ( $memory as $after => [ $pid, $rss, $anon ] ) {
+		$md[] = "| $after | $pid | $rss | $anon |";
+	}
+} else {
+	$md[] = '**not measured**';
+}
+$md[] = '';
+
+$md[] = '## Micro-benchmarks (criterion)';
+$md[] = '';
+$micro = is_file( "$results_dir/micro.txt" ) ? file( "$results_dir/micro.txt", FILE_IGNORE_NEW_LINES ) : array();
+$rows  = array();
+foreach ( $micro as $line ) {
+	if ( preg_match( '/^test (.+?) \.\.\. bench:\s+([\d,]+) ns\/iter \(\+\/- ([\d,]+)\)/', $line, $m ) ) {
+		$rows[] = sprintf( '| %s | %s | %s |', $m[1], $m[2], $m[3] );
+	}
+}
+if ( $rows ) {
+	$md[] = '`' . trim( (string) file_get_contents( "$results_dir/micro.command" ) ) . '` (`crates/core/benches/decide.rs`). The decisions marked *sandbox* include the CRM reads over loopback HTTP to the in-process sandbox.';
+	$md[] = '';
+	$md[] = '| benchmark | ns/iter | ± ns |';
+	$md[] = '|---|---:|---:|';
+	array_push( $md, ...$rows );
+} else {
+	$md[] = '**not measured** (`WPF_BENCH_MICRO=0`)';
+}
+$md[] = '';
+
+$md[] = '## Commands';
+$md[] = '';
+$md[] = 'Each scenario, as run (from the repository root, with `$KEY` the site\'s access key):';
+$md[] = '';
+$md[] = '```sh';
+foreach ( $scenarios as $s ) {
+	$md[] = "# {$s['id']}: {$s['label']}";
+	$md[] = $s['command'];
+}
+$md[] = '```';
+$md[] = '';
+
+if ( $invalid ) {
+	$md[] = '## INVALID RUN';
+	$md[] = '';
+	foreach ( $invalid as $problem ) {
+		$md[] = "- $problem";
+	}
+	$md[] = '';
+}
+
+file_put_contents( $out_file, implode( "\n", $md ) );
+foreach ( $invalid as $problem ) {
+	fwrite( STDERR, "bench: invalid: $problem\n" );
+}
+exit( $invalid ? 1 : 0 );
