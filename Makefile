@@ -44,7 +44,7 @@ ZIP := $(DIST_DIR)/wpf-webhooks-$(VERSION).zip
 INI := $(DESTDIR)$(PHP_CONF_DIR)/mods-available/wpf_webhooks.ini
 SO_DEST := $(DESTDIR)$(EXTENSION_DIR)/wpf_webhooks.so
 
-.PHONY: help build install uninstall dist
+.PHONY: help build install uninstall dist bench
 
 help: ## list the targets
 	@echo "wpf-webhooks $(VERSION): make TARGET [VARIABLE=value …] (variables: see the top of the Makefile)"
@@ -156,3 +156,6 @@ dist: ## write dist/wpf-webhooks-VERSION.zip (DIST_DIR=…), the plugin to uploa
 	rm -f $(ZIP)
 	(cd $$stage && zip -qrX - wpf-webhooks) >$(ZIP)
 	echo "wrote $(ZIP) ($$(unzip -Z1 $(ZIP) | grep -vc '/$$') files)"
+
+bench: ## run the benchmark (nginx + php-fpm + WordPress + the sandbox CRM, wrk) and write BENCHMARKS.md
+	bash scripts/bench.sh
