@@ -2,7 +2,8 @@
 /**
  * Plugin Name: wpf-webhooks test observer
  * Description: Test sites only. Records the WP Fusion actions and constants a webhook fires (one JSON line each
- *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, records
+ *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, marks
+ *              when a request sent with X-Test-Request-Id has ended (logs/ended/ID), records
  *              each queued webhook run (jobs.log: job, code, attempt, worker pid and its php-fpm master's pid),
  *              and leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only. WP-Cron's
  *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
@@ -15,6 +16,24 @@ defined( 'ABSPATH' ) || exit;
 
 if ( isset( $_GET['wpf_action'] ) && ! headers_sent() ) { // phpcs:ignore WordPress.Security.NonceVerification
 	header( 'X-Test-Worker-Pid: ' . getmypid() );
+}
+
+// The plugin answers before it logs (and before a queued webhook's worker runs): a test that sent
+// X-Test-Request-Id gets it back, and waits for the file this writes when the request has ended for good.
+$wpf_test_request = isset( $_SERVER['HTTP_X_TEST_REQUEST_ID'] ) ? (string) $_SERVER['HTTP_X_TEST_REQUEST_ID'] : '';
+if ( 1 === preg_match( '/^[0-9a-f]{32}$/', $wpf_test_request ) ) {
+	if ( ! headers_sent() ) {
+		header( 'X-Test-Request-Id: ' . $wpf_test_request );
+	}
+	register_shutdown_function(
+		static function () use ( $wpf_test_request ) {
+			$dir = dirname( WPF_TEST_MAIL_LOG ) . '/ended';
+			if ( ! is_dir( $dir ) ) {
+				mkdir( $dir, 0700, true );
+			}
+			touch( $dir . '/' . $wpf_test_request );
+		}
+	);
 }
 
 foreach ( array( 'wp_version_check', 'wp_update_plugins', 'wp_update_themes' ) as $wpf_test_check ) {

@@ -19,7 +19,7 @@ final class Site {
 	 * @param string|null $body    Raw body; null sends none.
 	 * @param array       $headers Extra headers, "Name: value".
 	 * @param string      $method  HTTP method.
-	 * @return array{status:int, headers:array<string,string>, json:?array, raw:string, seconds:float}
+	 * @return array{request_id:string, status:int, headers:array<string,string>, json:?array, raw:string, seconds:float}
 	 */
 	public static function webhook( array $query, ?string $body = null, array $headers = array(), string $method = 'POST' ): array {
 		$handle = self::handle( $query, $body, $headers, $method );
@@ -27,7 +27,28 @@ final class Site {
 		$raw    = curl_exec( $handle );
 		$answer = self::answer( $handle, (string) $raw, microtime( true ) - $t0 );
 		curl_close( $handle );
+		self::await_end( array( $answer ) );
 		return $answer;
+	}
+
+	/**
+	 * Waits until the requests behind these answers have ended on the site: the plugin answers first, then
+	 * logs the webhook and works the queue. An answer the site's PHP did not give (a page cache's) is not
+	 * waited for.
+	 *
+	 * @param array[] $answers Answers of Site::webhook() or Site::concurrently().
+	 */
+	private static function await_end( array $answers ): void {
+		$deadline = microtime( true ) + 30;
+		foreach ( $answers as $answer ) {
+			$id = $answer['request_id'];
+			if ( ( $answer['headers']['x-test-request-id'] ?? '' ) !== $id ) {
+				continue;
+			}
+			while ( ! is_file( self::log_path( 'ended/' . $id ) ) && microtime( true ) < $deadline ) {
+				usleep( 5000 );
+			}
+		}
 	}
 
 	/**
@@ -56,6 +77,7 @@ final class Site {
 			curl_multi_remove_handle( $multi, $handle );
 		}
 		curl_multi_close( $multi );
+		self::await_end( $answers );
 		return $answers;
 	}
 
@@ -69,7 +91,10 @@ final class Site {
 	 * @return \CurlHandle
 	 */
 	private static function handle( array $query, ?string $body, array $headers, string $method ) {
+		$id     = bin2hex( random_bytes( 16 ) );
 		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/?' . http_build_query( $query ) );
+		curl_setopt( $handle, CURLOPT_PRIVATE, $id );
+		$headers[] = 'X-Test-Request-Id: ' . $id;
 		curl_setopt_array(
 			$handle,
 			array(
@@ -104,11 +129,12 @@ final class Site {
 		}
 		$body = substr( $raw, $header_size );
 		return array(
-			'status'  => (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE ),
-			'headers' => $headers,
-			'json'    => json_decode( $body, true ),
-			'raw'     => $body,
-			'seconds' => $seconds,
+			'request_id' => (string) curl_getinfo( $handle, CURLINFO_PRIVATE ),
+			'status'     => (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE ),
+			'headers'    => $headers,
+			'json'       => json_decode( $body, true ),
+			'raw'        => $body,
+			'seconds'    => $seconds,
 		);
 	}
 

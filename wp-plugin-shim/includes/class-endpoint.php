@@ -22,7 +22,9 @@ final class Endpoint {
 	const LOCK_WAIT_SECONDS = 5.0;
 
 	/**
-	 * Handles the request if it is a webhook, logs it, and answers; anything else costs one isset().
+	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). Where PHP
+	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row is written
+	 * and before a queued webhook's worker starts; elsewhere the log row is written first.
 	 */
 	public static function maybe_handle(): void {
 		if ( ! isset( $_GET['wpf_action'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- authenticated by its access key.
@@ -30,13 +32,18 @@ final class Endpoint {
 		}
 		$context  = array();
 		$response = self::handle( $context );
-		Log::record( self::log_entry( $response, $context ) );
-		if ( isset( $context['job_id'] ) && Queue::works_after_response() ) {
-			$response->send( false );
-			Queue::work_after_response();
-			exit;
+		$entry    = self::log_entry( $response, $context );
+		if ( ! Response::can_release() ) {
+			Log::record( $entry );
+			$response->send();
 		}
-		$response->send();
+		$response->send( false );
+		$response->release();
+		Log::record( $entry );
+		if ( isset( $context['job_id'] ) && Queue::works_after_response() ) {
+			Queue::work();
+		}
+		exit;
 	}
 
 	/**

@@ -116,25 +116,12 @@ final class Queue {
 	}
 
 	/**
-	 * Whether this request can go on working after its answer is sent (php-fpm, LiteSpeed). The filter
-	 * `wpf_webhooks_work_after_response` can turn it off, leaving the queue to WP-Cron.
+	 * Whether the request that answered a queued webhook goes on to work the queue once its answer is released
+	 * (see Response::can_release()). The filter `wpf_webhooks_work_after_response` can turn it off, leaving the
+	 * queue to WP-Cron.
 	 */
 	public static function works_after_response(): bool {
-		$can = function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' );
-		return $can && (bool) apply_filters( 'wpf_webhooks_work_after_response', true );
-	}
-
-	/**
-	 * Ends the response the sender waits for, then works the queue for a while.
-	 */
-	public static function work_after_response(): void {
-		if ( function_exists( 'fastcgi_finish_request' ) ) {
-			fastcgi_finish_request();
-		} else {
-			litespeed_finish_request();
-		}
-		ignore_user_abort( true );
-		self::work();
+		return (bool) apply_filters( 'wpf_webhooks_work_after_response', true );
 	}
 
 	/**

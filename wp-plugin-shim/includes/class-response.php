@@ -84,6 +84,26 @@ final class Response {
 	}
 
 	/**
+	 * Whether this PHP can end a response before the script ends (php-fpm, LiteSpeed).
+	 */
+	public static function can_release(): bool {
+		return function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' );
+	}
+
+	/**
+	 * Ends the response already sent, so the sender stops waiting while this request goes on (see
+	 * can_release()); the rest of the request runs to its end even if the sender hangs up.
+	 */
+	public function release(): void {
+		ignore_user_abort( true );
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+		} elseif ( function_exists( 'litespeed_finish_request' ) ) {
+			litespeed_finish_request();
+		}
+	}
+
+	/**
 	 * Sends the answer and, unless told otherwise, ends the request.
 	 *
 	 * @param bool $end Whether to exit after the answer.
