@@ -111,15 +111,17 @@ final class UserStore {
 	}
 
 	/**
-	 * Updates an existing user: links the contact, writes the mapped fields (not for update_tags), stores
-	 * the tags (unless the CRM did not give them), and fires the actions.
+	 * Updates an existing user in one transaction: links the contact, writes the mapped fields (not for
+	 * update_tags), stores the tags (unless the CRM did not give them); then fires the actions.
 	 *
 	 * @param \WP_User $user The user.
 	 * @param array    $plan The extension's plan.
 	 */
 	public static function update( \WP_User $user, array $plan ): void {
+		global $wpdb;
 		$user_id = $user->ID;
 		$old     = self::tags( $user_id, $plan['slug'] );
+		$wpdb->query( 'START TRANSACTION' );
 		if ( array() !== $plan['core'] ) {
 			wp_update_user( array_merge( $plan['core'], array( 'ID' => $user_id ) ) );
 		}
@@ -129,6 +131,9 @@ final class UserStore {
 		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
 		if ( null !== $plan['tags'] ) {
 			self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		}
+		$wpdb->query( 'COMMIT' );
+		if ( null !== $plan['tags'] ) {
 			self::fire_tag_actions( $user_id, $old, $plan['tags'] );
 		}
 		if ( 'update_tags' !== $plan['action'] ) {
