@@ -15,7 +15,7 @@
 #   fuzz     every cargo-fuzz target of fuzz/ for WPF_FUZZ_SECONDS (default 60) each, scripts/fuzz.sh
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
 #
-# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the eleven ports the sites use, base to base+10)
+# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the fourteen ports the sites use, base to base+13)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -133,6 +133,8 @@ main() {
   # Two php-fpm masters ("web servers") on one MariaDB, with 8 queue workers allowed, for MultiNodeQueueTest.
   start_site mariadb 8 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 10)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=4 \
     WPF_FPM_NODES=2 WPF_WP_CONFIG_EXTRA="define( 'WPF_WEBHOOKS_QUEUE_WORKERS', 8 );"
+  # One worker on MariaDB, for KilledWorkerTest: GET_LOCK is released when the killed worker's connection ends.
+  start_site mariadb-single 11 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 13)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=1
   (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
     phpunit_run wordpress phpunit-wordpress.xml installed)
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
@@ -141,6 +143,8 @@ main() {
     phpunit_run wordpress-panic phpunit-wordpress.xml "$PANIC_EXT" --group panic,single-worker)
   (eval "$(WPF_RUN=$REPO/.run/test-mariadb scripts/wp-env.sh env)" &&
     phpunit_run wordpress-mariadb phpunit-wordpress.xml "$EXT")
+  (eval "$(WPF_RUN=$REPO/.run/test-mariadb-single scripts/wp-env.sh env)" &&
+    phpunit_run wordpress-mariadb-single phpunit-wordpress.xml "$EXT" --group single-worker)
   uninstall_extension
 
   log "ring 4: browser"
@@ -186,7 +190,7 @@ summary() {
     echo "$p $f $s";
   ' "$OUT/extension.xml" "$OUT/packaging.xml" "$OUT/packaging-installed.xml" "$OUT/packaging-uninstalled.xml" \
     "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
-    "$OUT/wordpress-mariadb.xml" "$OUT/browser.xml")
+    "$OUT/wordpress-mariadb.xml" "$OUT/wordpress-mariadb-single.xml" "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
   # scripts/fuzz.sh ends with `fuzz: N passed, N failed`, one per target; no such line is one failure.
