@@ -22,7 +22,8 @@
 #   WPF_BENCH_PORT_BASE   first of the five loopback ports used, base to base+4 [48089]
 #   WPF_BENCH_MICRO       0 = skip the criterion micro-benchmarks [1]
 #   WPF_BENCH_OUT         the report [REPO/BENCHMARKS.md]
-#   WPF_DB                sqlite [default] or mariadb, as for scripts/wp-env.sh
+#   WPF_DB                mariadb [default: what production WordPress sites run on] or sqlite, as for
+#                         scripts/wp-env.sh
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +37,7 @@ readonly WORKERS=${WPF_BENCH_WORKERS:-8}
 readonly PORT_BASE=${WPF_BENCH_PORT_BASE:-48089}
 readonly MICRO=${WPF_BENCH_MICRO:-1}
 readonly REPORT=${WPF_BENCH_OUT:-$REPO/BENCHMARKS.md}
-readonly DB=${WPF_DB:-sqlite}
+readonly DB=${WPF_DB:-mariadb}
 readonly CONCURRENCY=8
 readonly RESULTS=$REPO/.run/bench-results
 readonly MAIN_RUN=$REPO/.run/bench
