@@ -99,8 +99,7 @@ final class Log {
 			foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
 				$row[ $column ] = self::without_credentials( $row[ $column ], $settings );
 			}
-			// A null user_id, delivery_key or job_id is written as NULL whatever its format.
-			$wpdb->insert( self::table(), $row, array( '%d', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%d', '%s', '%s', '%s' ) );
+			Schema::insert( self::table(), $row );
 		} catch ( \Throwable $e ) {
 			// The class only: an exception's message may quote the data being logged.
 			error_log( 'wpf-webhooks: the webhook log failed: ' . get_class( $e ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions

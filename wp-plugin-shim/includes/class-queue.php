@@ -45,10 +45,11 @@ final class Queue {
 	const WORK_SECONDS = 10;
 
 	/**
-	 * Workers at once across the site (all web servers): the rest of the PHP workers keep answering. The
-	 * constant WPF_WEBHOOKS_QUEUE_WORKERS overrides it.
+	 * Workers at once across the site (all web servers), each holding a PHP worker while it works: the rest of
+	 * the PHP workers keep answering, even on a small php-fpm pool with a stalled CRM. The constant
+	 * WPF_WEBHOOKS_QUEUE_WORKERS raises it for sites with large pools and bursts.
 	 */
-	const DEFAULT_WORKERS = 2;
+	const DEFAULT_WORKERS = 1;
 
 	/**
 	 * Answers that are worth another attempt: the CRM was unavailable, or something failed on our side (a
@@ -89,7 +90,7 @@ final class Queue {
 		}
 		$now        = time();
 		$suppressed = $wpdb->suppress_errors( true );
-		$inserted   = $wpdb->insert(
+		$inserted   = Schema::insert(
 			self::table(),
 			array(
 				'created_at'   => $now,
@@ -99,11 +100,10 @@ final class Queue {
 				'contact'      => substr( (string) $queued['contact'], 0, Log::WIDTHS['contact'] ),
 				'delivery_key' => $delivery,
 				'request'      => $request,
-			),
-			array( '%d', '%d', '%s', '%s', '%s', '%s', '%s' )
+			)
 		);
 		$wpdb->suppress_errors( $suppressed );
-		if ( 1 === $inserted ) {
+		if ( $inserted ) {
 			self::schedule();
 			return array( Response::of( 'queued' ), (int) $wpdb->insert_id );
 		}
@@ -132,7 +132,8 @@ final class Queue {
 	}
 
 	/**
-	 * Claims and runs due jobs for up to WORK_SECONDS, if one of the site's worker slots is free.
+	 * Claims and runs due jobs for up to WORK_SECONDS, if one of the site's worker slots is free. Stops early when
+	 * the CRM is unavailable: the job's next attempt is scheduled, and the others would only wait on it too.
 	 *
 	 * @return int How many jobs were run.
 	 */
@@ -153,8 +154,11 @@ final class Queue {
 				if ( null === $job ) {
 					break;
 				}
-				self::run( $job );
+				$response = self::run( $job );
 				++$done;
+				if ( 'crm_unavailable' === $response->code ) {
+					break;
+				}
 			}
 			return $done;
 		} finally {
@@ -242,8 +246,9 @@ final class Queue {
 	 * Runs a claimed job, records the outcome and logs it.
 	 *
 	 * @param object $job The claimed row.
+	 * @return Response Its outcome.
 	 */
-	public static function run( object $job ): void {
+	public static function run( object $job ): Response {
 		$started  = microtime( true );
 		$request  = json_decode( (string) $job->request, true );
 		$response = is_array( $request )
@@ -279,6 +284,7 @@ final class Queue {
 		 * @param int    $attempt  Which attempt this was (from 1).
 		 */
 		do_action( 'wpf_webhooks_queue_job_run', (int) $job->id, $response->code, (int) $job->attempts );
+		return $response;
 	}
 
 	/**
