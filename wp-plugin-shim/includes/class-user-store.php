@@ -121,9 +121,11 @@ final class UserStore {
 		global $wpdb;
 		$user_id = $user->ID;
 		$old     = self::tags( $user_id, $plan['slug'] );
+		// wp_update_user() rewrites the whole user and a dozen meta values: only when a field really changes.
+		$changed = array_filter( $plan['core'], fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
 		$wpdb->query( 'START TRANSACTION' );
-		if ( array() !== $plan['core'] ) {
-			wp_update_user( array_merge( $plan['core'], array( 'ID' => $user_id ) ) );
+		if ( array() !== $changed ) {
+			wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
 		}
 		foreach ( $plan['meta'] as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
