@@ -8,6 +8,10 @@
 #   webhooks     test, update_tags, update, add (+ Return Password, a new contact per request) at CRM latency
 #                0 ms and 100 ms, sequential and at concurrency 8
 #   async ack    `async=true` with the CRM stalled for 10 s (measured only where the async queue exists)
+#   profile      where a webhook's time goes: test, update_tags, update and add at CRM 0 ms, sequential, each
+#                step timed inside PHP by the mu-plugin scripts/bench/mu/wpf-bench-profile.php
+#   large site   update_tags and add after WPF_BENCH_USERS users linked to contacts were added: what the lookups
+#                cost on a large membership site
 #   memory       the RSS of a one-worker pool's php-fpm worker after 0, 1 000, 5 000 and 10 000 webhooks
 #   micro        cargo bench -p wpf-webhooks-core (parsing, key check, field mapping, logins, decisions)
 # Exits non-zero when any scenario had a failed request (wrong status or code, socket error, timeout): such a
@@ -18,6 +22,8 @@
 #   WPF_BENCH_SECONDS     measured seconds per scenario [8]
 #   WPF_BENCH_WARMUP      warm-up seconds before each scenario, not measured [2]
 #   WPF_BENCH_WEBHOOKS    webhooks sent to the one-worker pool for the memory figures [10000]
+#   WPF_BENCH_PROFILED    requests per action for the profile, after 20 not counted [200]
+#   WPF_BENCH_USERS       users added for the large-site scenarios [100000]
 #   WPF_BENCH_WORKERS     php-fpm workers of the main site [8], so that 8 concurrent webhooks never queue
 #   WPF_BENCH_PORT_BASE   first of the five loopback ports used, base to base+4 [48089]
 #   WPF_BENCH_MICRO       0 = skip the criterion micro-benchmarks [1]
@@ -34,6 +40,9 @@ readonly DURATION=${WPF_BENCH_SECONDS:-8}
 readonly WARMUP=${WPF_BENCH_WARMUP:-2}
 readonly WEBHOOKS=${WPF_BENCH_WEBHOOKS:-10000}
 readonly WORKERS=${WPF_BENCH_WORKERS:-8}
+readonly PROFILED=${WPF_BENCH_PROFILED:-200}
+readonly LARGE_USERS=${WPF_BENCH_USERS:-100000}
+readonly PROFILE_WARMUP=20
 readonly PORT_BASE=${WPF_BENCH_PORT_BASE:-48089}
 readonly MICRO=${WPF_BENCH_MICRO:-1}
 readonly REPORT=${WPF_BENCH_OUT:-$REPO/BENCHMARKS.md}
@@ -73,11 +82,12 @@ trap stop_sites EXIT
 
 check_settings() {
   local name value
-  for name in DURATION WARMUP WEBHOOKS WORKERS PORT_BASE; do
+  for name in DURATION WARMUP WEBHOOKS WORKERS PORT_BASE PROFILED LARGE_USERS; do
     value=${!name}
     [[ $value =~ ^[0-9]+$ ]] || die "$name '$value' is not a number"
   done
-  ((DURATION > 0 && WEBHOOKS >= 10 && WORKERS > 0)) || die "WPF_BENCH_SECONDS, _WEBHOOKS (≥ 10) and _WORKERS must be positive"
+  ((DURATION > 0 && WEBHOOKS >= 10 && WORKERS > 0 && PROFILED > 0)) ||
+    die "WPF_BENCH_SECONDS, _WEBHOOKS (≥ 10), _WORKERS and _PROFILED must be positive"
   case $DB in sqlite | mariadb) ;; *) die "WPF_DB must be sqlite or mariadb" ;; esac
 }
 
@@ -154,6 +164,22 @@ measure() {
   printf '%s\t%s\t%s\t%s\t%s %s\n' "$id" "$group" "$label" "$connections" "$env_text" "${WRK[*]}" >>"$RESULTS/index.tsv"
 }
 
+# profile ACTION BODY EXPECT: PROFILE_WARMUP + PROFILED sequential webhooks with `wpf_bench_profile=1`, each
+# answered with its steps' timings (RESULTS/profile-ACTION.jsonl, the counted ones); the webhook's own answer
+# must be EXPECT.
+profile() {
+  local action=$1 body=$2 expect=$3 i answer out=$RESULTS/profile-$1.jsonl
+  printf '%-20s %s, %s webhooks, each step timed\n' "profile-$action" "$action" "$PROFILED" >&2
+  : >"$out"
+  for ((i = 1; i <= PROFILE_WARMUP + PROFILED; i++)); do
+    answer=$(curl -sS -X POST "$SITE_URL$(webhook "$action")&wpf_bench_profile=1" -H 'Content-Type: application/json' \
+      -H "X-WPF-Access-Key: $KEY" -d "${body//\{n\}/profile-$i}")
+    [[ $answer == *'"code":"profile"'* && $answer == *"\"answer\":\"$expect\""* ]] ||
+      die "profile of $action: request $i was answered $answer"
+    ((i <= PROFILE_WARMUP)) || printf '%s\n' "$answer" >>"$out"
+  done
+}
+
 webhook() {
   local action=$1
   printf '/?wpf_action=%s' "$action"
@@ -201,6 +227,10 @@ main_site_scenarios() {
     done
   done
   sandbox PUT latency '{"ms": 0}'
+  profile test "$JANE" ok
+  profile update_tags "$JANE" updated
+  profile update "$JANE" updated
+  profile add "$NEW_CONTACT" created
 
   if async_queue_present; then
     # Every CRM request stalls 10 s; the queue's workers run after the answer, on other php-fpm workers.
@@ -212,6 +242,12 @@ main_site_scenarios() {
     printf 'not measured: this build answers async=true synchronously (%s): it has no async queue\n' \
       "$(cat "$RESULTS/async-probe.txt")" >"$RESULTS/async-stalled-c1.skipped"
   fi
+
+  log "large site: $LARGE_USERS more users, each linked to a contact"
+  WPF_RUN=$MAIN_RUN scripts/wp-env.sh php "$CONFIGURE" users "$LARGE_USERS" >"$RESULTS/large-users.txt"
+  local label="CRM 0 ms, $(<"$RESULTS/large-users.txt") users in all"
+  measure "large-update_tags-c1" large "update_tags, $label" 1 POST "$(webhook update_tags)" "$JANE" updated
+  measure "large-add-c1" large "add, $label" 1 POST "$(webhook add)" "$NEW_CONTACT" created
   WPF_RUN=$MAIN_RUN scripts/wp-env.sh down >/dev/null
 }
 
@@ -262,8 +298,8 @@ machine_facts() {
     printf 'rustc=%s\n' "$(rustc --version)"
     printf 'revision=%s%s\n' "$(git rev-parse --short HEAD)" "$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
     printf 'date=%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf 'duration=%s\nwarmup=%s\nworkers=%s\nwebhooks=%s\ndb=%s\nconcurrency=%s\n' \
-      "$DURATION" "$WARMUP" "$WORKERS" "$WEBHOOKS" "$DB" "$CONCURRENCY"
+    printf 'duration=%s\nwarmup=%s\nworkers=%s\nwebhooks=%s\ndb=%s\nconcurrency=%s\nprofiled=%s\nusers=%s\n' \
+      "$DURATION" "$WARMUP" "$WORKERS" "$WEBHOOKS" "$DB" "$CONCURRENCY" "$PROFILED" "$LARGE_USERS"
   } >"$RESULTS/machine.env"
 }
 

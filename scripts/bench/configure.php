@@ -8,6 +8,9 @@
  *   configure.php plugin on|off  activates or deactivates the plugin by editing `active_plugins` alone (no
  *                                activation or deactivation hook runs, settings and tables stay)
  *   configure.php facts          prints `name=value` lines: WordPress and PHP versions, the database
+ *   configure.php users N        adds N users (`bulk-I@bulk.example`), each linked to its Customer.io contact by
+ *                                `customer-io_contact_id` and with a first name, in multi-row INSERTs of 1 000:
+ *                                the size of a large membership site, for the lookups' cost
  *
  * @package WpfWebhooks\Bench
  */
@@ -48,10 +51,27 @@ switch ( $argv[1] ?? '' ) {
 		}
 		update_option( 'active_plugins', $wpf_bench_active );
 		break;
+	case 'users':
+		$wpf_bench_count = max( 0, (int) ( $argv[2] ?? 0 ) );
+		$wpf_bench_first = 1 + (int) $wpdb->get_var( "SELECT MAX(ID) FROM {$wpdb->users}" ); // phpcs:ignore WordPress.DB
+		for ( $wpf_bench_from = 0; $wpf_bench_from < $wpf_bench_count; $wpf_bench_from += 1000 ) {
+			$wpf_bench_users = array();
+			$wpf_bench_meta  = array();
+			for ( $wpf_bench_i = $wpf_bench_from; $wpf_bench_i < min( $wpf_bench_count, $wpf_bench_from + 1000 ); $wpf_bench_i++ ) {
+				$wpf_bench_id      = $wpf_bench_first + $wpf_bench_i;
+				$wpf_bench_email   = "bulk-$wpf_bench_i@bulk.example";
+				$wpf_bench_users[] = $wpdb->prepare( '(%d, %s, %s, %s, %s, %s, %s)', $wpf_bench_id, $wpf_bench_email, 'x', "bulk-$wpf_bench_i", $wpf_bench_email, '2026-01-01 00:00:00', "Bulk $wpf_bench_i" );
+				$wpf_bench_meta[]  = $wpdb->prepare( '(%d, %s, %s), (%d, %s, %s)', $wpf_bench_id, 'customer-io_contact_id', $wpf_bench_email, $wpf_bench_id, 'first_name', 'Bulk' );
+			}
+			$wpdb->query( "INSERT INTO {$wpdb->users} (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES " . implode( ', ', $wpf_bench_users ) ); // phpcs:ignore WordPress.DB
+			$wpdb->query( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES " . implode( ', ', $wpf_bench_meta ) ); // phpcs:ignore WordPress.DB
+		}
+		printf( "%d\n", (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->users}" ) ); // phpcs:ignore WordPress.DB,WordPress.Security.EscapeOutput
+		break;
 	case 'facts':
 		printf( "wordpress=%s\nphp=%s\ndatabase=%s %s\n", get_bloginfo( 'version' ), PHP_VERSION, defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE ? 'SQLite' : 'MariaDB', $wpdb->db_server_info() ); // phpcs:ignore WordPress.Security.EscapeOutput
 		break;
 	default:
-		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts | users N\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		exit( 2 );
 }

@@ -64,6 +64,31 @@ foreach ( glob( "$results_dir/*.skipped" ) as $file ) {
 	$skipped[ basename( $file, '.skipped' ) ] = trim( (string) file_get_contents( $file ) );
 }
 
+/**
+ * The median of a list of numbers.
+ *
+ * @param float[] $values The numbers (at least one).
+ */
+function median( array $values ): float {
+	sort( $values );
+	$n = count( $values );
+	return 1 === $n % 2 ? $values[ intdiv( $n, 2 ) ] : ( $values[ $n / 2 - 1 ] + $values[ $n / 2 ] ) / 2;
+}
+
+// Profile: the median of each step, in ms, per action.
+$profile = array();
+foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
+	$lines = is_file( "$results_dir/profile-$action.jsonl" ) ? file( "$results_dir/profile-$action.jsonl", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) : array();
+	$rows  = array_values( array_filter( array_map( fn( $line ) => json_decode( $line, true ), $lines ), 'is_array' ) );
+	if ( ! $rows ) {
+		continue;
+	}
+	foreach ( array( 'boot', 'settings', 'extension', 'handle', 'log' ) as $step ) {
+		$profile[ $action ][ $step ] = median( array_map( fn( $row ) => (float) $row[ "{$step}_ms" ], $rows ) );
+	}
+	$profile[ $action ]['count'] = count( $rows );
+}
+
 $md   = array();
 $md[] = '# Benchmarks';
 $md[] = '';
@@ -119,12 +144,17 @@ $titles = array(
 	'page'    => 'Plain page, with and without the plugin',
 	'webhook' => 'Webhooks',
 	'async'   => 'Async acknowledgement, CRM stalled 10 s',
+	'large'   => 'A large site',
 	'memory'  => 'Memory run (one worker)',
 );
 foreach ( $titles as $group => $title ) {
 	$rows = array_filter( $scenarios, fn( $s ) => $s['group'] === $group );
 	$md[] = "### $title";
 	$md[] = '';
+	if ( 'large' === $group ) {
+		$md[] = sprintf( 'The same site after %s more users were added, each linked to a Customer.io contact (`customer-io_contact_id`) and with a first name (`scripts/bench/configure.php users`), as on a large membership site. The email lookup uses the users table\'s index; the contact-id lookup reads every `customer-io_contact_id` row, because WordPress does not index meta values (WP Fusion\'s lookup reads them too).', number_format( (int) ( $machine['users'] ?? 0 ) ) );
+		$md[] = '';
+	}
 	if ( 'async' === $group && isset( $skipped['async-stalled-c1'] ) ) {
 		$md[] = '**' . $skipped['async-stalled-c1'] . '**';
 		$md[] = '';
@@ -148,6 +178,21 @@ foreach ( $titles as $group => $title ) {
 	}
 	$md[] = '';
 }
+
+$md[] = '### Where a webhook\'s time goes';
+$md[] = '';
+if ( $profile ) {
+	$md[] = sprintf( '%d sequential webhooks per action at CRM 0 ms (after 20 not counted), on the same site, each with `wpf_bench_profile=1`: the mu-plugin `scripts/bench/mu/wpf-bench-profile.php` runs the plugin\'s own functions and times each step inside PHP (`hrtime`). Medians, in ms. *After the decision* is `Endpoint::handle()` less the settings read and the extension\'s decision: the duplicate check, the contact lock, the user lookup, the user\'s writes, and for `add` the Return Password write to the CRM and the password hash. The log row is written after the answer is released (php-fpm), so the sender does not wait for it, but the worker does.', (int) ( $machine['profiled'] ?? 0 ) );
+	$md[] = '';
+	$md[] = '| action | WordPress to `init` | settings read (one query) | extension\'s decision (CRM reads included) | after the decision | `Endpoint::handle()`: before the answer | log row, after the answer |';
+	$md[] = '|---|---:|---:|---:|---:|---:|---:|';
+	foreach ( $profile as $action => $p ) {
+		$md[] = sprintf( '| `%s` | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |', $action, $p['boot'], $p['settings'], $p['extension'], max( 0.0, $p['handle'] - $p['settings'] - $p['extension'] ), $p['handle'], $p['log'] );
+	}
+} else {
+	$md[] = '**not measured**';
+}
+$md[] = '';
 
 // Targets, as ratios within this run.
 $get     = fn( string $id, string $field ) => isset( $scenarios[ $id ] ) ? (float) $scenarios[ $id ][ $field ] : null;
@@ -174,7 +219,7 @@ $delta_target(
 	$get( 'test-c1', 'p50_us' ),
 	$floor1,
 	1.0,
-	'before answering, `test` reads the plugin\'s settings (one query: the option is not autoloaded, to keep the key out of every page load) and calls the extension; the webhook log row is written after the answer is released (php-fpm)' . $per_row
+	( isset( $profile['test'] ) ? sprintf( 'before its answer `test` spends %.2f ms in the plugin (the settings query %.2f ms: the option is not autoloaded, to keep the key out of every page load; the extension %.2f ms), then %.2f ms writing its log row after the answer, on a worker whose CPU and disk the next request shares on %s cores', $profile['test']['handle'], $profile['test']['settings'], $profile['test']['extension'], $profile['test']['log'], $machine['cores'] ?? '?' ) : 'before answering, `test` reads the plugin\'s settings (one query: the option is not autoloaded, to keep the key out of every page load) and calls the extension; the webhook log row is written after the answer is released (php-fpm)' ) . $per_row
 );
 $crm_part  = ( null !== $get( 'update-100-c1', 'p50_us' ) && null !== $get( 'update-0-c1', 'p50_us' ) ) ? ( $get( 'update-100-c1', 'p50_us' ) - $get( 'update-0-c1', 'p50_us' ) ) / 1000 : null;
 $wp_part   = $over( 'update-0-c1' );
@@ -204,10 +249,12 @@ foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
 	}
 	$ratio     = $rps / $floor8;
 	$extra     = $over( 'test' === $action ? 'test-c1' : "$action-0-c1" );
+	$work      = isset( $profile[ $action ] ) ? sprintf( ' (profile: %.2f ms before the answer, %.2f ms for the log row after it)', $profile[ $action ]['handle'], $profile[ $action ]['log'] ) : '';
 	$why       = sprintf(
-		'each `%s` costs %s more than the floor sequentially (%s), CPU and disk shared with wrk and the sandbox on %s cores%s',
+		'each `%s` costs %s more than the floor sequentially%s (%s), CPU and disk shared with wrk and the sandbox on %s cores%s',
 		$action,
 		null === $extra ? '?' : sprintf( '%.1f ms', $extra ),
+		$work,
 		'test' === $action ? 'its settings query, and the log row, written after the answer but on the same worker' : 'its CRM reads over loopback, the contact lock, the user lookup, the user and meta writes' . ( 'add' === $action ? ', the user\'s creation with its password hash, the Return Password write to the CRM' : '' ) . ', and the log row, written after the answer but on the same worker',
 		$machine['cores'] ?? '?',
 		$per_row

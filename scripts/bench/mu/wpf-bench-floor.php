@@ -6,7 +6,7 @@
  *              answer like a webhook's: the floor, what WordPress costs booted to `init`. Front-end pages are sent
  *              with WordPress's no-cache headers, so the rig's page cache never answers in PHP's place.
  *              `?wpf_bench_floor=write` inserts one row into the table `wpf_bench_writes` first (made by
- *              scripts/bench/configure.php), with `$wpdb->insert()` as the plugin writes its log: what one
+ *              scripts/bench/configure.php), with one INSERT query as the plugin writes its log rows: what one
  *              database write costs at `init`.
  *
  * @package WpfWebhooks\Bench
@@ -22,7 +22,7 @@ add_action(
 		}
 		if ( 'write' === $_GET['wpf_bench_floor'] ) { // phpcs:ignore WordPress.Security
 			global $wpdb;
-			$wpdb->insert( $wpdb->prefix . 'wpf_bench_writes', array( 'created_at' => time() ), array( '%d' ) );
+			$wpdb->query( $wpdb->prepare( "INSERT INTO {$wpdb->prefix}wpf_bench_writes (created_at) VALUES (%d)", time() ) ); // phpcs:ignore WordPress.DB
 		}
 		header( 'Content-Type: application/json; charset=utf-8' );
 		header( 'Cache-Control: no-store' );
