@@ -8,9 +8,10 @@
  *   configure.php plugin on|off  activates or deactivates the plugin by editing `active_plugins` alone (no
  *                                activation or deactivation hook runs, settings and tables stay)
  *   configure.php facts          prints `name=value` lines: WordPress and PHP versions, the database
- *   configure.php users N        adds N users (`bulk-I@bulk.example`), each linked to its Customer.io contact by
- *                                `customer-io_contact_id` and with a first name, in multi-row INSERTs of 1 000:
- *                                the size of a large membership site, for the lookups' cost
+ *   configure.php users N        adds N users (`bulk-I@bulk.example`), each with the 14 meta rows WordPress gives a
+ *                                subscriber and linked to its Customer.io contact (`customer-io_contact_id`,
+ *                                `customer-io_tags`), in multi-row INSERTs of 1 000 users: the size of a large
+ *                                membership site, for the lookups' cost
  *
  * @package WpfWebhooks\Bench
  */
@@ -54,6 +55,23 @@ switch ( $argv[1] ?? '' ) {
 	case 'users':
 		$wpf_bench_count = max( 0, (int) ( $argv[2] ?? 0 ) );
 		$wpf_bench_first = 1 + (int) $wpdb->get_var( "SELECT MAX(ID) FROM {$wpdb->users}" ); // phpcs:ignore WordPress.DB
+		// The meta rows wp_insert_user() gives a subscriber.
+		$wpf_bench_core_meta = array(
+			'nickname'              => 'bulk',
+			'first_name'            => 'Bulk',
+			'last_name'             => 'User',
+			'description'           => '',
+			'rich_editing'          => 'true',
+			'syntax_highlighting'   => 'true',
+			'comment_shortcuts'     => 'false',
+			'admin_color'           => 'fresh',
+			'use_ssl'               => '0',
+			'show_admin_bar_front'  => 'true',
+			'locale'                => '',
+			$wpdb->prefix . 'capabilities' => 'a:1:{s:10:"subscriber";b:1;}',
+			$wpdb->prefix . 'user_level'   => '0',
+			'dismissed_wp_pointers' => '',
+		);
 		for ( $wpf_bench_from = 0; $wpf_bench_from < $wpf_bench_count; $wpf_bench_from += 1000 ) {
 			$wpf_bench_users = array();
 			$wpf_bench_meta  = array();
@@ -61,7 +79,9 @@ switch ( $argv[1] ?? '' ) {
 				$wpf_bench_id      = $wpf_bench_first + $wpf_bench_i;
 				$wpf_bench_email   = "bulk-$wpf_bench_i@bulk.example";
 				$wpf_bench_users[] = $wpdb->prepare( '(%d, %s, %s, %s, %s, %s, %s)', $wpf_bench_id, $wpf_bench_email, 'x', "bulk-$wpf_bench_i", $wpf_bench_email, '2026-01-01 00:00:00', "Bulk $wpf_bench_i" );
-				$wpf_bench_meta[]  = $wpdb->prepare( '(%d, %s, %s), (%d, %s, %s)', $wpf_bench_id, 'customer-io_contact_id', $wpf_bench_email, $wpf_bench_id, 'first_name', 'Bulk' );
+				foreach ( array( 'customer-io_contact_id' => $wpf_bench_email, 'customer-io_tags' => 'a:1:{i:0;s:1:"1";}' ) + $wpf_bench_core_meta as $wpf_bench_key => $wpf_bench_value ) {
+					$wpf_bench_meta[] = $wpdb->prepare( '(%d, %s, %s)', $wpf_bench_id, $wpf_bench_key, $wpf_bench_value );
+				}
 			}
 			$wpdb->query( "INSERT INTO {$wpdb->users} (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES " . implode( ', ', $wpf_bench_users ) ); // phpcs:ignore WordPress.DB
 			$wpdb->query( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES " . implode( ', ', $wpf_bench_meta ) ); // phpcs:ignore WordPress.DB

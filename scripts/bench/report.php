@@ -152,7 +152,7 @@ foreach ( $titles as $group => $title ) {
 	$md[] = "### $title";
 	$md[] = '';
 	if ( 'large' === $group ) {
-		$md[] = sprintf( 'The same site after %s more users were added, each linked to a Customer.io contact (`customer-io_contact_id`) and with a first name (`scripts/bench/configure.php users`), as on a large membership site. The email lookup uses the users table\'s index; the contact-id lookup reads every `customer-io_contact_id` row, because WordPress does not index meta values (WP Fusion\'s lookup reads them too).', number_format( (int) ( $machine['users'] ?? 0 ) ) );
+		$md[] = sprintf( 'The same site after %s more users were added, each with the 14 meta rows WordPress gives a subscriber and linked to a Customer.io contact (`customer-io_contact_id`, `customer-io_tags`; `scripts/bench/configure.php users`), as on a large membership site. The email lookup uses the users table\'s index; the contact-id lookup reads every `customer-io_contact_id` row, because WordPress does not index meta values (WP Fusion\'s lookup reads them too).', number_format( (int) ( $machine['users'] ?? 0 ) ) );
 		$md[] = '';
 	}
 	if ( 'async' === $group && isset( $skipped['async-stalled-c1'] ) ) {
