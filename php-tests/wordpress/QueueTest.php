@@ -66,6 +66,13 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertSame( array( 'queued', (int) $jobs[0]->id ), array( $log[0]['code'], $log[0]['job_id'] ) );
 	}
 
+	public function test_a_long_contact_id_is_stored_cut_between_characters(): void {
+		$id     = 'x' . str_repeat( 'é', 200 );
+		$answer = Site::webhook( array( 'wpf_action' => 'update_tags', 'access_key' => self::KEY, 'async' => '1' ), wp_json_encode( array( 'id' => $id ) ), self::QUEUE_ONLY );
+		$this->assertAnswer( 202, 'queued', $answer );
+		$this->assertSame( 'x' . str_repeat( 'é', 126 ), $this->jobs()[0]->contact, '254 bytes at most, no character cut in two' );
+	}
+
 	public function test_the_answers_worker_processes_the_job_right_after_the_answer(): void {
 		$answer = $this->hook( 'add', 'jane@example.com', array( 'async' => '1', 'send_notification' => 'true' ) );
 		$this->assertAnswer( 202, 'queued', $answer );

@@ -422,7 +422,7 @@ final class Log {
 	 * @param string $text  Text.
 	 * @param int    $bytes Longest length.
 	 */
-	private static function cut( string $text, int $bytes ): string {
+	public static function cut( string $text, int $bytes ): string {
 		if ( strlen( $text ) <= $bytes ) {
 			return $text;
 		}

@@ -97,7 +97,7 @@ final class Queue {
 				'run_at'       => $now,
 				'status'       => 'pending',
 				'action'       => (string) $queued['action'],
-				'contact'      => substr( (string) $queued['contact'], 0, Log::WIDTHS['contact'] ),
+				'contact'      => Log::cut( (string) $queued['contact'], Log::WIDTHS['contact'] ),
 				'delivery_key' => $delivery,
 				'request'      => $request,
 			)

@@ -509,21 +509,18 @@ final class SettingsPage {
 
 		self::render_roles( $s );
 
-		printf(
-			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label></td></tr>',
-			esc_html__( 'Welcome email', 'wpf-webhooks' ),
-			esc_attr( $name( 'send_welcome_email' ) ),
-			checked( ! empty( $s['send_welcome_email'] ), true, false ),
-			esc_html__( 'Send WordPress\'s new-user email to every user a webhook creates', 'wpf-webhooks' )
+		self::render_checkbox(
+			__( 'Welcome email', 'wpf-webhooks' ),
+			$name( 'send_welcome_email' ),
+			! empty( $s['send_welcome_email'] ),
+			__( 'Send WordPress\'s new-user email to every user a webhook creates', 'wpf-webhooks' )
 		);
-
-		printf(
-			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label><p class="description">%s</p></td></tr>',
-			esc_html__( 'Queue every webhook', 'wpf-webhooks' ),
-			esc_attr( $name( 'async' ) ),
-			checked( ! empty( $s['async'] ), true, false ),
-			esc_html__( 'Answer 202 queued at once and process in the background, as if every URL had async=true', 'wpf-webhooks' ),
-			esc_html__( 'For CRMs that send bursts or give webhooks little time. Queued webhooks are stored first, retried when the CRM is unavailable, and listed under Tools → Webhook Logs.', 'wpf-webhooks' )
+		self::render_checkbox(
+			__( 'Queue every webhook', 'wpf-webhooks' ),
+			$name( 'async' ),
+			! empty( $s['async'] ),
+			__( 'Answer 202 queued at once and process in the background, as if every URL had async=true', 'wpf-webhooks' ),
+			__( 'For CRMs that send bursts or give webhooks little time. Queued webhooks are stored first, retried when the CRM is unavailable, and listed under Tools → Webhook Logs.', 'wpf-webhooks' )
 		);
 		echo '</table>';
 
@@ -550,6 +547,26 @@ final class SettingsPage {
 		echo '</table></details>';
 		submit_button();
 		echo '</form>';
+	}
+
+	/**
+	 * A form row with one checkbox.
+	 *
+	 * @param string $title       The row's heading.
+	 * @param string $name        The input's name.
+	 * @param bool   $checked     Whether it is ticked.
+	 * @param string $label       The checkbox's label.
+	 * @param string $description A line under it ('' = none).
+	 */
+	private static function render_checkbox( string $title, string $name, bool $checked, string $label, string $description = '' ): void {
+		printf(
+			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label>%s</td></tr>',
+			esc_html( $title ),
+			esc_attr( $name ),
+			checked( $checked, true, false ),
+			esc_html( $label ),
+			'' === $description ? '' : '<p class="description">' . esc_html( $description ) . '</p>'
+		);
 	}
 
 	/**
