@@ -4,15 +4,16 @@
 //! is the login the CRM supplied through `field_map` (absent without a `\n`). Invalid UTF-8 is replaced,
 //! as PHP's strings reach the core as Rust strings.
 //!
-//! Invariants: the fallback is non-empty, at most 59 bytes, its own sanitised self, ends with `-` and 8
-//! lower-case hex digits, and is the same for the email in any case; the primary login, when there is one,
+//! Invariants: every fallback is non-empty, at most 60 bytes (`login::MAX_LOGIN`; the first at most 59), its own
+//! sanitised self, has `-` and 8 lower-case hex digits (then `-n` from the second on), is the same for the email in
+//! any case, and the `login::FALLBACKS` of them all differ; the primary login, when there is one,
 //! is non-empty, at most 60 bytes (`login::MAX_LOGIN`) and its own sanitised self, and is the wanted login
 //! exactly when that login is all of these; `sanitize_strict` keeps only `a-z A-Z 0-9 space _ . - @`, with
 //! no leading, trailing or doubled space, and is idempotent.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wpf_webhooks_core::login::{fallback, logins, sanitize_strict, MAX_LOGIN};
+use wpf_webhooks_core::login::{fallback, logins, sanitize_strict, FALLBACKS, MAX_LOGIN};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -25,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         check_sanitized(s, &sanitize_strict(s));
     }
 
-    let f = fallback(email);
+    let f = fallback(email, 1);
     assert!(!f.is_empty() && f.len() <= 59, "{f:?} ({} bytes)", f.len());
     assert_eq!(sanitize_strict(&f), f, "the fallback is valid as it stands");
     let (base, hex) = f.split_at(f.len() - 9);
@@ -35,12 +36,19 @@ fuzz_target!(|data: &[u8]| {
         "{f:?}"
     );
     for variant in [email.to_ascii_uppercase(), email.to_ascii_lowercase(), email.to_lowercase()] {
-        assert_eq!(fallback(&variant), f, "case-insensitive: {email:?} vs {variant:?}");
+        assert_eq!(fallback(&variant, 1), f, "case-insensitive: {email:?} vs {variant:?}");
     }
+    let all = logins(email, None).fallbacks;
+    assert_eq!(all.len(), FALLBACKS);
+    for (i, login) in all.iter().enumerate().skip(1) {
+        assert!(login.len() <= MAX_LOGIN && sanitize_strict(login) == *login, "{login:?}");
+        assert!(login.ends_with(&format!("{}-{}", hex, i + 1)), "{login:?} after {f:?}");
+    }
+    assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), FALLBACKS, "{all:?}");
 
     for wanted_by_crm in [None, mapped] {
         let l = logins(email, wanted_by_crm);
-        assert_eq!(l.fallback, f);
+        assert_eq!(l.fallbacks[0], f);
         let wanted = wanted_by_crm.unwrap_or(email);
         let valid = !wanted.is_empty() && wanted.len() <= MAX_LOGIN && sanitize_strict(wanted) == wanted;
         assert_eq!(l.primary.as_deref(), valid.then_some(wanted), "{wanted:?}");

@@ -193,8 +193,10 @@ final class ExtensionTest extends TestCase {
 		$this->assertSame( array(), $answer['meta'] );
 		$this->assertSame( hash( 'sha256', 'd-1' ), $answer['delivery_key'] );
 		$create = $answer['create'];
-		$this->assertSame( 'jane@example.com', $create['login'] );
-		$this->assertMatchesRegularExpression( '/^jane@example\.com-[0-9a-f]{8}$/', $create['login_fallback'] );
+		$this->assertCount( 11, $create['logins'], 'the email, then ten fallbacks' );
+		$this->assertSame( 'jane@example.com', $create['logins'][0] );
+		$this->assertMatchesRegularExpression( '/^jane@example\.com-([0-9a-f]{8})$/', $create['logins'][1] );
+		$this->assertSame( $create['logins'][1] . '-10', $create['logins'][10], 'a short email needs no cut for its suffix' );
 		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{24}$/', $create['password'] );
 		$this->assertSame( 'wp_password', $create['return_password_field'] );
 		$this->assertSame( 'subscriber', $create['role'] );

@@ -271,6 +271,37 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertAnswer( 200, 'updated', $this->hook( 'add', strtoupper( $email ) ), 'found again by email, any case' );
 	}
 
+	public function test_a_taken_fallback_of_a_long_email_gets_a_suffixed_login_of_at_most_60_characters(): void {
+		$email    = str_repeat( 'b', 64 ) . '@example.com';
+		$hash     = substr( hash( 'sha256', $email ), 0, 8 );
+		$squatter = wp_insert_user( array( 'user_login' => str_repeat( 'b', 50 ) . '-' . $hash, 'user_email' => 'squatter@example.org', 'user_pass' => wp_generate_password() ) );
+		$this->assertIsInt( $squatter );
+		$this->seed( $email, array( 'first_name' => 'Long' ), array() );
+		$answer = $this->hook( 'add', $email );
+		$this->assertAnswer( 200, 'created', $answer );
+		$this->assertSame( str_repeat( 'b', 49 ) . '-' . $hash . '-2', get_userdata( $answer['json']['user_id'] )->user_login );
+		$this->assertSame( 'squatter@example.org', get_userdata( $squatter )->user_email, 'never an overwrite' );
+	}
+
+	public function test_when_every_fallback_login_is_taken_the_answer_is_an_internal_error_and_nothing_is_created(): void {
+		$email = str_repeat( 'c', 64 ) . '@example.com';
+		$hash  = substr( hash( 'sha256', $email ), 0, 8 );
+		$taken = array( str_repeat( 'c', 50 ) . '-' . $hash );
+		for ( $n = 2; $n <= 10; $n++ ) {
+			$taken[] = str_repeat( 'c', 10 === $n ? 48 : 49 ) . '-' . $hash . '-' . $n;
+		}
+		foreach ( $taken as $i => $login ) {
+			$this->assertIsInt( wp_insert_user( array( 'user_login' => $login, 'user_email' => "squatter{$i}@example.org", 'user_pass' => wp_generate_password() ) ) );
+		}
+		$this->seed( $email, array( 'first_name' => 'Long' ), array() );
+		$users  = $this->user_count();
+		$answer = $this->hook( 'add', $email );
+		$this->assertAnswer( 500, 'internal_error', $answer );
+		$this->assertStringContainsString( 'login', $answer['json']['message'] );
+		$this->assertSame( $users, $this->user_count() );
+		$this->assertSame( array(), $this->returned_passwords(), 'no password is written for a user that was not created' );
+	}
+
 	public function test_a_privileged_user_is_never_modified(): void {
 		$admin = get_userdata( 1 );
 		$this->seed( $admin->user_email, array( 'first_name' => 'Mallory' ), $this->tags()[0] );

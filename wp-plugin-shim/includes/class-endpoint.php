@@ -273,13 +273,17 @@ final class Endpoint {
 			return Response::of( 'user_not_found' );
 		}
 		$create = $plan['create'];
+		$login  = UserStore::free_login( $create['logins'] );
+		if ( null === $login ) {
+			return new Response( 500, 'internal_error', 'Every login this contact could get is taken by another user; nothing was changed.' );
+		}
 		if ( null !== $create['return_password_field'] ) {
 			$written = wpf_return_password( $site, $plan['email'], $create['return_password_field'], $create['password'] );
 			if ( 'ok' !== $written['code'] ) {
 				return Response::from_extension( $written );
 			}
 		}
-		$user_id = UserStore::create( $plan );
+		$user_id = UserStore::create( $plan, $login );
 		if ( is_wp_error( $user_id ) ) {
 			return new Response( 500, 'internal_error', 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
 		}

@@ -70,16 +70,17 @@ final class UserStore {
 	/**
 	 * Creates the user a plan describes, with its meta and tags, in one transaction.
 	 *
-	 * @param array $plan The extension's plan.
+	 * @param array  $plan  The extension's plan.
+	 * @param string $login The login, from free_login().
 	 * @return int|\WP_Error The new user's id.
 	 */
-	public static function create( array $plan ) {
+	public static function create( array $plan, string $login ) {
 		global $wpdb;
 		$create   = $plan['create'];
 		$userdata = array_merge(
 			$plan['core'],
 			array(
-				'user_login' => self::free_login( $create['login'], $create['login_fallback'] ),
+				'user_login' => $login,
 				'user_email' => $plan['email'],
 				'user_pass'  => $create['password'],
 				'role'       => $create['role'] ?? '',
@@ -204,22 +205,18 @@ final class UserStore {
 	}
 
 	/**
-	 * The first login that WordPress accepts unchanged and nobody has: the primary one, else the fallback,
-	 * then fallback-2, fallback-3, …
+	 * The first of the extension's logins that WordPress accepts unchanged and nobody has (the email or the
+	 * mapped login, then the bounded list of fallbacks), or null when every one is taken.
 	 *
-	 * @param string|null $primary  The email or the mapped login, when valid as it stands.
-	 * @param string      $fallback The derived fallback.
+	 * @param string[] $candidates The plan's `create.logins`, in order.
 	 */
-	private static function free_login( ?string $primary, string $fallback ): string {
-		if ( null !== $primary && self::usable_login( $primary ) ) {
-			return $primary;
-		}
-		for ( $n = 1; ; $n++ ) {
-			$candidate = 1 === $n ? $fallback : $fallback . '-' . $n;
-			if ( self::usable_login( $candidate ) ) {
-				return $candidate;
+	public static function free_login( array $candidates ): ?string {
+		foreach ( $candidates as $candidate ) {
+			if ( self::usable_login( (string) $candidate ) ) {
+				return (string) $candidate;
 			}
 		}
+		return null;
 	}
 
 	/**

@@ -5,15 +5,25 @@ use sha2::{Digest, Sha256};
 
 /// WordPress's limit for `user_login`.
 pub const MAX_LOGIN: usize = 60;
-/// How much of the sanitised email the fallback keeps before its hash suffix.
+/// How much of the sanitised email the first fallback keeps before its hash suffix.
 const FALLBACK_PREFIX: usize = 50;
+/// How many fallback logins are tried: the fallback, then `-2` … `-10`. Past them the webhook fails with
+/// `internal_error` rather than searching on: only logins taken on purpose can exhaust them.
+pub const FALLBACKS: usize = 10;
 
-/// The logins to try for a new user, in order: `primary` (when it is valid as it stands), then `fallback`,
-/// then `fallback-2`, `fallback-3`, … — WordPress says which are taken.
+/// The logins to try for a new user, in order: `primary` (when it is valid as it stands), then each of
+/// `fallbacks` — WordPress says which are taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logins {
     pub primary: Option<String>,
-    pub fallback: String,
+    pub fallbacks: Vec<String>,
+}
+
+impl Logins {
+    /// Every candidate, in the order they are tried.
+    pub fn candidates(&self) -> Vec<String> {
+        self.primary.iter().chain(&self.fallbacks).cloned().collect()
+    }
 }
 
 /// Derives the logins for a contact's email and an optional login the CRM supplied.
@@ -21,21 +31,24 @@ pub fn logins(email: &str, mapped: Option<&str>) -> Logins {
     let wanted = mapped.unwrap_or(email);
     let primary = (sanitize_strict(wanted) == wanted && !wanted.is_empty() && wanted.len() <= MAX_LOGIN)
         .then(|| wanted.to_string());
-    Logins { primary, fallback: fallback(email) }
+    Logins { primary, fallbacks: (1..=FALLBACKS).map(|n| fallback(email, n)).collect() }
 }
 
-/// `sanitize(lower(email))` cut to 50 characters, `-`, and the first 8 hex digits of SHA-256 of the lower-cased
-/// email: unique per email, the same on every retry, never longer than 59 characters.
-pub fn fallback(email: &str) -> String {
+/// The `n`th fallback login (from 1): `sanitize(lower(email))`, `-`, the first 8 hex digits of SHA-256 of the
+/// lower-cased email, and from the second on `-n`; the sanitised email is cut (to 50 characters for the first)
+/// so that the whole is never longer than WordPress's 60. Unique per email, the same on every retry.
+pub fn fallback(email: &str, n: usize) -> String {
     let lower = email.to_lowercase();
     let digest = Sha256::digest(lower.as_bytes());
     let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    let base: String = sanitize_strict(&lower).chars().take(FALLBACK_PREFIX).collect();
+    let suffix = if n > 1 { format!("-{hex}-{n}") } else { format!("-{hex}") };
+    let room = FALLBACK_PREFIX.min(MAX_LOGIN - suffix.len());
+    let base: String = sanitize_strict(&lower).chars().take(room).collect();
     let base = base.trim_end();
     if base.is_empty() {
-        format!("user-{hex}")
+        format!("user{suffix}")
     } else {
-        format!("{base}-{hex}")
+        format!("{base}{suffix}")
     }
 }
 
@@ -113,7 +126,9 @@ mod tests {
     fn a_plain_email_is_its_own_login() {
         let l = logins("Jane.Doe@Example.com", None);
         assert_eq!(l.primary.as_deref(), Some("Jane.Doe@Example.com"));
-        assert_eq!(l.fallback, fallback("jane.doe@example.com"));
+        assert_eq!(l.fallbacks[0], fallback("jane.doe@example.com", 1));
+        assert_eq!(l.fallbacks.len(), FALLBACKS);
+        assert_eq!(l.candidates()[0], "Jane.Doe@Example.com");
     }
 
     #[test]
@@ -133,20 +148,37 @@ mod tests {
 
     #[test]
     fn the_fallback_is_predictable_short_and_valid() {
-        let f = fallback("Jane+News@Example.com");
-        assert_eq!(f, fallback("jane+news@example.com"), "case-insensitive");
+        let f = fallback("Jane+News@Example.com", 1);
+        assert_eq!(f, fallback("jane+news@example.com", 1), "case-insensitive");
         assert!(f.starts_with("janenews@example.com-"), "{f}");
         assert_eq!(f.len(), "janenews@example.com-".len() + 8);
         assert_eq!(sanitize_strict(&f), f);
-        let long = fallback(&format!("{}@example.com", "b".repeat(200)));
+        let long = fallback(&format!("{}@example.com", "b".repeat(200)), 1);
         assert!(long.len() <= 59, "{}", long.len());
         assert_eq!(sanitize_strict(&long), long);
-        assert_ne!(fallback("x@example.com"), fallback("y@example.com"));
+        assert_ne!(fallback("x@example.com", 1), fallback("y@example.com", 1));
+    }
+
+    #[test]
+    fn every_fallback_of_a_long_email_fits_in_60_characters_and_they_differ() {
+        let email = format!("{}@example.com", "b".repeat(64));
+        let hex = &fallback(&email, 1)[51..];
+        let all = logins(&email, None).fallbacks;
+        assert_eq!(all[0], format!("{}-{hex}", "b".repeat(50)));
+        assert_eq!(all[1], format!("{}-{hex}-2", "b".repeat(49)));
+        assert_eq!(all[9], format!("{}-{hex}-10", "b".repeat(48)));
+        for login in &all {
+            assert!(login.len() <= MAX_LOGIN, "{login}");
+            assert_eq!(&sanitize_strict(login), login);
+        }
+        let unique: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!(unique.len(), FALLBACKS);
+        assert_eq!(fallback("a@b.co", 3), format!("a@b.co-{}-3", &fallback("a@b.co", 1)[7..]));
     }
 
     #[test]
     fn an_email_with_nothing_left_after_sanitising_still_gets_a_login() {
-        let f = fallback("ééé");
+        let f = fallback("ééé", 1);
         assert!(f.starts_with("user-") && f.len() == 13, "{f}");
     }
 

@@ -221,8 +221,7 @@ impl Plan {
     pub fn to_value(&self) -> Value {
         let create = self.create.as_ref().map(|c| {
             json!({
-                "login": c.logins.primary,
-                "login_fallback": c.logins.fallback,
+                "logins": c.logins.candidates(),
                 "password": c.password,
                 "return_password_field": c.return_password_field,
                 "role": c.role,
