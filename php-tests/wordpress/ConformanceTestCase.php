@@ -31,6 +31,17 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 	abstract protected function body( string $email ): string;
 
 	/**
+	 * A webhook body about a contact that also carries its own copy of the contact (this name, these attributes
+	 * and tags) where this CRM's webhooks carry one, else beside the identifier.
+	 *
+	 * @param string   $email      The contact's email.
+	 * @param string   $name       The copy's name.
+	 * @param array    $attributes The copy's attributes.
+	 * @param string[] $tags       The copy's tags.
+	 */
+	abstract protected function body_with_copy( string $email, string $name, array $attributes, array $tags ): string;
+
+	/**
 	 * Puts a contact in the sandbox CRM.
 	 *
 	 * @param string   $email      Email.
@@ -360,6 +371,28 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertArrayNotHasKey( 'pro', $user->caps );
 		$actions = array_column( Site::json_lines( 'actions.log' ), null, 'action' );
 		$this->assertSame( array( 'user_email' => 'ada@example.com', 'first_name' => 'Ada', 'last_name' => 'Lovelace', 'plan_level' => 'pro' ), $actions['wpf_user_updated']['data'] );
+	}
+
+	public function test_the_crm_not_the_body_decides_the_tags_and_fields_written(): void {
+		[ $crm_tags ] = $this->tags();
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan' => 'plan' ) ) );
+		$forged = $this->body_with_copy( 'ada@example.com', 'Mallory Forged', array( 'first_name' => 'Mallory', 'plan' => 'free-forever' ), array( 'forged-tag', '999' ) );
+		$answer = Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $forged );
+		$this->assertAnswer( 200, 'created', $answer );
+		wp_cache_flush();
+		$id = $answer['json']['user_id'];
+		$this->assertSame( $crm_tags, get_user_meta( $id, $this->slug() . '_tags', true ) );
+		$this->assertSame( 'Ada', get_userdata( $id )->first_name );
+		$this->assertSame( 'pro', get_user_meta( $id, 'plan', true ) );
+		$applied = array_values( array_filter( Site::json_lines( 'actions.log' ), fn( $a ) => 'wpf_tags_applied' === $a['action'] ) );
+		$this->assertSame( $crm_tags, $applied[0]['data'] ?? null, 'memberships follow the CRM, not the body' );
+
+		$name_only = $this->body_with_copy( 'ada@example.com', 'Ada Lovelace', array(), array() );
+		$this->assertAnswer( 200, 'updated', Site::webhook( array( 'wpf_action' => 'update', 'access_key' => self::KEY ), $name_only ) );
+		wp_cache_flush();
+		$this->assertSame( 'Ada', get_userdata( $id )->first_name, 'a copy without the field does not make it go missing' );
+		$this->assertSame( 'Lovelace', get_userdata( $id )->last_name );
+		$this->assertSame( $crm_tags, get_user_meta( $id, $this->slug() . '_tags', true ) );
 	}
 
 	public function test_update_of_an_unknown_user_is_404_and_creates_nothing(): void {

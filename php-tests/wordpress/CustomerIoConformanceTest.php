@@ -24,6 +24,10 @@ final class CustomerIoConformanceTest extends ConformanceTestCase {
 		return (string) wp_json_encode( array( 'email' => $email ) );
 	}
 
+	protected function body_with_copy( string $email, string $name, array $attributes, array $tags ): string {
+		return (string) wp_json_encode( compact( 'email', 'name', 'attributes', 'tags' ) + array( 'segments' => $tags ) );
+	}
+
 	/**
 	 * The first segment id goes in as a JSON number and the others as strings: the App API returns both.
 	 */

@@ -1,7 +1,7 @@
 <?php
 /**
  * Ring 3: the conformance suite against the Customerly sandbox, with webhook bodies that carry the whole
- * contact (name, attributes, tags) as Customerly's webhooks do: then nothing needs loading from the API.
+ * contact (name, attributes, tags) as Customerly's webhooks do: the contact is read from the API all the same.
  *
  * @package WpfWebhooks\Tests
  */

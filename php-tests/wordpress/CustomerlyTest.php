@@ -47,12 +47,13 @@ final class CustomerlyTest extends WebhookTestCase {
 		$this->assertCount( 1, Site::json_lines( 'mail.log' ), 'the set-password email is how this user gets in' );
 	}
 
-	public function test_a_full_webhook_is_applied_without_reading_the_api(): void {
+	public function test_a_full_webhook_is_read_from_the_api_and_its_copy_only_fills_what_the_api_lacks(): void {
+		self::$sandbox->call( 'PUT', '/_sandbox/customerly/contacts', array( 'email' => 'fresh@example.com', 'kind' => 'user', 'name' => 'Fresh Person', 'attributes' => array( 'first_name' => 'Fresh' ), 'tags' => array( 'beta', 'gold' ) ) );
 		$contact = array(
 			'email'      => 'fresh@example.com',
-			'name'       => 'Fresh Person',
-			'attributes' => array( 'first_name' => 'Fresh', 'last_name' => 'Person', 'seats' => 3 ),
-			'tags'       => array( 'beta', array( 'name' => 'gold' ) ),
+			'name'       => 'Forged Name',
+			'attributes' => array( 'first_name' => 'Forged', 'seats' => 3 ),
+			'tags'       => array( 'admin-membership', array( 'name' => 'forged' ) ),
 		);
 		$this->configure( array( 'return_password_field' => '', 'field_map' => array( 'first_name' => 'first_name', 'display_name' => 'name', 'seats' => 'seats' ) ) );
 		$answer = $this->customerly_hook( 'add', $contact );
@@ -60,9 +61,16 @@ final class CustomerlyTest extends WebhookTestCase {
 		$user = get_userdata( $answer['json']['user_id'] );
 		$this->assertSame( 'Fresh', $user->first_name );
 		$this->assertSame( 'Fresh Person', $user->display_name );
-		$this->assertSame( '3', get_user_meta( $user->ID, 'seats', true ) );
+		$this->assertSame( '3', get_user_meta( $user->ID, 'seats', true ), 'an attribute the API record lacks comes from the copy' );
 		$this->assertSame( array( 'beta', 'gold' ), get_user_meta( $user->ID, 'customerly_tags', true ) );
-		$this->assertSame( array(), self::$sandbox->requests(), 'the webhook carried everything' );
+		$this->assertNotSame( array(), self::$sandbox->requests(), 'the API was read' );
+	}
+
+	public function test_a_full_webhook_about_a_contact_the_crm_does_not_have_creates_nothing(): void {
+		$users  = $this->user_count();
+		$answer = $this->customerly_hook( 'add', array( 'email' => 'invented@example.com', 'name' => 'Invented', 'attributes' => array( 'first_name' => 'X' ), 'tags' => array( 'vip' ) ) );
+		$this->assertAnswer( 404, 'contact_not_found', $answer );
+		$this->assertSame( $users, $this->user_count() );
 	}
 
 	public function test_a_customerly_credential_error_is_502_and_not_retried(): void {

@@ -18,6 +18,9 @@ trait Fixture {
     fn settings(&self, sb: &Sandbox) -> Value;
     /// The body of this CRM's webhook about a contact (`email` as the sender wrote it).
     fn body(&self, sb: &Sandbox, email: &str) -> String;
+    /// A webhook body about `email` that also carries its own copy of the contact: this name, these attributes
+    /// and tags, where this CRM's webhooks carry a copy (elsewhere beside the identifier).
+    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String;
     /// Puts a contact in the sandbox with these attributes and tags (tags in the CRM's own form).
     fn seed(&self, sb: &Sandbox, email: &str, attributes: &[(&str, &str)], tags: &[&str]);
     /// A set of tags in this CRM's form.
@@ -46,6 +49,10 @@ impl Fixture for CustomerIo {
 
     fn body(&self, _sb: &Sandbox, email: &str) -> String {
         json!({ "email": email }).to_string()
+    }
+
+    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
+        json!({ "email": email, "name": name, "attributes": attributes, "segments": tags, "tags": tags }).to_string()
     }
 
     /// The first segment id as a JSON number, the others as strings: the App API returns both.
@@ -90,6 +97,11 @@ impl Fixture for Customerly {
         json!({ "type": "user_tagged", "data": { "user": { "data": { "email": email } } } }).to_string()
     }
 
+    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
+        let copy = json!({ "email": email, "name": name, "attributes": attributes, "tags": tags });
+        json!({ "type": "user_tagged", "data": { "user": { "data": copy } } }).to_string()
+    }
+
     fn seed(&self, sb: &Sandbox, email: &str, attributes: &[(&str, &str)], tags: &[&str]) {
         let contact = attributes.iter().fold(CustomerlyContact::user(email), |c, (k, v)| c.attr(*k, json!(v)));
         sb.put_customerly_contact(contact.tags(tags.iter().copied()));
@@ -110,7 +122,8 @@ impl Fixture for Customerly {
     }
 }
 
-/// Customerly, with webhooks that carry the whole contact, as its webhooks do.
+/// Customerly, with webhooks that carry a copy of the whole contact, as its webhooks do (read from the API all the
+/// same).
 struct CustomerlyEmbedded;
 
 impl Fixture for CustomerlyEmbedded {
@@ -126,6 +139,10 @@ impl Fixture for CustomerlyEmbedded {
         };
         let embedded = json!({ "email": c.email, "name": c.name, "attributes": c.attributes, "tags": c.tags });
         json!({ "type": "user_tagged", "data": { "user": { "data": embedded } } }).to_string()
+    }
+
+    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
+        Customerly.body_with_copy(email, name, attributes, tags)
     }
 
     fn seed(&self, sb: &Sandbox, email: &str, attributes: &[(&str, &str)], tags: &[&str]) {
@@ -233,6 +250,35 @@ fn async_is_queued_without_the_crm_then_planned_alike<F: Fixture>(f: &F) {
     assert_eq!(code(&decide(&queued.request, &s)), Code::Forbidden, "a stored request is no sender's");
 }
 
+/// CONTRACT §2 "The CRM is the source of truth": a body's own copy of tags or fields never overrides the CRM's
+/// record, and a copy that lacks a field the CRM has does not make it go missing.
+fn the_crm_not_the_body_decides_tags_and_fields<F: Fixture>(f: &F) {
+    let sb = seeded(f);
+    let s = site(f, &sb, json!({"field_map": {"first_name": "first_name", "last_name": "last_name", "plan": "plan"}}));
+    let crm_tags: Vec<String> = f.tags().into_iter().map(String::from).collect();
+    let forged = f.body_with_copy(
+        "ada@example.com",
+        "Mallory Forged",
+        json!({"first_name": "Mallory", "plan": "free-forever"}),
+        &["forged-tag", "999"],
+    );
+    let name_only = f.body_with_copy("ada@example.com", "Ada Lovelace", json!({}), &[]);
+    for (action, body) in [("add", &forged), ("update", &forged), ("update_tags", &forged), ("update", &name_only)] {
+        let raw = RawRequest {
+            query: format!("access_key={KEY}&wpf_action={action}"),
+            body: body.clone().into_bytes(),
+            ..Default::default()
+        };
+        let p = plan(decide(&raw, &s));
+        assert_eq!(p.tags.as_ref(), Some(&crm_tags), "{action} {body}");
+        if action != "update_tags" {
+            assert_eq!(p.fields.core.get("first_name").map(String::as_str), Some("Ada"), "{action} {body}");
+            assert_eq!(p.fields.core.get("last_name").map(String::as_str), Some("Lovelace"), "{action} {body}");
+            assert_eq!(p.fields.meta.get("plan").map(String::as_str), Some("pro"), "{action} {body}");
+        }
+    }
+}
+
 fn update_tags_plans_tags_and_no_fields<F: Fixture>(f: &F) {
     let sb = seeded(f);
     let p = plan(decide(&request(f, &sb, "wpf_action=update_tags", "ada@example.com"), &site(f, &sb, json!({}))));
@@ -337,6 +383,7 @@ macro_rules! conformance {
             use super::*;
             conformance!(@tests $fixture;
                 add_plans_a_new_user_with_its_crm_data, async_is_queued_without_the_crm_then_planned_alike,
+                the_crm_not_the_body_decides_tags_and_fields,
                 update_tags_plans_tags_and_no_fields,
                 update_maps_fields_and_never_protected_ones, privileged_roles_are_refused,
                 the_password_is_written_to_the_contact, a_refused_write_is_a_crm_error,

@@ -1,8 +1,8 @@
 //! Customerly: one API (`https://api.customerly.io/v1`) with an access token, sent both as `Authorization:
 //! Bearer` and as the older `Authentication: AccessToken:` header. Contacts are users or leads, found by email;
 //! tags are tag names. Customerly reports some errors in the body of a 2xx answer, and bad credentials as HTTP
-//! 500. Its webhooks carry the contact at `data.user.data`, which is used when it has what a webhook needs.
-//! See CRM-REFERENCE.md.
+//! 500. Its webhooks carry a copy of the contact at `data.user.data`: the contact is read from the API all the
+//! same, and the copy only fills what the API record lacks. See CRM-REFERENCE.md.
 
 use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, Need};
 use crate::error::{Code, Failure};
@@ -148,35 +148,29 @@ impl Crm for Customerly {
         }
     }
 
-    /// The webhook's copy of the contact when it has the fields (and tags) needed; the API for the rest.
+    /// The contact as the API has it (as a user, else as a lead); the webhook's copy at `data.user.data` only
+    /// fills what the API record does not carry at all (CONTRACT §2).
     fn load(
         &self,
         who: &ContactRef,
         body: &Map<String, Value>,
-        need: Need,
+        _need: Need,
         deadline: Deadline,
     ) -> Result<Contact, Failure> {
         let ContactRef::Email(email) = who else {
             return Err(Failure::bad_request("Customerly contacts are identified by email"));
         };
+        let (mut record, is_user) = self.fetch(email, deadline)?;
         let whole = Value::Object(body.clone());
-        let embedded = whole
+        let copy = whole
             .pointer(EMBEDDED_CONTACT)
             .and_then(Value::as_object)
             .filter(|c| c.get("email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(email)));
-        let has_fields = embedded.is_some_and(|c| c.contains_key("attributes") || c.contains_key("name"));
-        let embedded_tags = embedded.and_then(tags);
-        if let (Some(contact), Some(tags), true) = (embedded, &embedded_tags, has_fields || !need.fields) {
-            let email = contact.get("email").and_then(Value::as_str).unwrap_or(email).to_string();
-            return Ok(Contact { email, data: contact.clone(), tags: Some(tags.clone()), writable: true });
+        if let Some(copy) = copy {
+            super::fill_absent(&mut record, copy);
         }
-        let (fetched, is_user) = self.fetch(email, deadline)?;
-        let data = match embedded {
-            Some(contact) if has_fields => contact.clone(),
-            _ => fetched.clone(),
-        };
-        let email = fetched.get("email").and_then(Value::as_str).unwrap_or(email).to_string();
-        Ok(Contact { email, tags: embedded_tags.or_else(|| tags(&fetched)), data, writable: is_user })
+        let email = record.get("email").and_then(Value::as_str).unwrap_or(email).to_string();
+        Ok(Contact { email, tags: tags(&record), data: record, writable: is_user })
     }
 
     /// `GET {api}/tags`: does the API take the token?
@@ -279,25 +273,39 @@ mod tests {
     }
 
     #[test]
-    fn a_full_webhook_needs_no_api_call() {
+    fn a_full_webhook_is_read_from_the_api_and_fills_only_what_the_api_lacks() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
-        let body = webhook(json!({"email": "new@example.com", "name": "New Person",
-                                  "attributes": {"first_name": "New", "seats": 3}, "tags": ["a", {"name": "b"}]}));
+        let body = webhook(json!({"email": "jane@example.com", "name": "Forged Name",
+                                  "attributes": {"first_name": "Forged", "seats": 3}, "tags": ["forged"],
+                                  "nickname": "only-in-body"}));
         let contact = load(&client(&sb), &body, true).expect("loaded");
-        assert_eq!(contact.tags, Some(vec!["a".into(), "b".into()]), "names or objects with a name");
-        assert_eq!(contact.data["attributes"]["seats"], 3);
-        assert!(contact.writable, "the webhook is about a user");
-        assert!(sb.requests().is_empty());
+        assert_eq!(contact.tags, Some(vec!["onboarding".into(), "vip".into()]), "the API's tags");
+        assert_eq!(contact.data["attributes"]["first_name"], "Jane", "the API's value wins");
+        assert_eq!(contact.data["name"], "Jane Doe");
+        assert_eq!(contact.data["attributes"]["seats"], 3, "an attribute the API does not carry is filled");
+        assert_eq!(contact.data["nickname"], "only-in-body", "so is a key the API record lacks");
+        assert_eq!(sb.requests().len(), 1, "one lookup: the contact is a user");
     }
 
     #[test]
-    fn a_webhook_without_tags_gets_them_from_the_api() {
+    fn tags_come_from_the_body_only_when_the_api_record_has_no_tag_list() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
-        let body = webhook(json!({"email": "jane@example.com", "attributes": {"first_name": "From body"}}));
+        let without_tags = r#"{"data":{"email":"jane@example.com","attributes":{"first_name":"Jane"}}}"#;
+        sb.add_fault(Fault::new(StatusFault::new(200).body(without_tags)).times(1));
+        let body = webhook(json!({"email": "jane@example.com", "tags": ["from-body"]}));
+        let contact = load(&client(&sb), &body, false).expect("loaded");
+        assert_eq!(contact.tags, Some(vec!["from-body".into()]));
+        let contact = load(&client(&sb), &body, false).expect("loaded");
+        assert_eq!(contact.tags, Some(vec!["onboarding".into(), "vip".into()]), "an API tag list, even empty, wins");
+    }
+
+    #[test]
+    fn a_lead_stays_a_lead_whatever_the_body_says() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let body = webhook(json!({"email": "lead@example.com", "name": "Lee", "attributes": {}, "tags": ["x"]}));
         let contact = load(&client(&sb), &body, true).expect("loaded");
-        assert_eq!(contact.data["attributes"]["first_name"], "From body", "the webhook's fields win");
-        assert_eq!(contact.tags, Some(vec!["onboarding".into(), "vip".into()]));
-        assert_eq!(sb.requests().len(), 1);
+        assert!(!contact.writable, "writable is the API's word");
+        assert_eq!(contact.tags, Some(vec!["prospect".into()]));
     }
 
     #[test]

@@ -112,6 +112,26 @@ pub(crate) fn checked_email(email: String) -> Result<ContactRef, Failure> {
     }
 }
 
+/// CONTRACT §2, "The CRM is the source of truth": adds to a contact loaded from the CRM's API the keys of a
+/// webhook body's copy that the record does not carry at all, at the top level and within `attributes`. A key
+/// the record has, even empty or null, is never replaced, so a body can neither choose tags or fields the CRM
+/// has nor make them go missing.
+pub(crate) fn fill_absent(record: &mut Map<String, Value>, copy: &Map<String, Value>) {
+    for (key, value) in copy {
+        match (record.get_mut(key), value) {
+            (Some(Value::Object(mine)), Value::Object(theirs)) if key == "attributes" => {
+                for (attribute, v) in theirs {
+                    mine.entry(attribute.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            (Some(_), _) => {}
+            (None, _) => {
+                record.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
 /// A list of tag ids or names as strings; numbers are written out, anything else is skipped.
 pub(crate) fn tag_strings<'a>(items: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
@@ -150,6 +170,21 @@ mod tests {
     fn tags_are_strings() {
         let v = json!([1, "42", null, "", {"id": 3}, 7.5, "vip", "1"]);
         assert_eq!(tag_strings(v.as_array().into_iter().flatten()), vec!["1", "42", "7.5", "vip"]);
+    }
+
+    #[test]
+    fn a_copy_fills_only_what_the_record_lacks() {
+        let mut record = json!({"email": "a@b.co", "name": "", "tags": null, "attributes": {"plan": "pro"}})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let copy = json!({"email": "x@y.co", "name": "Forged", "tags": ["t"], "seats": 2,
+                          "attributes": {"plan": "free", "city": "Rome"}});
+        fill_absent(&mut record, copy.as_object().expect("object"));
+        assert_eq!(
+            Value::Object(record),
+            json!({"email": "a@b.co", "name": "", "tags": null, "seats": 2, "attributes": {"plan": "pro", "city": "Rome"}})
+        );
     }
 
     #[test]
