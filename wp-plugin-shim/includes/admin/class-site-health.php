@@ -49,6 +49,10 @@ final class SiteHealth {
 			'label' => __( 'wpf-webhooks recent failures', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'failures_test' ),
 		);
+		$tests['direct']['wpf_webhooks_refused'] = array(
+			'label' => __( 'wpf-webhooks refused requests', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'refused_test' ),
+		);
 		$tests['direct']['wpf_webhooks_queue'] = array(
 			'label' => __( 'wpf-webhooks queue', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'queue_test' ),
@@ -176,12 +180,33 @@ final class SiteHealth {
 			'recommended',
 			__( 'Webhooks failed in the last 24 hours', 'wpf-webhooks' ),
 			/* translators: %s: codes and counts, e.g. "crm_unavailable × 3" */
-			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials, forbidden at a wrong key in a CRM journey; the webhook log has the details.', 'wpf-webhooks' ), $summary )
+			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials; the webhook log has the details.', 'wpf-webhooks' ), $summary )
 		);
-		$result['actions'] = sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'tools.php?page=wpf-webhooks-log' ) ), esc_html__( 'Webhook log', 'wpf-webhooks' ) );
+		$result['actions'] = self::log_link();
 		return $result;
 	}
 
+	/**
+	 * No request was refused before its key was accepted in the last 24 hours (see Log::refusals_since()): a
+	 * wrong key is someone knocking, or a CRM journey with an old key, not a failing webhook.
+	 */
+	public static function refused_test(): array {
+		\WpfWebhooks\Schema::upgrade();
+		$refused = \WpfWebhooks\Log::refusals_since( time() - DAY_IN_SECONDS );
+		if ( array() === $refused ) {
+			return self::result( 'wpf_webhooks_refused', 'good', __( 'No request to the webhook URL was refused in the last 24 hours', 'wpf-webhooks' ), __( 'Every request came with the right access key and a body within 64 KiB.', 'wpf-webhooks' ) );
+		}
+		$result            = self::result( 'wpf_webhooks_refused', 'recommended', __( 'Someone is knocking on the webhook URL with wrong keys', 'wpf-webhooks' ), \WpfWebhooks\Log::refusals_text( $refused ) );
+		$result['actions'] = self::log_link() . ' ' . sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) );
+		return $result;
+	}
+
+	/**
+	 * A link to Tools → Webhook Logs.
+	 */
+	private static function log_link(): string {
+		return sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'tools.php?page=wpf-webhooks-log' ) ), esc_html__( 'Webhook log', 'wpf-webhooks' ) );
+	}
 
 	/**
 	 * The CRM answers with the configured credentials.
