@@ -258,6 +258,24 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'Retry-After', $parked['description'] );
 	}
 
+	public function test_the_daily_prune_deletes_failed_jobs_older_than_the_log_retention(): void {
+		global $wpdb;
+		foreach ( array( 'jane@example.com', 'john.smith@example.com', 'ada@example.com', 'bob@example.com' ) as $email ) {
+			$this->assertAnswer( 202, 'queued', $this->hook( 'add', $email, array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		}
+		$ids = array_map( fn( $job ) => (int) $job->id, $this->jobs() );
+		$age = fn( int $days ) => time() - $days * DAY_IN_SECONDS - 60;
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'run_at' => $age( 31 ) ), array( 'id' => $ids[0] ) );
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'run_at' => $age( 29 ) ), array( 'id' => $ids[1] ) );
+		$wpdb->update( Queue::table(), array( 'run_at' => $age( 31 ) ), array( 'id' => $ids[2] ) );
+		$this->configure( array( 'log_retention_days' => 0 ) );
+		Log::prune();
+		$this->assertCount( 4, $this->jobs(), '0 = no limit' );
+		$this->configure( array( 'log_retention_days' => 30 ) );
+		Log::prune();
+		$this->assertSame( array_slice( $ids, 1 ), array_map( fn( $job ) => (int) $job->id, $this->jobs() ), 'the failed job and its stored request are gone; waiting ones are never dropped' );
+	}
+
 	public function test_bad_webhooks_are_answered_at_once_not_queued(): void {
 		$async = array( 'async' => 'true' );
 		$this->assertAnswer( 403, 'forbidden', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => 'wrong', 'async' => 'true' ), '{"email":"jane@example.com"}' ) );

@@ -281,8 +281,9 @@ final class Log {
 	}
 
 	/**
-	 * Applies the retention settings (daily cron): rows and refused requests' counts older than
-	 * `log_retention_days`, then all rows but the newest `log_max_rows`. 0 means no limit.
+	 * Applies the retention settings (daily cron): rows, refused requests' counts and failed queued webhooks
+	 * (with their stored requests) older than `log_retention_days`, then all rows but the newest
+	 * `log_max_rows`. 0 means no limit.
 	 */
 	public static function prune(): void {
 		global $wpdb;
@@ -294,6 +295,7 @@ final class Log {
 			$before = time() - $days * DAY_IN_SECONDS;
 			$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE created_at < %d", $before ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::refused_table() . ' WHERE hour_start < %d', $before ) ); // phpcs:ignore WordPress.DB
+			Queue::forget_failed( $before );
 		}
 		if ( $max_rows > 0 ) {
 			// The newest row to drop; two statements, since MySQL refuses a DELETE that selects from its own table.

@@ -446,6 +446,18 @@ final class Queue {
 	}
 
 	/**
+	 * Deletes the failed jobs, and so their stored requests, whose last attempt is older than a moment (the
+	 * log's retention: their log rows go then too).
+	 *
+	 * @param int $before Unix time.
+	 * @return int How many jobs were deleted.
+	 */
+	public static function forget_failed( int $before ): int {
+		global $wpdb;
+		return (int) $wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . " WHERE status = 'failed' AND run_at < %d", $before ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
 	 * How many jobs wait, run and failed.
 	 *
 	 * @return array{pending: int, running: int, failed: int}
