@@ -287,16 +287,19 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     }
     const has = (code) => newest.find((row) => new RegExp(`\\b${code}\\b`).test(row.code));
     assert.ok(has('updated'), `the newest rows include "updated": ${JSON.stringify(newest)}`);
-    assert.ok(has('forbidden'), `the newest rows include "forbidden": ${JSON.stringify(newest)}`);
+    assert.ok(!has('forbidden'), `a refused request has no row: ${JSON.stringify(newest)}`);
+    const refused = s.page.locator('.wpf-webhooks-refused');
+    assert.equal(await refused.count(), 1, 'the refused requests of the last 24 hours are shown above the list');
+    assert.match(await refused.innerText(), /a wrong or missing access key × \d+/, 'the old add URL is counted');
     await assertNoKeyOnPage('the log list');
     await screenshot(s.page, screenshotPath(s.site, 7, 'webhook log list'));
 
-    const forbidden = has('forbidden');
-    const link = s.page.locator(`table.wp-list-table tr[data-log-id="${forbidden.id}"] a[href*="log=${forbidden.id}"]`).first();
-    assert.equal(await link.count(), 1, `a detail link to log=${forbidden.id} in its row`);
-    await Promise.all([s.page.waitForURL(new RegExp(`[?&]log=${forbidden.id}(&|$)`), { waitUntil: 'load' }), link.click()]);
-    assert.match(await s.page.locator('#wpbody-content').innerText(), /forbidden/, 'the detail view shows the result');
-    await assertNoKeyOnPage(`the detail view of log ${forbidden.id}`);
+    const updated = has('updated');
+    const link = s.page.locator(`table.wp-list-table tr[data-log-id="${updated.id}"] a[href*="log=${updated.id}"]`).first();
+    assert.equal(await link.count(), 1, `a detail link to log=${updated.id} in its row`);
+    await Promise.all([s.page.waitForURL(new RegExp(`[?&]log=${updated.id}(&|$)`), { waitUntil: 'load' }), link.click()]);
+    assert.match(await s.page.locator('#wpbody-content').innerText(), /updated/, 'the detail view shows the result');
+    await assertNoKeyOnPage(`the detail view of log ${updated.id}`);
   });
 
   step(8, 'invalid input', [2], async () => {

@@ -88,10 +88,13 @@ final class LogTest extends WebhookTestCase {
 		);
 		$expected = array( 'created', 'updated', 'updated', 'contact_not_found', 'created', 'ok', 'forbidden', 'bad_request', 'payload_too_large' );
 		$this->assertSame( $expected, array_map( fn( $s ) => $s[1]['json']['code'], $sent ) );
+		$refused = array( 6, 8 );
+		$this->assertSame( array( 'forbidden' => 1, 'payload_too_large' => 1 ), Log::refusals_since( time() - DAY_IN_SECONDS ), 'refused before the key was accepted: counted' );
 
-		$rows = array_reverse( Log::query( array( 'per_page' => 100 ) )['rows'] );
-		$this->assertCount( count( $sent ), $rows, 'one row per webhook' );
-		foreach ( $sent as $i => [ $action, $answer, $contact ] ) {
+		$logged = array_values( array_diff_key( $sent, array_flip( $refused ) ) );
+		$rows   = array_reverse( Log::query( array( 'per_page' => 100 ) )['rows'] );
+		$this->assertCount( count( $logged ), $rows, 'one row per webhook whose key was accepted' );
+		foreach ( $logged as $i => [ $action, $answer, $contact ] ) {
 			$row = $rows[ $i ];
 			$this->assertSame( $action, $row['action'], "row $i" );
 			$this->assertSame( $contact, $row['contact'], "row $i" );
@@ -111,8 +114,48 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( 'add', $rows[0]['request']['query']['wpf_action'] );
 		$this->assertSame( 'application/json', $rows[0]['request']['headers']['content-type'] );
 		$this->assertSame( 'dlv-log-1', $rows[0]['request']['headers']['x-cio-delivery-id'] );
-		$this->assertNull( $rows[8]['request']['body'], 'an oversized body is not read' );
-		$this->assertSame( 65537, $rows[8]['request']['body_bytes'] );
+	}
+
+	public function test_a_flood_of_refused_requests_stores_counts_not_requests(): void {
+		global $wpdb;
+		$before = array( $this->stored_bytes(), $this->sqlite_file_bytes() );
+		$body   = (string) wp_json_encode( array( 'email' => 'flood@example.com', 'pad' => str_repeat( 'x', 60 * 1024 ) ) );
+		$wrong  = array( 'wpf_action' => 'add', 'access_key' => 'flood-wrong-key', 'junk' => str_repeat( 'q', 1500 ) );
+		$sent   = array_merge(
+			array_fill( 0, 300, array( $wrong, $body, array( 'User-Agent: flood/' . str_repeat( 'u', 200 ) ) ) ),
+			array_fill( 0, 20, array( array( 'wpf_action' => 'update', 'junk' => str_repeat( 'q', 1500 ) ), str_repeat( 'y', 70 * 1024 ) ) )
+		);
+		$codes = array();
+		foreach ( array_chunk( $sent, 20 ) as $chunk ) {
+			foreach ( Site::concurrently( $chunk ) as $answer ) {
+				$codes[] = $answer['json']['code'] ?? $answer['status'];
+			}
+		}
+		$this->assertSame( array( 'forbidden' => 300, 'payload_too_large' => 20 ), array_count_values( $codes ) );
+		wp_cache_flush();
+		$growth = array( $this->stored_bytes() - $before[0], $this->sqlite_file_bytes() - $before[1] );
+		$this->assertLessThan( 1024, $growth[0] / count( $sent ), "bytes stored per refused request ({$growth[0]} bytes in all)" );
+		$this->assertLessThan( 1024, $growth[1] / count( $sent ), "database file growth per refused request ({$growth[1]} bytes in all)" );
+		$this->assertSame( 0, Log::query()['total'], 'no log row' );
+		$this->assertSame( array( 'forbidden' => 300, 'payload_too_large' => 20 ), Log::refusals_since( time() - HOUR_IN_SECONDS ) );
+		$this->assertSame( array(), Log::refusals_since( time() + HOUR_IN_SECONDS ), 'counted in the hour they came' );
+		$tables = $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $wpdb->prefix . 'wpf_webhooks_' ) . '%' ) );
+		$this->assertContains( \WpfWebhooks\Schema::table( 'refused' ), $tables );
+		$this->assertStringNotContainsString( 'flood', $this->dump( $tables ), 'neither body, query nor headers' );
+		$this->assertStringContainsString( 'In the last 24 hours, 320 requests to the webhook URL were refused before their access key was accepted (a wrong or missing access key × 300, a body over 64 KiB × 20).', $this->render_page(), 'the log page tells of them' );
+	}
+
+	public function test_the_row_cap_holds_at_every_insert(): void {
+		$this->configure( array( 'log_max_rows' => 3 ) );
+		for ( $i = 1; $i <= 5; $i++ ) {
+			Log::record( array( 'code' => "n{$i}" ) );
+		}
+		$this->assertSame( array( 'n5', 'n4', 'n3' ), $this->codes(), 'before any daily prune' );
+		$this->hook( 'test', null );
+		$this->assertSame( array( 'ok', 'n5', 'n4' ), $this->codes(), 'a webhook\'s row too' );
+		$this->configure( array( 'log_max_rows' => 0 ) );
+		Log::record( array( 'code' => 'n6' ) );
+		$this->assertSame( array( 'n6', 'ok', 'n5', 'n4' ), $this->codes(), '0 = no limit' );
 	}
 
 	public function test_the_duration_runs_from_the_request_start_to_the_answer(): void {
@@ -155,7 +198,8 @@ final class LogTest extends WebhookTestCase {
 		$passwords = array_map( fn( $w ) => json_decode( $w['body'], true )['wp_password'], $this->password_writes() );
 		$this->assertCount( 1, $passwords );
 		$dump = $this->dump();
-		$this->assertCount( 8, Log::query()['rows'] );
+		$this->assertCount( 4, Log::query()['rows'], 'the four requests with a wrong key are only counted' );
+		$this->assertSame( array( 'forbidden' => 4 ), Log::refusals_since( time() - DAY_IN_SECONDS ) );
 		$needles = array_merge(
 			$passwords,
 			array(
@@ -183,7 +227,7 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( '[redacted]', $row['request']['body']['nested']['list'][0]['authCode'] );
 		$this->assertSame( 'the key is [redacted], the app key [redacted]', $row['request']['body']['note'] );
 		$this->assertSame( 'jane@example.com', $row['request']['body']['email'], 'what is not secret stays readable' );
-		$header = Log::query( array( 'per_page' => 100 ) )['rows'][6];
+		$header = Log::query( array( 'per_page' => 100 ) )['rows'][2];
 		$this->assertSame( array( 'wpf_action' => 'test' ), $header['request']['query'] );
 		$this->assertSame( '[redacted]', $header['request']['headers']['x-wpf-access-key'] );
 	}
@@ -424,7 +468,7 @@ final class LogTest extends WebhookTestCase {
 	}
 
 	/**
-	 * Without the extension, the answers the plugin gives itself are logged too.
+	 * Without the extension, the answers the plugin gives itself are logged too, and its refusals counted.
 	 *
 	 * @group no-extension
 	 */
@@ -432,21 +476,50 @@ final class LogTest extends WebhookTestCase {
 		$this->hook( 'add', 'jane@example.com' );
 		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => 'offered-wrong-key-5' ), '' );
 		Site::webhook( array( 'wpf_action' => 'add' ), str_repeat( 'x', 70000 ) );
-		$rows = array_reverse( Log::query()['rows'] );
-		$this->assertSame( array( 'extension_missing', 'forbidden', 'payload_too_large' ), array_column( $rows, 'code' ) );
-		$this->assertSame( array( 503, 403, 413 ), array_column( $rows, 'status' ) );
-		$this->assertSame( array( 'add', 'test', 'add' ), array_column( $rows, 'action' ) );
+		$rows = Log::query()['rows'];
+		$this->assertSame( array( array( 'extension_missing', 503, 'add' ) ), array_map( fn( $r ) => array( $r['code'], $r['status'], $r['action'] ), $rows ) );
+		$this->assertSame( array( 'forbidden' => 1, 'payload_too_large' => 1 ), Log::refusals_since( time() - DAY_IN_SECONDS ) );
 		$dump = $this->dump();
 		$this->assertStringNotContainsString( self::KEY, $dump );
 		$this->assertStringNotContainsString( 'offered-wrong-key', $dump );
 	}
 
 	/**
-	 * Every stored byte of the log table, as one string.
+	 * Every stored byte of the log's tables (the log and the refused requests' counts), as one string.
+	 *
+	 * @param string[] $tables Other tables instead.
 	 */
-	private function dump(): string {
+	private function dump( array $tables = array() ): string {
 		global $wpdb;
-		return (string) wp_json_encode( $wpdb->get_results( 'SELECT * FROM ' . Log::table(), ARRAY_A ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+		$rows = array();
+		foreach ( array() === $tables ? array( Log::table(), Log::refused_table() ) : $tables as $table ) {
+			$rows[ $table ] = $wpdb->get_results( 'SELECT * FROM ' . $table, ARRAY_A ); // phpcs:ignore WordPress.DB
+		}
+		return (string) wp_json_encode( $rows, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+	}
+
+	/**
+	 * The size of the site's SQLite database file (0 on MariaDB). Read with stat(): opening the file here would
+	 * drop this process's locks on it.
+	 */
+	private function sqlite_file_bytes(): int {
+		$file = getenv( 'WPF_RUN' ) . '/db/.ht.sqlite';
+		clearstatcache( true, $file );
+		return is_file( $file ) ? (int) filesize( $file ) : 0;
+	}
+
+	/**
+	 * The bytes of every value in the plugin's tables.
+	 */
+	private function stored_bytes(): int {
+		global $wpdb;
+		$bytes = 0;
+		foreach ( $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $wpdb->prefix . 'wpf_webhooks_' ) . '%' ) ) as $table ) {
+			foreach ( $wpdb->get_results( 'SELECT * FROM ' . $table, ARRAY_N ) as $row ) { // phpcs:ignore WordPress.DB
+				$bytes += array_sum( array_map( fn( $value ) => strlen( (string) $value ), $row ) );
+			}
+		}
+		return $bytes;
 	}
 
 	/**

@@ -8,6 +8,8 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Admin\SiteHealth;
+use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 
 /**
@@ -176,6 +178,102 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertNull( Queue::get( $id ) );
 		$this->assertSame( 2, Site::json_lines( 'jobs.log' )[0]['attempt'] );
 		$this->assertNotNull( $this->user( 'jane@example.com' ) );
+	}
+
+	/**
+	 * Runs the queue's WP-Cron event on the site now, as if its minute had come, until a condition holds: three
+	 * minutes at most, since on SQLite a dead worker's slot is only cleared by the next one that asks for it.
+	 *
+	 * @param callable $condition Returns true when done.
+	 * @return bool Whether it held.
+	 */
+	private function run_cron_until( callable $condition ): bool {
+		for ( $minute = 0; $minute < 3; $minute++ ) {
+			wp_clear_scheduled_hook( Queue::CRON_HOOK );
+			Queue::schedule();
+			Site::run_cron();
+			if ( Site::eventually( $condition, 5 ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	public function test_a_job_that_kills_its_worker_is_failed_after_its_attempts_and_the_others_run(): void {
+		global $wpdb;
+		self::$sandbox->put_person( array( 'email' => 'poisoned@example.com', 'segments' => array( 7 ) ) );
+		Site::clear_log( 'poison.log' );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'poisoned@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		[ $poisoned, $healthy ] = array_map( fn( $job ) => (int) $job->id, $this->jobs() );
+		for ( $attempt = 1; $attempt <= Queue::MAX_ATTEMPTS; $attempt++ ) {
+			$this->assertTrue( $this->run_cron_until( fn() => count( Site::json_lines( 'poison.log' ) ) >= $attempt ), "attempt {$attempt} reached the poison" );
+			$this->assertCount( $attempt, Site::json_lines( 'poison.log' ), 'one attempt per claim' );
+			$pid = (int) Site::json_lines( 'poison.log' )[ $attempt - 1 ]['pid'];
+			$this->assertTrue( Site::eventually( fn() => ! file_exists( "/proc/{$pid}" ), 10 ), 'the worker is gone' );
+			$job = Queue::get( $poisoned );
+			$this->assertSame( array( 'running', $attempt ), array( $job->status, (int) $job->attempts ), 'its worker died holding it' );
+			$wpdb->update( Queue::table(), array( 'lease_until' => time() - 1 ), array( 'id' => $poisoned ) ); // Its lease ends.
+		}
+		$settled = fn() => 'failed' === ( Queue::get( $poisoned )->status ?? null ) && null === Queue::get( $healthy );
+		$this->assertTrue( $this->run_cron_until( $settled ), 'the queue holds ' . wp_json_encode( array_map( fn( $j ) => array( $j->id, $j->status, $j->attempts, $j->last_code ), $this->jobs() ) ) );
+		$this->assertCount( Queue::MAX_ATTEMPTS, Site::json_lines( 'poison.log' ), 'not claimed after its last attempt' );
+		$this->assertNotNull( $this->user( 'jane@example.com' ), 'the healthy job was worked' );
+		$this->assertSame( array( array( $healthy, 'created' ) ), array_map( fn( $run ) => array( $run['job'], $run['code'] ), Site::json_lines( 'jobs.log' ) ) );
+
+		$job = Queue::get( $poisoned );
+		$this->assertSame( array( 'internal_error', Queue::MAX_ATTEMPTS ), array( $job->last_code, (int) $job->attempts ) );
+		$this->assertStringContainsString( 'died', $job->last_message );
+		$this->assertSame( array( $poisoned ), array_map( 'intval', array_column( Queue::failed(), 'id' ) ), 'listed with a Retry button' );
+		$rows = Log::query( array( 'search' => 'poisoned@example.com' ) )['rows'];
+		$this->assertSame( array( 'internal_error', 'queued' ), array_column( $rows, 'code' ) );
+		$this->assertSame( array( 500, $poisoned ), array( $rows[0]['status'], $rows[0]['job_id'] ) );
+		$this->assertStringStartsWith( 'Queued webhook, attempt 6 of 6: kept as failed', $rows[0]['message'] );
+		$this->assertStringContainsString( $job->last_message, $rows[0]['message'] );
+	}
+
+	public function test_an_expired_lease_queues_behind_jobs_due_before_it(): void {
+		global $wpdb;
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$first = Queue::claim();
+		$this->assertNotNull( $first );
+		$this->assertSame( (int) $first->lease_until, (int) $first->run_at, 'a claimed job is due again when its lease ends' );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update_tags', 'john.smith@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$wpdb->update( Queue::table(), array( 'lease_until' => time() - 1 ), array( 'id' => (int) $first->id ) );
+		$this->assertNotSame( (int) $first->id, (int) Queue::claim()->id, 'the job queued while the other was running comes first' );
+		$this->assertSame( array( (int) $first->id, 2 ), array( (int) Queue::claim()->id, (int) Queue::get( (int) $first->id )->attempts ), 'then the expired one, counting an attempt' );
+	}
+
+	public function test_site_health_notices_jobs_parked_far_in_the_future(): void {
+		global $wpdb;
+		require_once WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/class-site-health.php';
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$longest = (int) ceil( Queue::BACKOFF[ count( Queue::BACKOFF ) - 1 ] * 1.2 );
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . Queue::table() . ' SET run_at = %d', time() + $longest ) ); // phpcs:ignore WordPress.DB
+		$this->assertSame( 'good', SiteHealth::queue_test()['status'], 'the longest backoff is no problem' );
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . Queue::table() . ' SET run_at = %d', time() + 4 * HOUR_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
+		$parked = SiteHealth::queue_test();
+		$this->assertSame( 'recommended', $parked['status'] );
+		$this->assertStringContainsString( '1 queued webhook', $parked['description'] );
+		$this->assertStringContainsString( 'Retry-After', $parked['description'] );
+	}
+
+	public function test_the_daily_prune_deletes_failed_jobs_older_than_the_log_retention(): void {
+		global $wpdb;
+		foreach ( array( 'jane@example.com', 'john.smith@example.com', 'ada@example.com', 'bob@example.com' ) as $email ) {
+			$this->assertAnswer( 202, 'queued', $this->hook( 'add', $email, array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		}
+		$ids = array_map( fn( $job ) => (int) $job->id, $this->jobs() );
+		$age = fn( int $days ) => time() - $days * DAY_IN_SECONDS - 60;
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'run_at' => $age( 31 ) ), array( 'id' => $ids[0] ) );
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'run_at' => $age( 29 ) ), array( 'id' => $ids[1] ) );
+		$wpdb->update( Queue::table(), array( 'run_at' => $age( 31 ) ), array( 'id' => $ids[2] ) );
+		$this->configure( array( 'log_retention_days' => 0 ) );
+		Log::prune();
+		$this->assertCount( 4, $this->jobs(), '0 = no limit' );
+		$this->configure( array( 'log_retention_days' => 30 ) );
+		Log::prune();
+		$this->assertSame( array_slice( $ids, 1 ), array_map( fn( $job ) => (int) $job->id, $this->jobs() ), 'the failed job and its stored request are gone; waiting ones are never dropped' );
 	}
 
 	public function test_bad_webhooks_are_answered_at_once_not_queued(): void {

@@ -280,6 +280,7 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->configure( array( 'crm' => '' ) );
 		$this->assertSame( 'critical', SiteHealth::configuration_test()['status'] );
 		$this->assertSame( 'good', SiteHealth::failures_test()['status'] );
+		$this->assertSame( 'good', SiteHealth::refused_test()['status'] );
 		self::$sandbox->fault( array( 'action' => array( 'status' => 503 ) ) );
 		$this->configure();
 		$this->hook( 'update', 'jane@example.com' );
@@ -288,9 +289,14 @@ final class SettingsPageTest extends WebhookTestCase {
 		$failures = SiteHealth::failures_test();
 		$this->assertSame( 'recommended', $failures['status'] );
 		$this->assertStringContainsString( 'crm_unavailable × 2', $failures['description'] );
-		$this->assertStringContainsString( 'forbidden × 1', $failures['description'] );
+		$this->assertStringNotContainsString( 'forbidden', $failures['description'], 'a wrong key is not a failing webhook' );
+		$refused = SiteHealth::refused_test();
+		$this->assertSame( array( 'recommended', 'Someone is knocking on the webhook URL with wrong keys' ), array( $refused['status'], $refused['label'] ) );
+		$this->assertStringContainsString( '1 request to the webhook URL was refused before its access key was accepted (a wrong or missing access key × 1)', $refused['description'] );
+		$this->assertStringContainsString( 'a CRM journey that still sends an old key', $refused['description'] );
 		$tests = SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) );
 		$this->assertArrayHasKey( 'wpf_webhooks_extension', $tests['direct'] );
+		$this->assertArrayHasKey( 'wpf_webhooks_refused', $tests['direct'] );
 		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );
 	}
 

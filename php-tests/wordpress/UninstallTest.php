@@ -24,6 +24,10 @@ final class UninstallTest extends WebhookTestCase {
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
 		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
+		$tables = array( 'deliveries', 'locks', 'log', 'queue', 'refused' );
+		foreach ( $tables as $table ) {
+			$this->assertSame( Schema::table( $table ), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), "{$table} is there before" );
+		}
 		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
 		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
 		$this->assertSame( 0, $status, implode( "\n", $out ) );
@@ -31,7 +35,7 @@ final class UninstallTest extends WebhookTestCase {
 		try {
 			$this->assertFalse( get_option( Settings::OPTION ) );
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
-			foreach ( array( 'deliveries', 'locks', 'log', 'queue' ) as $table ) {
+			foreach ( $tables as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}
 			$this->assertFalse( wp_next_scheduled( Deliveries::CLEANUP_EVENT ) );

@@ -22,9 +22,10 @@ final class Endpoint {
 	const LOCK_WAIT_SECONDS = 5.0;
 
 	/**
-	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). Where PHP
-	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row is written
-	 * and before a queued webhook's worker starts; elsewhere the log row is written first.
+	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). A request
+	 * refused before its key was accepted is only counted (Log::REFUSALS): nothing of it is stored. Where PHP
+	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row or count is
+	 * written and before a queued webhook's worker starts; elsewhere they are written first.
 	 */
 	public static function maybe_handle(): void {
 		if ( ! isset( $_GET['wpf_action'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- authenticated by its access key.
@@ -32,14 +33,15 @@ final class Endpoint {
 		}
 		$context  = array();
 		$response = self::handle( $context );
-		$entry    = self::log_entry( $response, $context );
+		$entry    = in_array( $response->code, Log::REFUSALS, true ) ? null : self::log_entry( $response, $context );
+		$write    = fn() => null === $entry ? Log::refused( $response->code ) : Log::record( $entry );
 		if ( ! Response::can_release() ) {
-			Log::record( $entry );
+			$write();
 			$response->send();
 		}
 		$response->send( false );
 		$response->release();
-		Log::record( $entry );
+		$write();
 		if ( isset( $context['job_id'] ) && Queue::works_after_response() ) {
 			Queue::work();
 		}

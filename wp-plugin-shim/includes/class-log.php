@@ -1,6 +1,7 @@
 <?php
 /**
- * The webhook log: one row per webhook, shown under Tools → Webhook Logs (CONTRACT §6).
+ * The webhook log: one row per webhook, shown under Tools → Webhook Logs, and counts of refused requests
+ * (CONTRACT §6).
  *
  * @package WpfWebhooks
  */
@@ -11,7 +12,9 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Stores, queries and prunes the log. Everything is redacted before it is stored: the log never holds the
- * access key (right or wrong), CRM credentials, passwords, cookies or the Authorization header.
+ * access key (right or wrong), CRM credentials, passwords, cookies or the Authorization header. A request
+ * refused before its key was accepted gets no row: it is counted per hour and reason (REFUSALS), so a flood of
+ * them adds nothing but a count.
  */
 final class Log {
 
@@ -52,6 +55,12 @@ final class Log {
 	const SECRET_SETTINGS = array( 'access_key', 'customerio_app_key', 'customerio_track_key', 'customerly_token' );
 
 	/**
+	 * Answers to requests refused before their key was accepted: counted, never logged. A body over the limit is
+	 * refused before the key is checked; a wrong or missing key, before anything else (CONTRACT §2).
+	 */
+	const REFUSALS = array( 'forbidden', 'payload_too_large' );
+
+	/**
 	 * Column widths of the table.
 	 */
 	const WIDTHS = array(
@@ -68,6 +77,13 @@ final class Log {
 	}
 
 	/**
+	 * The refused requests' table: one row per hour and reason, with a count.
+	 */
+	public static function refused_table(): string {
+		return Schema::table( 'refused' );
+	}
+
+	/**
 	 * Records one webhook. Never throws and never prints: a logging failure must not change the answer.
 	 *
 	 * @param array $entry `action`, `contact`, `code`, `status`, `duration_ms`, `user_id`, `delivery_key`,
@@ -77,35 +93,114 @@ final class Log {
 	 *                     default now).
 	 */
 	public static function record( array $entry ): void {
+		self::quietly(
+			function () use ( $entry ) {
+				global $wpdb;
+				$settings = Settings::get();
+				$row      = array(
+					'created_at'   => isset( $entry['created_at'] ) ? (int) $entry['created_at'] : time(),
+					'action'       => self::cut( (string) ( $entry['action'] ?? '' ), self::WIDTHS['action'] ),
+					'contact'      => self::cut( (string) ( $entry['contact'] ?? '' ), self::WIDTHS['contact'] ),
+					'code'         => self::cut( (string) ( $entry['code'] ?? '' ), self::WIDTHS['code'] ),
+					'status'       => max( 0, (int) ( $entry['status'] ?? 0 ) ),
+					'duration_ms'  => max( 0, (int) ( $entry['duration_ms'] ?? 0 ) ),
+					'user_id'      => isset( $entry['user_id'] ) ? (int) $entry['user_id'] : null,
+					'delivery_key' => isset( $entry['delivery_key'] ) ? substr( (string) $entry['delivery_key'], 0, 64 ) : null,
+					'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
+					'message'      => (string) ( $entry['message'] ?? '' ),
+					'warnings'     => self::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
+					'request'      => self::json( self::redact_request( (array) ( $entry['request'] ?? array() ), $settings ) ),
+				);
+				foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
+					$row[ $column ] = self::without_credentials( $row[ $column ], $settings );
+				}
+				$max_rows = max( 0, (int) $settings['log_max_rows'] );
+				if ( Schema::insert( self::table(), $row ) && $max_rows > 0 && $wpdb->insert_id > $max_rows ) {
+					// The cap, at the cost of one indexed delete: ids only grow, so the rows past it are below this range.
+					$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE id <= %d', (int) $wpdb->insert_id - $max_rows ) ); // phpcs:ignore WordPress.DB
+				}
+			},
+			'the webhook log failed'
+		);
+	}
+
+	/**
+	 * Counts a request refused before its key was accepted, in its hour: nothing of the request is stored. One
+	 * upsert on the table's primary key. Never throws and never prints.
+	 *
+	 * @param string $reason One of REFUSALS.
+	 */
+	public static function refused( string $reason ): void {
+		self::quietly(
+			function () use ( $reason ) {
+				global $wpdb;
+				$now  = time();
+				$hour = $now - $now % HOUR_IN_SECONDS;
+				$wpdb->query( $wpdb->prepare( 'INSERT INTO ' . self::refused_table() . ' (hour_start, reason, requests) VALUES (%d, %s, 1) ON DUPLICATE KEY UPDATE requests = requests + 1', $hour, self::cut( $reason, self::WIDTHS['code'] ) ) ); // phpcs:ignore WordPress.DB
+			},
+			'counting a refused request failed'
+		);
+	}
+
+	/**
+	 * Runs a write of the log with the tables upgraded and database errors silenced; a failure is reported to
+	 * PHP's error log by its class only (an exception's message may quote the data being logged).
+	 *
+	 * @param callable $write The write.
+	 * @param string   $what  What failed, for the error log.
+	 */
+	private static function quietly( callable $write, string $what ): void {
 		global $wpdb;
 		$suppressed = $wpdb->suppress_errors( true );
 		try {
 			Schema::upgrade();
-			$settings = Settings::get();
-			$row      = array(
-				'created_at'   => isset( $entry['created_at'] ) ? (int) $entry['created_at'] : time(),
-				'action'       => self::cut( (string) ( $entry['action'] ?? '' ), self::WIDTHS['action'] ),
-				'contact'      => self::cut( (string) ( $entry['contact'] ?? '' ), self::WIDTHS['contact'] ),
-				'code'         => self::cut( (string) ( $entry['code'] ?? '' ), self::WIDTHS['code'] ),
-				'status'       => max( 0, (int) ( $entry['status'] ?? 0 ) ),
-				'duration_ms'  => max( 0, (int) ( $entry['duration_ms'] ?? 0 ) ),
-				'user_id'      => isset( $entry['user_id'] ) ? (int) $entry['user_id'] : null,
-				'delivery_key' => isset( $entry['delivery_key'] ) ? substr( (string) $entry['delivery_key'], 0, 64 ) : null,
-				'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
-				'message'      => (string) ( $entry['message'] ?? '' ),
-				'warnings'     => self::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
-				'request'      => self::json( self::redact_request( (array) ( $entry['request'] ?? array() ), $settings ) ),
-			);
-			foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
-				$row[ $column ] = self::without_credentials( $row[ $column ], $settings );
-			}
-			Schema::insert( self::table(), $row );
+			$write();
 		} catch ( \Throwable $e ) {
-			// The class only: an exception's message may quote the data being logged.
-			error_log( 'wpf-webhooks: the webhook log failed: ' . get_class( $e ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+			error_log( 'wpf-webhooks: ' . $what . ': ' . get_class( $e ) ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
 		} finally {
 			$wpdb->suppress_errors( $suppressed );
 		}
+	}
+
+	/**
+	 * Requests refused before their key was accepted since a moment (counted by the hour: from the start of the
+	 * moment's hour).
+	 *
+	 * @param int $since Unix time.
+	 * @return array<string, int> reason => count, most frequent first.
+	 */
+	public static function refusals_since( int $since ): array {
+		global $wpdb;
+		$table = self::refused_table();
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT reason, SUM(requests) AS n FROM {$table} WHERE hour_start >= %d GROUP BY reason ORDER BY n DESC, reason", $since - $since % HOUR_IN_SECONDS ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$out   = array();
+		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
+			$out[ (string) $row['reason'] ] = (int) $row['n'];
+		}
+		return $out;
+	}
+
+	/**
+	 * What refused requests mean, for the site's owner (Site Health, Tools → Webhook Logs).
+	 *
+	 * @param array<string, int> $refused What refusals_since() gave, not empty.
+	 */
+	public static function refusals_text( array $refused ): string {
+		$reasons = array(
+			'forbidden'         => __( 'a wrong or missing access key', 'wpf-webhooks' ),
+			'payload_too_large' => __( 'a body over 64 KiB', 'wpf-webhooks' ),
+		);
+		$parts   = array();
+		foreach ( $refused as $reason => $count ) {
+			$parts[] = ( $reasons[ $reason ] ?? $reason ) . ' × ' . number_format_i18n( $count );
+		}
+		$total = array_sum( $refused );
+		return sprintf(
+			/* translators: 1: a number of requests, 2: reasons and counts, e.g. "a wrong or missing access key × 3" */
+			_n( 'In the last 24 hours, %1$s request to the webhook URL was refused before its access key was accepted (%2$s).', 'In the last 24 hours, %1$s requests to the webhook URL were refused before their access key was accepted (%2$s).', $total, 'wpf-webhooks' ),
+			number_format_i18n( $total ),
+			implode( ', ', $parts )
+		) . ' ' . __( 'Someone may be trying keys; a CRM journey that still sends an old key (after the key was regenerated, say) shows up here too: compare its URL with the one on the Webhooks settings page. Only these counts are kept, never the requests.', 'wpf-webhooks' );
 	}
 
 	/**
@@ -147,8 +242,8 @@ final class Log {
 
 	/**
 	 * Answers that mean something is wrong on this side (the site, its settings, the CRM) since a moment:
-	 * every status from 500, and 403 (a CRM journey with a wrong key). Sender-side outcomes such as an
-	 * unknown contact are not counted.
+	 * every status from 500. Sender-side outcomes such as an unknown contact are not counted, nor are refused
+	 * requests (see refusals_since()).
 	 *
 	 * @param int $since Unix time.
 	 * @return array<string, int> code => count, most frequent first.
@@ -156,7 +251,7 @@ final class Log {
 	public static function failures_since( int $since ): array {
 		global $wpdb;
 		$table = self::table();
-		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND (status >= 500 OR status = 403) GROUP BY code ORDER BY n DESC", $since ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND status >= 500 GROUP BY code ORDER BY n DESC", $since ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$out   = array();
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
 			$out[ (string) $row['code'] ] = (int) $row['n'];
@@ -177,16 +272,18 @@ final class Log {
 	}
 
 	/**
-	 * Deletes every row.
+	 * Deletes every row and every refused requests' count.
 	 */
 	public static function clear(): void {
 		global $wpdb;
 		$wpdb->query( 'DELETE FROM ' . self::table() ); // phpcs:ignore WordPress.DB
+		$wpdb->query( 'DELETE FROM ' . self::refused_table() ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
-	 * Applies the retention settings (daily cron): rows older than `log_retention_days`, then all but the
-	 * newest `log_max_rows`. 0 means no limit.
+	 * Applies the retention settings (daily cron): rows, refused requests' counts and failed queued webhooks
+	 * (with their stored requests) older than `log_retention_days`, then all rows but the newest
+	 * `log_max_rows`. 0 means no limit.
 	 */
 	public static function prune(): void {
 		global $wpdb;
@@ -195,7 +292,10 @@ final class Log {
 		$max_rows = max( 0, (int) $settings['log_max_rows'] );
 		$table    = self::table();
 		if ( $days > 0 ) {
-			$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE created_at < %d", time() - $days * DAY_IN_SECONDS ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$before = time() - $days * DAY_IN_SECONDS;
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE created_at < %d", $before ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::refused_table() . ' WHERE hour_start < %d', $before ) ); // phpcs:ignore WordPress.DB
+			Queue::forget_failed( $before );
 		}
 		if ( $max_rows > 0 ) {
 			// The newest row to drop; two statements, since MySQL refuses a DELETE that selects from its own table.

@@ -16,7 +16,9 @@ defined( 'ABSPATH' ) || exit;
  * either delete them (done: the log keeps the outcome), put them back with a backoff (the CRM was unavailable,
  * or something failed on our side), or keep them as failed for an administrator to retry. A worker runs right
  * after the answer where PHP can finish a response early (php-fpm, LiteSpeed), and from WP-Cron every minute.
- * A job whose worker died is taken again when its lease ends. Nothing is dropped.
+ * A job whose worker died is taken again when its lease ends, behind the jobs that were due before that, and
+ * counts an attempt; after its last attempt it is kept as failed, so one job that kills its worker cannot
+ * stall the queue. Nothing is dropped.
  */
 final class Queue {
 
@@ -38,6 +40,11 @@ final class Queue {
 	 * again: longer than one job can take (the CRM budget, the contact lock, the password write).
 	 */
 	const LEASE_SECONDS = 120;
+
+	/**
+	 * Jobs whose workers died, settled as failed by one worker before it claims (each costs a log row).
+	 */
+	const DEAD_BATCH = 20;
 
 	/**
 	 * How long one worker goes on claiming jobs.
@@ -147,6 +154,7 @@ final class Queue {
 			set_time_limit( self::WORK_SECONDS + self::LEASE_SECONDS );
 		}
 		try {
+			self::fail_dead();
 			$until = microtime( true ) + self::WORK_SECONDS;
 			$done  = 0;
 			while ( microtime( true ) < $until ) {
@@ -168,7 +176,8 @@ final class Queue {
 
 	/**
 	 * Takes one due job for this worker, atomically: no other worker, on this server or another, gets it
-	 * until its lease ends.
+	 * until its lease ends. A job whose lease ended (its worker died) is due again from that moment, so it
+	 * queues behind the jobs due before, and only while it has attempts left (see fail_dead()).
 	 *
 	 * @return object|null The job's row (with its new `attempts` and `claimed_by`), or null when none is due.
 	 */
@@ -176,8 +185,9 @@ final class Queue {
 		global $wpdb;
 		$now   = time();
 		$table = self::table();
-		$due   = $wpdb->prepare( "(status = 'pending' AND run_at <= %d) OR (status = 'running' AND lease_until < %d)", $now, $now );
-		$take  = $wpdb->prepare( "UPDATE {$table} SET status = 'running', attempts = attempts + 1, lease_until = %d, claimed_by = %s", $now + self::LEASE_SECONDS, self::owner() ); // phpcs:ignore WordPress.DB
+		$due   = $wpdb->prepare( "(status = 'pending' AND run_at <= %d) OR (status = 'running' AND lease_until < %d AND attempts < %d)", $now, $now, self::MAX_ATTEMPTS );
+		$lease = $now + self::LEASE_SECONDS;
+		$take  = $wpdb->prepare( "UPDATE {$table} SET status = 'running', attempts = attempts + 1, run_at = %d, lease_until = %d, claimed_by = %s", $lease, $lease, self::owner() ); // phpcs:ignore WordPress.DB
 		if ( ! Lock::uses_sqlite() && ! self::$without_skip_locked ) {
 			for ( $try = 0; $try < 5; $try++ ) {
 				$claimed = self::claim_skip_locked( $table, $due, $take );
@@ -243,6 +253,52 @@ final class Queue {
 	}
 
 	/**
+	 * Keeps as failed the jobs whose worker died on their last attempt (their lease ended), and logs why. Each
+	 * is settled with a compare-and-set, so of the workers that see it, one logs it.
+	 */
+	private static function fail_dead(): void {
+		global $wpdb;
+		$now     = time();
+		$table   = self::table();
+		$dead    = $wpdb->prepare( "status = 'running' AND lease_until < %d AND attempts >= %d", $now, self::MAX_ATTEMPTS );
+		$message = self::worker_died_message();
+		foreach ( $wpdb->get_col( $wpdb->prepare( "SELECT id FROM {$table} WHERE {$dead} ORDER BY id LIMIT %d", self::DEAD_BATCH ) ) as $id ) { // phpcs:ignore WordPress.DB
+			$job = self::get( (int) $id );
+			if ( null === $job ) {
+				continue;
+			}
+			$failed = $wpdb->query( $wpdb->prepare( "UPDATE {$table} SET status = 'failed', run_at = %d, lease_until = 0, last_code = 'internal_error', last_message = %s WHERE id = %d AND claimed_by = %s AND {$dead}", $now, $message, $job->id, $job->claimed_by ) ); // phpcs:ignore WordPress.DB
+			if ( 1 !== $failed ) {
+				continue;
+			}
+			$request = json_decode( (string) $job->request, true );
+			Log::record(
+				array(
+					'action'       => (string) $job->action,
+					'contact'      => (string) $job->contact,
+					'code'         => 'internal_error',
+					'status'       => 500,
+					'delivery_key' => $job->delivery_key,
+					'job_id'       => (int) $job->id,
+					'message'      => self::attempt_text( (int) $job->attempts ) . ' ' . self::failed_text() . ' ' . $message,
+					'request'      => self::logged_request( is_array( $request ) ? $request : null ),
+				)
+			);
+		}
+	}
+
+	/**
+	 * Why a job whose worker died is kept as failed, for the site's owner.
+	 */
+	private static function worker_died_message(): string {
+		return sprintf(
+			/* translators: %d: the most attempts */
+			__( 'The worker died: the PHP process working on this webhook stopped before it finished, on each of its %d attempts. A fatal error, the memory limit or the time limit ends a process like this, often in a plugin or theme hooked to user updates; the PHP error log says which.', 'wpf-webhooks' ),
+			self::MAX_ATTEMPTS
+		);
+	}
+
+	/**
 	 * Runs a claimed job, records the outcome and logs it.
 	 *
 	 * @param object $job The claimed row.
@@ -267,13 +323,7 @@ final class Queue {
 				'job_id'       => (int) $job->id,
 				'message'      => $outcome . ' ' . $response->message,
 				'warnings'     => $response->warnings,
-				'request'      => array(
-					'method'     => 'QUEUE',
-					'query'      => is_array( $request ) ? (string) ( $request['query'] ?? '' ) : '',
-					'headers'    => is_array( $request ) ? (array) ( $request['headers'] ?? array() ) : array(),
-					'body'       => is_array( $request ) ? (string) ( $request['body'] ?? '' ) : null,
-					'body_bytes' => is_array( $request ) ? strlen( (string) ( $request['body'] ?? '' ) ) : 0,
-				),
+				'request'      => self::logged_request( is_array( $request ) ? $request : null ),
 			)
 		);
 		/**
@@ -288,6 +338,39 @@ final class Queue {
 	}
 
 	/**
+	 * A stored request as the log takes it (Log redacts it).
+	 *
+	 * @param array|null $request The stored request, or null when it is unreadable.
+	 */
+	private static function logged_request( ?array $request ): array {
+		$body = null === $request ? null : (string) ( $request['body'] ?? '' );
+		return array(
+			'method'     => 'QUEUE',
+			'query'      => null === $request ? '' : (string) ( $request['query'] ?? '' ),
+			'headers'    => null === $request ? array() : (array) ( $request['headers'] ?? array() ),
+			'body'       => $body,
+			'body_bytes' => null === $body ? 0 : strlen( $body ),
+		);
+	}
+
+	/**
+	 * "Queued webhook, attempt N of 6:", the start of a job's log message.
+	 *
+	 * @param int $attempts Attempts made (from 1).
+	 */
+	private static function attempt_text( int $attempts ): string {
+		/* translators: 1: the attempt, 2: the most attempts */
+		return sprintf( __( 'Queued webhook, attempt %1$d of %2$d:', 'wpf-webhooks' ), $attempts, self::MAX_ATTEMPTS );
+	}
+
+	/**
+	 * What the log says of a job kept as failed.
+	 */
+	private static function failed_text(): string {
+		return __( 'kept as failed; retry it from Tools → Webhook Logs.', 'wpf-webhooks' );
+	}
+
+	/**
 	 * Deletes a done job, or puts it back for later, or keeps it as failed; only while this worker still holds
 	 * it. Says what became of it, for the log.
 	 *
@@ -299,8 +382,7 @@ final class Queue {
 		global $wpdb;
 		$table    = self::table();
 		$attempts = (int) $job->attempts;
-		/* translators: 1: the attempt, 2: the most attempts */
-		$attempt = sprintf( __( 'Queued webhook, attempt %1$d of %2$d:', 'wpf-webhooks' ), $attempts, self::MAX_ATTEMPTS );
+		$attempt  = self::attempt_text( $attempts );
 		if ( $response->status < 300 ) {
 			$wpdb->delete( $table, array( 'id' => (int) $job->id, 'claimed_by' => $job->claimed_by ), array( '%d', '%s' ) );
 			return $attempt;
@@ -327,7 +409,7 @@ final class Queue {
 			/* translators: %d: seconds */
 			return $attempt . ' ' . sprintf( __( 'next attempt in %d s.', 'wpf-webhooks' ), $delay );
 		}
-		return $attempt . ' ' . __( 'kept as failed; retry it from Tools → Webhook Logs.', 'wpf-webhooks' );
+		return $attempt . ' ' . self::failed_text();
 	}
 
 	/**
@@ -361,6 +443,18 @@ final class Queue {
 			self::schedule();
 		}
 		return $count;
+	}
+
+	/**
+	 * Deletes the failed jobs, and so their stored requests, whose last attempt is older than a moment (the
+	 * log's retention: their log rows go then too).
+	 *
+	 * @param int $before Unix time.
+	 * @return int How many jobs were deleted.
+	 */
+	public static function forget_failed( int $before ): int {
+		global $wpdb;
+		return (int) $wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . " WHERE status = 'failed' AND run_at < %d", $before ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**

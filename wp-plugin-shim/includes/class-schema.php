@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 3;
+	const VERSION        = 4;
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
@@ -39,6 +39,7 @@ final class Schema {
 		$locks      = self::table( 'locks' );
 		$log        = self::table( 'log' );
 		$queue      = self::table( 'queue' );
+		$refused    = self::table( 'refused' );
 		dbDelta(
 			"CREATE TABLE {$deliveries} (
 				delivery_key char(64) NOT NULL,
@@ -88,6 +89,12 @@ final class Schema {
 				PRIMARY KEY  (id),
 				UNIQUE KEY delivery_key (delivery_key),
 				KEY due (status,run_at)
+			) {$charset};
+			CREATE TABLE {$refused} (
+				hour_start bigint(20) unsigned NOT NULL,
+				reason varchar(32) NOT NULL,
+				requests bigint(20) unsigned NOT NULL DEFAULT 0,
+				PRIMARY KEY  (hour_start,reason)
 			) {$charset};"
 		);
 		update_option( self::VERSION_OPTION, self::VERSION );
@@ -123,7 +130,7 @@ final class Schema {
 	 */
 	public static function drop(): void {
 		global $wpdb;
-		foreach ( array( 'deliveries', 'locks', 'log', 'queue' ) as $name ) {
+		foreach ( array( 'deliveries', 'locks', 'log', 'queue', 'refused' ) as $name ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
 		}
 		delete_option( self::VERSION_OPTION );

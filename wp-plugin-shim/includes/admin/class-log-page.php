@@ -82,6 +82,7 @@ final class LogPage {
 		}
 		echo '<p>' . esc_html( self::retention_text() ) . '</p>';
 		self::render_queue();
+		self::render_refused();
 
 		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';
 		echo '<input type="hidden" name="page" value="' . esc_attr( self::SLUG ) . '">';
@@ -149,6 +150,18 @@ final class LogPage {
 	}
 
 	/**
+	 * The requests refused in the last 24 hours: they have no entry in the list, so a CRM journey with a wrong key
+	 * is seen here.
+	 */
+	private static function render_refused(): void {
+		$refused = Log::refusals_since( time() - DAY_IN_SECONDS );
+		if ( array() === $refused ) {
+			return;
+		}
+		echo '<div class="notice notice-warning inline wpf-webhooks-refused"><p>' . esc_html( Log::refusals_text( $refused ) ) . '</p></div>';
+	}
+
+	/**
 	 * A form posting a retry of one failed job, or of all (job 0).
 	 *
 	 * @param string $label The button's text.
@@ -184,7 +197,7 @@ final class LogPage {
 		$settings = \WpfWebhooks\Settings::get();
 		$days     = (int) $settings['log_retention_days'];
 		$rows     = (int) $settings['log_max_rows'];
-		$text     = __( 'Every webhook the site received, newest first. Access keys, credentials and passwords are never stored.', 'wpf-webhooks' );
+		$text     = __( 'Every webhook whose access key was accepted, newest first; requests refused before are only counted. Access keys, credentials and passwords are never stored.', 'wpf-webhooks' );
 		if ( $days > 0 ) {
 			/* translators: %s: a number of days */
 			$text .= ' ' . sprintf( _n( 'Entries older than %s day are deleted daily.', 'Entries older than %s days are deleted daily.', $days, 'wpf-webhooks' ), number_format_i18n( $days ) );

@@ -23,6 +23,11 @@ final class SiteHealth {
 	const CRM_TEST = 'wpf-webhooks-crm';
 
 	/**
+	 * A queued webhook due later than this is parked: the longest backoff is 2 h (+20 % jitter).
+	 */
+	const PARKED_SECONDS = 3 * HOUR_IN_SECONDS;
+
+	/**
 	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM, so it runs asynchronously.
 	 *
 	 * @param array $tests The tests.
@@ -43,6 +48,10 @@ final class SiteHealth {
 		$tests['direct']['wpf_webhooks_failures'] = array(
 			'label' => __( 'wpf-webhooks recent failures', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'failures_test' ),
+		);
+		$tests['direct']['wpf_webhooks_refused'] = array(
+			'label' => __( 'wpf-webhooks refused requests', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'refused_test' ),
 		);
 		$tests['direct']['wpf_webhooks_queue'] = array(
 			'label' => __( 'wpf-webhooks queue', 'wpf-webhooks' ),
@@ -80,14 +89,17 @@ final class SiteHealth {
 	}
 
 	/**
-	 * Queued webhooks are being worked (none due for over 10 minutes) and none failed.
+	 * Queued webhooks are being worked (none due for over 10 minutes, none parked for hours) and none failed.
 	 */
 	public static function queue_test(): array {
 		global $wpdb;
 		\WpfWebhooks\Schema::upgrade();
 		$test   = 'wpf_webhooks_queue';
 		$counts = Queue::counts();
-		$stuck  = (int) $wpdb->get_var( $wpdb->prepare( 'SELECT COUNT(*) FROM ' . Queue::table() . " WHERE status = 'pending' AND run_at < %d", time() - 10 * MINUTE_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
+		$table  = Queue::table();
+		$late   = time() - 10 * MINUTE_IN_SECONDS;
+		$stuck  = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE (status = 'pending' AND run_at < %d) OR (status = 'running' AND lease_until < %d)", $late, $late ) ); // phpcs:ignore WordPress.DB
+		$parked = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE status = 'pending' AND run_at > %d", time() + self::PARKED_SECONDS ) ); // phpcs:ignore WordPress.DB
 		if ( $stuck > 0 ) {
 			return self::result(
 				$test,
@@ -95,6 +107,18 @@ final class SiteHealth {
 				__( 'Queued webhooks are waiting and nothing works the queue', 'wpf-webhooks' ),
 				/* translators: %d: a number of webhooks */
 				sprintf( __( '%d queued webhooks have been due for over 10 minutes. The queue is worked after each webhook answer on php-fpm and by WP-Cron every minute: make sure WP-Cron runs (with DISABLE_WP_CRON, a system cron must call wp-cron.php).', 'wpf-webhooks' ), $stuck )
+			);
+		}
+		if ( $parked > 0 ) {
+			return self::result(
+				$test,
+				'recommended',
+				__( 'Queued webhooks are scheduled hours ahead', 'wpf-webhooks' ),
+				sprintf(
+					/* translators: %s: a number of webhooks */
+					_n( '%s queued webhook will not be tried for over 3 hours, although the longest wait between attempts is 2 hours: the CRM asked for a long wait (Retry-After), or the server\'s clock was off when it was scheduled. It runs then; Tools → Webhook Logs shows its last answer.', '%s queued webhooks will not be tried for over 3 hours, although the longest wait between attempts is 2 hours: the CRM asked for a long wait (Retry-After), or the server\'s clock was off when they were scheduled. They run then; Tools → Webhook Logs shows their last answers.', $parked, 'wpf-webhooks' ),
+					number_format_i18n( $parked )
+				)
 			);
 		}
 		if ( $counts['failed'] > 0 ) {
@@ -156,10 +180,32 @@ final class SiteHealth {
 			'recommended',
 			__( 'Webhooks failed in the last 24 hours', 'wpf-webhooks' ),
 			/* translators: %s: codes and counts, e.g. "crm_unavailable × 3" */
-			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials, forbidden at a wrong key in a CRM journey; the webhook log has the details.', 'wpf-webhooks' ), $summary )
+			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials; the webhook log has the details.', 'wpf-webhooks' ), $summary )
 		);
-		$result['actions'] = sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'tools.php?page=wpf-webhooks-log' ) ), esc_html__( 'Webhook log', 'wpf-webhooks' ) );
+		$result['actions'] = self::log_link();
 		return $result;
+	}
+
+	/**
+	 * No request was refused before its key was accepted in the last 24 hours (see Log::refusals_since()): a
+	 * wrong key is someone knocking, or a CRM journey with an old key, not a failing webhook.
+	 */
+	public static function refused_test(): array {
+		\WpfWebhooks\Schema::upgrade();
+		$refused = \WpfWebhooks\Log::refusals_since( time() - DAY_IN_SECONDS );
+		if ( array() === $refused ) {
+			return self::result( 'wpf_webhooks_refused', 'good', __( 'No request to the webhook URL was refused in the last 24 hours', 'wpf-webhooks' ), __( 'Every request came with the right access key and a body within 64 KiB.', 'wpf-webhooks' ) );
+		}
+		$result            = self::result( 'wpf_webhooks_refused', 'recommended', __( 'Someone is knocking on the webhook URL with wrong keys', 'wpf-webhooks' ), \WpfWebhooks\Log::refusals_text( $refused ) );
+		$result['actions'] = self::log_link() . ' ' . sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) );
+		return $result;
+	}
+
+	/**
+	 * A link to Tools → Webhook Logs.
+	 */
+	private static function log_link(): string {
+		return sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'tools.php?page=wpf-webhooks-log' ) ), esc_html__( 'Webhook log', 'wpf-webhooks' ) );
 	}
 
 	/**
