@@ -26,6 +26,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_webhooks_key_bits))
         .function(wrap_function!(wpf_webhooks_field_problem))
         .function(wrap_function!(wpf_webhooks_privileged_roles))
+        .function(wrap_function!(wpf_webhooks_is_privileged))
         .info_function(module_info)
 }
 
@@ -104,6 +105,12 @@ pub fn wpf_webhooks_field_problem(wp_field: String) -> Option<String> {
 pub fn wpf_webhooks_privileged_roles(roles: &ZendHashTable) -> Vec<String> {
     let roles = wpf_webhooks_core::roles::Roles::from_value(&to_json(roles));
     roles.0.into_iter().filter(|r| r.is_privileged()).map(|r| r.slug).collect()
+}
+
+/// Whether a user with these capabilities (`WP_User::$allcaps`) is privileged: never modified by a webhook.
+#[php_function]
+pub fn wpf_webhooks_is_privileged(capabilities: &ZendHashTable) -> bool {
+    wpf_webhooks_core::roles::is_privileged_caps(&to_json(capabilities))
 }
 
 /// What this build is: `['version', 'git_revision', 'interface', 'php_api', 'profile']`.

@@ -78,3 +78,11 @@ function wpf_webhooks_field_problem( string $wp_field ): ?string {}
  * @return list<string>
  */
 function wpf_webhooks_privileged_roles( array $roles ): array {}
+
+/**
+ * Whether a user with these capabilities is privileged (it can take over the site or other accounts), and so is
+ * never modified by a webhook. A capability counts when its value is not empty, as WordPress counts it.
+ *
+ * @param array<string, mixed> $capabilities `WP_User::$allcaps`: capability (and role name) => value.
+ */
+function wpf_webhooks_is_privileged( array $capabilities ): bool {}

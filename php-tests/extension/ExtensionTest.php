@@ -66,7 +66,7 @@ final class ExtensionTest extends TestCase {
 	public function test_the_module_describes_itself(): void {
 		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
 		$functions = get_extension_funcs( 'wpf_webhooks' );
-		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles' );
+		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged' );
 		foreach ( $all as $f ) {
 			$this->assertContains( $f, $functions );
 		}
@@ -272,6 +272,10 @@ final class ExtensionTest extends TestCase {
 			'subscriber'    => array( 'name' => 'Subscriber', 'capabilities' => array( 'read' => true, 'edit_users' => false ) ),
 		);
 		$this->assertEqualsCanonicalizing( array( 'administrator', 'editor' ), wpf_webhooks_privileged_roles( $roles ) );
+		$this->assertFalse( wpf_webhooks_is_privileged( array( 'read' => true, 'subscriber' => true, 'install_plugins' => '0', 'edit_files' => '' ) ) );
+		$this->assertTrue( wpf_webhooks_is_privileged( array( 'read' => true, 'install_plugins' => 'false' ) ), 'any non-empty value grants, as in WordPress' );
+		$this->assertTrue( wpf_webhooks_is_privileged( array( 'manage_network_users' => 1 ) ) );
+		$this->assertTrue( wpf_webhooks_is_privileged( array( 'administrator' => true ) ) );
 	}
 
 	/**

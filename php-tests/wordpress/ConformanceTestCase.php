@@ -80,6 +80,7 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		parent::setUpBeforeClass();
 		add_role( 'customer', 'Customer', array( 'read' => true ) );
 		add_role( 'shop_boss', 'Shop boss', array( 'read' => true, 'edit_users' => true ) );
+		add_role( 'plugin_boss', 'Plugin boss', array( 'read' => true, 'activate_plugins' => 'yes' ) );
 	}
 
 	protected function setUp(): void {
@@ -194,7 +195,7 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 	}
 
 	public static function roles(): array {
-		$all = array( 'administrator', 'editor', 'shop_boss', 'customer', 'subscriber' );
+		$all = array( 'administrator', 'editor', 'shop_boss', 'plugin_boss', 'customer', 'subscriber' );
 		return array(
 			'allowed by slug'            => array( 'customer', array( 'subscriber', 'customer' ), 'customer', array() ),
 			'allowed by display name'    => array( ' Customer ', array( 'subscriber', 'customer' ), 'customer', array() ),
@@ -204,6 +205,7 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 			'Administrator by name'      => array( 'ADMINISTRATOR', $all, 'subscriber', array( 'role_not_allowed' ) ),
 			'editor: unfiltered_html'    => array( 'editor', $all, 'subscriber', array( 'role_not_allowed' ) ),
 			'edit_users role'            => array( 'shop_boss', $all, 'subscriber', array( 'role_not_allowed' ) ),
+			'plugin role, granted as "yes"' => array( 'Plugin boss', $all, 'subscriber', array( 'role_not_allowed' ) ),
 		);
 	}
 
@@ -323,6 +325,20 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( 1, $answer['json']['user_id'] );
 		$this->assertSame( $before, get_user_meta( 1 ) );
 		$this->assertSame( array( 'administrator' ), $this->user( $admin->user_email )->roles );
+	}
+
+	public function test_a_user_who_can_install_plugins_or_create_users_is_never_modified(): void {
+		foreach ( array( 'install_plugins', 'create_users', 'edit_files', 'manage_network_users' ) as $i => $cap ) {
+			$email = "powerful{$i}@example.com";
+			$this->seed( $email, array( 'first_name' => 'Mallory' ), $this->tags()[0] );
+			$id = wp_insert_user( array( 'user_login' => "powerful{$i}", 'user_email' => $email, 'user_pass' => wp_generate_password(), 'role' => 'subscriber', 'first_name' => 'Kept' ) );
+			( new \WP_User( $id ) )->add_cap( $cap, 'granted' );
+			$before = get_user_meta( $id );
+			$answer = $this->hook( 'update', $email );
+			$this->assertAnswer( 200, 'updated', $answer );
+			$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'], $cap );
+			$this->assertSame( $before, get_user_meta( $id ), $cap );
+		}
 	}
 
 	public function test_update_tags_stores_the_tags_and_fires_the_tag_actions(): void {

@@ -16,11 +16,6 @@ defined( 'ABSPATH' ) || exit;
 final class UserStore {
 
 	/**
-	 * Capabilities that make a user privileged: such a user is never modified by a webhook.
-	 */
-	const PRIVILEGED_CAPS = array( 'manage_options', 'promote_users', 'edit_users', 'unfiltered_html' );
-
-	/**
 	 * The user linked to a contact: by contact-id meta (lowest id wins), then by email; case-insensitive. The
 	 * meta lookup reads every contact-id row of the CRM once, through the meta_key index (WordPress does not
 	 * index meta values): MIN() keeps the database from walking every meta row of the site in user_id order,
@@ -51,20 +46,13 @@ final class UserStore {
 	}
 
 	/**
-	 * Whether a webhook must leave this user alone.
+	 * Whether a webhook must leave this user alone: a super admin, or a user with any capability the extension
+	 * calls privileged (its list and WordPress's rule that any non-empty value grants).
 	 *
 	 * @param \WP_User $user The user.
 	 */
 	public static function is_privileged( \WP_User $user ): bool {
-		if ( is_super_admin( $user->ID ) ) {
-			return true;
-		}
-		foreach ( self::PRIVILEGED_CAPS as $cap ) {
-			if ( ! empty( $user->allcaps[ $cap ] ) || user_can( $user, $cap ) ) {
-				return true;
-			}
-		}
-		return false;
+		return is_super_admin( $user->ID ) || wpf_webhooks_is_privileged( $user->allcaps );
 	}
 
 	/**

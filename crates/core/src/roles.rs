@@ -5,8 +5,62 @@
 
 use serde_json::Value;
 
-/// Capabilities that make a role (or a user) privileged.
-pub const PRIVILEGED_CAPS: [&str; 4] = ["manage_options", "promote_users", "edit_users", "unfiltered_html"];
+/// Capabilities that make a role (or a user) privileged: each lets its holder take over the site (run code,
+/// change plugins, themes, files or core, change options) or other accounts (make, delete, edit or promote users).
+pub const PRIVILEGED_CAPS: [&str; 23] = [
+    "manage_options",
+    "promote_users",
+    "edit_users",
+    "create_users",
+    "delete_users",
+    "remove_users",
+    "unfiltered_html",
+    "unfiltered_upload",
+    "install_plugins",
+    "activate_plugins",
+    "edit_plugins",
+    "upload_plugins",
+    "delete_plugins",
+    "update_plugins",
+    "install_themes",
+    "edit_themes",
+    "upload_themes",
+    "delete_themes",
+    "update_themes",
+    "switch_themes",
+    "edit_files",
+    "update_core",
+    "setup_network",
+];
+
+/// Network capabilities (`manage_network`, `manage_network_users`, `manage_sites`, …): all privileged.
+const PRIVILEGED_PREFIXES: [&str; 2] = ["manage_network", "manage_sites"];
+
+/// Whether holding `cap` makes a role or a user privileged.
+pub fn is_privileged_cap(cap: &str) -> bool {
+    cap.eq_ignore_ascii_case("administrator")
+        || PRIVILEGED_CAPS.contains(&cap)
+        || PRIVILEGED_PREFIXES.iter().any(|p| cap.starts_with(p))
+}
+
+/// Whether a capability is granted, as WordPress counts it (`! empty( $allcaps[ $cap ] )`): any value but
+/// `false`, `0`, `0.0`, `""`, `"0"`, `null` and an empty array.
+pub fn granted(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty() && s != "0",
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Whether a user with these capabilities (`WP_User::$allcaps`: capability → value, role names included) is
+/// privileged, and so never modified by a webhook.
+pub fn is_privileged_caps(caps: &Value) -> bool {
+    caps.as_object().is_some_and(|caps| caps.iter().any(|(cap, value)| granted(value) && is_privileged_cap(cap)))
+}
 
 /// Warning: the requested role is unknown, not allowed or privileged; the default role was used.
 pub const WARN_ROLE_NOT_ALLOWED: &str = "role_not_allowed";
@@ -23,8 +77,7 @@ pub struct Role {
 
 impl Role {
     pub fn is_privileged(&self) -> bool {
-        self.slug.eq_ignore_ascii_case("administrator")
-            || self.capabilities.iter().any(|c| PRIVILEGED_CAPS.contains(&c.as_str()))
+        self.slug.eq_ignore_ascii_case("administrator") || self.capabilities.iter().any(|c| is_privileged_cap(c))
     }
 }
 
@@ -45,12 +98,7 @@ impl Roles {
                 capabilities: info
                     .get("capabilities")
                     .and_then(Value::as_object)
-                    .map(|caps| {
-                        caps.iter()
-                            .filter(|(_, granted)| crate::settings::truthy(granted))
-                            .map(|(cap, _)| cap.clone())
-                            .collect()
-                    })
+                    .map(|caps| caps.iter().filter(|(_, value)| granted(value)).map(|(cap, _)| cap.clone()).collect())
                     .unwrap_or_default(),
             })
             .collect();
@@ -140,6 +188,54 @@ mod tests {
         let roles = site_roles();
         let privileged: Vec<&str> = roles.0.iter().filter(|r| r.is_privileged()).map(|r| r.slug.as_str()).collect();
         assert_eq!(privileged, vec!["administrator", "editor", "promoter", "shop_manager"]);
+    }
+
+    #[test]
+    fn every_capability_that_can_take_over_the_site_makes_a_role_privileged() {
+        for cap in [
+            "install_plugins",
+            "activate_plugins",
+            "edit_plugins",
+            "upload_plugins",
+            "delete_plugins",
+            "update_plugins",
+            "install_themes",
+            "edit_themes",
+            "upload_themes",
+            "edit_files",
+            "update_core",
+            "create_users",
+            "delete_users",
+            "remove_users",
+            "manage_network",
+            "manage_network_users",
+            "manage_network_plugins",
+            "manage_network_options",
+            "manage_sites",
+            "setup_network",
+        ] {
+            let roles = Roles::from_value(&json!({"r": {"name": "R", "capabilities": {cap: true, "read": true}}}));
+            assert!(roles.0[0].is_privileged(), "{cap}");
+        }
+        let reader = Roles::from_value(&json!({"r": {"name": "R", "capabilities": {"read": true, "edit_posts": 1}}}));
+        assert!(!reader.0[0].is_privileged());
+    }
+
+    #[test]
+    fn a_capability_is_granted_as_wordpress_counts_it_any_non_empty_value() {
+        for granted in
+            [json!(true), json!(1), json!("1"), json!("false"), json!("no"), json!("0.0"), json!(0.5), json!([0])]
+        {
+            let roles = Roles::from_value(&json!({"r": {"name": "R", "capabilities": {"install_plugins": granted}}}));
+            assert!(roles.0[0].is_privileged(), "{granted}");
+            assert!(is_privileged_caps(&json!({"edit_files": granted})), "{granted}");
+        }
+        for denied in [json!(false), json!(0), json!(0.0), json!(""), json!("0"), json!(null), json!([])] {
+            let roles = Roles::from_value(&json!({"r": {"name": "R", "capabilities": {"install_plugins": denied}}}));
+            assert!(!roles.0[0].is_privileged(), "{denied}");
+            assert!(!is_privileged_caps(&json!({"edit_files": denied, "read": true})), "{denied}");
+        }
+        assert!(is_privileged_caps(&json!({"administrator": true})), "a user's caps carry its role names");
     }
 
     #[test]
