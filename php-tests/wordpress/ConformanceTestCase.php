@@ -376,7 +376,7 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 
 	public function test_update_writes_mapped_fields_and_never_the_protected_ones(): void {
 		$id = $this->existing_ada();
-		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan_level' => 'plan', 'role' => 'plan', 'wp_capabilities' => 'plan' ) ) );
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan_level' => 'plan', 'role' => 'plan', 'wp_capabilities' => 'plan', 'locale' => 'plan', 'wp_capabilitiés' => 'plan', '_application_passwords' => 'plan' ) ) );
 		$answer = $this->hook( 'update', 'ada@example.com', array( 'role' => 'administrator' ) );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$user = get_userdata( $id );
@@ -385,6 +385,8 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( 'pro', get_user_meta( $id, 'plan_level', true ) );
 		$this->assertSame( array( 'subscriber' ), $user->roles, 'role is never written' );
 		$this->assertArrayNotHasKey( 'pro', $user->caps );
+		$this->assertSame( '', get_user_meta( $id, 'locale', true ), 'locale names files WordPress loads' );
+		$this->assertSame( '', get_user_meta( $id, '_application_passwords', true ) );
 		$actions = array_column( Site::json_lines( 'actions.log' ), null, 'action' );
 		$this->assertSame( array( 'user_email' => 'ada@example.com', 'first_name' => 'Ada', 'last_name' => 'Lovelace', 'plan_level' => 'pro' ), $actions['wpf_user_updated']['data'] );
 	}

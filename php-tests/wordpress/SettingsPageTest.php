@@ -129,13 +129,13 @@ final class SettingsPageTest extends WebhookTestCase {
 				'return_password_field' => 'bad field!',
 				'default_role'          => 'administrator',
 				'allowed_roles'         => array( 'subscriber', 'administrator', 'editor' ),
-				'field_map'             => array( array( 'wp' => 'wp_capabilities', 'crm' => 'x' ), array( 'wp' => 'role', 'crm' => 'y' ), array( 'wp' => 'last_name', 'crm' => 'lname' ) ),
+				'field_map'             => array( array( 'wp' => 'wp_capabilities', 'crm' => 'x' ), array( 'wp' => 'role', 'crm' => 'y' ), array( 'wp' => 'locale', 'crm' => 'z' ), array( 'wp' => 'Wp_Capabilitiés', 'crm' => 'w' ), array( 'wp' => 'last_name', 'crm' => 'lname' ) ),
 				'customerio_app_key'    => 'fresh-app-key',
 				'log_retention_days'    => '-3',
 			)
 		);
 		$this->assertEqualsCanonicalizing(
-			array( 'wpf_crm', 'wpf_customerio_app_url', 'wpf_customerio_track_url', 'wpf_return_password_field', 'wpf_default_role', 'wpf_allowed_roles', 'wpf_field_map', 'wpf_field_map', 'wpf_log_retention_days' ),
+			array( 'wpf_crm', 'wpf_customerio_app_url', 'wpf_customerio_track_url', 'wpf_return_password_field', 'wpf_default_role', 'wpf_allowed_roles', 'wpf_field_map', 'wpf_field_map', 'wpf_field_map', 'wpf_field_map', 'wpf_log_retention_days' ),
 			$this->errors()
 		);
 		$this->assertSame( $old['crm'], $saved['crm'] );

@@ -9,16 +9,48 @@ pub const CORE_FIELDS: [&str; 6] = ["first_name", "last_name", "display_name", "
 /// The longest meta key WordPress stores (`wp_usermeta.meta_key` is VARCHAR(255)).
 const MAX_META_KEY: usize = 255;
 
-/// Why a WordPress field can never be the target of a mapping, or `None` when it can.
+/// User meta and fields WordPress itself keeps or acts on (compared in lower case): never written by a webhook.
+const PROTECTED: [&str; 21] = [
+    "role",
+    "roles",
+    "id",
+    "meta_input",
+    "user_email",
+    "user_activation_key",
+    "session_tokens",
+    "locale",
+    "admin_color",
+    "rich_editing",
+    "syntax_highlighting",
+    "comment_shortcuts",
+    "use_ssl",
+    "show_admin_bar_front",
+    "dismissed_wp_pointers",
+    "default_password_nag",
+    "primary_blog",
+    "source_domain",
+    "user_nicename",
+    "user_registered",
+    "user_status",
+];
+
+/// Endings of per-site user meta (`{prefix}capabilities`, `{prefix}user-settings`, …), in lower case.
+const PROTECTED_ENDINGS: [&str; 5] =
+    ["capabilities", "user_level", "user-settings", "user-settings-time", "persisted_preferences"];
+
+/// Why a WordPress field can never be the target of a mapping, or `None` when it can. A field name is ASCII
+/// letters, digits, `_` and `-` only: the database compares meta keys by its collation (case, trailing spaces,
+/// accents, character width), so a name it would fold into a protected key must be refused before it is compared,
+/// and the comparison is made in lower case. Names starting with `_` are WordPress's private meta.
 pub fn forbidden_reason(wp_field: &str, crm_slugs: &[&str]) -> Option<&'static str> {
-    let lower = wp_field.to_ascii_lowercase();
-    if lower.is_empty() || wp_field.len() > MAX_META_KEY || wp_field.trim() != wp_field {
-        return Some("not a valid field name");
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if wp_field.is_empty() || wp_field.len() > MAX_META_KEY || !wp_field.chars().all(valid) {
+        return Some("not a valid field name (ASCII letters, digits, _ and - only)");
     }
-    if matches!(lower.as_str(), "role" | "roles" | "id" | "meta_input" | "user_email" | "user_activation_key")
-        || lower.ends_with("capabilities")
-        || lower.ends_with("user_level")
-        || lower == "session_tokens"
+    let lower = wp_field.to_ascii_lowercase();
+    if PROTECTED.contains(&lower.as_str())
+        || PROTECTED_ENDINGS.iter().any(|end| lower.ends_with(end))
+        || lower.starts_with('_')
     {
         return Some("protected by WordPress");
     }
@@ -144,6 +176,56 @@ mod tests {
     }
 
     #[test]
+    fn wordpress_user_settings_and_private_meta_are_never_mapped() {
+        for wp in [
+            "locale",
+            "LOCALE",
+            "admin_color",
+            "rich_editing",
+            "syntax_highlighting",
+            "comment_shortcuts",
+            "use_ssl",
+            "show_admin_bar_front",
+            "dismissed_wp_pointers",
+            "default_password_nag",
+            "primary_blog",
+            "source_domain",
+            "user_nicename",
+            "user_registered",
+            "user_status",
+            "wp_user-settings",
+            "wp_3_user-settings-time",
+            "wp_persisted_preferences",
+            "_application_passwords",
+            "_anything_private",
+        ] {
+            assert!(forbidden_reason(wp, &SLUGS).is_some(), "{wp:?}");
+            assert_eq!(map(&fm(&[(wp, "plan")]), &contact(), &SLUGS), Mapped::default(), "{wp:?}");
+        }
+    }
+
+    /// MySQL compares meta keys by collation (case, trailing spaces, accents, width), not byte by byte: a key that
+    /// only the database takes for a protected one must not slip past a byte-wise comparison.
+    #[test]
+    fn keys_the_database_would_fold_into_a_protected_one_are_refused() {
+        for wp in [
+            "Wp_Capabilities",
+            "wp_capabilities ",
+            "wp_capabilitiés",
+            "wp_ｃapabilities",
+            "Session_Tokens",
+            "wp_user_levеl",
+            "wp_capabilities\u{0}",
+            "wp_capabilities\t",
+            "first name",
+            "a.b",
+            "a/b",
+        ] {
+            assert!(forbidden_reason(wp, &SLUGS).is_some(), "{wp:?}");
+        }
+    }
+
+    #[test]
     fn protected_fields_are_never_mapped() {
         let protected = [
             "role",
@@ -167,7 +249,7 @@ mod tests {
             let m = map(&fm(&[(wp, "plan")]), &contact(), &SLUGS);
             assert_eq!(m, Mapped::default(), "{wp:?}");
         }
-        for ok in ["first_name", "billing_phone", "user_login", "user_pass", "company"] {
+        for ok in ["first_name", "billing_phone", "user_login", "user_pass", "company", "Company-Size", "crm_2"] {
             assert_eq!(forbidden_reason(ok, &SLUGS), None, "{ok}");
         }
     }
