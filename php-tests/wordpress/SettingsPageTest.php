@@ -294,6 +294,22 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );
 	}
 
+	public function test_wp_crons_weekly_site_health_check_runs_the_plugins_tests(): void {
+		wp_clear_scheduled_hook( 'wp_site_health_scheduled_check' );
+		wp_schedule_event( time() - 60, 'weekly', 'wp_site_health_scheduled_check' );
+		delete_transient( 'health-check-site-status-result' );
+		$errors = Site::log_path( 'php-error.log' );
+		$before = is_file( $errors ) ? (int) filesize( $errors ) : 0;
+		Site::run_cron();
+		$done = Site::eventually( fn() => false !== get_transient( 'health-check-site-status-result' ), 30.0 );
+		clearstatcache();
+		$lines = explode( "\n", is_file( $errors ) ? (string) file_get_contents( $errors, false, null, $before ) : '' );
+		$ours  = array_filter( $lines, fn( $l ) => str_contains( $l, 'Fatal' ) || str_contains( $l, 'WpfWebhooks' ) || str_contains( $l, 'wpf-webhooks' ) );
+		$this->assertSame( array(), array_values( $ours ), 'the cron run raised no fatal error and no error in the plugin' );
+		$this->assertTrue( $done, 'the scheduled check stored its counts' );
+		$this->assertNotEmpty( self::$sandbox->requests(), 'the CRM test ran from WP-Cron' );
+	}
+
 	public function test_site_health_reports_an_idle_queue_and_failed_jobs(): void {
 		global $wpdb;
 		$this->assertSame( 'good', SiteHealth::queue_test()['status'] );
