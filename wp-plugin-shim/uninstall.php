@@ -13,8 +13,10 @@ require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-queue.php';
+require_once __DIR__ . '/includes/admin/class-settings-page.php';
 
 delete_option( WpfWebhooks\Settings::OPTION );
+delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
 WpfWebhooks\Schema::drop();
 wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
 wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );

@@ -7,6 +7,7 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Deliveries;
 use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
@@ -23,6 +24,7 @@ final class UninstallTest extends WebhookTestCase {
 		global $wpdb;
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
+		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
 		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
 		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
 		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
@@ -31,6 +33,7 @@ final class UninstallTest extends WebhookTestCase {
 		try {
 			$this->assertFalse( get_option( Settings::OPTION ) );
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
+			$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ) );
 			foreach ( array( 'deliveries', 'locks', 'log', 'queue' ) as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}

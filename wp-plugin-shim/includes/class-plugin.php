@@ -33,6 +33,8 @@ final class Plugin {
 		add_action( 'admin_menu', array( Admin\SettingsPage::class, 'add_page' ) );
 		add_action( 'admin_init', array( Admin\SettingsPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_regenerate_key', array( Admin\SettingsPage::class, 'regenerate_key' ) );
+		add_action( 'admin_post_wpf_webhooks_discard_old_jobs', array( Admin\SettingsPage::class, 'discard_old_jobs' ) );
+		add_action( 'admin_post_wpf_webhooks_keep_old_jobs', array( Admin\SettingsPage::class, 'keep_old_jobs' ) );
 		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
 		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
