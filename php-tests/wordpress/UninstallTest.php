@@ -26,9 +26,8 @@ final class UninstallTest extends WebhookTestCase {
 		Plugin::activate();
 		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
 		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
-		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
-		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
-		$this->assertSame( 0, $status, implode( "\n", $out ) );
+		[ $status, $out ] = Site::uninstall_plugin();
+		$this->assertSame( 0, $status, $out );
 		wp_cache_flush();
 		try {
 			$this->assertFalse( get_option( Settings::OPTION ) );

@@ -51,7 +51,9 @@ final class UserStore {
 	}
 
 	/**
-	 * Whether a webhook must leave this user alone.
+	 * Whether a webhook must leave this user alone: privileged here or, on a multisite network (whose users every
+	 * site shares), on any of the user's own sites, archived ones included; the cost follows the user's sites, not
+	 * the network's.
 	 *
 	 * @param \WP_User $user The user.
 	 */
@@ -59,9 +61,15 @@ final class UserStore {
 		if ( is_super_admin( $user->ID ) ) {
 			return true;
 		}
-		foreach ( self::PRIVILEGED_CAPS as $cap ) {
-			if ( ! empty( $user->allcaps[ $cap ] ) || user_can( $user, $cap ) ) {
-				return true;
+		$on_sites = array( $user );
+		foreach ( is_multisite() ? array_keys( get_blogs_of_user( $user->ID, true ) ) : array() as $site_id ) {
+			$on_sites[] = new \WP_User( $user->ID, '', (int) $site_id );
+		}
+		foreach ( $on_sites as $on_site ) {
+			foreach ( self::PRIVILEGED_CAPS as $cap ) {
+				if ( ! empty( $on_site->allcaps[ $cap ] ) || user_can( $on_site, $cap ) ) {
+					return true;
+				}
 			}
 		}
 		return false;
