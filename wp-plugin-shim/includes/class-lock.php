@@ -70,7 +70,8 @@ final class Lock {
 	 */
 	public static function name( string $key ): string {
 		global $wpdb;
-		return 'wpf_' . substr( hash( 'sha256', DB_NAME . "\0" . $wpdb->base_prefix . "\0" . $key ), 0, 56 );
+		$database = defined( 'DB_NAME' ) ? DB_NAME : ''; // An SQLite site may leave it out.
+		return 'wpf_' . substr( hash( 'sha256', $database . "\0" . $wpdb->base_prefix . "\0" . $key ), 0, 56 );
 	}
 
 	/**
