@@ -7,7 +7,8 @@
 #            php --re, php -i, php-fpm -m); `make uninstall` after ring 3 (checked), or on any failure
 #   ring 3   PHPUnit against real WordPress sites served by nginx + php-fpm: the main site on SQLite with the
 #            installed extension (loaded by the system ini) and the plugin from the zip, the same suite on
-#            MariaDB, a site without the extension, and a one-worker site running the test-only panic build
+#            MariaDB, a multisite network on MariaDB (group multisite), a site without the extension, and a
+#            one-worker site running the test-only panic build
 #            (panic and killed-worker tests); every site but the main one, and every PHPUnit process, decides
 #            for itself whether it loads the extension, whether or not it is installed system-wide
 #   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
@@ -15,7 +16,7 @@
 #   fuzz     every cargo-fuzz target of fuzz/ for WPF_FUZZ_SECONDS (default 60) each, scripts/fuzz.sh
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
 #
-# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the fourteen ports the sites use, base to base+13)
+# Usage: scripts/test.sh            (WPF_TEST_PORT_BASE=18089 moves the seventeen ports the sites use, base to base+16)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -135,6 +136,8 @@ main() {
     WPF_FPM_NODES=2 WPF_WP_CONFIG_EXTRA="define( 'WPF_WEBHOOKS_QUEUE_WORKERS', 8 );"
   # One worker on MariaDB, for KilledWorkerTest: GET_LOCK is released when the killed worker's connection ends.
   start_site mariadb-single 11 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 13)) WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=1
+  # A subdirectory multisite network (main site and /site2/, the plugin network-activated), for MultisiteTest.
+  start_site multisite 14 WPF_DB=mariadb WPF_DB_PORT=$((PORT_BASE + 16)) WPF_MULTISITE=1 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=2
   (eval "$(WPF_RUN=$REPO/.run/test-main scripts/wp-env.sh env)" &&
     phpunit_run wordpress phpunit-wordpress.xml installed)
   (eval "$(WPF_RUN=$REPO/.run/test-no-extension scripts/wp-env.sh env)" &&
@@ -145,6 +148,8 @@ main() {
     phpunit_run wordpress-mariadb phpunit-wordpress.xml "$EXT")
   (eval "$(WPF_RUN=$REPO/.run/test-mariadb-single scripts/wp-env.sh env)" &&
     phpunit_run wordpress-mariadb-single phpunit-wordpress.xml "$EXT" --group single-worker)
+  (eval "$(WPF_RUN=$REPO/.run/test-multisite scripts/wp-env.sh env)" &&
+    phpunit_run wordpress-multisite phpunit-wordpress.xml "$EXT" --group multisite)
   uninstall_extension
 
   log "ring 4: browser"
@@ -190,7 +195,7 @@ summary() {
     echo "$p $f $s";
   ' "$OUT/extension.xml" "$OUT/packaging.xml" "$OUT/packaging-installed.xml" "$OUT/packaging-uninstalled.xml" \
     "$OUT/wordpress.xml" "$OUT/wordpress-no-extension.xml" "$OUT/wordpress-panic.xml" \
-    "$OUT/wordpress-mariadb.xml" "$OUT/wordpress-mariadb-single.xml" "$OUT/browser.xml")
+    "$OUT/wordpress-mariadb.xml" "$OUT/wordpress-mariadb-single.xml" "$OUT/wordpress-multisite.xml" "$OUT/browser.xml")
   read -r p f i <<<"$counts"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
   # scripts/fuzz.sh ends with `fuzz: N passed, N failed`, one per target; no such line is one failure.

@@ -29,6 +29,8 @@
 #                      upstream (round robin) [1]: "web servers" sharing one database, for the queue's tests
 #   WPF_DB             `sqlite` [default] or `mariadb` (private mariadbd, see WPF_DB_PORT)
 #   WPF_DB_PORT        mariadbd port on 127.0.0.1 [3307]
+#   WPF_MULTISITE      1 = a subdirectory multisite network (MariaDB only): the main site, a second site at
+#                      /site2/, the plugin network-activated; CLI PHP loading it addresses the main site [0]
 #   WPF_WAIT           seconds to wait for each service to become ready [15]
 #   WPF_VERBOSE        1 = log each step of `up` with its time
 #
@@ -106,6 +108,7 @@ load_settings() {
   NODES=${WPF_FPM_NODES:-1}
   DB=${WPF_DB:-sqlite}
   DB_PORT=${WPF_DB_PORT:-3307}
+  MULTISITE=${WPF_MULTISITE:-0}
   WAIT=${WPF_WAIT:-15}
   set_derived
 }
@@ -128,7 +131,7 @@ save_state() {
   {
     printf '# written by scripts/wp-env.sh up; read by env, php and down\n'
     local var
-    for var in PORT SANDBOX SANDBOX_PORT SANDBOX_BIN EXT DB DB_PORT NODES; do
+    for var in PORT SANDBOX SANDBOX_PORT SANDBOX_BIN EXT DB DB_PORT NODES MULTISITE; do
       printf '%s=%q\n' "$var" "${!var}"
     done
   } >"$STATE"
@@ -406,11 +409,42 @@ EOF
   fi
 }
 
+# The PHP lines that make the site's address: WP_HOME and WP_SITEURL for one site; for a network (WPF_MULTISITE=1)
+# the network's constants once its tables exist (argument 1), and the main site's host for CLI PHP, which has none.
+wp_config_site() {
+  local network=$1 host=${SITE_URL#http://}
+  if [[ $MULTISITE != 1 ]]; then
+    cat <<EOF
+defined( 'WP_HOME' ) || define( 'WP_HOME', '$SITE_URL' );
+defined( 'WP_SITEURL' ) || define( 'WP_SITEURL', '$SITE_URL' );
+EOF
+    return 0
+  fi
+  cat <<EOF
+define( 'WP_ALLOW_MULTISITE', true );
+if ( 'cli' === PHP_SAPI && ! isset( \$_SERVER['HTTP_HOST'] ) ) {
+	\$_SERVER['HTTP_HOST']   = '$host';
+	\$_SERVER['REQUEST_URI'] = \$_SERVER['REQUEST_URI'] ?? '/';
+}
+EOF
+  ((network)) || return 0
+  cat <<EOF
+define( 'MULTISITE', true );
+define( 'SUBDOMAIN_INSTALL', false );
+define( 'DOMAIN_CURRENT_SITE', '$host' );
+define( 'PATH_CURRENT_SITE', '/' );
+define( 'SITE_ID_CURRENT_SITE', 1 );
+define( 'BLOG_ID_CURRENT_SITE', 1 );
+EOF
+}
+
+# wp-config.php; argument 1 once a multisite network's tables exist.
 write_wp_config() {
   # Command substitutions are done here, not inside the here-document: bash misparses a $(…) in a here-document
   # when a trap (Ctrl-C) runs during it.
-  local salts='' key db_lines
+  local salts='' key db_lines site_lines
   db_lines=$(wp_config_db)
+  site_lines=$(wp_config_site "${1:-0}")
   for key in AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT; do
     salts+="defined( '$key' ) || define( '$key', '$(random_string 48)' );"$'\n'
   done
@@ -433,8 +467,7 @@ defined( 'DB_CHARSET' ) || define( 'DB_CHARSET', 'utf8mb4' );
 defined( 'DB_COLLATE' ) || define( 'DB_COLLATE', '' );
 
 ${salts}
-defined( 'WP_HOME' ) || define( 'WP_HOME', '$SITE_URL' );
-defined( 'WP_SITEURL' ) || define( 'WP_SITEURL', '$SITE_URL' );
+${site_lines}
 defined( 'WP_ENVIRONMENT_TYPE' ) || define( 'WP_ENVIRONMENT_TYPE', 'local' );
 
 // No network but loopback (the sandbox CRM listens there).
@@ -497,10 +530,25 @@ run_wp_install() {
   local pw=$RUN/admin-password
   (umask 077 && random_string 24 >"$pw")
   chmod 600 "$pw"
-  if ! WPF_WP_DIR=$WP WPF_SITE_URL=$SITE_URL WPF_ADMIN_PASSWORD_FILE=$pw WPF_PLUGIN=$PLUGIN_MAIN \
+  local plugin=$PLUGIN_MAIN
+  [[ $MULTISITE != 1 ]] || plugin='' # network-activated by run_wp_network
+  if ! WPF_WP_DIR=$WP WPF_SITE_URL=$SITE_URL WPF_ADMIN_PASSWORD_FILE=$pw WPF_PLUGIN=$plugin \
     php_cli "$SCRIPTS_DIR/php/wp-install.php" >>"$LOGS/wp-install.log" 2>&1; then
     fail_up "WordPress install / plugin activation failed" "$LOGS/wp-install.log" "$LOGS/wp-debug.log"
   fi
+}
+
+# WPF_MULTISITE=1: the installed site becomes a subdirectory network, gets a second site and the plugin
+# network-activated (scripts/php/wp-network.php, once before and once after wp-config.php names the network).
+run_wp_network() {
+  local step
+  for step in network sites; do
+    [[ $step == network ]] || write_wp_config 1
+    if ! WPF_WP_DIR=$WP WPF_SITE_URL=$SITE_URL WPF_PLUGIN=$PLUGIN_MAIN \
+      php_cli "$SCRIPTS_DIR/php/wp-network.php" "$step" >>"$LOGS/wp-install.log" 2>&1; then
+      fail_up "making the multisite network failed ($step)" "$LOGS/wp-install.log" "$LOGS/wp-debug.log"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -592,8 +640,10 @@ start_fpm() {
 write_nginx_config() {
   local upstream='' node
   for ((node = 1; node <= NODES; node++)); do upstream+="server unix:$(fpm_sock "$node"); "; done
-  local mime=''
+  local mime='' network=''
   [[ -f /etc/nginx/mime.types ]] && mime='include /etc/nginx/mime.types;'
+  # A subdirectory network's sites share WordPress's files: /site2/wp-admin/… is /wp-admin/… for site2.
+  [[ $MULTISITE != 1 ]] || network='if (!-e $request_filename) { rewrite ^(/[^/]+)?(/wp-.*) $2 last; rewrite ^(/[^/]+)?(/.*\.php)$ $2 last; }'
   cat >"$RUN/nginx/nginx.conf" <<EOF
 # Generated by scripts/wp-env.sh up.
 user root;
@@ -636,6 +686,7 @@ http {
         server_name 127.0.0.1 localhost;
         root $WP;
         index index.php;
+        $network
 
         location / {
             try_files \$uri \$uri/ /index.php?\$args;
@@ -707,6 +758,7 @@ preflight_up() {
   [[ $NODES =~ ^[1-9]$ ]] || die "WPF_FPM_NODES '$NODES' is not a number from 1 to 9"
   [[ $WAIT =~ ^[1-9][0-9]*$ ]] || die "WPF_WAIT '$WAIT' is not a positive number"
   case $DB in sqlite) ;; mariadb) check_port WPF_DB_PORT "$DB_PORT" ;; *) die "WPF_DB must be sqlite or mariadb" ;; esac
+  case $MULTISITE in 0) ;; 1) [[ $DB == mariadb ]] || die "WPF_MULTISITE=1 needs WPF_DB=mariadb" ;; *) die "WPF_MULTISITE must be 0 or 1" ;; esac
   # A unix socket path is limited to 107 bytes.
   ((${#FPM_SOCK} < 100)) || die "WPF_RUN is too long for a unix socket path ($FPM_SOCK)"
 
@@ -775,6 +827,7 @@ cmd_up() {
   fi
   step "install WordPress, activate the plugin"
   run_wp_install
+  [[ $MULTISITE != 1 ]] || run_wp_network
   step "start php-fpm"
   start_fpm
   step "start nginx"
@@ -804,7 +857,7 @@ cmd_down() {
 cmd_env() {
   load_state
   local var value
-  for var in WPF_RUN WPF_WP_DIR WPF_SITE_URL WPF_SANDBOX_URL WPF_EXTENSION WPF_DB WPF_FPM_NODES WPF_MAIL_LOG WPF_ADMIN_PASSWORD_FILE; do
+  for var in WPF_RUN WPF_WP_DIR WPF_SITE_URL WPF_SANDBOX_URL WPF_EXTENSION WPF_DB WPF_FPM_NODES WPF_MULTISITE WPF_MAIL_LOG WPF_ADMIN_PASSWORD_FILE; do
     case $var in
       WPF_RUN) value=$RUN ;;
       WPF_WP_DIR) value=$WP ;;
@@ -813,6 +866,7 @@ cmd_env() {
       WPF_EXTENSION) value=$EXT ;;
       WPF_DB) value=$DB ;;
       WPF_FPM_NODES) value=${NODES:-1} ;;
+      WPF_MULTISITE) value=${MULTISITE:-0} ;;
       WPF_MAIL_LOG) value=$LOGS/mail.log ;;
       WPF_ADMIN_PASSWORD_FILE) value=$RUN/admin-password ;;
     esac

@@ -251,6 +251,9 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
   });
 
   step(6, 'regenerate the key', [3, 4], async () => {
+    // A webhook queued with the old key, left to WP-Cron (the test site's X-Test-Queue-Only): step 9 discards it.
+    const queued = await sendWebhook(`${s.oldAddUrl}&async=true`, JANE, { headers: { 'X-Test-Queue-Only': '1' } });
+    assert.equal(queued.json?.code, 'queued', `an async webhook with the old key: ${describeAnswer(queued)}`);
     if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
     await submitAndWait(s.page.locator('#wpf-regenerate-key'), /page=wpf-webhooks/);
     await s.page.locator('#wpf-key-regenerated').waitFor();
@@ -327,5 +330,19 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.equal(await field('customerio_track_key').getAttribute('placeholder'), '••••-key', 'the track key is kept');
     assert.equal(await field('customerio_track_url').inputValue(), trackUrl, 'the Track URL is kept');
     assert.equal(await field('return_password_field').inputValue(), 'wp_password', 'the Return Password field is kept');
+  });
+
+  step(9, 'discard webhooks queued with the old key', [6], async () => {
+    await open(SETTINGS_PATH);
+    const offer = s.page.locator('#wpf-old-key-jobs');
+    await offer.waitFor();
+    assert.match(await offer.innerText(), /1 queued webhook was accepted with the previous access key/);
+    assert.equal(await s.page.locator('#wpf-keep-old-jobs').count(), 1, 'keeping them is offered too');
+    await screenshot(s.page, screenshotPath(s.site, 9, 'old-key jobs offered'));
+    const dialog = s.page.waitForEvent('dialog');
+    await submitAndWait(s.page.locator('#wpf-discard-old-jobs'), /[?&]wpf-notice=old-jobs-discarded/);
+    assert.match((await dialog).message(), /^Discard 1 queued webhook\? It will not be processed/, 'a confirmation first');
+    assert.match(await s.page.locator('#wpf-old-jobs-result').innerText(), /1 queued webhook accepted with the previous access key was discarded/);
+    assert.equal(await offer.count(), 0, 'not offered again');
   });
 });

@@ -123,12 +123,12 @@ export async function screenshot(page, file) {
 }
 
 /**
- * Sends a webhook from Node: POST, JSON body, bounded. Returns { status, json, text }.
+ * Sends a webhook from Node: POST, JSON body, extra headers, bounded. Returns { status, json, text }.
  */
-export async function sendWebhook(url, body, { timeoutMs = ACTION_TIMEOUT_MS } = {}) {
+export async function sendWebhook(url, body, { timeoutMs = ACTION_TIMEOUT_MS, headers = {} } = {}) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
     body: JSON.stringify(body),
     redirect: 'manual',
     signal: AbortSignal.timeout(timeoutMs),

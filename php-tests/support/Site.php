@@ -151,6 +151,17 @@ final class Site {
 	}
 
 	/**
+	 * Runs the plugin's uninstall.php as WordPress runs it, in its own process.
+	 *
+	 * @return array{0: int, 1: string} Its exit status and output.
+	 */
+	public static function uninstall_plugin(): array {
+		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
+		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
+		return array( $status, implode( "\n", $out ) );
+	}
+
+	/**
 	 * Waits until a condition holds, checking every 50 ms.
 	 *
 	 * @param callable $condition Returns true when done.

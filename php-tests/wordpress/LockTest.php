@@ -8,6 +8,7 @@
 namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Lock;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Schema;
 
 /**
@@ -66,6 +67,27 @@ final class LockTest extends WebhookTestCase {
 		$this->assertFalse( $lock->acquire( 0.2 ), 'a live holder within its lease keeps it' );
 	}
 
+	public function test_another_install_on_the_same_database_server_has_locks_of_its_own(): void {
+		if ( Lock::uses_sqlite() ) {
+			$this->markTestSkipped( 'An SQLite site keeps its lock rows in its own database file' );
+		}
+		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$other = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/other-install-locks.php', 'jane@example.com' ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
+		try {
+			$said = fgets( $pipes[1] );
+			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
+			$lock = new Lock( 'jane@example.com' );
+			$this->assertTrue( $lock->acquire( 0.0 ), 'the other install\'s lock on the same email is not this site\'s' );
+			$lock->release();
+			$this->assertSame( 1, Queue::work(), 'the other install\'s queue workers hold none of this site\'s slots' );
+		} finally {
+			fclose( $pipes[0] );
+			fclose( $pipes[1] );
+			fclose( $pipes[2] );
+			proc_close( $other );
+		}
+	}
+
 	/**
 	 * Writes a lock row as another holder would have.
 	 *
@@ -75,8 +97,7 @@ final class LockTest extends WebhookTestCase {
 	 */
 	private function plant_row( string $key, string $owner, int $expires ): void {
 		global $wpdb;
-		$name = 'wpf_' . substr( hash( 'sha256', $key ), 0, 56 );
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
-		$wpdb->insert( Schema::table( 'locks' ), array( 'lock_name' => $name, 'owner' => $owner, 'expires_at' => $expires ) );
+		$wpdb->insert( Schema::table( 'locks' ), array( 'lock_name' => Lock::name( $key ), 'owner' => $owner, 'expires_at' => $expires ) );
 	}
 }

@@ -11,6 +11,7 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Admin\SiteHealth;
 use WpfWebhooks\Admin\WpfImport;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 
 /**
@@ -152,21 +153,32 @@ final class SettingsPageTest extends WebhookTestCase {
 	}
 
 	public function test_regenerating_the_key_needs_the_capability_and_the_nonce(): void {
+		$this->assertRefusedWithoutCapabilityOrNonce( 'regenerate_key', 'wpf_webhooks_regenerate_key' );
+		$this->assertSame( self::KEY, Settings::get()['access_key'] );
+	}
+
+	/**
+	 * Asserts that a handler dies with 403 for a visitor holding a valid nonce, and dies for the administrator
+	 * without one.
+	 *
+	 * @param string $method The SettingsPage handler.
+	 * @param string $action Its nonce action.
+	 */
+	private function assertRefusedWithoutCapabilityOrNonce( string $method, string $action ): void {
 		wp_set_current_user( 0 );
 		try {
-			$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
-			$this->fail( 'a visitor regenerated the key' );
+			$this->post_handler( array( SettingsPage::class, $method ), $action );
+			$this->fail( "a visitor ran $method" );
 		} catch ( \RuntimeException $e ) {
 			$this->assertSame( 403, $e->getCode() );
 		}
 		wp_set_current_user( 1 );
 		try {
-			$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), null );
-			$this->fail( 'no nonce, yet the key changed' );
+			$this->post_handler( array( SettingsPage::class, $method ), null );
+			$this->fail( "$method ran without a nonce" );
 		} catch ( \RuntimeException $e ) {
 			$this->assertStringStartsWith( 'wp_die', $e->getMessage() );
 		}
-		$this->assertSame( self::KEY, Settings::get()['access_key'] );
 	}
 
 	public function test_a_regenerated_key_replaces_the_old_one_at_once(): void {
@@ -177,6 +189,70 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{40}$/', $key );
 		$this->assertAnswer( 403, 'forbidden', Site::webhook( array( 'wpf_action' => 'test', 'access_key' => self::KEY ) ) );
 		$this->assertAnswer( 200, 'ok', Site::webhook( array( 'wpf_action' => 'test', 'access_key' => $key ) ) );
+	}
+
+	public function test_jobs_queued_with_the_old_key_can_be_discarded_after_it_was_regenerated(): void {
+		global $wpdb;
+		$this->queue_old_key_jobs();
+		$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
+		wp_cache_flush();
+		$regenerated = time();
+		Site::eventually( fn() => time() > $regenerated, 1.5 );
+		$key = Settings::get()['access_key'];
+		$this->assertSame( 202, Site::webhook( array( 'wpf_action' => 'update', 'access_key' => $key, 'async' => 'true' ), '{"email":"new@example.com"}', array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$html = $this->page();
+		$this->assertSame( 1, preg_match( '#<div id="wpf-old-key-jobs".*?</div>#s', $html, $notice ), $html );
+		$this->assertStringContainsString( '2 queued webhooks were accepted with the previous access key', $notice[0], 'pending and failed, not running or new' );
+		$this->assertStringContainsString( 'name="action" value="wpf_webhooks_discard_old_jobs"', $notice[0] );
+		$this->assertStringContainsString( 'name="action" value="wpf_webhooks_keep_old_jobs"', $notice[0] );
+		$this->assertStringContainsString( 'data-confirm="', $notice[0] );
+		$this->assertRefusedWithoutCapabilityOrNonce( 'discard_old_jobs', 'wpf_webhooks_discard_old_jobs' );
+		$this->assertSame( 4, (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Queue::table() ) ); // phpcs:ignore WordPress.DB
+		$where = $this->post_handler( array( SettingsPage::class, 'discard_old_jobs' ), 'wpf_webhooks_discard_old_jobs' );
+		$this->assertStringContainsString( 'wpf-notice=old-jobs-discarded', $where );
+		$left = $wpdb->get_col( 'SELECT contact FROM ' . Queue::table() . ' ORDER BY id' ); // phpcs:ignore WordPress.DB
+		$this->assertSame( array( 'running@example.com', 'new@example.com' ), $left, 'the running job and the new key\'s job stay' );
+		parse_str( (string) wp_parse_url( $where, PHP_URL_QUERY ), $args );
+		$html = $this->page( $args );
+		$this->assertStringNotContainsString( 'id="wpf-old-key-jobs"', $html );
+		$this->assertStringContainsString( '2 queued webhooks accepted with the previous access key were discarded.', $html );
+	}
+
+	public function test_jobs_queued_with_the_old_key_can_be_kept_after_it_was_regenerated(): void {
+		global $wpdb;
+		$this->queue_old_key_jobs();
+		$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
+		$this->assertStringContainsString( 'id="wpf-old-key-jobs"', $this->page() );
+		$this->assertRefusedWithoutCapabilityOrNonce( 'keep_old_jobs', 'wpf_webhooks_keep_old_jobs' );
+		$where = $this->post_handler( array( SettingsPage::class, 'keep_old_jobs' ), 'wpf_webhooks_keep_old_jobs' );
+		$this->assertStringContainsString( 'wpf-notice=old-jobs-kept', $where );
+		$this->assertSame( 3, (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Queue::table() ) ); // phpcs:ignore WordPress.DB
+		$this->assertStringNotContainsString( 'id="wpf-old-key-jobs"', $this->page(), 'asked once' );
+	}
+
+	/**
+	 * Queues three webhooks with the current key: one pending, one failed, one being run by a worker.
+	 */
+	private function queue_old_key_jobs(): void {
+		global $wpdb;
+		foreach ( array( 'pending@example.com', 'failed@example.com', 'running@example.com' ) as $email ) {
+			$this->assertSame( 202, $this->hook( 'update', $email, array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		}
+		$wpdb->query( 'UPDATE ' . Queue::table() . " SET status = 'failed' WHERE contact = 'failed@example.com'" ); // phpcs:ignore WordPress.DB
+		$wpdb->query( 'UPDATE ' . Queue::table() . " SET status = 'running' WHERE contact = 'running@example.com'" ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * The settings page as rendered with these query arguments.
+	 *
+	 * @param array $args Query arguments.
+	 */
+	private function page( array $args = array() ): string {
+		$_GET = $args;
+		ob_start();
+		SettingsPage::render();
+		$_GET = array();
+		return (string) ob_get_clean();
 	}
 
 	public function test_test_connection_reports_success_and_the_precise_failure(): void {
@@ -298,6 +374,22 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertArrayHasKey( 'wpf_webhooks_extension', $tests['direct'] );
 		$this->assertArrayHasKey( 'wpf_webhooks_refused', $tests['direct'] );
 		$this->assertArrayHasKey( SiteHealth::CRM_TEST, $tests['async'] );
+	}
+
+	public function test_wp_crons_weekly_site_health_check_runs_the_plugins_tests(): void {
+		wp_clear_scheduled_hook( 'wp_site_health_scheduled_check' );
+		wp_schedule_event( time() - 60, 'weekly', 'wp_site_health_scheduled_check' );
+		delete_transient( 'health-check-site-status-result' );
+		$errors = Site::log_path( 'php-error.log' );
+		$before = is_file( $errors ) ? (int) filesize( $errors ) : 0;
+		Site::run_cron();
+		$done = Site::eventually( fn() => false !== get_transient( 'health-check-site-status-result' ), 30.0 );
+		clearstatcache();
+		$lines = explode( "\n", is_file( $errors ) ? (string) file_get_contents( $errors, false, null, $before ) : '' );
+		$ours  = array_filter( $lines, fn( $l ) => str_contains( $l, 'Fatal' ) || str_contains( $l, 'WpfWebhooks' ) || str_contains( $l, 'wpf-webhooks' ) );
+		$this->assertSame( array(), array_values( $ours ), 'the cron run raised no fatal error and no error in the plugin' );
+		$this->assertTrue( $done, 'the scheduled check stored its counts' );
+		$this->assertNotEmpty( self::$sandbox->requests(), 'the CRM test ran from WP-Cron' );
 	}
 
 	public function test_site_health_reports_an_idle_queue_and_failed_jobs(): void {

@@ -7,6 +7,7 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Deliveries;
 use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
@@ -23,18 +24,19 @@ final class UninstallTest extends WebhookTestCase {
 		global $wpdb;
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
+		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
 		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
 		$tables = array( 'deliveries', 'locks', 'log', 'queue', 'refused' );
 		foreach ( $tables as $table ) {
 			$this->assertSame( Schema::table( $table ), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), "{$table} is there before" );
 		}
-		$script = 'define( "WP_UNINSTALL_PLUGIN", "wpf-webhooks/wpf-webhooks.php" ); require getenv( "WPF_WP_DIR" ) . "/wp-load.php"; include WP_PLUGIN_DIR . "/wpf-webhooks/uninstall.php";';
-		exec( escapeshellarg( PHP_BINARY ) . ' -r ' . escapeshellarg( $script ) . ' 2>&1', $out, $status );
-		$this->assertSame( 0, $status, implode( "\n", $out ) );
+		[ $status, $out ] = Site::uninstall_plugin();
+		$this->assertSame( 0, $status, $out );
 		wp_cache_flush();
 		try {
 			$this->assertFalse( get_option( Settings::OPTION ) );
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
+			$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ) );
 			foreach ( $tables as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}

@@ -36,7 +36,7 @@ abstract class WebhookTestCase extends TestCase {
 		self::$sandbox->reset();
 		$this->configure();
 		foreach ( $wpdb->get_col( "SELECT ID FROM {$wpdb->users} WHERE ID <> 1" ) as $id ) {
-			wp_delete_user( (int) $id );
+			is_multisite() ? wpmu_delete_user( (int) $id ) : wp_delete_user( (int) $id ); // Users belong to the network.
 		}
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'deliveries' ) );
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );

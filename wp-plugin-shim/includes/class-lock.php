@@ -22,7 +22,7 @@ final class Lock {
 	const LEASE_SECONDS = 15;
 
 	/**
-	 * The lock's name (a hash: no personal data in the database).
+	 * The lock's name (see name()).
 	 *
 	 * @var string
 	 */
@@ -56,8 +56,22 @@ final class Lock {
 	 * @param string $key What to lock (e.g. a lower-cased email).
 	 */
 	public function __construct( string $key ) {
-		$this->name  = 'wpf_' . substr( hash( 'sha256', $key ), 0, 56 );
+		$this->name  = self::name( $key );
 		$this->owner = getmypid() . ':' . bin2hex( random_bytes( 8 ) );
+	}
+
+	/**
+	 * The lock name of a key: a hash (no personal data in the database) of the key, the database's name and the
+	 * install's table prefix (a network's base prefix: its sites share one users table). GET_LOCK names are
+	 * server-wide: without the last two, every WordPress install on the same MySQL/MariaDB server would share the
+	 * queue's worker slots and the contact locks.
+	 *
+	 * @param string $key What to lock.
+	 */
+	public static function name( string $key ): string {
+		global $wpdb;
+		$database = defined( 'DB_NAME' ) ? DB_NAME : ''; // An SQLite site may leave it out.
+		return 'wpf_' . substr( hash( 'sha256', $database . "\0" . $wpdb->base_prefix . "\0" . $key ), 0, 56 );
 	}
 
 	/**

@@ -33,10 +33,24 @@ final class Plugin {
 		add_action( 'admin_menu', array( Admin\SettingsPage::class, 'add_page' ) );
 		add_action( 'admin_init', array( Admin\SettingsPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_regenerate_key', array( Admin\SettingsPage::class, 'regenerate_key' ) );
+		add_action( 'admin_post_wpf_webhooks_discard_old_jobs', array( Admin\SettingsPage::class, 'discard_old_jobs' ) );
+		add_action( 'admin_post_wpf_webhooks_keep_old_jobs', array( Admin\SettingsPage::class, 'keep_old_jobs' ) );
 		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
-		add_filter( 'site_status_tests', array( Admin\SiteHealth::class, 'add_tests' ) );
+		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
+	}
+
+	/**
+	 * Adds the Site Health tests (filter site_status_tests), loading their classes first: WordPress applies the
+	 * filter outside wp-admin too, e.g. in its weekly scheduled check run by WP-Cron.
+	 *
+	 * @param array $tests The tests.
+	 */
+	public static function site_status_tests( array $tests ): array {
+		require_once __DIR__ . '/admin/class-settings-page.php';
+		require_once __DIR__ . '/admin/class-site-health.php';
+		return Admin\SiteHealth::add_tests( $tests );
 	}
 
 	/**

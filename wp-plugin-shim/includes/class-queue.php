@@ -543,4 +543,21 @@ final class Queue {
 	private static function owner(): string {
 		return substr( gethostname() . ':' . getmypid() . ':' . bin2hex( random_bytes( 6 ) ), 0, 100 );
 	}
+
+	/**
+	 * Counts, or deletes, the waiting and failed jobs accepted at or before a time (e.g. when the access key was
+	 * regenerated); jobs being run are left to their workers.
+	 *
+	 * @param int  $time   The time.
+	 * @param bool $delete Whether to delete them rather than count them.
+	 * @return int How many there are, or were deleted.
+	 */
+	public static function accepted_by( int $time, bool $delete ): int {
+		global $wpdb;
+		$where = $wpdb->prepare( "WHERE status IN ('pending', 'failed') AND created_at <= %d", $time );
+		if ( $delete ) {
+			return (int) $wpdb->query( 'DELETE FROM ' . self::table() . " {$where}" ); // phpcs:ignore WordPress.DB
+		}
+		return (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . self::table() . " {$where}" ); // phpcs:ignore WordPress.DB
+	}
 }

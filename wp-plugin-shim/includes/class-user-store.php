@@ -47,12 +47,22 @@ final class UserStore {
 
 	/**
 	 * Whether a webhook must leave this user alone: a super admin, or a user with any capability the extension
-	 * calls privileged (its list and WordPress's rule that any non-empty value grants).
+	 * calls privileged (its list and WordPress's rule that any non-empty value grants) here or, on a multisite
+	 * network (whose users every site shares), on any of the user's own sites, archived ones included; the cost
+	 * follows the user's sites, not the network's.
 	 *
 	 * @param \WP_User $user The user.
 	 */
 	public static function is_privileged( \WP_User $user ): bool {
-		return is_super_admin( $user->ID ) || wpf_webhooks_is_privileged( $user->allcaps );
+		if ( is_super_admin( $user->ID ) || wpf_webhooks_is_privileged( $user->allcaps ) ) {
+			return true;
+		}
+		foreach ( is_multisite() ? array_keys( get_blogs_of_user( $user->ID, true ) ) : array() as $site_id ) {
+			if ( wpf_webhooks_is_privileged( ( new \WP_User( $user->ID, '', (int) $site_id ) )->allcaps ) ) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -9,6 +9,7 @@
 namespace WpfWebhooks\Admin;
 
 use WpfWebhooks\Extension;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 use WpfWebhooks\SiteContext;
 
@@ -53,6 +54,12 @@ final class SettingsPage {
 	 * A strong key has at least this many bits.
 	 */
 	const STRONG_KEY_BITS = 128;
+
+	/**
+	 * When the access key was last regenerated (a Unix time), until an administrator discarded or kept the
+	 * queued webhooks accepted with the old key.
+	 */
+	const KEY_REGENERATED_OPTION = 'wpf_webhooks_key_regenerated_at';
 
 	/**
 	 * Adds the page under Settings (admin_menu).
@@ -250,13 +257,38 @@ final class SettingsPage {
 
 	/**
 	 * admin-post.php?action=wpf_webhooks_regenerate_key: a new access key; the old one stops working at once.
+	 * Webhooks the queue accepted with the old key are then offered for discarding (see render_old_jobs()).
 	 */
 	public static function regenerate_key(): void {
 		self::authorize( 'wpf_webhooks_regenerate_key' );
 		$settings               = Settings::get();
 		$settings['access_key'] = Settings::new_access_key();
 		update_option( Settings::OPTION, $settings, false );
+		update_option( self::KEY_REGENERATED_OPTION, time(), false );
 		wp_safe_redirect( self::url( array( 'wpf-notice' => 'key-regenerated' ) ) );
+		exit;
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_discard_old_jobs: deletes the waiting and failed webhooks queued up to
+	 * the key's regeneration, i.e. accepted with the old key.
+	 */
+	public static function discard_old_jobs(): void {
+		self::authorize( 'wpf_webhooks_discard_old_jobs' );
+		$discarded = Queue::accepted_by( (int) get_option( self::KEY_REGENERATED_OPTION, 0 ), true );
+		delete_option( self::KEY_REGENERATED_OPTION );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'old-jobs-discarded', 'wpf-discarded' => $discarded ) ) );
+		exit;
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_keep_old_jobs: the webhooks queued with the old key stay, to be
+	 * processed as usual, and are not offered for discarding again.
+	 */
+	public static function keep_old_jobs(): void {
+		self::authorize( 'wpf_webhooks_keep_old_jobs' );
+		delete_option( self::KEY_REGENERATED_OPTION );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'old-jobs-kept' ) ) );
 		exit;
 	}
 
@@ -362,6 +394,16 @@ final class SettingsPage {
 		if ( 'key-regenerated' === $notice ) {
 			echo '<div id="wpf-key-regenerated" class="notice notice-success"><p>' . esc_html__( 'A new access key was made. The old one no longer works: update the URLs in your CRM.', 'wpf-webhooks' ) . '</p></div>';
 		}
+		if ( 'old-jobs-discarded' === $notice ) {
+			$discarded = isset( $_GET['wpf-discarded'] ) ? absint( $_GET['wpf-discarded'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- display only.
+			/* translators: %d: a number of webhooks */
+			$message = sprintf( _n( '%d queued webhook accepted with the previous access key was discarded.', '%d queued webhooks accepted with the previous access key were discarded.', $discarded, 'wpf-webhooks' ), $discarded );
+			echo '<div id="wpf-old-jobs-result" class="notice notice-success"><p>' . esc_html( $message ) . '</p></div>';
+		}
+		if ( 'old-jobs-kept' === $notice ) {
+			echo '<div id="wpf-old-jobs-result" class="notice notice-success"><p>' . esc_html__( 'The webhooks queued with the previous access key were kept: they are processed as usual.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		self::render_old_jobs();
 		if ( 'connection' === $notice ) {
 			$result = get_transient( self::result_key() );
 			delete_transient( self::result_key() );
@@ -382,6 +424,32 @@ final class SettingsPage {
 		if ( self::is_weak_key( (string) $s['access_key'] ) ) {
 			echo '<div id="wpf-weak-key" class="notice notice-warning"><p>' . esc_html__( 'The access key is weaker than 128 bits (WP Fusion made 8-character keys). It works, but anyone who guesses it can create users: regenerate it below and update your CRM.', 'wpf-webhooks' ) . '</p></div>';
 		}
+	}
+
+	/**
+	 * After the key was regenerated: how many queued webhooks were accepted with the old one (waiting or failed),
+	 * and the choice to discard them (if the old key leaked, anyone may have sent them) or keep them.
+	 */
+	private static function render_old_jobs(): void {
+		$regenerated = (int) get_option( self::KEY_REGENERATED_OPTION, 0 );
+		$count       = $regenerated > 0 ? Queue::accepted_by( $regenerated, false ) : 0;
+		if ( 0 === $count ) {
+			return;
+		}
+		$when = wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $regenerated );
+		/* translators: 1: a number of webhooks, 2: a date and time */
+		$message = sprintf( _n( '%1$d queued webhook was accepted with the previous access key, before it was regenerated on %2$s.', '%1$d queued webhooks were accepted with the previous access key, before it was regenerated on %2$s.', $count, 'wpf-webhooks' ), $count, $when );
+		/* translators: %d: a number of webhooks */
+		$confirm = sprintf( _n( 'Discard %d queued webhook? It will not be processed, and this cannot be undone.', 'Discard %d queued webhooks? They will not be processed, and this cannot be undone.', $count, 'wpf-webhooks' ), $count );
+		echo '<div id="wpf-old-key-jobs" class="notice notice-warning"><p>' . esc_html( $message ) . ' ' . esc_html__( 'If the old key leaked, anyone may have sent them. Discard them, or keep them to be processed as usual.', 'wpf-webhooks' ) . '</p>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" data-confirm="' . esc_attr( $confirm ) . '" style="display:inline-block;margin:0 1em 1em 0">';
+		echo '<input type="hidden" name="action" value="wpf_webhooks_discard_old_jobs">';
+		wp_nonce_field( 'wpf_webhooks_discard_old_jobs' );
+		echo '<button type="submit" id="wpf-discard-old-jobs" class="button">' . esc_html__( 'Discard them', 'wpf-webhooks' ) . '</button></form>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block;margin:0 0 1em">';
+		echo '<input type="hidden" name="action" value="wpf_webhooks_keep_old_jobs">';
+		wp_nonce_field( 'wpf_webhooks_keep_old_jobs' );
+		echo '<button type="submit" id="wpf-keep-old-jobs" class="button">' . esc_html__( 'Keep them', 'wpf-webhooks' ) . '</button></form></div>';
 	}
 
 	/**
@@ -647,6 +715,13 @@ final class SettingsPage {
 			document.querySelectorAll( 'button.wpf-copy-url' ).forEach( function ( button ) {
 				button.addEventListener( 'click', function () {
 					copy( button.previousElementSibling.value );
+				} );
+			} );
+			document.querySelectorAll( 'form[data-confirm]' ).forEach( function ( form ) {
+				form.addEventListener( 'submit', function ( event ) {
+					if ( ! window.confirm( form.dataset.confirm ) ) {
+						event.preventDefault();
+					}
 				} );
 			} );
 			var add = document.getElementById( 'wpf-field-map-add' );

@@ -1,0 +1,95 @@
+<?php
+/**
+ * Ring 3: a subdirectory multisite network (scripts/wp-env.sh with WPF_MULTISITE=1), whose users are shared by
+ * its sites.
+ *
+ * @package WpfWebhooks\Tests
+ */
+
+namespace WpfWebhooks\Tests;
+
+use WpfWebhooks\Admin\SettingsPage;
+use WpfWebhooks\Plugin;
+use WpfWebhooks\Schema;
+use WpfWebhooks\Settings;
+
+/**
+ * Webhooks to the main site; the network's second site at /site2/.
+ *
+ * @group multisite
+ */
+final class MultisiteTest extends WebhookTestCase {
+
+	public function test_a_user_privileged_on_another_site_of_the_network_is_never_modified(): void {
+		$boss = $this->user_of_second_site( 'boss@example.com', 'administrator' );
+		self::$sandbox->put_person( array( 'email' => 'boss@example.com', 'attributes' => array( 'first_name' => 'Mallory' ) ) );
+		$answer = $this->hook( 'update', 'boss@example.com' );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( $boss, $answer['json']['user_id'], 'found network-wide' );
+		$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'] );
+		$this->assertSame( 'Real', get_userdata( $boss )->first_name );
+	}
+
+	public function test_a_user_with_no_privilege_anywhere_is_updated(): void {
+		$reader = $this->user_of_second_site( 'reader@example.com', 'subscriber' );
+		self::$sandbox->put_person( array( 'email' => 'reader@example.com', 'attributes' => array( 'first_name' => 'Renamed' ) ) );
+		$answer = $this->hook( 'update', 'reader@example.com' );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array(), $answer['json']['warnings'] );
+		$this->assertSame( 'Renamed', get_userdata( $reader )->first_name );
+	}
+
+	public function test_uninstall_cleans_every_site(): void {
+		global $wpdb;
+		$site = $this->second_site();
+		switch_to_blog( $site );
+		Plugin::activate();
+		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
+		restore_current_blog();
+		[ $status, $out ] = Site::uninstall_plugin();
+		try {
+			$this->assertSame( 0, $status, $out );
+			foreach ( array( get_main_site_id(), $site ) as $id ) {
+				switch_to_blog( $id );
+				wp_cache_flush();
+				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
+				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
+				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
+				$this->assertFalse( wp_next_scheduled( \WpfWebhooks\Queue::CRON_HOOK ), "site $id: queue worker" );
+				restore_current_blog();
+			}
+		} finally {
+			switch_to_blog( $site );
+			Plugin::activate();
+			restore_current_blog();
+			Plugin::activate();
+			$this->configure();
+		}
+	}
+
+	/**
+	 * The network's second site (made by scripts/wp-env.sh).
+	 */
+	private function second_site(): int {
+		$site = get_site_by_path( wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_HOST ) . ':' . wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_PORT ), '/site2/' );
+		$this->assertNotFalse( $site, 'the test network has /site2/' );
+		$this->assertNotSame( get_main_site_id(), (int) $site->blog_id );
+		return (int) $site->blog_id;
+	}
+
+	/**
+	 * A user with a role on the second site only, named Real.
+	 *
+	 * @param string $email The email.
+	 * @param string $role  The role there.
+	 */
+	private function user_of_second_site( string $email, string $role ): int {
+		switch_to_blog( $this->second_site() );
+		$id = wp_insert_user( array( 'user_login' => strtok( $email, '@' ), 'user_email' => $email, 'user_pass' => wp_generate_password(), 'role' => $role, 'first_name' => 'Real' ) );
+		restore_current_blog();
+		$this->assertIsInt( $id );
+		$this->assertFalse( is_user_member_of_blog( $id, get_main_site_id() ), 'no role on the main site' );
+		$this->assertFalse( is_super_admin( $id ) );
+		return $id;
+	}
+}
