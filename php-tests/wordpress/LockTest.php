@@ -67,6 +67,18 @@ final class LockTest extends WebhookTestCase {
 		$this->assertFalse( $lock->acquire( 0.2 ), 'a live holder within its lease keeps it' );
 	}
 
+	public function test_a_single_try_takes_over_a_dead_holders_lock(): void {
+		if ( ! Lock::uses_sqlite() ) {
+			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
+		}
+		$this->plant_row( 'queue-worker-0', '2147483646:deadbeef', time() + 60 );
+		$slot = new Lock( 'queue-worker-0' );
+		$this->assertTrue( $slot->acquire( 0.0 ), 'a queue worker tries its slot once: the dead holder must not cost it the run' );
+		$slot->release();
+		$this->plant_row( 'queue-worker-0', getmypid() . ':alive', time() + 60 );
+		$this->assertFalse( $slot->acquire( 0.0 ) );
+	}
+
 	public function test_another_install_on_the_same_database_server_has_locks_of_its_own(): void {
 		if ( Lock::uses_sqlite() ) {
 			$this->markTestSkipped( 'An SQLite site keeps its lock rows in its own database file' );

@@ -126,7 +126,8 @@ final class Lock {
 	}
 
 	/**
-	 * INSERT IGNORE of the lock row, retried until the deadline; a stale row is removed first.
+	 * INSERT IGNORE of the lock row, retried until the deadline; a stale row is removed and the insert tried again
+	 * at once, so even a single try (0 s) takes over a dead holder's lock.
 	 *
 	 * @param float $seconds Longest wait.
 	 */
@@ -134,19 +135,18 @@ final class Lock {
 		global $wpdb;
 		$table    = Schema::table( 'locks' );
 		$deadline = microtime( true ) + $seconds;
+		$insert   = fn() => 1 === $wpdb->query(
+			$wpdb->prepare(
+				"INSERT IGNORE INTO {$table} (lock_name, owner, expires_at) VALUES (%s, %s, %d)", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				$this->name,
+				$this->owner,
+				time() + self::LEASE_SECONDS
+			)
+		);
 		do {
-			$inserted = $wpdb->query(
-				$wpdb->prepare(
-					"INSERT IGNORE INTO {$table} (lock_name, owner, expires_at) VALUES (%s, %s, %d)", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-					$this->name,
-					$this->owner,
-					time() + self::LEASE_SECONDS
-				)
-			);
-			if ( 1 === $inserted ) {
+			if ( $insert() || ( $this->remove_if_stale( $table ) && $insert() ) ) {
 				return true;
 			}
-			$this->remove_if_stale( $table );
 			usleep( random_int( 10000, 30000 ) );
 		} while ( microtime( true ) < $deadline );
 		return false;
@@ -156,18 +156,21 @@ final class Lock {
 	 * Deletes the lock row when its lease ran out or its holder's process no longer exists.
 	 *
 	 * @param string $table The locks table.
+	 * @return bool Whether the row is gone (removed here, or released meanwhile): worth another insert now.
 	 */
-	private function remove_if_stale( string $table ): void {
+	private function remove_if_stale( string $table ): bool {
 		global $wpdb;
 		$row = $wpdb->get_row( $wpdb->prepare( "SELECT owner, expires_at FROM {$table} WHERE lock_name = %s", $this->name ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		if ( ! $row ) {
-			return;
+			return true;
 		}
 		$pid   = (int) strtok( (string) $row->owner, ':' );
 		$dead  = $pid > 0 && is_dir( '/proc/self' ) && ! is_dir( '/proc/' . $pid );
 		$stale = (int) $row->expires_at < time();
 		if ( $dead || $stale ) {
 			$wpdb->delete( $table, array( 'lock_name' => $this->name, 'owner' => $row->owner ) );
+			return true;
 		}
+		return false;
 	}
 }
