@@ -230,6 +230,21 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertStringNotContainsString( 'id="wpf-old-key-jobs"', $this->page(), 'asked once' );
 	}
 
+	public function test_a_failed_job_sent_again_with_the_new_key_is_not_an_old_key_job(): void {
+		global $wpdb;
+		$this->assertSame( 202, $this->hook( 'update', 'again@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1', 'X-CIO-Delivery-Id: dlv-again' ) )['status'] );
+		$wpdb->query( 'UPDATE ' . Queue::table() . " SET status = 'failed', created_at = created_at - 60" ); // phpcs:ignore WordPress.DB
+		$this->post_handler( array( SettingsPage::class, 'regenerate_key' ), 'wpf_webhooks_regenerate_key' );
+		wp_cache_flush();
+		$regenerated = time();
+		Site::eventually( fn() => time() > $regenerated, 1.5 );
+		$key = Settings::get()['access_key'];
+		$again = Site::webhook( array( 'wpf_action' => 'update', 'access_key' => $key, 'async' => 'true' ), '{"email":"again@example.com"}', array( 'X-Test-Queue-Only: 1', 'X-CIO-Delivery-Id: dlv-again' ) );
+		$this->assertSame( 202, $again['status'] );
+		$this->assertSame( 1, (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Queue::table() . " WHERE status = 'pending'" ) ); // phpcs:ignore WordPress.DB
+		$this->assertStringNotContainsString( 'id="wpf-old-key-jobs"', $this->page(), 'the sender sent it again with the new key' );
+	}
+
 	/**
 	 * Queues three webhooks with the current key: one pending, one failed, one being run by a worker.
 	 */

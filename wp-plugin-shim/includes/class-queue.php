@@ -118,7 +118,8 @@ final class Queue {
 		if ( null === $id ) {
 			return array( new Response( 500, 'internal_error', 'The webhook could not be stored; nothing was changed.' ), null );
 		}
-		$wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . " SET status = 'pending', run_at = %d, attempts = 0 WHERE id = %d AND status = 'failed'", $now, $id ) ); // phpcs:ignore WordPress.DB
+		// Accepted again now, with the key in force now: created_at says so (see accepted_by()).
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . " SET status = 'pending', created_at = %d, run_at = %d, attempts = 0 WHERE id = %d AND status = 'failed'", $now, $now, $id ) ); // phpcs:ignore WordPress.DB
 		return array( Response::of( 'queued' ), (int) $id );
 	}
 
