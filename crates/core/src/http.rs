@@ -17,6 +17,9 @@ pub const SYNC_BUDGET: Duration = Duration::from_millis(3500);
 pub const MAX_RESPONSE_BYTES: u64 = 2 * 1024 * 1024;
 /// `Retry-After` given to the sender when the CRM named none.
 pub const DEFAULT_RETRY_AFTER: u64 = 30;
+/// The longest `Retry-After` taken from a CRM (seconds): a longer one would park the sender's retries, or a
+/// queued job, for as long as the CRM says.
+pub const MAX_RETRY_AFTER: u64 = 3600;
 /// Attempts per CRM call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 /// First backoff step; each next one doubles, up to `MAX_BACKOFF`, with full jitter.
@@ -69,7 +72,7 @@ impl Deadline {
 pub struct Reply {
     pub status: u16,
     pub body: String,
-    /// `Retry-After` in seconds, when given as a number.
+    /// `Retry-After` in seconds, when given as a number, at most [`MAX_RETRY_AFTER`].
     pub retry_after: Option<u64>,
 }
 
@@ -134,8 +137,12 @@ pub fn with_retries<T>(
 
 fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::Error> {
     let status = response.status().as_u16();
-    let retry_after =
-        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| secs.min(MAX_RETRY_AFTER));
     let body = response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string()?;
     Ok(Reply { status, body, retry_after })
 }

@@ -422,6 +422,17 @@ mod tests {
     }
 
     #[test]
+    fn a_crm_retry_after_over_an_hour_is_capped() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(StatusFault::new(429).header("Retry-After", "86400")).path_contains("/segments"));
+        let started = Instant::now();
+        let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmUnavailable);
+        assert_eq!(err.retry_after, Some(crate::http::MAX_RETRY_AFTER), "a day is cut to an hour");
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    }
+
+    #[test]
     fn persistent_5xx_is_unavailable_with_default_retry_after() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         sb.add_fault(Fault::new(FaultAction::status(502)));
