@@ -167,6 +167,9 @@ final class ExtensionTest extends TestCase {
 			'no identifier'        => array( "wpf_action=add&$key", '{}', 400, 'bad_request' ),
 			'not an email'         => array( "wpf_action=add&$key", '{"email":"jane"}', 400, 'bad_request' ),
 			'email as number'      => array( "wpf_action=add&$key", '{"email":42}', 400, 'bad_request' ),
+			'id ..'                => array( "wpf_action=add&$key", '{"id":".."}', 400, 'bad_request' ),
+			'cio_id .'             => array( "wpf_action=add&$key", '{"cio_id":"."}', 400, 'bad_request' ),
+			'contact_id ..'        => array( "wpf_action=update&$key&contact_id=..", '', 400, 'bad_request' ),
 			'unknown contact'      => array( "wpf_action=add&$key", '{"email":"nobody@example.com"}', 404, 'contact_not_found' ),
 		);
 	}

@@ -1,7 +1,7 @@
 //! Customer.io: reads through the App API (Bearer app key), writes through the Track API (Basic site id and
 //! key). Tags are the ids of the segments a person belongs to. See CRM-REFERENCE.md.
 
-use super::{base_url, body_text, checked_email, segment, tag_strings, Contact, ContactRef, Crm, Need};
+use super::{base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, Need};
 use crate::error::{Code, Failure};
 use crate::http::{join, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::{Region, Settings};
@@ -95,7 +95,7 @@ impl CustomerIo {
             ContactRef::Email(e) => ("email", e.as_str()),
             ContactRef::Id { id_type, value } => (*id_type, value.as_str()),
         };
-        let url = format!("{}/customers/{}/{what}?id_type={id_type}", self.app_url, segment(id));
+        let url = format!("{}/customers/{}/{what}?id_type={id_type}", self.app_url, segment(id)?);
         let auth = format!("Bearer {}", self.app_key);
         let doing = format!("loading the contact's {what}");
         with_retries(
@@ -160,19 +160,20 @@ impl Crm for CustomerIo {
     }
 
     /// `{"email": …}`, else `{"id": …}` / `{"cio_id": …}`, else the `contact_id` parameter (an email or an id).
+    /// An id of `.` or `..` is refused: it would walk the App API's paths.
     fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
         if let Some(email) = body_text(body.get("email")) {
             return checked_email(email);
         }
         if let Some(id) = body_text(body.get("cio_id")) {
-            return Ok(ContactRef::Id { id_type: "cio_id", value: id });
+            return checked_id("cio_id", id);
         }
         if let Some(id) = body_text(body.get("id")) {
-            return Ok(ContactRef::Id { id_type: "id", value: id });
+            return checked_id("id", id);
         }
         match contact_id {
             Some(c) if c.contains('@') => checked_email(c.to_string()),
-            Some(c) => Ok(ContactRef::Id { id_type: "id", value: c.to_string() }),
+            Some(c) => checked_id("id", c.to_string()),
             None => Err(Failure::bad_request(
                 "no contact identifier: send {\"email\": \"{{customer.email}}\"} or a contact_id parameter",
             )),
@@ -248,7 +249,7 @@ impl Crm for CustomerIo {
                 "writing to Customer.io needs the Track API site id and API key",
             ));
         }
-        let url = format!("{}/customers/{}", self.track_url, segment(email));
+        let url = format!("{}/customers/{}", self.track_url, segment(email)?);
         let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
         let body = json!({ field: value, "_update": true }).to_string();
         let doing = "writing the contact's field";
@@ -326,6 +327,29 @@ mod tests {
         for bad in [json!({}), json!({"email": "not-an-email"}), json!({"email": ["a@b.co"]})] {
             assert_eq!(c.identify(&body(bad.clone()), None).map_err(|f| f.code), Err(Code::BadRequest), "{bad}");
         }
+    }
+
+    #[test]
+    fn dot_ids_are_refused_before_they_reach_a_url_path() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let c = client(&sb);
+        let body = |v: Value| v.as_object().cloned().unwrap_or_default();
+        for dots in [".", ".."] {
+            for (b, param) in [(json!({"id": dots}), None), (json!({"cio_id": dots}), None), (json!({}), Some(dots))] {
+                let err = c.identify(&body(b.clone()), param).unwrap_err();
+                assert_eq!(err.code, Code::BadRequest, "{b} {param:?}");
+                assert!(err.message.contains("cannot be"), "{}", err.message);
+            }
+            for id_type in ["id", "cio_id"] {
+                let who = ContactRef::Id { id_type, value: dots.into() };
+                for fields in [false, true] {
+                    assert_eq!(load(&c, &who, fields).map_err(|f| f.code), Err(Code::BadRequest), "{dots} {id_type}");
+                }
+            }
+        }
+        assert!(sb.requests().is_empty(), "no call reached the CRM: {:?}", sb.requests());
+        let who = ContactRef::Id { id_type: "id", value: "...".into() };
+        assert_eq!(load(&c, &who, false).map_err(|f| f.code), Err(Code::ContactNotFound), "three dots are a name");
     }
 
     #[test]

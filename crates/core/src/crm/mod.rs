@@ -89,9 +89,13 @@ pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -
     }
 }
 
-/// A path segment, percent-encoded whole (an email's `@` and `+` included).
-pub(crate) fn segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+/// A path segment, percent-encoded whole (an email's `@` and `+` included). An empty text, `.` and `..` are
+/// refused (`bad_request`): they would name the parent path, or another one, of the CRM's API.
+pub(crate) fn segment(s: &str) -> Result<String, Failure> {
+    if matches!(s, "" | "." | "..") {
+        return Err(Failure::bad_request("a contact id cannot be empty, \".\" or \"..\""));
+    }
+    Ok(url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20"))
 }
 
 /// A text value from a JSON body: a non-blank string, or a number written out.
@@ -110,6 +114,12 @@ pub(crate) fn checked_email(email: String) -> Result<ContactRef, Failure> {
     } else {
         Err(Failure::bad_request("the contact's email is not a valid email address"))
     }
+}
+
+/// A CRM id from the sender, checked to be usable as a path segment.
+pub(crate) fn checked_id(id_type: &'static str, value: String) -> Result<ContactRef, Failure> {
+    segment(&value)?;
+    Ok(ContactRef::Id { id_type, value })
 }
 
 /// A list of tag ids or names as strings; numbers are written out, anything else is skipped.
@@ -142,8 +152,12 @@ mod tests {
 
     #[test]
     fn segments_are_fully_encoded() {
-        assert_eq!(segment("jane+news@example.com"), "jane%2Bnews%40example.com");
-        assert_eq!(segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
+        assert_eq!(segment("jane+news@example.com").as_deref(), Ok("jane%2Bnews%40example.com"));
+        assert_eq!(segment("a b/c?d#e").as_deref(), Ok("a%20b%2Fc%3Fd%23e"));
+        assert_eq!(segment("...").as_deref(), Ok("..."));
+        for bad in ["", ".", ".."] {
+            assert_eq!(segment(bad).map_err(|f| f.code), Err(Code::BadRequest), "{bad:?}");
+        }
     }
 
     #[test]
