@@ -242,6 +242,24 @@ final class ExtensionTest extends TestCase {
 		$this->assertStringNotContainsString( 'pw-ABC-123', json_encode( $refused ) );
 	}
 
+	public function test_a_crm_answering_with_another_or_a_malformed_email_links_nobody(): void {
+		$cases = array(
+			array( 'mallory@example.com', '{"email":"jane@example.com"}' ),
+			array( 'not-an-email', '{"email":"jane@example.com"}' ),
+			array( 'not-an-email', '{"id":"cust-1001"}' ),
+		);
+		foreach ( $cases as list( $returned, $body ) ) {
+			self::$sandbox->reset();
+			$customer = array( 'customer' => array( 'identifiers' => array( 'email' => $returned ), 'attributes' => array( 'email' => $returned ) ) );
+			self::$sandbox->fault( array( 'path_contains' => '/attributes', 'action' => array( 'status' => 200, 'body' => json_encode( $customer ) ) ) );
+			$answer = wpf_handle_webhook( $this->request( 'wpf_action=add&access_key=' . self::KEY, $body ), $this->site() );
+			$this->assertSame( array( 502, 'crm_error' ), array( $answer['status'] ?? null, $answer['code'] ?? $answer['kind'] ), "$returned $body" );
+		}
+		self::$sandbox->reset();
+		$plan = wpf_handle_webhook( $this->request( 'wpf_action=update&access_key=' . self::KEY, '{"email":"JANE@EXAMPLE.COM"}' ), $this->site() );
+		$this->assertSame( array( 'apply', 'jane@example.com' ), array( $plan['kind'], $plan['email'] ), 'any case, stored as the CRM spells it' );
+	}
+
 	public function test_crm_outage_is_503_with_retry_after(): void {
 		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '120' ) ) ) );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=update&access_key=' . self::KEY, '{"email":"jane@example.com"}' ), $this->site() );

@@ -147,7 +147,7 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
         return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
-    let contact = crm.load(&who, &body, need, site.deadline())?;
+    let contact = crm::load(&*crm, &who, &body, need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));

@@ -394,6 +394,54 @@ mod tests {
         assert_eq!(contact.tags, Some(vec![]));
     }
 
+    /// The contact through [`crate::crm::load`], which checks the email the CRM returned.
+    fn checked(c: &CustomerIo, who: &ContactRef) -> Result<Contact, Failure> {
+        crate::crm::load(c, who, &Map::new(), Need { fields: true }, Deadline::after(SYNC_BUDGET))
+    }
+
+    fn answer_with_email(sb: &Sandbox, email: &str) {
+        let customer = json!({"customer": {"id": "cust-1001", "identifiers": {"email": email, "id": "cust-1001"},
+                                           "attributes": {"email": email, "first_name": "Eve"}}});
+        sb.add_fault(Fault::new(StatusFault::new(200).body(customer.to_string())).path_contains("/attributes"));
+    }
+
+    #[test]
+    fn an_email_the_crm_returns_must_be_valid() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let by_id = ContactRef::Id { id_type: "id", value: "cust-1001".into() };
+        for bad in ["not-an-email", "eve@example.com\n", "eve@localhost", "a b@example.com", "eve@example.com@x.co"] {
+            answer_with_email(&sb, bad);
+            let err = checked(&client(&sb), &by_id).unwrap_err();
+            assert_eq!(err.code, Code::CrmError, "{bad:?}");
+            assert!(!err.message.contains("eve") && !err.message.contains("not-an"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn the_crm_must_return_the_email_the_sender_named() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        answer_with_email(&sb, "mallory@example.com");
+        let err = checked(&client(&sb), &email("jane@example.com")).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(err.message.contains("another email"), "{}", err.message);
+        assert!(!err.message.contains("mallory") && !err.message.contains("jane"), "{}", err.message);
+        answer_with_email(&sb, "jane@example.com.evil.co");
+        assert_eq!(checked(&client(&sb), &email("jane@example.com")).map_err(|f| f.code), Err(Code::CrmError));
+    }
+
+    #[test]
+    fn the_same_email_in_another_case_is_the_same_contact() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.put_person(wpf_sandbox::Person::new("Mixed.Case@Example.COM").attr("first_name", "Max"));
+        let contact = checked(&client(&sb), &email("mixed.case@example.com")).expect("linked");
+        assert_eq!(contact.email, "Mixed.Case@Example.COM", "stored as the CRM returns it (CONTRACT §5)");
+        let by_id = ContactRef::Id {
+            id_type: "cio_id",
+            value: contact.data["identifiers"]["cio_id"].as_str().unwrap_or("").into(),
+        };
+        assert_eq!(checked(&client(&sb), &by_id).map(|c| c.email).as_deref(), Ok("Mixed.Case@Example.COM"));
+    }
+
     #[test]
     fn unknown_person_is_contact_not_found() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");

@@ -52,7 +52,7 @@ pub trait Crm {
     fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure>;
 
     /// Loads the contact's tags, and its fields when `need.fields`; the body is the webhook's, for CRMs that
-    /// send the contact with it.
+    /// send the contact with it. Callers use [`load`], which checks the email returned.
     fn load(
         &self,
         who: &ContactRef,
@@ -66,6 +66,32 @@ pub trait Crm {
 
     /// Checks the credentials with harmless reads; says what works, or precisely what does not.
     fn check(&self, deadline: Deadline) -> Result<String, Failure>;
+}
+
+/// Loads the contact `who` names through `crm`, and checks the email the CRM returned: a valid address
+/// ([`is_email`]) and, when the sender named an email, that same one in any ASCII case (as PHP's `strtolower`
+/// and WordPress's collations compare them); else `crm_error`, so that a CRM's answer never links a webhook to
+/// another person's account. The email is kept as the CRM spells it: that is the contact id (CONTRACT §5).
+pub fn load(
+    crm: &dyn Crm,
+    who: &ContactRef,
+    body: &Map<String, Value>,
+    need: Need,
+    deadline: Deadline,
+) -> Result<Contact, Failure> {
+    let contact = crm.load(who, body, need, deadline)?;
+    if !is_email(&contact.email) {
+        return Err(Failure::new(Code::CrmError, "the CRM returned the contact with an invalid email address"));
+    }
+    if let ContactRef::Email(named) = who {
+        if !contact.email.eq_ignore_ascii_case(named) {
+            return Err(Failure::new(
+                Code::CrmError,
+                "the CRM returned a contact with another email address than the webhook named",
+            ));
+        }
+    }
+    Ok(contact)
 }
 
 /// The CRM the settings name, or `not_configured`.
