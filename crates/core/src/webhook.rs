@@ -32,10 +32,13 @@ pub struct Site {
 }
 
 impl Site {
-    /// Reads `{settings, roles, default_role, started_at, background}` as the shim sends them.
+    /// Reads `{settings, roles, default_role, started_at, background, proxy}` as the shim sends them.
     pub fn from_value(value: &Value) -> Site {
         Site {
-            settings: Settings::from_value(value.get("settings").unwrap_or(&Value::Null)),
+            settings: Settings {
+                proxy: value.get("proxy").and_then(Value::as_str).unwrap_or_default().trim().to_string(),
+                ..Settings::from_value(value.get("settings").unwrap_or(&Value::Null))
+            },
             roles: Roles::from_value(value.get("roles").unwrap_or(&Value::Null)),
             default_role: value.get("default_role").and_then(Value::as_str).unwrap_or("subscriber").to_string(),
             started_at: value.get("started_at").and_then(Value::as_f64).unwrap_or(0.0),

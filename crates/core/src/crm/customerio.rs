@@ -3,9 +3,10 @@
 
 use super::{base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, Need};
 use crate::error::{Code, Failure};
-use crate::http::{join, refused, with_retries, Deadline, Reply, Verdict};
+use crate::http::{agent, join, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::{Region, Settings};
 use serde_json::{json, Map, Value};
+use ureq::Agent;
 
 /// WP Fusion's slug for Customer.io.
 pub const SLUG: &str = "customer-io";
@@ -19,6 +20,7 @@ pub struct CustomerIo {
     track_key: String,
     /// The configured region, when the endpoints are the official ones (not overridden).
     official_region: Option<Region>,
+    agent: Agent,
 }
 
 impl CustomerIo {
@@ -38,6 +40,7 @@ impl CustomerIo {
             track_key: s.customerio_track_key.clone(),
             official_region: (s.customerio_app_url.is_empty() && s.customerio_track_url.is_empty())
                 .then_some(s.customerio_region),
+            agent: agent(&s.proxy)?,
         })
     }
 
@@ -46,6 +49,7 @@ impl CustomerIo {
         let url = format!("{}/segments", self.app_url);
         let auth = format!("Bearer {}", self.app_key);
         with_retries(
+            &self.agent,
             "checking the App API key",
             deadline,
             |agent, left| {
@@ -64,6 +68,7 @@ impl CustomerIo {
         let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
         let doing = "checking the Track API credentials";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| {
@@ -99,6 +104,7 @@ impl CustomerIo {
         let auth = format!("Bearer {}", self.app_key);
         let doing = format!("loading the contact's {what}");
         with_retries(
+            &self.agent,
             &doing,
             deadline,
             |agent, left| {
@@ -254,6 +260,7 @@ impl Crm for CustomerIo {
         let body = json!({ field: value, "_update": true }).to_string();
         let doing = "writing the contact's field";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| {
