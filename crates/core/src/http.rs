@@ -1,5 +1,6 @@
-//! Talking to a CRM: one kept-alive agent per process, a deadline for the whole webhook, bounded retries with
-//! capped, jittered backoff that honours `Retry-After`, and running two calls at once.
+//! Talking to a CRM: one kept-alive agent per process (and per proxy the site owner set), a deadline for the
+//! whole webhook, bounded retries with capped, jittered backoff that honours `Retry-After`, and running two calls
+//! at once.
 
 use crate::error::{Code, Failure};
 use rand::RngExt;
