@@ -32,7 +32,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
 
 /// Decides one webhook. `$request` is `['query' => string, 'body' => string, 'headers' => [name => value]]`
 /// (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' => array,
-/// 'default_role' => string, 'started_at' => float]`. Returns an answer
+/// 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
 /// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
 /// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
 /// plan (`['kind' => 'apply', …]`).

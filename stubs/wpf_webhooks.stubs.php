@@ -12,7 +12,7 @@
  * Decides one webhook.
  *
  * @param array{query: string, body: string, headers: array<string, string>}                             $request The request, header names lower-case.
- * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool} $site    What the site knows.
+ * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool, proxy?: string} $site    What the site knows.
  * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`).
  */
 function wpf_handle_webhook( array $request, array $site ): mixed {}

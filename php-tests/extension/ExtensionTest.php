@@ -167,6 +167,9 @@ final class ExtensionTest extends TestCase {
 			'no identifier'        => array( "wpf_action=add&$key", '{}', 400, 'bad_request' ),
 			'not an email'         => array( "wpf_action=add&$key", '{"email":"jane"}', 400, 'bad_request' ),
 			'email as number'      => array( "wpf_action=add&$key", '{"email":42}', 400, 'bad_request' ),
+			'id ..'                => array( "wpf_action=add&$key", '{"id":".."}', 400, 'bad_request' ),
+			'cio_id .'             => array( "wpf_action=add&$key", '{"cio_id":"."}', 400, 'bad_request' ),
+			'contact_id ..'        => array( "wpf_action=update&$key&contact_id=..", '', 400, 'bad_request' ),
 			'unknown contact'      => array( "wpf_action=add&$key", '{"email":"nobody@example.com"}', 404, 'contact_not_found' ),
 		);
 	}
@@ -239,6 +242,69 @@ final class ExtensionTest extends TestCase {
 		$refused = wpf_return_password( $this->site(), 'jane@example.com', 'wp_password', 'pw-ABC-123' );
 		$this->assertSame( array( 502, 'crm_error' ), array( $refused['status'], $refused['code'] ) );
 		$this->assertStringNotContainsString( 'pw-ABC-123', json_encode( $refused ) );
+	}
+
+	public function test_a_crm_answering_with_another_or_a_malformed_email_links_nobody(): void {
+		$cases = array(
+			array( 'mallory@example.com', '{"email":"jane@example.com"}' ),
+			array( 'not-an-email', '{"email":"jane@example.com"}' ),
+			array( 'not-an-email', '{"id":"cust-1001"}' ),
+		);
+		foreach ( $cases as list( $returned, $body ) ) {
+			self::$sandbox->reset();
+			$customer = array( 'customer' => array( 'identifiers' => array( 'email' => $returned ), 'attributes' => array( 'email' => $returned ) ) );
+			self::$sandbox->fault( array( 'path_contains' => '/attributes', 'action' => array( 'status' => 200, 'body' => json_encode( $customer ) ) ) );
+			$answer = wpf_handle_webhook( $this->request( 'wpf_action=add&access_key=' . self::KEY, $body ), $this->site() );
+			$this->assertSame( array( 502, 'crm_error' ), array( $answer['status'] ?? null, $answer['code'] ?? $answer['kind'] ), "$returned $body" );
+		}
+		self::$sandbox->reset();
+		$plan = wpf_handle_webhook( $this->request( 'wpf_action=update&access_key=' . self::KEY, '{"email":"JANE@EXAMPLE.COM"}' ), $this->site() );
+		$this->assertSame( array( 'apply', 'jane@example.com' ), array( $plan['kind'], $plan['email'] ), 'any case, stored as the CRM spells it' );
+	}
+
+	public function test_proxies_come_from_the_site_owner_never_from_the_environment(): void {
+		$dead  = 'http://' . $this->dead_loopback_address();
+		$env   = array_diff_key( getenv(), array_flip( array( 'NO_PROXY', 'no_proxy' ) ) );
+		$env   = array_merge( $env, array_fill_keys( array( 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy' ), $dead ) );
+		$query = 'wpf_action=update_tags&access_key=' . self::KEY;
+		$plan  = $this->handle_in_a_new_php( $env, $this->request( $query, '{"email":"jane@example.com"}' ), $this->site() );
+		$this->assertSame( array( 'apply', array( '1', '42' ) ), array( $plan['code'] ?? $plan['kind'], $plan['tags'] ?? null ), 'HTTP_PROXY and the like are ignored' );
+
+		$proxied = $this->handle_in_a_new_php( getenv(), $this->request( $query, '{"email":"jane@example.com"}' ), $this->site() + array( 'proxy' => $dead ) );
+		$this->assertSame( 'crm_unavailable', $proxied['code'] ?? $proxied['kind'], 'the proxy the site owner set is used' );
+		$this->assertCount( 1, self::$sandbox->requests(), 'and only that call went past it' );
+	}
+
+	/**
+	 * A loopback address where nothing listens.
+	 */
+	private function dead_loopback_address(): string {
+		$server  = stream_socket_server( 'tcp://127.0.0.1:0' );
+		$address = stream_socket_get_name( $server, false );
+		fclose( $server );
+		return $address;
+	}
+
+	/**
+	 * Runs wpf_handle_webhook() in a new PHP process with this environment (the extension reads it when it
+	 * first calls a CRM), and returns its answer.
+	 *
+	 * @param array $env     The child's environment.
+	 * @param array $request The request array.
+	 * @param array $site    The site array.
+	 */
+	private function handle_in_a_new_php( array $env, array $request, array $site ): array {
+		$maps = (string) file_get_contents( '/proc/self/maps' );
+		$this->assertSame( 1, preg_match( '#\s(/\S+/libwpf_webhooks\.so)$#m', $maps, $m ), 'the loaded extension' );
+		$code    = 'echo json_encode( wpf_handle_webhook( json_decode( $argv[1], true ), json_decode( $argv[2], true ) ) );';
+		$command = array( PHP_BINARY, '-d', 'extension=' . $m[1], '-r', $code, json_encode( $request ), json_encode( $site ) );
+		$process = proc_open( $command, array( 1 => array( 'pipe', 'w' ), 2 => array( 'pipe', 'w' ) ), $pipes, null, $env );
+		$out     = stream_get_contents( $pipes[1] );
+		$err     = stream_get_contents( $pipes[2] );
+		proc_close( $process );
+		$answer = json_decode( (string) $out, true );
+		$this->assertIsArray( $answer, $out . $err );
+		return $answer;
 	}
 
 	public function test_crm_outage_is_503_with_retry_after(): void {

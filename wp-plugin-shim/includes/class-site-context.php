@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
 final class SiteContext {
 
 	/**
-	 * Settings, roles, the site's default role and when the request started.
+	 * Settings, roles, the site's default role, when the request started and the proxy for CRM calls.
 	 *
 	 * @param array|null $settings The settings to describe (default: the stored ones).
 	 */
@@ -25,7 +25,16 @@ final class SiteContext {
 			'roles'        => wp_roles()->roles,
 			'default_role' => (string) get_option( 'default_role', 'subscriber' ),
 			'started_at'   => self::started_at(),
+			'proxy'        => self::proxy(),
 		);
+	}
+
+	/**
+	 * The proxy the site owner set for CRM calls in wp-config.php (`WPF_WEBHOOKS_PROXY`), else none: the
+	 * extension never takes one from the environment (`HTTP_PROXY`, which CGI fills from a `Proxy:` header).
+	 */
+	public static function proxy(): string {
+		return defined( 'WPF_WEBHOOKS_PROXY' ) && is_string( WPF_WEBHOOKS_PROXY ) ? WPF_WEBHOOKS_PROXY : '';
 	}
 
 	/**

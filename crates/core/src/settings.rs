@@ -33,6 +33,9 @@ pub struct Settings {
     pub send_welcome_email: bool,
     /// `async`: queue every webhook as if it asked for `async=true`.
     pub queue_all: bool,
+    /// The proxy for CRM calls: wp-config.php's `WPF_WEBHOOKS_PROXY`, which the shim passes beside the settings
+    /// (see `Site::from_value`); never read from the option, so that only the site owner can set it.
+    pub proxy: String,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             allowed_roles: vec!["subscriber".into()],
             send_welcome_email: false,
             queue_all: false,
+            proxy: String::new(),
         }
     }
 }
@@ -156,6 +160,11 @@ mod tests {
         assert_eq!(s.allowed_roles, vec!["subscriber"]);
         assert_eq!(s.field_map.len(), 2);
         assert_eq!(s.customerio_region, Region::Us);
+    }
+
+    #[test]
+    fn the_option_cannot_set_a_proxy() {
+        assert_eq!(Settings::from_value(&json!({"proxy": "http://127.0.0.1:8080"})).proxy, "");
     }
 
     #[test]

@@ -32,10 +32,13 @@ pub struct Site {
 }
 
 impl Site {
-    /// Reads `{settings, roles, default_role, started_at, background}` as the shim sends them.
+    /// Reads `{settings, roles, default_role, started_at, background, proxy}` as the shim sends them.
     pub fn from_value(value: &Value) -> Site {
         Site {
-            settings: Settings::from_value(value.get("settings").unwrap_or(&Value::Null)),
+            settings: Settings {
+                proxy: value.get("proxy").and_then(Value::as_str).unwrap_or_default().trim().to_string(),
+                ..Settings::from_value(value.get("settings").unwrap_or(&Value::Null))
+            },
             roles: Roles::from_value(value.get("roles").unwrap_or(&Value::Null)),
             default_role: value.get("default_role").and_then(Value::as_str).unwrap_or("subscriber").to_string(),
             started_at: value.get("started_at").and_then(Value::as_f64).unwrap_or(0.0),
@@ -147,7 +150,7 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
         return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
-    let contact = crm.load(&who, &body, need, site.deadline())?;
+    let contact = crm::load(&*crm, &who, &body, need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));

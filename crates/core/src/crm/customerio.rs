@@ -1,11 +1,12 @@
 //! Customer.io: reads through the App API (Bearer app key), writes through the Track API (Basic site id and
 //! key). Tags are the ids of the segments a person belongs to. See CRM-REFERENCE.md.
 
-use super::{base_url, body_text, checked_email, segment, tag_strings, Contact, ContactRef, Crm, Need};
+use super::{base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, Need};
 use crate::error::{Code, Failure};
-use crate::http::{join, refused, with_retries, Deadline, Reply, Verdict};
+use crate::http::{agent, join, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::{Region, Settings};
 use serde_json::{json, Map, Value};
+use ureq::Agent;
 
 /// WP Fusion's slug for Customer.io.
 pub const SLUG: &str = "customer-io";
@@ -19,6 +20,7 @@ pub struct CustomerIo {
     track_key: String,
     /// The configured region, when the endpoints are the official ones (not overridden).
     official_region: Option<Region>,
+    agent: Agent,
 }
 
 impl CustomerIo {
@@ -38,6 +40,7 @@ impl CustomerIo {
             track_key: s.customerio_track_key.clone(),
             official_region: (s.customerio_app_url.is_empty() && s.customerio_track_url.is_empty())
                 .then_some(s.customerio_region),
+            agent: agent(&s.proxy)?,
         })
     }
 
@@ -46,6 +49,7 @@ impl CustomerIo {
         let url = format!("{}/segments", self.app_url);
         let auth = format!("Bearer {}", self.app_key);
         with_retries(
+            &self.agent,
             "checking the App API key",
             deadline,
             |agent, left| {
@@ -64,6 +68,7 @@ impl CustomerIo {
         let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
         let doing = "checking the Track API credentials";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| {
@@ -95,10 +100,11 @@ impl CustomerIo {
             ContactRef::Email(e) => ("email", e.as_str()),
             ContactRef::Id { id_type, value } => (*id_type, value.as_str()),
         };
-        let url = format!("{}/customers/{}/{what}?id_type={id_type}", self.app_url, segment(id));
+        let url = format!("{}/customers/{}/{what}?id_type={id_type}", self.app_url, segment(id)?);
         let auth = format!("Bearer {}", self.app_key);
         let doing = format!("loading the contact's {what}");
         with_retries(
+            &self.agent,
             &doing,
             deadline,
             |agent, left| {
@@ -160,19 +166,20 @@ impl Crm for CustomerIo {
     }
 
     /// `{"email": …}`, else `{"id": …}` / `{"cio_id": …}`, else the `contact_id` parameter (an email or an id).
+    /// An id of `.` or `..` is refused: it would walk the App API's paths.
     fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
         if let Some(email) = body_text(body.get("email")) {
             return checked_email(email);
         }
         if let Some(id) = body_text(body.get("cio_id")) {
-            return Ok(ContactRef::Id { id_type: "cio_id", value: id });
+            return checked_id("cio_id", id);
         }
         if let Some(id) = body_text(body.get("id")) {
-            return Ok(ContactRef::Id { id_type: "id", value: id });
+            return checked_id("id", id);
         }
         match contact_id {
             Some(c) if c.contains('@') => checked_email(c.to_string()),
-            Some(c) => Ok(ContactRef::Id { id_type: "id", value: c.to_string() }),
+            Some(c) => checked_id("id", c.to_string()),
             None => Err(Failure::bad_request(
                 "no contact identifier: send {\"email\": \"{{customer.email}}\"} or a contact_id parameter",
             )),
@@ -248,11 +255,12 @@ impl Crm for CustomerIo {
                 "writing to Customer.io needs the Track API site id and API key",
             ));
         }
-        let url = format!("{}/customers/{}", self.track_url, segment(email));
+        let url = format!("{}/customers/{}", self.track_url, segment(email)?);
         let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
         let body = json!({ field: value, "_update": true }).to_string();
         let doing = "writing the contact's field";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| {
@@ -329,6 +337,29 @@ mod tests {
     }
 
     #[test]
+    fn dot_ids_are_refused_before_they_reach_a_url_path() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let c = client(&sb);
+        let body = |v: Value| v.as_object().cloned().unwrap_or_default();
+        for dots in [".", ".."] {
+            for (b, param) in [(json!({"id": dots}), None), (json!({"cio_id": dots}), None), (json!({}), Some(dots))] {
+                let err = c.identify(&body(b.clone()), param).unwrap_err();
+                assert_eq!(err.code, Code::BadRequest, "{b} {param:?}");
+                assert!(err.message.contains("cannot be"), "{}", err.message);
+            }
+            for id_type in ["id", "cio_id"] {
+                let who = ContactRef::Id { id_type, value: dots.into() };
+                for fields in [false, true] {
+                    assert_eq!(load(&c, &who, fields).map_err(|f| f.code), Err(Code::BadRequest), "{dots} {id_type}");
+                }
+            }
+        }
+        assert!(sb.requests().is_empty(), "no call reached the CRM: {:?}", sb.requests());
+        let who = ContactRef::Id { id_type: "id", value: "...".into() };
+        assert_eq!(load(&c, &who, false).map_err(|f| f.code), Err(Code::ContactNotFound), "three dots are a name");
+    }
+
+    #[test]
     fn loads_tags_and_fields_in_parallel() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         sb.set_latency_ms(150);
@@ -368,6 +399,54 @@ mod tests {
         let contact = load(&client(&sb), &who, false).expect("loaded");
         assert_eq!(contact.email, "id-only@example.com");
         assert_eq!(contact.tags, Some(vec![]));
+    }
+
+    /// The contact through [`crate::crm::load`], which checks the email the CRM returned.
+    fn checked(c: &CustomerIo, who: &ContactRef) -> Result<Contact, Failure> {
+        crate::crm::load(c, who, &Map::new(), Need { fields: true }, Deadline::after(SYNC_BUDGET))
+    }
+
+    fn answer_with_email(sb: &Sandbox, email: &str) {
+        let customer = json!({"customer": {"id": "cust-1001", "identifiers": {"email": email, "id": "cust-1001"},
+                                           "attributes": {"email": email, "first_name": "Eve"}}});
+        sb.add_fault(Fault::new(StatusFault::new(200).body(customer.to_string())).path_contains("/attributes"));
+    }
+
+    #[test]
+    fn an_email_the_crm_returns_must_be_valid() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let by_id = ContactRef::Id { id_type: "id", value: "cust-1001".into() };
+        for bad in ["not-an-email", "eve@example.com\n", "eve@localhost", "a b@example.com", "eve@example.com@x.co"] {
+            answer_with_email(&sb, bad);
+            let err = checked(&client(&sb), &by_id).unwrap_err();
+            assert_eq!(err.code, Code::CrmError, "{bad:?}");
+            assert!(!err.message.contains("eve") && !err.message.contains("not-an"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn the_crm_must_return_the_email_the_sender_named() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        answer_with_email(&sb, "mallory@example.com");
+        let err = checked(&client(&sb), &email("jane@example.com")).unwrap_err();
+        assert_eq!(err.code, Code::CrmError);
+        assert!(err.message.contains("another email"), "{}", err.message);
+        assert!(!err.message.contains("mallory") && !err.message.contains("jane"), "{}", err.message);
+        answer_with_email(&sb, "jane@example.com.evil.co");
+        assert_eq!(checked(&client(&sb), &email("jane@example.com")).map_err(|f| f.code), Err(Code::CrmError));
+    }
+
+    #[test]
+    fn the_same_email_in_another_case_is_the_same_contact() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.put_person(wpf_sandbox::Person::new("Mixed.Case@Example.COM").attr("first_name", "Max"));
+        let contact = checked(&client(&sb), &email("mixed.case@example.com")).expect("linked");
+        assert_eq!(contact.email, "Mixed.Case@Example.COM", "stored as the CRM returns it (CONTRACT §5)");
+        let by_id = ContactRef::Id {
+            id_type: "cio_id",
+            value: contact.data["identifiers"]["cio_id"].as_str().unwrap_or("").into(),
+        };
+        assert_eq!(checked(&client(&sb), &by_id).map(|c| c.email).as_deref(), Ok("Mixed.Case@Example.COM"));
     }
 
     #[test]
@@ -419,6 +498,17 @@ mod tests {
         assert_eq!(err.code, Code::CrmUnavailable);
         assert_eq!(err.retry_after, Some(60), "the CRM's own Retry-After is passed on");
         assert!(started.elapsed() < Duration::from_secs(1), "no point waiting past the deadline");
+    }
+
+    #[test]
+    fn a_crm_retry_after_over_an_hour_is_capped() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.add_fault(Fault::new(StatusFault::new(429).header("Retry-After", "86400")).path_contains("/segments"));
+        let started = Instant::now();
+        let err = load(&client(&sb), &email("jane@example.com"), false).unwrap_err();
+        assert_eq!(err.code, Code::CrmUnavailable);
+        assert_eq!(err.retry_after, Some(crate::http::MAX_RETRY_AFTER), "a day is cut to an hour");
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -6,9 +6,10 @@
 
 use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, Need};
 use crate::error::{Code, Failure};
-use crate::http::{refused, with_retries, Deadline, Reply, Verdict};
+use crate::http::{agent, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
+use ureq::Agent;
 
 /// WP Fusion's slug for Customerly.
 pub const SLUG: &str = "customerly";
@@ -20,6 +21,7 @@ const EMBEDDED_CONTACT: &str = "/data/user/data";
 pub struct Customerly {
     api_url: String,
     token: String,
+    agent: Agent,
 }
 
 /// What one lookup found.
@@ -36,6 +38,7 @@ impl Customerly {
         Ok(Customerly {
             api_url: base_url("customerly_api_url", &s.customerly_api_url, "https://api.customerly.io/v1")?,
             token: s.customerly_token.clone(),
+            agent: agent(&s.proxy)?,
         })
     }
 
@@ -45,6 +48,7 @@ impl Customerly {
         let url = format!("{}/{kind}?{query}", self.api_url);
         let doing = format!("loading the contact from {kind}");
         with_retries(
+            &self.agent,
             &doing,
             deadline,
             |agent, left| {
@@ -178,6 +182,7 @@ impl Crm for Customerly {
         let url = format!("{}/tags", self.api_url);
         let doing = "checking the API token";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| self.authorized(agent.get(&url)).config().timeout_global(Some(left)).build().call(),
@@ -196,6 +201,7 @@ impl Crm for Customerly {
         let body = json!({ "users": [{ "email": email, "attributes": { field: value } }] }).to_string();
         let doing = "writing the contact's field";
         with_retries(
+            &self.agent,
             doing,
             deadline,
             |agent, left| {

@@ -52,7 +52,7 @@ pub trait Crm {
     fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure>;
 
     /// Loads the contact's tags, and its fields when `need.fields`; the body is the webhook's, for CRMs that
-    /// send the contact with it.
+    /// send the contact with it. Callers use [`load`], which checks the email returned.
     fn load(
         &self,
         who: &ContactRef,
@@ -66,6 +66,32 @@ pub trait Crm {
 
     /// Checks the credentials with harmless reads; says what works, or precisely what does not.
     fn check(&self, deadline: Deadline) -> Result<String, Failure>;
+}
+
+/// Loads the contact `who` names through `crm`, and checks the email the CRM returned: a valid address
+/// ([`is_email`]) and, when the sender named an email, that same one in any ASCII case (as PHP's `strtolower`
+/// and WordPress's collations compare them); else `crm_error`, so that a CRM's answer never links a webhook to
+/// another person's account. The email is kept as the CRM spells it: that is the contact id (CONTRACT §5).
+pub fn load(
+    crm: &dyn Crm,
+    who: &ContactRef,
+    body: &Map<String, Value>,
+    need: Need,
+    deadline: Deadline,
+) -> Result<Contact, Failure> {
+    let contact = crm.load(who, body, need, deadline)?;
+    if !is_email(&contact.email) {
+        return Err(Failure::new(Code::CrmError, "the CRM returned the contact with an invalid email address"));
+    }
+    if let ContactRef::Email(named) = who {
+        if !contact.email.eq_ignore_ascii_case(named) {
+            return Err(Failure::new(
+                Code::CrmError,
+                "the CRM returned a contact with another email address than the webhook named",
+            ));
+        }
+    }
+    Ok(contact)
 }
 
 /// The CRM the settings name, or `not_configured`.
@@ -89,9 +115,13 @@ pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -
     }
 }
 
-/// A path segment, percent-encoded whole (an email's `@` and `+` included).
-pub(crate) fn segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+/// A path segment, percent-encoded whole (an email's `@` and `+` included). An empty text, `.` and `..` are
+/// refused (`bad_request`): they would name the parent path, or another one, of the CRM's API.
+pub(crate) fn segment(s: &str) -> Result<String, Failure> {
+    if matches!(s, "" | "." | "..") {
+        return Err(Failure::bad_request("a contact id cannot be empty, \".\" or \"..\""));
+    }
+    Ok(url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20"))
 }
 
 /// A text value from a JSON body: a non-blank string, or a number written out.
@@ -132,6 +162,12 @@ pub(crate) fn fill_absent(record: &mut Map<String, Value>, copy: &Map<String, Va
     }
 }
 
+/// A CRM id from the sender, checked to be usable as a path segment.
+pub(crate) fn checked_id(id_type: &'static str, value: String) -> Result<ContactRef, Failure> {
+    segment(&value)?;
+    Ok(ContactRef::Id { id_type, value })
+}
+
 /// A list of tag ids or names as strings; numbers are written out, anything else is skipped.
 pub(crate) fn tag_strings<'a>(items: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
@@ -162,8 +198,12 @@ mod tests {
 
     #[test]
     fn segments_are_fully_encoded() {
-        assert_eq!(segment("jane+news@example.com"), "jane%2Bnews%40example.com");
-        assert_eq!(segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
+        assert_eq!(segment("jane+news@example.com").as_deref(), Ok("jane%2Bnews%40example.com"));
+        assert_eq!(segment("a b/c?d#e").as_deref(), Ok("a%20b%2Fc%3Fd%23e"));
+        assert_eq!(segment("...").as_deref(), Ok("..."));
+        for bad in ["", ".", ".."] {
+            assert_eq!(segment(bad).map_err(|f| f.code), Err(Code::BadRequest), "{bad:?}");
+        }
     }
 
     #[test]
