@@ -31,15 +31,13 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 	abstract protected function body( string $email ): string;
 
 	/**
-	 * A webhook body about a contact that also carries its own copy of the contact (this name, these attributes
-	 * and tags) where this CRM's webhooks carry one, else beside the identifier.
+	 * A webhook body about a contact that also carries its own copy of the contact (name, attributes, tags, any
+	 * other key) where this CRM's webhooks carry one, else beside the identifier.
 	 *
-	 * @param string   $email      The contact's email.
-	 * @param string   $name       The copy's name.
-	 * @param array    $attributes The copy's attributes.
-	 * @param string[] $tags       The copy's tags.
+	 * @param string $email The contact's email.
+	 * @param array  $copy  The copy, without its email.
 	 */
-	abstract protected function body_with_copy( string $email, string $name, array $attributes, array $tags ): string;
+	abstract protected function body_with_copy( string $email, array $copy ): string;
 
 	/**
 	 * Puts a contact in the sandbox CRM.
@@ -393,8 +391,18 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 
 	public function test_the_crm_not_the_body_decides_the_tags_and_fields_written(): void {
 		[ $crm_tags ] = $this->tags();
-		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan' => 'plan' ) ) );
-		$forged = $this->body_with_copy( 'ada@example.com', 'Mallory Forged', array( 'first_name' => 'Mallory', 'plan' => 'free-forever' ), array( 'forged-tag', '999' ) );
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan' => 'plan', 'user_pass' => 'wp_pw', 'user_login' => 'username' ) ) );
+		$forged = $this->body_with_copy(
+			'ada@example.com',
+			array(
+				'name'       => 'Mallory Forged',
+				'first_name' => 'Mallory',
+				'wp_pw'      => 'Chosen-By-Sender-1',
+				'username'   => 'mallory',
+				'attributes' => array( 'first_name' => 'Mallory', 'plan' => 'free-forever', 'wp_pw' => 'Chosen-By-Sender-2' ),
+				'tags'       => array( 'forged-tag', '999' ),
+			)
+		);
 		$answer = Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $forged );
 		$this->assertAnswer( 200, 'created', $answer );
 		wp_cache_flush();
@@ -402,10 +410,22 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( $crm_tags, get_user_meta( $id, $this->slug() . '_tags', true ) );
 		$this->assertSame( 'Ada', get_userdata( $id )->first_name );
 		$this->assertSame( 'pro', get_user_meta( $id, 'plan', true ) );
+		$this->assertSame( 'ada@example.com', get_userdata( $id )->user_login, 'the login is not the body\'s' );
+		foreach ( array( 'Chosen-By-Sender-1', 'Chosen-By-Sender-2' ) as $chosen ) {
+			$this->assertFalse( wp_check_password( $chosen, get_userdata( $id )->user_pass, $id ), 'the password is not the body\'s' );
+		}
+		$this->assertCount( 1, $this->returned_passwords(), 'a generated password, returned to the CRM' );
 		$applied = array_values( array_filter( Site::json_lines( 'actions.log' ), fn( $a ) => 'wpf_tags_applied' === $a['action'] ) );
 		$this->assertSame( $crm_tags, $applied[0]['data'] ?? null, 'memberships follow the CRM, not the body' );
 
-		$name_only = $this->body_with_copy( 'ada@example.com', 'Ada Lovelace', array(), array() );
+		$name_only = $this->body_with_copy(
+			'ada@example.com',
+			array(
+				'name'       => 'Ada Lovelace',
+				'attributes' => array(),
+				'tags'       => array(),
+			)
+		);
 		$this->assertAnswer( 200, 'updated', Site::webhook( array( 'wpf_action' => 'update', 'access_key' => self::KEY ), $name_only ) );
 		wp_cache_flush();
 		$this->assertSame( 'Ada', get_userdata( $id )->first_name, 'a copy without the field does not make it go missing' );

@@ -24,8 +24,8 @@ final class CustomerIoConformanceTest extends ConformanceTestCase {
 		return (string) wp_json_encode( array( 'email' => $email ) );
 	}
 
-	protected function body_with_copy( string $email, string $name, array $attributes, array $tags ): string {
-		return (string) wp_json_encode( compact( 'email', 'name', 'attributes', 'tags' ) + array( 'segments' => $tags ) );
+	protected function body_with_copy( string $email, array $copy ): string {
+		return (string) wp_json_encode( array( 'email' => $email ) + $copy + array( 'segments' => $copy['tags'] ?? array() ) );
 	}
 
 	/**

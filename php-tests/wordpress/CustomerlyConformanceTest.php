@@ -32,8 +32,8 @@ class CustomerlyConformanceTest extends ConformanceTestCase {
 		return (string) wp_json_encode( array( 'type' => 'user_tagged', 'data' => array( 'user' => array( 'data' => array( 'email' => $email ) ) ) ) );
 	}
 
-	protected function body_with_copy( string $email, string $name, array $attributes, array $tags ): string {
-		return (string) wp_json_encode( array( 'type' => 'user_tagged', 'data' => array( 'user' => array( 'data' => compact( 'email', 'name', 'attributes', 'tags' ) ) ) ) );
+	protected function body_with_copy( string $email, array $copy ): string {
+		return (string) wp_json_encode( array( 'type' => 'user_tagged', 'data' => array( 'user' => array( 'data' => array( 'email' => $email ) + $copy ) ) ) );
 	}
 
 	protected function seed( string $email, array $attributes, array $tags ): void {

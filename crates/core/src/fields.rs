@@ -60,6 +60,15 @@ pub fn forbidden_reason(wp_field: &str, crm_slugs: &[&str]) -> Option<&'static s
     None
 }
 
+/// The CRM fields a new user's login and password are mapped from (`user_login`, `user_pass`).
+pub fn credential_sources(field_map: &[(String, String)]) -> Vec<&str> {
+    field_map
+        .iter()
+        .filter(|(wp, _)| matches!(wp.as_str(), "user_login" | "user_pass"))
+        .map(|(_, crm)| crm.as_str())
+        .collect()
+}
+
 /// The result of mapping one contact.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapped {

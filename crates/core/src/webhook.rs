@@ -12,7 +12,7 @@ use crate::password::generate_password;
 use crate::request::{self, Action, Flags, RawRequest};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::time::Duration;
 
 /// How long the CRM work of a queued webhook may take: the background worker answers no sender.
@@ -150,6 +150,7 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
         return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
+    let body = without_keys(body, &fields::credential_sources(&site.settings.field_map));
     let contact = crm::load(&*crm, &who, &body, need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
@@ -163,6 +164,22 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
         fields,
         create,
     })))
+}
+
+/// A webhook body without these keys at any depth, once the contact is identified: a new user's password and
+/// login come from the CRM's record or not at all, never from a copy of the contact in the body.
+fn without_keys(body: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    fn strip(value: Value, keys: &[&str]) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(without_keys(map, keys)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| strip(v, keys)).collect()),
+            other => other,
+        }
+    }
+    if keys.is_empty() {
+        return body;
+    }
+    body.into_iter().filter(|(k, _)| !keys.contains(&k.as_str())).map(|(k, v)| (k, strip(v, keys))).collect()
 }
 
 /// Warning: the password was generated but the CRM contact cannot take it (a Customerly lead).

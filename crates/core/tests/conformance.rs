@@ -18,9 +18,9 @@ trait Fixture {
     fn settings(&self, sb: &Sandbox) -> Value;
     /// The body of this CRM's webhook about a contact (`email` as the sender wrote it).
     fn body(&self, sb: &Sandbox, email: &str) -> String;
-    /// A webhook body about `email` that also carries its own copy of the contact: this name, these attributes
-    /// and tags, where this CRM's webhooks carry a copy (elsewhere beside the identifier).
-    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String;
+    /// A webhook body about `email` that also carries its own copy of the contact (`copy`: name, attributes,
+    /// tags, any other key), where this CRM's webhooks carry a copy, else beside the identifier.
+    fn body_with_copy(&self, email: &str, copy: Value) -> String;
     /// Puts a contact in the sandbox with these attributes and tags (tags in the CRM's own form).
     fn seed(&self, sb: &Sandbox, email: &str, attributes: &[(&str, &str)], tags: &[&str]);
     /// A set of tags in this CRM's form.
@@ -51,8 +51,10 @@ impl Fixture for CustomerIo {
         json!({ "email": email }).to_string()
     }
 
-    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
-        json!({ "email": email, "name": name, "attributes": attributes, "segments": tags, "tags": tags }).to_string()
+    fn body_with_copy(&self, email: &str, mut copy: Value) -> String {
+        copy["email"] = json!(email);
+        copy["segments"] = copy["tags"].clone();
+        copy.to_string()
     }
 
     /// The first segment id as a JSON number, the others as strings: the App API returns both.
@@ -97,8 +99,8 @@ impl Fixture for Customerly {
         json!({ "type": "user_tagged", "data": { "user": { "data": { "email": email } } } }).to_string()
     }
 
-    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
-        let copy = json!({ "email": email, "name": name, "attributes": attributes, "tags": tags });
+    fn body_with_copy(&self, email: &str, mut copy: Value) -> String {
+        copy["email"] = json!(email);
         json!({ "type": "user_tagged", "data": { "user": { "data": copy } } }).to_string()
     }
 
@@ -141,8 +143,8 @@ impl Fixture for CustomerlyEmbedded {
         json!({ "type": "user_tagged", "data": { "user": { "data": embedded } } }).to_string()
     }
 
-    fn body_with_copy(&self, email: &str, name: &str, attributes: Value, tags: &[&str]) -> String {
-        Customerly.body_with_copy(email, name, attributes, tags)
+    fn body_with_copy(&self, email: &str, copy: Value) -> String {
+        Customerly.body_with_copy(email, copy)
     }
 
     fn seed(&self, sb: &Sandbox, email: &str, attributes: &[(&str, &str)], tags: &[&str]) {
@@ -251,19 +253,33 @@ fn async_is_queued_without_the_crm_then_planned_alike<F: Fixture>(f: &F) {
 }
 
 /// CONTRACT §2 "The CRM is the source of truth": a body's own copy of tags or fields never overrides the CRM's
-/// record, and a copy that lacks a field the CRM has does not make it go missing.
+/// record (wherever the copy puts a field: at its top level or under its attributes), a copy that lacks a field the
+/// CRM has does not make it go missing, and a new user's password and login never come from the copy.
 fn the_crm_not_the_body_decides_tags_and_fields<F: Fixture>(f: &F) {
     let sb = seeded(f);
-    let s = site(f, &sb, json!({"field_map": {"first_name": "first_name", "last_name": "last_name", "plan": "plan"}}));
+    let map = json!({"first_name": "first_name", "last_name": "last_name", "plan": "plan", "user_pass": "wp_pw",
+                     "user_login": "username"});
+    let s = site(f, &sb, json!({ "field_map": map }));
     let crm_tags: Vec<String> = f.tags().into_iter().map(String::from).collect();
     let forged = f.body_with_copy(
         "ada@example.com",
-        "Mallory Forged",
-        json!({"first_name": "Mallory", "plan": "free-forever"}),
-        &["forged-tag", "999"],
+        json!({"name": "Mallory Forged", "attributes": {"first_name": "Mallory", "plan": "free-forever"},
+               "tags": ["forged-tag", "999"]}),
     );
-    let name_only = f.body_with_copy("ada@example.com", "Ada Lovelace", json!({}), &[]);
-    for (action, body) in [("add", &forged), ("update", &forged), ("update_tags", &forged), ("update", &name_only)] {
+    let forged_top = f.body_with_copy(
+        "ada@example.com",
+        json!({"first_name": "Mallory", "last_name": "Forged", "plan": "free-forever", "wp_pw": "Chosen-By-Sender-1",
+               "username": "mallory", "tags": ["forged-tag"], "attributes": {"wp_pw": "Chosen-By-Sender-2"}}),
+    );
+    let name_only = f.body_with_copy("ada@example.com", json!({"name": "Ada Lovelace", "attributes": {}, "tags": []}));
+    for (action, body) in [
+        ("add", &forged),
+        ("add", &forged_top),
+        ("update", &forged),
+        ("update", &forged_top),
+        ("update_tags", &forged),
+        ("update", &name_only),
+    ] {
         let raw = RawRequest {
             query: format!("access_key={KEY}&wpf_action={action}"),
             body: body.clone().into_bytes(),
@@ -275,6 +291,11 @@ fn the_crm_not_the_body_decides_tags_and_fields<F: Fixture>(f: &F) {
             assert_eq!(p.fields.core.get("first_name").map(String::as_str), Some("Ada"), "{action} {body}");
             assert_eq!(p.fields.core.get("last_name").map(String::as_str), Some("Lovelace"), "{action} {body}");
             assert_eq!(p.fields.meta.get("plan").map(String::as_str), Some("pro"), "{action} {body}");
+        }
+        if let Some(create) = &p.create {
+            assert!(!create.password.contains("Chosen-By-Sender"), "the CRM has no wp_pw: a generated password");
+            assert_eq!(create.return_password_field.as_deref(), Some(FIELD), "{body}");
+            assert_eq!(create.logins.primary.as_deref(), Some("ada@example.com"), "{body}");
         }
     }
 }

@@ -143,22 +143,35 @@ pub(crate) fn checked_email(email: String) -> Result<ContactRef, Failure> {
 }
 
 /// CONTRACT §2, "The CRM is the source of truth": adds to a contact loaded from the CRM's API the keys of a
-/// webhook body's copy that the record does not carry at all, at the top level and within `attributes`. A key
-/// the record has, even empty or null, is never replaced, so a body can neither choose tags or fields the CRM
-/// has nor make them go missing.
+/// webhook body's copy that the record does not carry at all, at the top level and within `attributes`, where the
+/// copy has them. A field is looked up at either level (see `fields::map`), so a key the record has at either
+/// level, even empty or null, is never added at the other: a body can neither choose tags or fields the CRM has
+/// nor make them go missing.
 pub(crate) fn fill_absent(record: &mut Map<String, Value>, copy: &Map<String, Value>) {
+    let carried = |record: &Map<String, Value>, key: &str| {
+        record.contains_key(key)
+            || record.get("attributes").and_then(Value::as_object).is_some_and(|a| a.contains_key(key))
+    };
     for (key, value) in copy {
-        match (record.get_mut(key), value) {
-            (Some(Value::Object(mine)), Value::Object(theirs)) if key == "attributes" => {
-                for (attribute, v) in theirs {
-                    mine.entry(attribute.clone()).or_insert_with(|| v.clone());
-                }
-            }
-            (Some(_), _) => {}
-            (None, _) => {
-                record.insert(key.clone(), value.clone());
-            }
+        if key == "attributes" {
+            continue;
         }
+        if !carried(record, key) {
+            record.insert(key.clone(), value.clone());
+        }
+    }
+    let Some(theirs) = copy.get("attributes").and_then(Value::as_object) else {
+        return;
+    };
+    let absent: Map<String, Value> =
+        theirs.iter().filter(|(k, _)| !carried(record, k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    match record.get_mut("attributes") {
+        Some(Value::Object(mine)) => mine.extend(absent),
+        Some(_) => {}
+        None if !absent.is_empty() => {
+            record.insert("attributes".into(), Value::Object(absent));
+        }
+        None => {}
     }
 }
 
@@ -218,13 +231,16 @@ mod tests {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let copy = json!({"email": "x@y.co", "name": "Forged", "tags": ["t"], "seats": 2,
-                          "attributes": {"plan": "free", "city": "Rome"}});
+        let copy = json!({"email": "x@y.co", "name": "Forged", "tags": ["t"], "seats": 2, "plan": "top-level",
+                          "attributes": {"plan": "free", "city": "Rome", "name": "nested", "email": "n@y.co"}});
         fill_absent(&mut record, copy.as_object().expect("object"));
         assert_eq!(
             Value::Object(record),
             json!({"email": "a@b.co", "name": "", "tags": null, "seats": 2, "attributes": {"plan": "pro", "city": "Rome"}})
         );
+        let mut bare = Map::new();
+        fill_absent(&mut bare, json!({"attributes": {"x": 1}}).as_object().expect("object"));
+        assert_eq!(Value::Object(bare), json!({"attributes": {"x": 1}}));
     }
 
     #[test]
