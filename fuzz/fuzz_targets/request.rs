@@ -17,7 +17,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use wpf_webhooks_core::auth::key_matches;
 use wpf_webhooks_core::redact::Secrets;
-use wpf_webhooks_core::redact::Secrets;
 use wpf_webhooks_core::request::{self, Action, Flags, ACCESS_KEY_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH};
 use wpf_webhooks_core::settings::{flag, scalar_text, Settings};
 use wpf_webhooks_core::{decide, Code, Decision, RawRequest, Site};
