@@ -6,7 +6,8 @@
 //!
 //! Covered: `RawRequest::{param, access_key, delivery_key}`, `request::{Action::parse, check_size,
 //! parse_body, Flags::from_request, is_email}`, `auth::key_matches`, `webhook::Site::from_value` and
-//! `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
+//! `RawRequest::stored` (what the queue keeps) with the header's key as the credential and the other header's
+//! line as the Return Password field, `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
 //! `not_configured`, before any network I/O), one with a fixed key the input does not know and one with the
 //! header's key.
 #![no_main]
@@ -15,8 +16,9 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use wpf_webhooks_core::auth::key_matches;
+use wpf_webhooks_core::redact::Secrets;
 use wpf_webhooks_core::request::{self, Action, Flags, ACCESS_KEY_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH};
-use wpf_webhooks_core::settings::flag;
+use wpf_webhooks_core::settings::{flag, scalar_text, Settings};
 use wpf_webhooks_core::{decide, Code, Decision, RawRequest, Site};
 
 /// A key no input is expected to guess: decisions against it must stop at `forbidden` (or earlier).
@@ -72,6 +74,21 @@ fuzz_target!(|data: &[u8]| {
             assert!(depth(&Value::Object(map)) <= MAX_JSON_DEPTH, "accepted bodies are at most 64 deep");
         }
         Err(f) => assert_eq!(f.code, Code::BadRequest),
+    }
+
+    // What the queue would store: a JSON object without a secret key or a credential anywhere.
+    if let Ok(map) = request::parse_body(&raw.body) {
+        let settings = Settings {
+            access_key: key_header.clone(),
+            return_password_field: other_header.clone(),
+            ..Settings::default()
+        };
+        let secrets = Secrets::of(&settings);
+        let stored = raw.stored(&map, &secrets);
+        let body = request::parse_body(&stored.body).expect("the stored body is a JSON object");
+        assert_no_secret(&Value::Object(body), &secrets);
+        assert!(stored.headers.values().all(|v| !secrets.holds_credential(v)));
+        assert_eq!(stored.access_key(), None, "the stored request has no key");
     }
 
     // URL flags.
@@ -146,6 +163,23 @@ fn check_email(s: &str) {
     if request::is_email(s) {
         assert!(s.is_ascii() && (6..=254).contains(&s.len()) && s.matches('@').count() == 1, "{s:?}");
         assert!(request::is_email(&s.to_ascii_uppercase()), "case-insensitive: {s:?}");
+    }
+}
+
+/// Neither a secret key nor a credential in a value, at any depth.
+fn assert_no_secret(value: &Value, secrets: &Secrets) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                for (k, item) in map {
+                    assert!(!secrets.is_secret_key(k) && !secrets.holds_credential(k), "{k:?} is stored");
+                    stack.push(item);
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            scalar => assert!(!scalar_text(scalar).is_some_and(|t| secrets.holds_credential(&t)), "{scalar} is stored"),
+        }
     }
 }
 

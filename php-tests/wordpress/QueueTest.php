@@ -180,25 +180,6 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertNotNull( $this->user( 'jane@example.com' ) );
 	}
 
-	/**
-	 * Runs the queue's WP-Cron event on the site now, as if its minute had come, until a condition holds: three
-	 * minutes at most, since on SQLite a dead worker's slot is only cleared by the next one that asks for it.
-	 *
-	 * @param callable $condition Returns true when done.
-	 * @return bool Whether it held.
-	 */
-	private function run_cron_until( callable $condition ): bool {
-		for ( $minute = 0; $minute < 3; $minute++ ) {
-			wp_clear_scheduled_hook( Queue::CRON_HOOK );
-			Queue::schedule();
-			Site::run_cron();
-			if ( Site::eventually( $condition, 5 ) ) {
-				return true;
-			}
-		}
-		return false;
-	}
-
 	public function test_a_job_that_kills_its_worker_is_failed_after_its_attempts_and_the_others_run(): void {
 		global $wpdb;
 		self::$sandbox->put_person( array( 'email' => 'poisoned@example.com', 'segments' => array( 7 ) ) );

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod http;
 pub mod login;
 pub mod password;
+pub mod redact;
 pub mod request;
 pub mod roles;
 pub mod settings;

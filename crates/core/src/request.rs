@@ -2,8 +2,9 @@
 //! body size, access key, then the request's shape.
 
 use crate::error::{Code, Failure};
+use crate::redact::Secrets;
 use crate::settings::flag;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -44,23 +45,26 @@ impl RawRequest {
             .or_else(|| self.header(ACCESS_KEY_HEADER).map(|h| h.as_bytes().to_vec()))
     }
 
-    /// The request as it may be stored for later: the query string without the access key (`access_key` and
-    /// its array forms, which PHP would read under the same name), the body, and of the headers only those
-    /// naming the delivery.
-    pub fn without_key(&self) -> RawRequest {
+    /// The request as it may be stored for later (the queue), given its parsed body: the query string without
+    /// its secret parameters (the access key and its array forms, which PHP would read under the same name, and
+    /// any other [secret](Secrets::is_secret_key) one), the body as JSON without its secret entries (see
+    /// [`Secrets::strip`]), and of the headers only those naming the delivery. Nothing holding a configured
+    /// credential is kept.
+    pub fn stored(&self, body: &Map<String, Value>, secrets: &Secrets) -> RawRequest {
         let query = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(
-                url::form_urlencoded::parse(self.query.as_bytes())
-                    .filter(|(k, _)| k.split('[').next() != Some("access_key")),
-            )
+            .extend_pairs(url::form_urlencoded::parse(self.query.as_bytes()).filter(|(k, v)| {
+                !secrets.is_secret_key(k) && !secrets.holds_credential(k) && !secrets.holds_credential(v)
+            }))
             .finish();
         let headers = self
             .headers
             .iter()
-            .filter(|(name, _)| DELIVERY_HEADERS.contains(&name.as_str()))
+            .filter(|(name, value)| DELIVERY_HEADERS.contains(&name.as_str()) && !secrets.holds_credential(value))
             .map(|(n, v)| (n.clone(), v.clone()))
             .collect();
-        RawRequest { query, body: self.body.clone(), headers }
+        let mut body = Value::Object(body.clone());
+        secrets.strip(&mut body);
+        RawRequest { query, body: body.to_string().into_bytes(), headers }
     }
 
     /// SHA-256 (hex) of the delivery id, if the sender named one: a fixed-size key to remember it by that keeps
@@ -253,21 +257,31 @@ mod tests {
     }
 
     #[test]
-    fn a_stored_request_keeps_everything_but_the_key() {
-        let mut r = req("wpf_action=add&access_key=s%2Bcret&role=a+b&access_key=again&access_key[]=x&async=1");
-        r.body = b"{}".to_vec();
+    fn a_stored_request_keeps_everything_but_its_secrets() {
+        let mut r =
+            req("wpf_action=add&access_key=s%2Bcret&role=a+b&access_key=again&access_key[]=x&async=1&Password=p1&pin=\
+             in-live-key-1&wp_code[]=p2");
+        r.body = br#"{"email":"jane@example.com","api_key":"k","wp_code":"p3","n":[1.5,"live-key-1"]}"#.to_vec();
         r.headers.insert(ACCESS_KEY_HEADER.into(), "header-secret".into());
         r.headers.insert("x-cio-delivery-id".into(), "d1".into());
+        r.headers.insert("webhook-id".into(), "live-key-1".into());
         r.headers.insert("user-agent".into(), "Customer.io".into());
-        let stored = r.without_key();
+        let settings = crate::settings::Settings {
+            access_key: "live-key-1".into(),
+            return_password_field: "wp_code".into(),
+            ..Default::default()
+        };
+        let body = parse_body(&r.body).expect("body");
+        let stored = r.stored(&body, &Secrets::of(&settings));
         assert_eq!(stored.headers.keys().collect::<Vec<_>>(), vec!["x-cio-delivery-id"]);
-        assert!(!stored.query.contains("cret") && !stored.query.contains("again"), "{}", stored.query);
+        assert_eq!(stored.query, "wpf_action=add&role=a+b&async=1");
         assert_eq!(stored.access_key(), None);
         assert_eq!(stored.param("role").as_deref(), Some("a b"));
-        assert_eq!(stored.param("access_key[]"), None, "PHP reads it as access_key too");
         assert_eq!(stored.param("async").as_deref(), Some("1"));
-        assert_eq!(stored.body, r.body);
+        assert_eq!(stored.body, br#"{"email":"jane@example.com","n":[1.5]}"#.to_vec());
         assert_eq!(stored.delivery_key(), r.delivery_key());
+        let empty = req("wpf_action=add").stored(&parse_body(b"").expect("empty"), &Secrets::default());
+        assert_eq!(empty.body, b"{}".to_vec(), "an empty body is stored as the empty object it stands for");
     }
 
     #[test]

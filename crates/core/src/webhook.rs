@@ -9,6 +9,7 @@ use crate::fields::{self, Mapped};
 use crate::http::{Deadline, SYNC_BUDGET};
 use crate::login::{self, Logins};
 use crate::password::generate_password;
+use crate::redact::{Secrets, REDACTED};
 use crate::request::{self, Action, Flags, RawRequest};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
@@ -91,7 +92,8 @@ pub struct Queued {
     pub delivery_key: Option<String>,
     /// Who it is about, as the sender named them (an email or a CRM id), for the log.
     pub contact: String,
-    /// What to store and later hand to [`decide_queued`]: the request without its access key.
+    /// What to store and later hand to [`decide_queued`]: the request without its access key, passwords or
+    /// credentials ([`RawRequest::stored`]).
     pub request: RawRequest,
 }
 
@@ -142,11 +144,13 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
     let crm = crm::from_settings(&site.settings)?;
     let who = crm.identify(&body, flags.contact_id.as_deref())?;
     if origin == Origin::Sender && (flags.queue || site.settings.queue_all) {
+        let secrets = Secrets::of(&site.settings);
         let contact = match who {
             ContactRef::Email(email) => email,
             ContactRef::Id { value, .. } => value,
         };
-        let request = raw.without_key();
+        let contact = if secrets.holds_credential(&contact) { REDACTED.to_string() } else { contact };
+        let request = raw.stored(&body, &secrets);
         return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
@@ -322,6 +326,14 @@ mod tests {
         }))
     }
 
+    fn customerly_site(sb: &Sandbox) -> Site {
+        let mut s = site(sb);
+        s.settings.crm = "customerly".into();
+        s.settings.customerly_token = wpf_sandbox::CUSTOMERLY_TOKEN.into();
+        s.settings.customerly_api_url = sb.customerly_url();
+        s
+    }
+
     fn raw(query: &str, body: &str) -> RawRequest {
         RawRequest { query: query.into(), body: body.as_bytes().to_vec(), ..Default::default() }
     }
@@ -410,10 +422,7 @@ mod tests {
     #[test]
     fn a_customerly_lead_gets_no_password_write_and_a_warning() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
-        let mut s = site(&sb);
-        s.settings.crm = "customerly".into();
-        s.settings.customerly_token = wpf_sandbox::CUSTOMERLY_TOKEN.into();
-        s.settings.customerly_api_url = sb.customerly_url();
+        let s = customerly_site(&sb);
         let r = raw(
             &format!("wpf_action=add&access_key={KEY}"),
             r#"{"data":{"user":{"data":{"email":"lead@example.com"}}}}"#,
@@ -478,6 +487,63 @@ mod tests {
         assert!(!sb.requests().is_empty());
         let bad = raw("wpf_action=add", "{");
         assert_eq!(code(&decide_queued(&bad, &s)), Code::BadRequest);
+    }
+
+    #[test]
+    fn a_queued_body_holds_no_password_and_no_credential() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = customerly_site(&sb);
+        s.settings.return_password_field = "wp_code".into();
+        s.settings.field_map =
+            vec![("user_pass".into(), "chosen_word".into()), ("plan_name".into(), "plan_name".into())];
+        let token = wpf_sandbox::CUSTOMERLY_TOKEN;
+        let body = json!({
+            "type": "user_tagged",
+            "access_key": KEY,
+            "data": {"user": {"data": {
+                "email": "jane@example.com",
+                "attributes": {
+                    "WP_Code": "returned-pw-1", "Chosen_Word": "mapped-pw-2", "password": "plain-pw-3",
+                    "api_key": "api-key-4", "plan_name": "gold", "note": format!("the token is {token}"),
+                },
+                "auth": {"nested": "auth-5"},
+                "list": ["kept", format!("x{KEY}x"), {"client_secret": "secret-6"}],
+                "seats": wpf_sandbox::APP_KEY,
+            }}},
+        });
+        let secrets = ["returned-pw-1", "mapped-pw-2", "plain-pw-3", "api-key-4", "auth-5", "secret-6", KEY, token];
+        let mut r =
+            raw(&format!("wpf_action=add&access_key={KEY}&async=1&role=customer&password=pw-7"), &body.to_string());
+        r.headers.insert("x-cio-delivery-id".into(), "dlv-1".into());
+        let Decision::Queue(q) = decide(&r, &s) else { panic!("expected to queue") };
+        let stored = q.to_value().to_string();
+        for secret in secrets.iter().copied().chain(["pw-7", wpf_sandbox::APP_KEY]) {
+            assert!(!stored.contains(secret), "{secret} is stored: {stored}");
+        }
+        let kept: Value = serde_json::from_slice(&q.request.body).expect("the stored body is JSON");
+        let contact = &kept["data"]["user"]["data"];
+        assert_eq!(contact["email"], "jane@example.com", "{kept}");
+        assert_eq!(contact["attributes"]["plan_name"], "gold");
+        assert_eq!(contact["list"], json!(["kept", {}]), "secret items go, the rest stays");
+        for gone in ["WP_Code", "Chosen_Word", "password", "api_key", "note"] {
+            assert!(contact["attributes"].get(gone).is_none(), "{gone} is kept: {kept}");
+        }
+        assert_eq!((kept["type"].as_str(), kept.get("access_key")), (Some("user_tagged"), None));
+        assert_eq!(q.request.param("role").as_deref(), Some("customer"));
+        assert_eq!(q.request.delivery_key(), r.delivery_key());
+
+        let Decision::Apply(plan) = decide_queued(&q.request, &s) else { panic!("the stored body still plans") };
+        assert_eq!(plan.email, "jane@example.com");
+        assert_eq!(plan.delivery_key, r.delivery_key());
+        assert_eq!(plan.fields.meta.get("plan_name").map(String::as_str), Some("gold"), "the copy still fills in");
+        let create = plan.create.expect("create");
+        assert_eq!(create.role.as_deref(), Some("customer"));
+        assert_eq!(create.password.len(), crate::password::PASSWORD_LENGTH, "the body's password was not kept");
+
+        let by_id =
+            raw(&format!("wpf_action=update&access_key={KEY}&async=1"), &json!({"id": format!("x{KEY}")}).to_string());
+        let Decision::Queue(q) = decide(&by_id, &site(&sb)) else { panic!("expected to queue") };
+        assert_eq!((q.contact.as_str(), q.request.body.as_slice()), (crate::redact::REDACTED, &b"{}"[..]));
     }
 
     #[test]
