@@ -30,13 +30,32 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 'Real', get_userdata( $boss )->first_name );
 	}
 
-	public function test_a_user_with_no_privilege_anywhere_is_updated(): void {
+	public function test_a_user_of_this_site_with_no_privilege_anywhere_is_updated(): void {
 		$reader = $this->user_of_second_site( 'reader@example.com', 'subscriber' );
+		add_user_to_blog( get_main_site_id(), $reader, 'subscriber' );
 		self::$sandbox->put_person( array( 'email' => 'reader@example.com', 'attributes' => array( 'first_name' => 'Renamed' ) ) );
 		$answer = $this->hook( 'update', 'reader@example.com' );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( array(), $answer['json']['warnings'] );
 		$this->assertSame( 'Renamed', get_userdata( $reader )->first_name );
+	}
+
+	public function test_a_user_of_another_site_only_is_never_modified_nor_duplicated(): void {
+		$stranger = $this->user_of_second_site( 'stranger@example.com', 'subscriber' );
+		update_user_meta( $stranger, 'customer-io_tags', array( '7' ) );
+		self::$sandbox->put_person( array( 'email' => 'stranger@example.com', 'attributes' => array( 'first_name' => 'Mallory' ), 'segments' => array( 11, '42' ) ) );
+		foreach ( array( 'update', 'update_tags', 'add' ) as $action ) {
+			$answer = $this->hook( $action, 'stranger@example.com' );
+			$this->assertAnswer( 200, 'updated', $answer );
+			$this->assertSame( $stranger, $answer['json']['user_id'], $action );
+			$this->assertSame( array( 'user_of_another_site_untouched' ), $answer['json']['warnings'], $action );
+		}
+		$this->assertSame( 'Real', get_userdata( $stranger )->first_name );
+		$this->assertSame( array( '7' ), get_user_meta( $stranger, 'customer-io_tags', true ), 'the tags WP Fusion reads on every site' );
+		$this->assertSame( array(), get_user_meta( $stranger, 'customer-io_contact_id' ), 'not linked either' );
+		$this->assertSame( 2, $this->user_count(), 'no second user for the same email' );
+		$this->assertFalse( is_user_member_of_blog( $stranger, get_main_site_id() ), 'not added to this site' );
+		$this->assertSame( array(), Site::json_lines( 'actions.log' ), 'no WP Fusion action fired' );
 	}
 
 	public function test_uninstall_cleans_every_site(): void {
