@@ -10,6 +10,7 @@ namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Plugin;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -58,6 +59,21 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( array(), Site::json_lines( 'actions.log' ), 'no WP Fusion action fired' );
 	}
 
+	public function test_a_site_whose_queue_workers_are_all_busy_does_not_hold_up_another_sites_queue(): void {
+		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$site2 = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/site-queue-slots.php', (string) $this->second_site() ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
+		try {
+			$said = fgets( $pipes[1] );
+			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
+			$this->assertSame( 1, Queue::work(), '/site2/\'s workers hold none of the main site\'s slots' );
+		} finally {
+			fclose( $pipes[0] );
+			fclose( $pipes[1] );
+			fclose( $pipes[2] );
+			proc_close( $site2 );
+		}
+	}
+
 	public function test_uninstall_cleans_every_site(): void {
 		global $wpdb;
 		$site = $this->second_site();
@@ -74,7 +90,7 @@ final class MultisiteTest extends WebhookTestCase {
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
-				$this->assertFalse( wp_next_scheduled( \WpfWebhooks\Queue::CRON_HOOK ), "site $id: queue worker" );
+				$this->assertFalse( wp_next_scheduled( Queue::CRON_HOOK ), "site $id: queue worker" );
 				restore_current_blog();
 			}
 		} finally {
