@@ -74,6 +74,48 @@ final class MultisiteTest extends WebhookTestCase {
 		}
 	}
 
+	public function test_only_a_network_administrator_may_set_the_api_base_urls(): void {
+		global $wp_settings_errors;
+		$admin = $this->user_of_second_site( 'siteadmin@example.com', 'administrator' );
+		switch_to_blog( $this->second_site() );
+		$_POST['option_page'] = SettingsPage::GROUP;
+		try {
+			$this->configure();
+			$before = Settings::get();
+			wp_set_current_user( $admin );
+			$this->assertTrue( current_user_can( SettingsPage::CAPABILITY ), 'the site\'s administrator manages its webhooks' );
+			$wp_settings_errors = array(); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+			$saved              = SettingsPage::sanitize(
+				array(
+					'crm'                  => 'customerly',
+					'customerio_app_url'   => $before['customerio_app_url'],
+					'customerio_track_url' => 'http://127.0.0.1:3306/',
+					'customerly_api_url'   => 'http://169.254.169.254/latest',
+				)
+			);
+			$this->assertEqualsCanonicalizing( array( 'wpf_customerio_track_url', 'wpf_customerly_api_url' ), array_column( get_settings_errors( Settings::OPTION ), 'code' ), 'a value posted unchanged (the read-only field) is no error' );
+			$this->assertSame( array_intersect_key( $before, array_flip( SettingsPage::URLS ) ), array_intersect_key( $saved, array_flip( SettingsPage::URLS ) ), 'the values already set stay' );
+			$this->assertSame( 'customerly', $saved['crm'], 'the rest is saved' );
+			ob_start();
+			SettingsPage::render();
+			$page = (string) ob_get_clean();
+			foreach ( SettingsPage::URLS as $key ) {
+				$this->assertMatchesRegularExpression( '/<input[^>]* name="' . preg_quote( Settings::OPTION . "[$key]", '/' ) . '"[^>]* readonly[ >]/', $page, $key );
+			}
+
+			wp_set_current_user( 1 );
+			$this->assertTrue( is_super_admin() );
+			$wp_settings_errors = array(); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+			$saved              = SettingsPage::sanitize( array( 'customerly_api_url' => 'https://proxy.example.com/v1' ) );
+			$this->assertSame( array(), get_settings_errors( Settings::OPTION ) );
+			$this->assertSame( 'https://proxy.example.com/v1', $saved['customerly_api_url'], 'a super admin sets them' );
+		} finally {
+			wp_set_current_user( 0 );
+			$_POST = array();
+			restore_current_blog();
+		}
+	}
+
 	public function test_uninstall_cleans_every_site(): void {
 		global $wpdb;
 		$site = $this->second_site();
