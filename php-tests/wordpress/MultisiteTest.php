@@ -10,6 +10,7 @@ namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Plugin;
+use WpfWebhooks\Queue;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -30,13 +31,89 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 'Real', get_userdata( $boss )->first_name );
 	}
 
-	public function test_a_user_with_no_privilege_anywhere_is_updated(): void {
+	public function test_a_user_of_this_site_with_no_privilege_anywhere_is_updated(): void {
 		$reader = $this->user_of_second_site( 'reader@example.com', 'subscriber' );
+		add_user_to_blog( get_main_site_id(), $reader, 'subscriber' );
 		self::$sandbox->put_person( array( 'email' => 'reader@example.com', 'attributes' => array( 'first_name' => 'Renamed' ) ) );
 		$answer = $this->hook( 'update', 'reader@example.com' );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( array(), $answer['json']['warnings'] );
 		$this->assertSame( 'Renamed', get_userdata( $reader )->first_name );
+	}
+
+	public function test_a_user_of_another_site_only_is_never_modified_nor_duplicated(): void {
+		$stranger = $this->user_of_second_site( 'stranger@example.com', 'subscriber' );
+		update_user_meta( $stranger, 'customer-io_tags', array( '7' ) );
+		self::$sandbox->put_person( array( 'email' => 'stranger@example.com', 'attributes' => array( 'first_name' => 'Mallory' ), 'segments' => array( 11, '42' ) ) );
+		foreach ( array( 'update', 'update_tags', 'add' ) as $action ) {
+			$answer = $this->hook( $action, 'stranger@example.com' );
+			$this->assertAnswer( 200, 'updated', $answer );
+			$this->assertSame( $stranger, $answer['json']['user_id'], $action );
+			$this->assertSame( array( 'user_of_another_site_untouched' ), $answer['json']['warnings'], $action );
+		}
+		$this->assertSame( 'Real', get_userdata( $stranger )->first_name );
+		$this->assertSame( array( '7' ), get_user_meta( $stranger, 'customer-io_tags', true ), 'the tags WP Fusion reads on every site' );
+		$this->assertSame( array(), get_user_meta( $stranger, 'customer-io_contact_id' ), 'not linked either' );
+		$this->assertSame( 2, $this->user_count(), 'no second user for the same email' );
+		$this->assertFalse( is_user_member_of_blog( $stranger, get_main_site_id() ), 'not added to this site' );
+		$this->assertSame( array(), Site::json_lines( 'actions.log' ), 'no WP Fusion action fired' );
+	}
+
+	public function test_a_site_whose_queue_workers_are_all_busy_does_not_hold_up_another_sites_queue(): void {
+		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
+		$site2 = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/site-queue-slots.php', (string) $this->second_site() ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
+		try {
+			$said = fgets( $pipes[1] );
+			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
+			$this->assertSame( 1, Queue::work(), '/site2/\'s workers hold none of the main site\'s slots' );
+		} finally {
+			fclose( $pipes[0] );
+			fclose( $pipes[1] );
+			fclose( $pipes[2] );
+			proc_close( $site2 );
+		}
+	}
+
+	public function test_only_a_network_administrator_may_set_the_api_base_urls(): void {
+		global $wp_settings_errors;
+		$admin = $this->user_of_second_site( 'siteadmin@example.com', 'administrator' );
+		switch_to_blog( $this->second_site() );
+		$_POST['option_page'] = SettingsPage::GROUP;
+		try {
+			$this->configure();
+			$before = Settings::get();
+			wp_set_current_user( $admin );
+			$this->assertTrue( current_user_can( SettingsPage::CAPABILITY ), 'the site\'s administrator manages its webhooks' );
+			$wp_settings_errors = array(); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+			$saved              = SettingsPage::sanitize(
+				array(
+					'crm'                  => 'customerly',
+					'customerio_app_url'   => $before['customerio_app_url'],
+					'customerio_track_url' => 'http://127.0.0.1:3306/',
+					'customerly_api_url'   => 'http://169.254.169.254/latest',
+				)
+			);
+			$this->assertEqualsCanonicalizing( array( 'wpf_customerio_track_url', 'wpf_customerly_api_url' ), array_column( get_settings_errors( Settings::OPTION ), 'code' ), 'a value posted unchanged (the read-only field) is no error' );
+			$this->assertSame( array_intersect_key( $before, array_flip( SettingsPage::URLS ) ), array_intersect_key( $saved, array_flip( SettingsPage::URLS ) ), 'the values already set stay' );
+			$this->assertSame( 'customerly', $saved['crm'], 'the rest is saved' );
+			ob_start();
+			SettingsPage::render();
+			$page = (string) ob_get_clean();
+			foreach ( SettingsPage::URLS as $key ) {
+				$this->assertMatchesRegularExpression( '/<input[^>]* name="' . preg_quote( Settings::OPTION . "[$key]", '/' ) . '"[^>]* readonly[ >]/', $page, $key );
+			}
+
+			wp_set_current_user( 1 );
+			$this->assertTrue( is_super_admin() );
+			$wp_settings_errors = array(); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+			$saved              = SettingsPage::sanitize( array( 'customerly_api_url' => 'https://proxy.example.com/v1' ) );
+			$this->assertSame( array(), get_settings_errors( Settings::OPTION ) );
+			$this->assertSame( 'https://proxy.example.com/v1', $saved['customerly_api_url'], 'a super admin sets them' );
+		} finally {
+			wp_set_current_user( 0 );
+			$_POST = array();
+			restore_current_blog();
+		}
 	}
 
 	public function test_uninstall_cleans_every_site(): void {
@@ -55,7 +132,7 @@ final class MultisiteTest extends WebhookTestCase {
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
-				$this->assertFalse( wp_next_scheduled( \WpfWebhooks\Queue::CRON_HOOK ), "site $id: queue worker" );
+				$this->assertFalse( wp_next_scheduled( Queue::CRON_HOOK ), "site $id: queue worker" );
 				restore_current_blog();
 			}
 		} finally {

@@ -268,6 +268,9 @@ final class Endpoint {
 			if ( UserStore::is_privileged( $user ) ) {
 				return Response::of( 'updated', $user->ID, array( 'privileged_user_untouched' ) );
 			}
+			if ( UserStore::is_of_another_site( $user ) ) {
+				return Response::of( 'updated', $user->ID, array( 'user_of_another_site_untouched' ) );
+			}
 			UserStore::update( $user, $plan );
 			return Response::of( 'updated', $user->ID );
 		}

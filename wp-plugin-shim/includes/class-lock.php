@@ -53,25 +53,29 @@ final class Lock {
 	/**
 	 * A lock for one key.
 	 *
-	 * @param string $key What to lock (e.g. a lower-cased email).
+	 * @param string $key       What to lock (e.g. a lower-cased email).
+	 * @param bool   $this_site Whether the lock is this site's own on a multisite network (see name()).
 	 */
-	public function __construct( string $key ) {
-		$this->name  = self::name( $key );
+	public function __construct( string $key, bool $this_site = false ) {
+		$this->name  = self::name( $key, $this_site );
 		$this->owner = getmypid() . ':' . bin2hex( random_bytes( 8 ) );
 	}
 
 	/**
 	 * The lock name of a key: a hash (no personal data in the database) of the key, the database's name and the
-	 * install's table prefix (a network's base prefix: its sites share one users table). GET_LOCK names are
-	 * server-wide: without the last two, every WordPress install on the same MySQL/MariaDB server would share the
-	 * queue's worker slots and the contact locks.
+	 * install's table prefix: a network's base prefix by default (its sites share one users table, so a contact's
+	 * lock is the network's), the site's own prefix for $this_site (a queue worker slot: each site has its own
+	 * queue). GET_LOCK names are server-wide: without the last two, every WordPress install on the same
+	 * MySQL/MariaDB server would share the queue's worker slots and the contact locks.
 	 *
-	 * @param string $key What to lock.
+	 * @param string $key       What to lock.
+	 * @param bool   $this_site Whether to name this site's own lock rather than the network's.
 	 */
-	public static function name( string $key ): string {
+	public static function name( string $key, bool $this_site = false ): string {
 		global $wpdb;
 		$database = defined( 'DB_NAME' ) ? DB_NAME : ''; // An SQLite site may leave it out.
-		return 'wpf_' . substr( hash( 'sha256', $database . "\0" . $wpdb->base_prefix . "\0" . $key ), 0, 56 );
+		$prefix   = $this_site ? $wpdb->prefix : $wpdb->base_prefix;
+		return 'wpf_' . substr( hash( 'sha256', $database . "\0" . $prefix . "\0" . $key ), 0, 56 );
 	}
 
 	/**

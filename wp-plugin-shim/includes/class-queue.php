@@ -524,13 +524,14 @@ final class Queue {
 	}
 
 	/**
-	 * One of the site's worker slots, or null when all are taken.
+	 * One of the site's worker slots, or null when all are taken. On a network each site has its own: one site's
+	 * stalled CRM never holds up another site's queue.
 	 */
 	private static function take_slot(): ?Lock {
 		$workers = defined( 'WPF_WEBHOOKS_QUEUE_WORKERS' ) ? max( 1, (int) WPF_WEBHOOKS_QUEUE_WORKERS ) : self::DEFAULT_WORKERS;
 		$first   = random_int( 0, $workers - 1 );
 		for ( $i = 0; $i < $workers; $i++ ) {
-			$slot = new Lock( 'queue-worker-' . ( ( $first + $i ) % $workers ) );
+			$slot = new Lock( 'queue-worker-' . ( ( $first + $i ) % $workers ), true );
 			if ( $slot->acquire( 0.0 ) ) {
 				return $slot;
 			}

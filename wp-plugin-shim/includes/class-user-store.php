@@ -66,6 +66,17 @@ final class UserStore {
 	}
 
 	/**
+	 * Whether, on a multisite network, the user is not a member of this site: the users table is the network's, so
+	 * find() can return another site's user, whom this site's webhooks (and so its administrator's CRM) must not
+	 * rewrite. One look at the user's own meta (its capabilities key for this site), whatever the network's size.
+	 *
+	 * @param \WP_User $user The user.
+	 */
+	public static function is_of_another_site( \WP_User $user ): bool {
+		return is_multisite() && ! is_user_member_of_blog( $user->ID );
+	}
+
+	/**
 	 * Creates the user a plan describes, with its meta and tags, in one transaction.
 	 *
 	 * @param array  $plan  The extension's plan.

@@ -30,7 +30,8 @@ final class SettingsPage {
 	const CREDENTIALS = array( 'customerio_app_key', 'customerio_site_id', 'customerio_track_key', 'customerly_token' );
 
 	/**
-	 * Base-URL overrides: empty, or an http(s) URL.
+	 * Base-URL overrides: empty, or an http(s) URL; on a multisite network only a network administrator sets them
+	 * (see may_set_urls()).
 	 */
 	const URLS = array( 'customerio_app_url', 'customerio_track_url', 'customerly_api_url' );
 
@@ -124,7 +125,12 @@ final class SettingsPage {
 		}
 		foreach ( self::URLS as $key ) {
 			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : '';
-			if ( '' === $value || self::is_http_url( $value ) ) {
+			if ( ! self::may_set_urls() ) {
+				if ( isset( $in[ $key ] ) && (string) $old[ $key ] !== $value ) {
+					/* translators: %s: the setting's name */
+					self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+				}
+			} elseif ( '' === $value || self::is_http_url( $value ) ) {
 				$new[ $key ] = $value;
 			} else {
 				/* translators: %s: the setting's name */
@@ -221,6 +227,15 @@ final class SettingsPage {
 			return wpf_webhooks_privileged_roles( wp_roles()->roles );
 		}
 		return array_keys( wp_roles()->roles );
+	}
+
+	/**
+	 * Whether the current user may set the API base-URL overrides. They make the server send requests wherever
+	 * they point: on a multisite network that is for a network administrator, not for one site's administrator
+	 * (who could otherwise probe the network the server sits on).
+	 */
+	private static function may_set_urls(): bool {
+		return ! is_multisite() || current_user_can( 'manage_network_options' );
 	}
 
 	/**
@@ -593,14 +608,19 @@ final class SettingsPage {
 		echo '</table>';
 
 		echo '<details id="wpf-advanced"><summary>' . esc_html__( 'Advanced: API base URLs (proxies, tests) and log retention', 'wpf-webhooks' ) . '</summary><table class="form-table" role="presentation">';
+		$readonly = self::may_set_urls() ? '' : ' readonly';
 		foreach ( self::URLS as $key ) {
 			printf(
-				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="text" inputmode="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"></td></tr>',
+				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="text" inputmode="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"%5$s></td></tr>',
 				esc_attr( $key ),
 				esc_attr( $name( $key ) ),
 				esc_attr( (string) $s[ $key ] ),
-				esc_attr__( 'empty = the official endpoint', 'wpf-webhooks' )
+				esc_attr__( 'empty = the official endpoint', 'wpf-webhooks' ),
+				$readonly // phpcs:ignore WordPress.Security.EscapeOutput -- a constant attribute.
 			);
+		}
+		if ( '' !== $readonly ) {
+			echo '<tr><td colspan="2"><p class="description">' . esc_html__( 'On a multisite network only a network administrator can change the API base URLs.', 'wpf-webhooks' ) . '</p></td></tr>';
 		}
 		foreach ( self::LOG_LIMITS as $key => $label ) {
 			printf(
