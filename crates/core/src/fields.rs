@@ -48,6 +48,10 @@ pub fn forbidden_reason(wp_field: &str, crm_slugs: &[&str]) -> Option<&'static s
         return Some("not a valid field name (ASCII letters, digits, _ and - only)");
     }
     let lower = wp_field.to_ascii_lowercase();
+    let special = ["user_login", "user_pass"].iter().chain(&CORE_FIELDS);
+    if lower != wp_field && special.into_iter().any(|f| *f == lower) {
+        return Some("a WordPress field in another case: write it in lower case");
+    }
     if PROTECTED.contains(&lower.as_str())
         || PROTECTED_ENDINGS.iter().any(|end| lower.ends_with(end))
         || lower.starts_with('_')
@@ -231,6 +235,16 @@ mod tests {
             "a/b",
         ] {
             assert!(forbidden_reason(wp, &SLUGS).is_some(), "{wp:?}");
+        }
+    }
+
+    /// `User_Pass` is not `user_pass` to the mapping, but it is to the database: it would store the CRM's
+    /// password as plain user meta (and `First_Name` would overwrite `first_name` without WordPress's filters).
+    #[test]
+    fn a_special_or_core_field_in_another_case_is_refused() {
+        for wp in ["User_Pass", "USER_LOGIN", "First_Name", "Description", "user_URL", "Nickname"] {
+            assert!(forbidden_reason(wp, &SLUGS).is_some(), "{wp:?}");
+            assert_eq!(map(&fm(&[(wp, "pw")]), &contact(), &SLUGS), Mapped::default(), "{wp:?}");
         }
     }
 
