@@ -115,7 +115,7 @@ final class Response {
 			header( 'Cache-Control: no-store' );
 			header( 'X-Content-Type-Options: nosniff' );
 			header( 'X-Robots-Tag: noindex' );
-			if ( 503 === $this->status && 'crm_unavailable' === $this->code ) {
+			if ( 503 === $this->status && ( 'crm_unavailable' === $this->code || null !== $this->retry_after ) ) {
 				header( 'Retry-After: ' . ( $this->retry_after ?? 30 ) );
 			}
 		}
