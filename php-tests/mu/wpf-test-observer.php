@@ -5,7 +5,8 @@
  *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, marks
  *              when a request sent with X-Test-Request-Id has ended (logs/ended/ID), records
  *              each queued webhook run (jobs.log: job, code, attempt, worker pid and its php-fpm master's pid),
- *              and leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only. WP-Cron's
+ *              leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only, and defines
+ *              WPF_WEBHOOKS_QUEUE_MAX_JOBS for one sent with X-Test-Queue-Max-Jobs. WP-Cron's
  *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
  *              PHP error log the tests read.
  *
@@ -42,6 +43,11 @@ foreach ( array( 'wp_version_check', 'wp_update_plugins', 'wp_update_themes' ) a
 
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_ONLY'] ) ) {
 	add_filter( 'wpf_webhooks_work_after_response', '__return_false' );
+}
+
+// The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
+if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] ) && ! defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ) {
+	define( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', (int) $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] );
 }
 
 add_action(

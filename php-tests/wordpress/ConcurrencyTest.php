@@ -1,7 +1,8 @@
 <?php
 /**
- * Ring 3: parallel CRM reads and kept-alive CRM connections, seen from the Customer.io sandbox (concurrent
- * deliveries are part of the conformance suite).
+ * Ring 3: parallel CRM reads and kept-alive CRM connections, seen from the Customer.io sandbox, and new users of
+ * different contacts competing for one login (concurrent deliveries for one contact are part of the conformance
+ * suite).
  *
  * @package WpfWebhooks\Tests
  */
@@ -9,7 +10,7 @@
 namespace WpfWebhooks\Tests;
 
 /**
- * How the extension talks to the CRM from several php-fpm workers.
+ * How the extension talks to the CRM from several php-fpm workers, and what parallel webhooks create.
  */
 final class ConcurrencyTest extends WebhookTestCase {
 
@@ -24,6 +25,33 @@ final class ConcurrencyTest extends WebhookTestCase {
 		$this->assertSame( array( 'attributes', 'segments' ), $paths );
 		[ $a, $b ] = $reads;
 		$this->assertTrue( $a['started_ms'] < $b['finished_ms'] && $b['started_ms'] < $a['finished_ms'], 'attributes and segments were read at the same time' );
+	}
+
+	public function test_two_contacts_mapped_to_one_login_created_at_once_get_two_logins(): void {
+		global $wpdb;
+		$this->configure( array( 'field_map' => array( 'user_login' => 'username' ) ) );
+		$emails = array( 'sam.one@example.com', 'sam.two@example.com' );
+		foreach ( $emails as $email ) {
+			self::$sandbox->put_person( array( 'email' => $email, 'attributes' => array( 'username' => 'sam' ) ) );
+		}
+		self::$sandbox->latency( 200 ); // The Return Password write sits between choosing the login and creating the user.
+		$requests = array();
+		for ( $i = 0; $i < 15; $i++ ) {
+			foreach ( $emails as $email ) {
+				$requests[] = array( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), (string) wp_json_encode( array( 'email' => $email ) ) );
+			}
+		}
+		$answers = Site::concurrently( $requests );
+		wp_cache_flush();
+		$codes = array_count_values( array_map( fn( $a ) => $a['json']['code'] ?? $a['raw'], $answers ) );
+		ksort( $codes );
+		$this->assertSame( array( 'created' => 2, 'updated' => 28 ), $codes );
+		$logins = $wpdb->get_col( "SELECT user_login FROM {$wpdb->users} WHERE ID <> 1 ORDER BY user_login" );
+		$this->assertCount( 2, $logins );
+		$this->assertSame( 'sam', $logins[0], 'one user has the mapped login' );
+		$other = $this->user( 'sam.one@example.com' )->user_login === 'sam' ? 'sam.two@example.com' : 'sam.one@example.com';
+		$this->assertSame( $other . '-' . substr( hash( 'sha256', $other ), 0, 8 ), $logins[1], 'the other got the fallback' );
+		$this->assertCount( 2, $this->password_writes() );
 	}
 
 	/**

@@ -274,6 +274,49 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertCount( 1, $this->jobs() );
 	}
 
+	public function test_over_its_cap_the_queue_refuses_a_webhook_with_a_retryable_error_and_stores_nothing(): void {
+		global $wpdb;
+		$capped = array_merge( self::QUEUE_ONLY, array( 'X-Test-Queue-Max-Jobs: 3' ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), array_merge( $capped, array( 'X-CIO-Delivery-Id: dlv-cap-1' ) ) ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'john.smith@example.com', array( 'async' => 'true' ), $capped ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'ada@example.com', array( 'async' => 'true' ), $capped ) );
+		$before = $this->jobs();
+		$full   = $this->hook( 'add', 'bob@example.com', array( 'async' => 'true' ), $capped );
+		$this->assertAnswer( 500, 'internal_error', $full );
+		$this->assertSame( '30', $full['headers']['retry-after'] ?? null, 'the sender is told when to retry' );
+		$this->assertStringContainsString( 'queue', $full['json']['message'] );
+		$this->assertEquals( $before, $this->jobs(), 'nothing stored, nothing changed' );
+		$this->assertSame( 'internal_error', Log::query()['rows'][0]['code'], 'the refusal is logged' );
+
+		$wpdb->update( Queue::table(), array( 'status' => 'failed' ), array( 'id' => (int) $before[0]->id ) );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), array_merge( $capped, array( 'X-CIO-Delivery-Id: dlv-cap-1' ) ) ) );
+		$this->assertSame( array( 'pending', 3 ), array( Queue::get( (int) $before[0]->id )->status, count( $this->jobs() ) ), 'a failed delivery sent again takes no new row, so it is accepted' );
+		self::$sandbox->put_person( array( 'email' => 'bob@example.com' ) );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'bob@example.com', array(), $capped ) );
+
+		$this->assertGreaterThan( 0, Queue::work() );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'eve@example.com', array( 'async' => 'true' ), $capped ) );
+	}
+
+	public function test_site_health_says_when_the_queue_is_full_at_the_default_cap(): void {
+		global $wpdb;
+		require_once WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/class-site-health.php';
+		$this->assertSame( 10000, Queue::max_jobs(), 'the default, without WPF_WEBHOOKS_QUEUE_MAX_JOBS' );
+		$now = time();
+		for ( $batch = 0; $batch < 10; $batch++ ) {
+			$rows = implode( ', ', array_fill( 0, 9 === $batch ? 999 : 1000, "({$now}, {$now}, 'failed', 'add', 'x@example.com', '{}')" ) );
+			$wpdb->query( 'INSERT INTO ' . Queue::table() . " (created_at, run_at, status, action, contact, request) VALUES {$rows}" ); // phpcs:ignore WordPress.DB
+		}
+		$this->assertFalse( Queue::is_full(), '9 999 jobs' );
+		$this->assertNotSame( 'critical', SiteHealth::queue_test()['status'] );
+		$this->assertAnswer( 202, 'queued', $this->hook( 'update_tags', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$this->assertTrue( Queue::is_full() );
+		$this->assertAnswer( 500, 'internal_error', $this->hook( 'update_tags', 'john.smith@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
+		$health = SiteHealth::queue_test();
+		$this->assertSame( 'critical', $health['status'] );
+		$this->assertStringContainsString( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', $health['description'] );
+	}
+
 	public function test_a_burst_of_queued_webhooks_is_processed_exactly_once(): void {
 		$emails = array();
 		for ( $i = 0; $i < 40; $i++ ) {

@@ -278,17 +278,25 @@ final class Endpoint {
 			return Response::of( 'user_not_found' );
 		}
 		$create = $plan['create'];
-		$login  = UserStore::free_login( $create['logins'] );
-		if ( null === $login ) {
+		$free   = UserStore::free_login( $create['logins'], self::LOCK_WAIT_SECONDS );
+		if ( 'taken' === $free ) {
 			return new Response( 500, 'internal_error', 'Every login this contact could get is taken by another user; nothing was changed.' );
 		}
-		if ( null !== $create['return_password_field'] ) {
-			$written = wpf_return_password( $site, $plan['email'], $create['return_password_field'], $create['password'] );
-			if ( 'ok' !== $written['code'] ) {
-				return Response::from_extension( $written );
-			}
+		if ( 'busy' === $free ) {
+			return new Response( 500, 'internal_error', 'Another webhook is creating a user with this login; retry later.' );
 		}
-		$user_id = UserStore::create( $plan, $login );
+		[ $login, $login_lock ] = $free;
+		try {
+			if ( null !== $create['return_password_field'] ) {
+				$written = wpf_return_password( $site, $plan['email'], $create['return_password_field'], $create['password'] );
+				if ( 'ok' !== $written['code'] ) {
+					return Response::from_extension( $written );
+				}
+			}
+			$user_id = UserStore::create( $plan, $login );
+		} finally {
+			$login_lock->release();
+		}
 		if ( is_wp_error( $user_id ) ) {
 			return new Response( 500, 'internal_error', 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
 		}

@@ -59,6 +59,13 @@ final class Queue {
 	const DEFAULT_WORKERS = 1;
 
 	/**
+	 * Jobs the queue holds at most (waiting, running and failed), so that a leaked key cannot fill the database
+	 * with bodies of up to 64 KiB: over it an async webhook is answered `500 internal_error` (with `Retry-After`) and not stored. The constant
+	 * WPF_WEBHOOKS_QUEUE_MAX_JOBS changes it.
+	 */
+	const DEFAULT_MAX_JOBS = 10000;
+
+	/**
 	 * Answers that are worth another attempt: the CRM was unavailable, or something failed on our side (a
 	 * contact lock held too long, the database, the extension).
 	 */
@@ -79,8 +86,9 @@ final class Queue {
 	}
 
 	/**
-	 * Stores a webhook the extension accepted for the queue, unless its delivery was already processed. A
-	 * delivery already in the queue is not stored twice; one that had failed there gets a new round.
+	 * Stores a webhook the extension accepted for the queue, unless its delivery was already processed or the
+	 * queue is full (max_jobs(): then `500 internal_error` and nothing is stored). A delivery already in the queue is not
+	 * stored twice; one that had failed there gets a new round.
 	 *
 	 * @param array $queued The extension's `queue` decision: `action`, `delivery_key`, `contact`, `request`.
 	 * @return array{0: Response, 1: int|null} The answer, and the job's id when it is queued.
@@ -95,7 +103,11 @@ final class Queue {
 		if ( false === $request ) {
 			return array( Response::of( 'internal_error' ), null );
 		}
-		$now        = time();
+		$now = time();
+		if ( self::is_full() ) {
+			$id = self::job_of( $delivery );
+			return null === $id ? array( new Response( 500, 'internal_error', 'The queue of webhooks is full; nothing was stored. Retry later.', null, array(), 30 ), null ) : self::accept_again( $id, $now );
+		}
 		$suppressed = $wpdb->suppress_errors( true );
 		$inserted   = Schema::insert(
 			self::table(),
@@ -114,13 +126,55 @@ final class Queue {
 			self::schedule();
 			return array( Response::of( 'queued' ), (int) $wpdb->insert_id );
 		}
-		$id = null === $delivery ? null : $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE delivery_key = %s', $delivery ) ); // phpcs:ignore WordPress.DB
+		$id = self::job_of( $delivery );
 		if ( null === $id ) {
 			return array( new Response( 500, 'internal_error', 'The webhook could not be stored; nothing was changed.' ), null );
 		}
+		return self::accept_again( $id, $now );
+	}
+
+	/**
+	 * The job stored for a delivery, if any.
+	 *
+	 * @param string|null $delivery The delivery key, or null when the webhook had none.
+	 */
+	private static function job_of( ?string $delivery ): ?int {
+		global $wpdb;
+		$id = null === $delivery ? null : $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE delivery_key = %s', $delivery ) ); // phpcs:ignore WordPress.DB
+		return null === $id ? null : (int) $id;
+	}
+
+	/**
+	 * Answers a delivery that is already in the queue: `queued`, and if it had failed it gets a new round. It
+	 * takes no new row, so it is accepted even when the queue is full.
+	 *
+	 * @param int $id  Its job.
+	 * @param int $now The time it was accepted again.
+	 * @return array{0: Response, 1: int} The answer, and the job's id.
+	 */
+	private static function accept_again( int $id, int $now ): array {
+		global $wpdb;
 		// Accepted again now, with the key in force now: created_at says so (see accepted_by()).
 		$wpdb->query( $wpdb->prepare( 'UPDATE ' . self::table() . " SET status = 'pending', created_at = %d, run_at = %d, attempts = 0 WHERE id = %d AND status = 'failed'", $now, $now, $id ) ); // phpcs:ignore WordPress.DB
-		return array( Response::of( 'queued' ), (int) $id );
+		return array( Response::of( 'queued' ), $id );
+	}
+
+	/**
+	 * The most jobs the queue holds: WPF_WEBHOOKS_QUEUE_MAX_JOBS when wp-config.php defines it, else
+	 * DEFAULT_MAX_JOBS.
+	 */
+	public static function max_jobs(): int {
+		return defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ? max( 1, (int) WPF_WEBHOOKS_QUEUE_MAX_JOBS ) : self::DEFAULT_MAX_JOBS;
+	}
+
+	/**
+	 * Whether the queue holds max_jobs() jobs or more. It skips at most that many entries of an index rather
+	 * than counting the rows, so its cost is bounded by the cap, not by the table. Webhooks stored at the same
+	 * moment by other workers may each pass it: the cap can be passed by at most the number of PHP workers.
+	 */
+	public static function is_full(): bool {
+		global $wpdb;
+		return null !== $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' LIMIT 1 OFFSET %d', self::max_jobs() - 1 ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**

@@ -37,7 +37,7 @@ final class Response {
 	 * @param string      $message     Human-readable, never secret or personal.
 	 * @param int|null    $user_id     The user concerned, if any.
 	 * @param string[]    $warnings    Warning codes.
-	 * @param int|null    $retry_after Seconds, for 503 answers.
+	 * @param int|null    $retry_after Seconds before a retry, sent as `Retry-After` (a CRM outage, a full queue).
 	 */
 	public function __construct(
 		public readonly int $status,
@@ -115,7 +115,7 @@ final class Response {
 			header( 'Cache-Control: no-store' );
 			header( 'X-Content-Type-Options: nosniff' );
 			header( 'X-Robots-Tag: noindex' );
-			if ( 503 === $this->status && 'crm_unavailable' === $this->code ) {
+			if ( 'crm_unavailable' === $this->code || null !== $this->retry_after ) {
 				header( 'Retry-After: ' . ( $this->retry_after ?? 30 ) );
 			}
 		}

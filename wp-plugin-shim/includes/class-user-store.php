@@ -215,17 +215,34 @@ final class UserStore {
 
 	/**
 	 * The first of the extension's logins that WordPress accepts unchanged and nobody has (the email or the
-	 * mapped login, then the bounded list of fallbacks), or null when every one is taken.
+	 * mapped login, then the bounded list of fallbacks), locked until the caller releases it: two contacts whose
+	 * CRM gives them the same login, created at once, must not both take it (`user_login` has no unique index,
+	 * and WordPress checks it only before its insert). The lock is on the lower-cased login, as the database
+	 * compares logins. The caller holds its contact's lock; login locks are taken only after it, one at a
+	 * time, so no webhook waits for a contact lock while it holds a login lock, and none can dead-lock.
 	 *
 	 * @param string[] $candidates The plan's `create.logins`, in order.
+	 * @param float    $wait       Longest wait for another webhook that is creating a user with the same login.
+	 * @return array{0: string, 1: Lock}|string The login and its lock, to release once the user is created or
+	 *                                          given up; or `taken` when every login is taken, `busy` when
+	 *                                          another webhook held one longer than the wait.
 	 */
-	public static function free_login( array $candidates ): ?string {
+	public static function free_login( array $candidates, float $wait ): array|string {
 		foreach ( $candidates as $candidate ) {
-			if ( self::usable_login( (string) $candidate ) ) {
-				return (string) $candidate;
+			$candidate = (string) $candidate;
+			if ( ! self::usable_login( $candidate ) ) {
+				continue;
 			}
+			$lock = new Lock( 'login:' . strtolower( $candidate ) );
+			if ( ! $lock->acquire( $wait ) ) {
+				return 'busy';
+			}
+			if ( self::usable_login( $candidate ) ) {
+				return array( $candidate, $lock );
+			}
+			$lock->release();
 		}
-		return null;
+		return 'taken';
 	}
 
 	/**

@@ -89,7 +89,8 @@ final class SiteHealth {
 	}
 
 	/**
-	 * Queued webhooks are being worked (none due for over 10 minutes, none parked for hours) and none failed.
+	 * The queue has room, its webhooks are being worked (none due for over 10 minutes, none parked for hours)
+	 * and none failed.
 	 */
 	public static function queue_test(): array {
 		global $wpdb;
@@ -100,6 +101,18 @@ final class SiteHealth {
 		$late   = time() - 10 * MINUTE_IN_SECONDS;
 		$stuck  = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE (status = 'pending' AND run_at < %d) OR (status = 'running' AND lease_until < %d)", $late, $late ) ); // phpcs:ignore WordPress.DB
 		$parked = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE status = 'pending' AND run_at > %d", time() + self::PARKED_SECONDS ) ); // phpcs:ignore WordPress.DB
+		if ( Queue::is_full() ) {
+			return self::result(
+				$test,
+				'critical',
+				__( 'The webhook queue is full', 'wpf-webhooks' ),
+				sprintf(
+					/* translators: %s: the most queued webhooks */
+					__( 'The queue holds %s webhooks, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it): async webhooks are answered 503 and not stored until it has room, and their senders retry later. Failed webhooks count until they are retried or the log\'s retention deletes them; Tools → Webhook Logs lists them. If they come from webhooks you did not expect, regenerate the access key.', 'wpf-webhooks' ),
+					number_format_i18n( Queue::max_jobs() )
+				)
+			);
+		}
 		if ( $stuck > 0 ) {
 			return self::result(
 				$test,
