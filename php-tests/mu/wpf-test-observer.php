@@ -46,6 +46,10 @@ if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_ONLY'] ) ) {
 }
 
 // The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
+// A user update that WordPress refuses (as it refuses, say, a URL over 100 characters).
+if ( isset( $_SERVER['HTTP_X_TEST_REFUSE_USER_UPDATE'] ) ) {
+	add_filter( 'wp_pre_insert_user_data', fn( $data, $update ) => $update ? array() : $data, 10, 2 );
+}
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] ) && ! defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ) {
 	define( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', (int) $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] );
 }

@@ -433,6 +433,44 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( $crm_tags, get_user_meta( $id, $this->slug() . '_tags', true ) );
 	}
 
+	public function test_a_value_wordpress_would_refuse_is_left_alone_and_never_half_writes(): void {
+		$long_url = 'https://example.com/' . str_repeat( 'p', 130 );
+		$this->seed( 'web@example.com', array( 'first_name' => 'Web', 'website' => $long_url, 'plan' => 'gold' ), $this->tags()[0] );
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'user_url' => 'website', 'plan' => 'plan' ) ) );
+		$answer = $this->hook( 'add', 'web@example.com' );
+		$this->assertAnswer( 200, 'created', $answer );
+		$user = get_userdata( $answer['json']['user_id'] );
+		$this->assertSame( '', $user->user_url, 'WordPress keeps at most 100 characters of a URL' );
+		$this->assertSame( 'Web', $user->first_name );
+		$this->assertCount( 1, $this->returned_passwords(), 'one password write, for the user that was created' );
+
+		$this->seed( 'web@example.com', array( 'first_name' => 'Webber', 'website' => $long_url, 'plan' => 'platinum' ), $this->tags()[1] );
+		$this->assertAnswer( 200, 'updated', $this->hook( 'update', 'web@example.com' ) );
+		wp_cache_flush();
+		$this->assertSame( 'Webber', get_userdata( $user->ID )->first_name );
+		$this->assertSame( 'platinum', get_user_meta( $user->ID, 'plan', true ) );
+	}
+
+	public function test_an_update_wordpress_refuses_writes_nothing_and_is_an_internal_error(): void {
+		$id = $this->existing_ada();
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'plan_level' => 'plan' ) ) );
+		$answer = $this->hook( 'update', 'ada@example.com', array(), array( 'X-Test-Refuse-User-Update: 1' ) );
+		$this->assertAnswer( 500, 'internal_error', $answer );
+		$this->assertSame( 'Old', get_userdata( $id )->first_name );
+		$this->assertSame( '', get_user_meta( $id, 'plan_level', true ), 'nothing half-written' );
+		$this->assertSame( $this->tags()[1], get_user_meta( $id, $this->slug() . '_tags', true ) );
+	}
+
+	public function test_an_email_longer_than_wordpress_keeps_is_refused_before_anything_is_written(): void {
+		$email = str_repeat( 'e', 95 ) . '@example.com';
+		$this->seed( $email, array( 'first_name' => 'Long' ), array() );
+		$users  = $this->user_count();
+		$answer = $this->hook( 'add', $email );
+		$this->assertAnswer( 400, 'bad_request', $answer );
+		$this->assertSame( $users, $this->user_count() );
+		$this->assertSame( array(), $this->returned_passwords() );
+	}
+
 	public function test_update_of_an_unknown_user_is_404_and_creates_nothing(): void {
 		foreach ( array( 'update', 'update_tags', 'update_user' ) as $action ) {
 			$this->assertAnswer( 404, 'user_not_found', $this->hook( $action, 'ada@example.com' ) );

@@ -271,7 +271,10 @@ final class Endpoint {
 			if ( UserStore::is_of_another_site( $user ) ) {
 				return Response::of( 'updated', $user->ID, array( 'user_of_another_site_untouched' ) );
 			}
-			UserStore::update( $user, $plan );
+			$refused = UserStore::update( $user, $plan );
+			if ( null !== $refused ) {
+				return new Response( 500, 'internal_error', 'WordPress refused to update the user (' . $refused->get_error_code() . '); nothing was changed.' );
+			}
 			return Response::of( 'updated', $user->ID );
 		}
 		if ( 'add' !== $plan['action'] ) {

@@ -97,6 +97,10 @@ final class UserStore {
 		);
 		$wpdb->query( 'START TRANSACTION' );
 		$user_id = wp_insert_user( $userdata );
+		if ( ! is_wp_error( $user_id ) && $user_id < 1 ) {
+			// wp_insert_user() returns 0 when its database insert failed (a value too long for its column).
+			$user_id = new \WP_Error( 'db_insert_error' );
+		}
 		if ( is_wp_error( $user_id ) ) {
 			$wpdb->query( 'ROLLBACK' );
 			return $user_id;
@@ -131,8 +135,10 @@ final class UserStore {
 	 *
 	 * @param \WP_User $user The user.
 	 * @param array    $plan The extension's plan.
+	 * @return \WP_Error|null WordPress's refusal of the core fields, when it refused them: then nothing was
+	 *                        written and no action fired.
 	 */
-	public static function update( \WP_User $user, array $plan ): void {
+	public static function update( \WP_User $user, array $plan ): ?\WP_Error {
 		global $wpdb;
 		$user_id = $user->ID;
 		$old     = self::tags( $user_id, $plan['slug'] );
@@ -140,7 +146,12 @@ final class UserStore {
 		$changed = array_filter( $plan['core'], fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
 		$wpdb->query( 'START TRANSACTION' );
 		if ( array() !== $changed ) {
-			wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
+			$updated = wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
+			if ( is_wp_error( $updated ) ) {
+				$wpdb->query( 'ROLLBACK' );
+				clean_user_cache( $user_id );
+				return $updated;
+			}
 		}
 		foreach ( $plan['meta'] as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
@@ -156,6 +167,7 @@ final class UserStore {
 		if ( 'update_tags' !== $plan['action'] ) {
 			do_action( 'wpf_user_updated', $user_id, self::public_meta( $plan ) );
 		}
+		return null;
 	}
 
 	/**

@@ -3,6 +3,11 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// The longest values WordPress takes for core fields kept in the users table (in characters): a longer
+/// `user_url` makes `wp_insert_user()` fail, a longer `display_name` fails the database insert. Such a value
+/// leaves the field alone, as a missing one does.
+const CORE_LIMITS: [(&str, usize); 2] = [("user_url", 100), ("display_name", 250)];
+
 /// User fields WordPress keeps in the users table or passes through `wp_insert_user` / `wp_update_user`.
 pub const CORE_FIELDS: [&str; 6] = ["first_name", "last_name", "display_name", "nickname", "user_url", "description"];
 
@@ -97,6 +102,9 @@ pub fn map(field_map: &[(String, String)], contact: &Map<String, Value>, crm_slu
         let Some(value) = lookup(contact, crm) else {
             continue;
         };
+        if CORE_LIMITS.iter().any(|(field, most)| field == wp && value.chars().count() > *most) {
+            continue;
+        }
         match wp.as_str() {
             "user_login" => out.login = Some(value),
             "user_pass" => out.password = Some(value),
@@ -168,6 +176,18 @@ mod tests {
         assert_eq!(m.meta.get("plan_meta").map(String::as_str), Some("pro"));
         assert_eq!(m.meta.get("score").map(String::as_str), Some("42"));
         assert_eq!(m.meta.get("vip").map(String::as_str), Some("1"));
+    }
+
+    #[test]
+    fn a_value_longer_than_wordpress_takes_leaves_the_field_alone() {
+        let long = json!({"url": format!("https://example.com/{}", "p".repeat(81)), "name": "n".repeat(251),
+                          "ok_url": format!("https://example.com/{}", "é".repeat(80))});
+        let c = long.as_object().cloned().unwrap_or_default();
+        let m = map(&fm(&[("user_url", "url"), ("display_name", "name"), ("bio", "name")]), &c, &SLUGS);
+        assert_eq!(m.core.len(), 0, "{m:?}");
+        assert_eq!(m.meta.get("bio").map(String::len), Some(251), "meta has no such limit");
+        let m = map(&fm(&[("user_url", "ok_url")]), &c, &SLUGS);
+        assert!(m.core.contains_key("user_url"), "100 characters, not bytes");
     }
 
     #[test]

@@ -194,11 +194,15 @@ impl Flags {
     }
 }
 
+/// The longest email WordPress keeps: `wp_users.user_email` is VARCHAR(100), and a longer one makes
+/// `wp_insert_user()` fail in its database insert.
+pub const MAX_EMAIL: usize = 100;
+
 /// A syntactically valid email, exactly as WordPress's `is_email()` accepts it, but for two kinds it lets
-/// through and no mail system takes: an address with a newline ending its local part (PHP's `$` matches before a final
-/// newline) and one over 254 bytes (RFC 5321's limit).
+/// through and no user can have: an address with a newline ending its local part (PHP's `$` matches before a final
+/// newline) and one over [`MAX_EMAIL`] characters (WordPress's users table).
 pub fn is_email(email: &str) -> bool {
-    if email.len() < 6 || email.len() > 254 {
+    if email.len() < 6 || email.len() > MAX_EMAIL {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -379,5 +383,8 @@ mod tests {
             assert!(!is_email(bad), "{bad}");
         }
         assert!(!is_email(&format!("{}@example.com", "a".repeat(250))));
+        let longest = format!("{}@example.com", "a".repeat(MAX_EMAIL - 12));
+        assert!(is_email(&longest), "{} characters", longest.len());
+        assert!(!is_email(&format!("a{longest}")), "over WordPress's 100");
     }
 }
