@@ -27,6 +27,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_webhooks_field_problem))
         .function(wrap_function!(wpf_webhooks_privileged_roles))
         .function(wrap_function!(wpf_webhooks_is_privileged))
+        .function(wrap_function!(wpf_webhooks_privileged_capabilities))
         .info_function(module_info)
 }
 
@@ -111,6 +112,13 @@ pub fn wpf_webhooks_privileged_roles(roles: &ZendHashTable) -> Vec<String> {
 #[php_function]
 pub fn wpf_webhooks_is_privileged(capabilities: &ZendHashTable) -> bool {
     wpf_webhooks_core::roles::is_privileged_caps(&to_json(capabilities))
+}
+
+/// Every privileged capability by name, for `user_can()`: a capability a plugin grants only when it is checked
+/// (the `user_has_cap` filter) is not in `$allcaps`.
+#[php_function]
+pub fn wpf_webhooks_privileged_capabilities() -> Vec<String> {
+    wpf_webhooks_core::roles::privileged_capabilities().into_iter().map(str::to_string).collect()
 }
 
 /// What this build is: `['version', 'git_revision', 'interface', 'php_api', 'profile']`.

@@ -86,3 +86,11 @@ function wpf_webhooks_privileged_roles( array $roles ): array {}
  * @param array<string, mixed> $capabilities `WP_User::$allcaps`: capability (and role name) => value.
  */
 function wpf_webhooks_is_privileged( array $capabilities ): bool {}
+
+/**
+ * Every privileged capability by name, to ask WordPress about with `user_can()`: a capability a plugin grants only
+ * when it is checked (the `user_has_cap` filter) is not in `WP_User::$allcaps`.
+ *
+ * @return list<string>
+ */
+function wpf_webhooks_privileged_capabilities(): array {}

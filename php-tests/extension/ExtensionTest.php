@@ -66,7 +66,7 @@ final class ExtensionTest extends TestCase {
 	public function test_the_module_describes_itself(): void {
 		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
 		$functions = get_extension_funcs( 'wpf_webhooks' );
-		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged' );
+		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged', 'wpf_webhooks_privileged_capabilities' );
 		foreach ( $all as $f ) {
 			$this->assertContains( $f, $functions );
 		}
@@ -342,6 +342,10 @@ final class ExtensionTest extends TestCase {
 		$this->assertTrue( wpf_webhooks_is_privileged( array( 'read' => true, 'install_plugins' => 'false' ) ), 'any non-empty value grants, as in WordPress' );
 		$this->assertTrue( wpf_webhooks_is_privileged( array( 'manage_network_users' => 1 ) ) );
 		$this->assertTrue( wpf_webhooks_is_privileged( array( 'administrator' => true ) ) );
+		$named = wpf_webhooks_privileged_capabilities();
+		$this->assertContains( 'install_plugins', $named );
+		$this->assertContains( 'manage_network_users', $named );
+		$this->assertTrue( wpf_webhooks_is_privileged( array_fill_keys( $named, true ) ) );
 	}
 
 	/**

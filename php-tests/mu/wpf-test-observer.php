@@ -5,8 +5,11 @@
  *              in actions.log beside the mail log), names the php-fpm worker that answered a webhook, marks
  *              when a request sent with X-Test-Request-Id has ended (logs/ended/ID), records
  *              each queued webhook run (jobs.log: job, code, attempt, worker pid and its php-fpm master's pid),
- *              leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only, and defines
- *              WPF_WEBHOOKS_QUEUE_MAX_JOBS for one sent with X-Test-Queue-Max-Jobs. WP-Cron's
+ *              leaves the queue to WP-Cron for a webhook sent with the header X-Test-Queue-Only, defines
+ *              WPF_WEBHOOKS_QUEUE_MAX_JOBS for one sent with X-Test-Queue-Max-Jobs, makes WordPress refuse
+ *              user updates for one sent with X-Test-Refuse-User-Update, and grants a capability at check
+ *              time (the user_has_cap filter) to users whose email starts with "filtered" for one sent with
+ *              X-Test-Filter-Cap: CAPABILITY. WP-Cron's
  *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
  *              PHP error log the tests read.
  *
@@ -45,11 +48,23 @@ if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_ONLY'] ) ) {
 	add_filter( 'wpf_webhooks_work_after_response', '__return_false' );
 }
 
-// The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
 // A user update that WordPress refuses (as it refuses, say, a URL over 100 characters).
 if ( isset( $_SERVER['HTTP_X_TEST_REFUSE_USER_UPDATE'] ) ) {
 	add_filter( 'wp_pre_insert_user_data', fn( $data, $update ) => $update ? array() : $data, 10, 2 );
 }
+
+// A capability a plugin grants only when it is checked, as membership and role plugins do.
+if ( isset( $_SERVER['HTTP_X_TEST_FILTER_CAP'] ) ) {
+	$wpf_test_cap = sanitize_key( wp_unslash( $_SERVER['HTTP_X_TEST_FILTER_CAP'] ) );
+	add_filter(
+		'user_has_cap',
+		static fn( $allcaps, $caps, $args, $user ) => str_starts_with( (string) $user->user_email, 'filtered' ) ? array_merge( $allcaps, array( $wpf_test_cap => true ) ) : $allcaps,
+		10,
+		4
+	);
+}
+
+// The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] ) && ! defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ) {
 	define( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', (int) $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] );
 }

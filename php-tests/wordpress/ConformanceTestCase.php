@@ -339,6 +339,16 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		}
 	}
 
+	public function test_a_user_a_plugin_makes_privileged_when_checked_is_never_modified(): void {
+		$this->seed( 'filtered@example.com', array( 'first_name' => 'Mallory' ), $this->tags()[0] );
+		$id     = wp_insert_user( array( 'user_login' => 'filtered', 'user_email' => 'filtered@example.com', 'user_pass' => wp_generate_password(), 'role' => 'subscriber', 'first_name' => 'Kept' ) );
+		$before = get_user_meta( $id );
+		$answer = $this->hook( 'update', 'filtered@example.com', array(), array( 'X-Test-Filter-Cap: activate_plugins' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'] );
+		$this->assertSame( $before, get_user_meta( $id ) );
+	}
+
 	public function test_update_tags_stores_the_tags_and_fires_the_tag_actions(): void {
 		$id           = $this->existing_ada();
 		[ $now, $was ] = $this->tags();

@@ -47,18 +47,36 @@ final class UserStore {
 
 	/**
 	 * Whether a webhook must leave this user alone: a super admin, or a user with any capability the extension
-	 * calls privileged (its list and WordPress's rule that any non-empty value grants) here or, on a multisite
+	 * calls privileged (stored, or granted by a plugin when checked) here or, on a multisite
 	 * network (whose users every site shares), on any of the user's own sites, archived ones included; the cost
 	 * follows the user's sites, not the network's.
 	 *
 	 * @param \WP_User $user The user.
 	 */
 	public static function is_privileged( \WP_User $user ): bool {
-		if ( is_super_admin( $user->ID ) || wpf_webhooks_is_privileged( $user->allcaps ) ) {
+		if ( is_super_admin( $user->ID ) || self::privileged_as( $user ) ) {
 			return true;
 		}
 		foreach ( is_multisite() ? array_keys( get_blogs_of_user( $user->ID, true ) ) : array() as $site_id ) {
-			if ( wpf_webhooks_is_privileged( ( new \WP_User( $user->ID, '', (int) $site_id ) )->allcaps ) ) {
+			if ( self::privileged_as( new \WP_User( $user->ID, '', (int) $site_id ) ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether the user, on the site it was loaded for, holds a privileged capability: stored (any non-empty value,
+	 * as WordPress counts it) or granted when checked, through the `user_has_cap` filter of a plugin.
+	 *
+	 * @param \WP_User $user The user, for one site.
+	 */
+	private static function privileged_as( \WP_User $user ): bool {
+		if ( wpf_webhooks_is_privileged( $user->allcaps ) ) {
+			return true;
+		}
+		foreach ( wpf_webhooks_privileged_capabilities() as $cap ) {
+			if ( user_can( $user, $cap ) ) {
 				return true;
 			}
 		}

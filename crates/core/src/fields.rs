@@ -69,13 +69,9 @@ pub fn forbidden_reason(wp_field: &str, crm_slugs: &[&str]) -> Option<&'static s
     None
 }
 
-/// The CRM fields a new user's login and password are mapped from (`user_login`, `user_pass`).
-pub fn credential_sources(field_map: &[(String, String)]) -> Vec<&str> {
-    field_map
-        .iter()
-        .filter(|(wp, _)| matches!(wp.as_str(), "user_login" | "user_pass"))
-        .map(|(_, crm)| crm.as_str())
-        .collect()
+/// The CRM field a WordPress field is mapped from, if any.
+pub fn source_of<'a>(field_map: &'a [(String, String)], wp_field: &str) -> Option<&'a str> {
+    field_map.iter().find(|(wp, _)| wp == wp_field).map(|(_, crm)| crm.as_str())
 }
 
 /// The result of mapping one contact.

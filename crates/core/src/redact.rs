@@ -28,8 +28,8 @@ pub struct Secrets {
 impl Secrets {
     /// The Return Password field, the CRM field mapped to `user_pass`, and the access key and CRM credentials.
     pub fn of(settings: &Settings) -> Secrets {
-        let mapped = settings.field_map.iter().filter(|(wp, _)| wp == "user_pass").map(|(_, crm)| crm);
-        let fields = std::iter::once(&settings.return_password_field)
+        let mapped = crate::fields::source_of(&settings.field_map, "user_pass");
+        let fields = std::iter::once(settings.return_password_field.as_str())
             .chain(mapped)
             .map(|f| f.trim().to_lowercase())
             .filter(|f| !f.is_empty())
@@ -48,6 +48,15 @@ impl Secrets {
             }
         }
         Secrets { fields, credentials }
+    }
+
+    /// The same, with one more field name whose values go (any case).
+    pub fn and_field(mut self, field: &str) -> Secrets {
+        let field = field.trim().to_lowercase();
+        if !field.is_empty() {
+            self.fields.push(field);
+        }
+        self
     }
 
     /// Whether a key's value is secret: a secret word in it, or a secret field's name (any case). A query

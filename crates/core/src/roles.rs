@@ -36,10 +36,30 @@ pub const PRIVILEGED_CAPS: [&str; 23] = [
 /// Network capabilities (`manage_network`, `manage_network_users`, `manage_sites`, …): all privileged.
 const PRIVILEGED_PREFIXES: [&str; 2] = ["manage_network", "manage_sites"];
 
+/// WordPress's own network capabilities, named for a check that cannot match by prefix (`user_can()`).
+const NETWORK_CAPS: [&str; 9] = [
+    "manage_network",
+    "manage_network_users",
+    "manage_network_plugins",
+    "manage_network_themes",
+    "manage_network_options",
+    "manage_sites",
+    "create_sites",
+    "delete_sites",
+    "upgrade_network",
+];
+
+/// Every privileged capability by name: what the shim asks WordPress about (`user_can()`), so that capabilities a
+/// plugin grants only when they are checked count too.
+pub fn privileged_capabilities() -> Vec<&'static str> {
+    PRIVILEGED_CAPS.iter().chain(&NETWORK_CAPS).copied().collect()
+}
+
 /// Whether holding `cap` makes a role or a user privileged.
 pub fn is_privileged_cap(cap: &str) -> bool {
     cap.eq_ignore_ascii_case("administrator")
         || PRIVILEGED_CAPS.contains(&cap)
+        || NETWORK_CAPS.contains(&cap)
         || PRIVILEGED_PREFIXES.iter().any(|p| cap.starts_with(p))
 }
 
@@ -219,6 +239,15 @@ mod tests {
         }
         let reader = Roles::from_value(&json!({"r": {"name": "R", "capabilities": {"read": true, "edit_posts": 1}}}));
         assert!(!reader.0[0].is_privileged());
+    }
+
+    #[test]
+    fn the_named_list_holds_only_privileged_capabilities() {
+        let all = privileged_capabilities();
+        assert!(all.iter().all(|c| is_privileged_cap(c)));
+        for cap in ["manage_options", "install_plugins", "manage_network_users", "create_sites", "upgrade_network"] {
+            assert!(all.contains(&cap), "{cap}");
+        }
     }
 
     #[test]

@@ -154,8 +154,7 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
         return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
-    let body = without_keys(body, &fields::credential_sources(&site.settings.field_map));
-    let contact = crm::load(&*crm, &who, &body, need, site.deadline())?;
+    let contact = crm::load(&*crm, &who, &copyable(body, &site.settings), need, site.deadline())?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));
@@ -170,20 +169,21 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Fa
     })))
 }
 
-/// A webhook body without these keys at any depth, once the contact is identified: a new user's password and
-/// login come from the CRM's record or not at all, never from a copy of the contact in the body.
-fn without_keys(body: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    fn strip(value: Value, keys: &[&str]) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(without_keys(map, keys)),
-            Value::Array(items) => Value::Array(items.into_iter().map(|v| strip(v, keys)).collect()),
-            other => other,
-        }
+/// What a CRM may take from a webhook body once the contact is identified: the body without what a queued copy
+/// would lose (its secrets, the Return Password field, the field mapped to `user_pass`: see [`Secrets`]) and without
+/// the field mapped to `user_login`, so a body's copy of the contact can never choose a new user's password or
+/// login, and a webhook is planned alike whether it was queued or not.
+fn copyable(body: Map<String, Value>, settings: &crate::settings::Settings) -> Map<String, Value> {
+    let mut secrets = Secrets::of(settings);
+    if let Some(login) = fields::source_of(&settings.field_map, "user_login") {
+        secrets = secrets.and_field(login);
     }
-    if keys.is_empty() {
-        return body;
+    let mut value = Value::Object(body);
+    secrets.strip(&mut value);
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
-    body.into_iter().filter(|(k, _)| !keys.contains(&k.as_str())).map(|(k, v)| (k, strip(v, keys))).collect()
 }
 
 /// Warning: the password was generated but the CRM contact cannot take it (a Customerly lead).
