@@ -315,6 +315,7 @@ final class QueueTest extends WebhookTestCase {
 		$health = SiteHealth::queue_test();
 		$this->assertSame( 'critical', $health['status'] );
 		$this->assertStringContainsString( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', $health['description'] );
+		$this->assertStringContainsString( 'answered 500 (with Retry-After)', $health['description'], 'what the sender gets' );
 	}
 
 	public function test_a_burst_of_queued_webhooks_is_processed_exactly_once(): void {

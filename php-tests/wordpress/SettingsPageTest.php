@@ -372,6 +372,9 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertSame( 'critical', SiteHealth::configuration_test()['status'] );
 		$this->assertSame( 'good', SiteHealth::failures_test()['status'] );
 		$this->assertSame( 'good', SiteHealth::refused_test()['status'] );
+		Site::webhook( array( 'wpf_action' => 'test', 'access_key' => self::KEY ), str_repeat( 'x', 70000 ) );
+		$this->assertSame( 'Requests to the webhook URL were refused for their size', SiteHealth::refused_test()['label'], 'no key was wrong' );
+		\WpfWebhooks\Log::clear();
 		self::$sandbox->fault( array( 'action' => array( 'status' => 503 ) ) );
 		$this->configure();
 		$this->hook( 'update', 'jane@example.com' );

@@ -168,13 +168,20 @@ final class Queue {
 	}
 
 	/**
-	 * Whether the queue holds max_jobs() jobs or more. It skips at most that many entries of an index rather
-	 * than counting the rows, so its cost is bounded by the cap, not by the table. Webhooks stored at the same
-	 * moment by other workers may each pass it: the cap can be passed by at most the number of PHP workers.
+	 * Whether the queue holds max_jobs() jobs or more. Ids span at least as many values as there are rows, so a
+	 * span under the cap (two reads of the primary key's ends, the usual case) settles it; only a wider span skips
+	 * up to the cap's entries of the index. Its cost is bounded by the cap, never by the table. Webhooks stored at
+	 * the same moment by other workers may each pass it: the cap can be passed by at most the number of PHP
+	 * workers.
 	 */
 	public static function is_full(): bool {
 		global $wpdb;
-		return null !== $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' LIMIT 1 OFFSET %d', self::max_jobs() - 1 ) ); // phpcs:ignore WordPress.DB
+		$table = self::table();
+		$span  = $wpdb->get_row( "SELECT MIN(id) AS first, MAX(id) AS last FROM {$table}" ); // phpcs:ignore WordPress.DB
+		if ( ! $span || null === $span->first || (int) $span->last - (int) $span->first + 1 < self::max_jobs() ) {
+			return false;
+		}
+		return null !== $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} LIMIT 1 OFFSET %d", self::max_jobs() - 1 ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**

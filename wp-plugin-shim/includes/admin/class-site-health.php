@@ -108,7 +108,7 @@ final class SiteHealth {
 				__( 'The webhook queue is full', 'wpf-webhooks' ),
 				sprintf(
 					/* translators: %s: the most queued webhooks */
-					__( 'The queue holds %s webhooks, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it): async webhooks are answered 503 and not stored until it has room, and their senders retry later. Failed webhooks count until they are retried or the log\'s retention deletes them; Tools → Webhook Logs lists them. If they come from webhooks you did not expect, regenerate the access key.', 'wpf-webhooks' ),
+					__( 'The queue holds %s webhooks, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it): async webhooks are answered 500 (with Retry-After) and not stored until it has room, and their senders retry later. Failed webhooks count until they are retried or the log\'s retention deletes them; Tools → Webhook Logs lists them. If they come from webhooks you did not expect, regenerate the access key.', 'wpf-webhooks' ),
 					number_format_i18n( Queue::max_jobs() )
 				)
 			);
@@ -209,7 +209,10 @@ final class SiteHealth {
 		if ( array() === $refused ) {
 			return self::result( 'wpf_webhooks_refused', 'good', __( 'No request to the webhook URL was refused in the last 24 hours', 'wpf-webhooks' ), __( 'Every request came with the right access key and a body within 64 KiB.', 'wpf-webhooks' ) );
 		}
-		$result            = self::result( 'wpf_webhooks_refused', 'recommended', __( 'Someone is knocking on the webhook URL with wrong keys', 'wpf-webhooks' ), \WpfWebhooks\Log::refusals_text( $refused ) );
+		$label             = isset( $refused['forbidden'] )
+			? __( 'Someone is knocking on the webhook URL with wrong keys', 'wpf-webhooks' )
+			: __( 'Requests to the webhook URL were refused for their size', 'wpf-webhooks' );
+		$result            = self::result( 'wpf_webhooks_refused', 'recommended', $label, \WpfWebhooks\Log::refusals_text( $refused ) );
 		$result['actions'] = self::log_link() . ' ' . sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) );
 		return $result;
 	}
