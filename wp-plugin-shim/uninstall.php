@@ -12,7 +12,7 @@ require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
-require_once __DIR__ . '/includes/class-queue.php';
+require_once __DIR__ . '/includes/class-queue-runner.php';
 require_once __DIR__ . '/includes/admin/class-settings-page.php';
 
 foreach ( is_multisite() ? get_sites( array( 'fields' => 'ids', 'number' => 0 ) ) : array( 0 ) as $wpf_webhooks_site ) {
@@ -24,7 +24,7 @@ foreach ( is_multisite() ? get_sites( array( 'fields' => 'ids', 'number' => 0 ) 
 	WpfWebhooks\Schema::drop();
 	wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
 	wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );
-	wp_clear_scheduled_hook( WpfWebhooks\Queue::CRON_HOOK );
+	wp_clear_scheduled_hook( WpfWebhooks\QueueRunner::CRON_HOOK );
 	if ( $wpf_webhooks_site ) {
 		restore_current_blog();
 	}

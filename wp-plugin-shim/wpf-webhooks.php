@@ -26,7 +26,9 @@ require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-user-store.php';
+require_once __DIR__ . '/includes/class-retry-policy.php';
 require_once __DIR__ . '/includes/class-queue.php';
+require_once __DIR__ . '/includes/class-queue-runner.php';
 require_once __DIR__ . '/includes/class-endpoint.php';
 require_once __DIR__ . '/includes/class-plugin.php';
 if ( is_admin() ) {

@@ -8,7 +8,7 @@
 namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Lock;
-use WpfWebhooks\Queue;
+use WpfWebhooks\QueueRunner;
 use WpfWebhooks\Schema;
 
 /**
@@ -91,7 +91,7 @@ final class LockTest extends WebhookTestCase {
 			$lock = new Lock( 'jane@example.com' );
 			$this->assertTrue( $lock->acquire( 0.0 ), 'the other install\'s lock on the same email is not this site\'s' );
 			$lock->release();
-			$this->assertSame( 1, Queue::work(), 'the other install\'s queue workers hold none of this site\'s slots' );
+			$this->assertSame( 1, QueueRunner::work(), 'the other install\'s queue workers hold none of this site\'s slots' );
 		} finally {
 			fclose( $pipes[0] );
 			fclose( $pipes[1] );

@@ -10,7 +10,7 @@ namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Plugin;
-use WpfWebhooks\Queue;
+use WpfWebhooks\QueueRunner;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -65,7 +65,7 @@ final class MultisiteTest extends WebhookTestCase {
 		try {
 			$said = fgets( $pipes[1] );
 			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
-			$this->assertSame( 1, Queue::work(), '/site2/\'s workers hold none of the main site\'s slots' );
+			$this->assertSame( 1, QueueRunner::work(), '/site2/\'s workers hold none of the main site\'s slots' );
 		} finally {
 			fclose( $pipes[0] );
 			fclose( $pipes[1] );
@@ -132,7 +132,7 @@ final class MultisiteTest extends WebhookTestCase {
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
-				$this->assertFalse( wp_next_scheduled( Queue::CRON_HOOK ), "site $id: queue worker" );
+				$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), "site $id: queue worker" );
 				restore_current_blog();
 			}
 		} finally {

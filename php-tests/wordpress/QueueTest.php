@@ -11,6 +11,8 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Admin\SiteHealth;
 use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
+use WpfWebhooks\QueueRunner;
+use WpfWebhooks\RetryPolicy;
 
 /**
  * The queue on a real site.
@@ -21,7 +23,7 @@ final class QueueTest extends WebhookTestCase {
 
 	protected function setUp(): void {
 		parent::setUp();
-		wp_clear_scheduled_hook( Queue::CRON_HOOK );
+		wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
 	}
 
 	/**
@@ -100,7 +102,7 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertAnswer( 202, 'queued', $this->hook( 'update_tags', 'john.smith@example.com', array( 'async' => 'yes' ), self::QUEUE_ONLY ) );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'yes' ), self::QUEUE_ONLY ) );
 		$this->assertCount( 2, $this->jobs() );
-		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'queueing schedules the worker' );
+		$this->assertNotFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), 'queueing schedules the worker' );
 		Site::run_cron();
 		$this->assertTrue( Site::eventually( fn() => 2 === count( Site::json_lines( 'jobs.log' ) ), 10 ), 'both jobs run' );
 		$this->assertSame( array( 'failed' ), array_column( $this->jobs(), 'status' ), 'the one that cannot succeed is kept for an administrator' );
@@ -116,22 +118,22 @@ final class QueueTest extends WebhookTestCase {
 		self::$sandbox->fault( array( 'action' => array( 'status' => 503 ) ) );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
 		$id = (int) $this->jobs()[0]->id;
-		for ( $attempt = 1; $attempt <= Queue::MAX_ATTEMPTS; $attempt++ ) {
+		for ( $attempt = 1; $attempt <= RetryPolicy::MAX_ATTEMPTS; $attempt++ ) {
 			$before = time();
-			$this->assertSame( 1, Queue::work(), "attempt {$attempt}" );
+			$this->assertSame( 1, QueueRunner::work(), "attempt {$attempt}" );
 			$job = Queue::get( $id );
 			$this->assertSame( array( $attempt, 'crm_unavailable' ), array( (int) $job->attempts, $job->last_code ) );
-			if ( $attempt < Queue::MAX_ATTEMPTS ) {
-				$base = Queue::BACKOFF[ $attempt - 1 ];
+			if ( $attempt < RetryPolicy::MAX_ATTEMPTS ) {
+				$base = RetryPolicy::BACKOFF[ $attempt - 1 ];
 				$this->assertSame( 'pending', $job->status );
 				$this->assertGreaterThanOrEqual( $before + (int) floor( $base * 0.8 ), (int) $job->run_at, "backoff after attempt {$attempt}" );
 				$this->assertLessThanOrEqual( time() + (int) ceil( $base * 1.2 ) + 30, (int) $job->run_at );
-				$this->assertSame( 0, Queue::work(), 'not due before its backoff' );
+				$this->assertSame( 0, QueueRunner::work(), 'not due before its backoff' );
 				$this->make_due( $id );
 			}
 		}
 		$this->assertSame( 'failed', Queue::get( $id )->status );
-		$this->assertSame( 0, Queue::work(), 'a failed job waits for an administrator' );
+		$this->assertSame( 0, QueueRunner::work(), 'a failed job waits for an administrator' );
 		$this->assertNull( $this->user( 'jane@example.com' ), 'nothing half-created' );
 		$this->assertSame( array(), $this->password_writes() );
 
@@ -140,7 +142,7 @@ final class QueueTest extends WebhookTestCase {
 		self::$sandbox->reset();
 		$this->assertSame( 1, Queue::retry( $id ) );
 		$this->assertSame( array( 'pending', '0' ), array( Queue::get( $id )->status, (string) Queue::get( $id )->attempts ) );
-		$this->assertSame( 1, Queue::work() );
+		$this->assertSame( 1, QueueRunner::work() );
 		$this->assertNull( Queue::get( $id ) );
 		$this->assertNotNull( $this->user( 'jane@example.com' ) );
 		$this->assertCount( 1, $this->password_writes() );
@@ -150,7 +152,7 @@ final class QueueTest extends WebhookTestCase {
 		self::$sandbox->fault( array( 'action' => array( 'status' => 429, 'headers' => array( 'Retry-After' => '900' ) ) ) );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
 		$before = time();
-		Queue::work();
+		QueueRunner::work();
 		$job = $this->jobs()[0];
 		$this->assertSame( array( 'pending', 'crm_unavailable' ), array( $job->status, $job->last_code ) );
 		$this->assertGreaterThanOrEqual( $before + 900, (int) $job->run_at );
@@ -161,7 +163,7 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
 		$this->assertCount( 1, $this->jobs() );
-		$this->assertSame( 1, Queue::work() );
+		$this->assertSame( 1, QueueRunner::work() );
 		$this->assertAnswer( 200, 'duplicate', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), $headers ) );
 		$this->assertSame( array(), $this->jobs() );
 		$this->assertCount( 1, $this->password_writes() );
@@ -172,9 +174,9 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
 		$id = (int) $this->jobs()[0]->id;
 		$wpdb->update( Queue::table(), array( 'status' => 'running', 'attempts' => 1, 'claimed_by' => 'dead:1:x', 'lease_until' => time() + 60 ), array( 'id' => $id ) );
-		$this->assertSame( 0, Queue::work(), 'a live lease is respected' );
+		$this->assertSame( 0, QueueRunner::work(), 'a live lease is respected' );
 		$wpdb->update( Queue::table(), array( 'lease_until' => time() - 1 ), array( 'id' => $id ) );
-		$this->assertSame( 1, Queue::work() );
+		$this->assertSame( 1, QueueRunner::work() );
 		$this->assertNull( Queue::get( $id ) );
 		$this->assertSame( 2, Site::json_lines( 'jobs.log' )[0]['attempt'] );
 		$this->assertNotNull( $this->user( 'jane@example.com' ) );
@@ -187,7 +189,7 @@ final class QueueTest extends WebhookTestCase {
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'poisoned@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
 		[ $poisoned, $healthy ] = array_map( fn( $job ) => (int) $job->id, $this->jobs() );
-		for ( $attempt = 1; $attempt <= Queue::MAX_ATTEMPTS; $attempt++ ) {
+		for ( $attempt = 1; $attempt <= RetryPolicy::MAX_ATTEMPTS; $attempt++ ) {
 			$this->assertTrue( $this->run_cron_until( fn() => count( Site::json_lines( 'poison.log' ) ) >= $attempt ), "attempt {$attempt} reached the poison" );
 			$this->assertCount( $attempt, Site::json_lines( 'poison.log' ), 'one attempt per claim' );
 			$pid = (int) Site::json_lines( 'poison.log' )[ $attempt - 1 ]['pid'];
@@ -198,12 +200,12 @@ final class QueueTest extends WebhookTestCase {
 		}
 		$settled = fn() => 'failed' === ( Queue::get( $poisoned )->status ?? null ) && null === Queue::get( $healthy );
 		$this->assertTrue( $this->run_cron_until( $settled ), 'the queue holds ' . wp_json_encode( array_map( fn( $j ) => array( $j->id, $j->status, $j->attempts, $j->last_code ), $this->jobs() ) ) );
-		$this->assertCount( Queue::MAX_ATTEMPTS, Site::json_lines( 'poison.log' ), 'not claimed after its last attempt' );
+		$this->assertCount( RetryPolicy::MAX_ATTEMPTS, Site::json_lines( 'poison.log' ), 'not claimed after its last attempt' );
 		$this->assertNotNull( $this->user( 'jane@example.com' ), 'the healthy job was worked' );
 		$this->assertSame( array( array( $healthy, 'created' ) ), array_map( fn( $run ) => array( $run['job'], $run['code'] ), Site::json_lines( 'jobs.log' ) ) );
 
 		$job = Queue::get( $poisoned );
-		$this->assertSame( array( 'internal_error', Queue::MAX_ATTEMPTS ), array( $job->last_code, (int) $job->attempts ) );
+		$this->assertSame( array( 'internal_error', RetryPolicy::MAX_ATTEMPTS ), array( $job->last_code, (int) $job->attempts ) );
 		$this->assertStringContainsString( 'died', $job->last_message );
 		$this->assertSame( array( $poisoned ), array_map( 'intval', array_column( Queue::failed(), 'id' ) ), 'listed with a Retry button' );
 		$rows = Log::query( array( 'search' => 'poisoned@example.com' ) )['rows'];
@@ -229,7 +231,7 @@ final class QueueTest extends WebhookTestCase {
 		global $wpdb;
 		require_once WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/class-site-health.php';
 		$this->assertAnswer( 202, 'queued', $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), self::QUEUE_ONLY ) );
-		$longest = (int) ceil( Queue::BACKOFF[ count( Queue::BACKOFF ) - 1 ] * 1.2 );
+		$longest = (int) ceil( RetryPolicy::BACKOFF[ count( RetryPolicy::BACKOFF ) - 1 ] * 1.2 );
 		$wpdb->query( $wpdb->prepare( 'UPDATE ' . Queue::table() . ' SET run_at = %d', time() + $longest ) ); // phpcs:ignore WordPress.DB
 		$this->assertSame( 'good', SiteHealth::queue_test()['status'], 'the longest backoff is no problem' );
 		$wpdb->query( $wpdb->prepare( 'UPDATE ' . Queue::table() . ' SET run_at = %d', time() + 4 * HOUR_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
@@ -294,7 +296,7 @@ final class QueueTest extends WebhookTestCase {
 		self::$sandbox->put_person( array( 'email' => 'bob@example.com' ) );
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'bob@example.com', array(), $capped ) );
 
-		$this->assertGreaterThan( 0, Queue::work() );
+		$this->assertGreaterThan( 0, QueueRunner::work() );
 		$this->assertAnswer( 202, 'queued', $this->hook( 'add', 'eve@example.com', array( 'async' => 'true' ), $capped ) );
 	}
 

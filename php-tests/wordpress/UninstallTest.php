@@ -11,7 +11,7 @@ use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Deliveries;
 use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
-use WpfWebhooks\Queue;
+use WpfWebhooks\QueueRunner;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -25,7 +25,7 @@ final class UninstallTest extends WebhookTestCase {
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
 		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
-		$this->assertNotFalse( wp_next_scheduled( Queue::CRON_HOOK ), 'activation schedules the queue worker' );
+		$this->assertNotFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), 'activation schedules the queue worker' );
 		$tables = array( 'deliveries', 'locks', 'log', 'queue', 'refused' );
 		foreach ( $tables as $table ) {
 			$this->assertSame( Schema::table( $table ), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), "{$table} is there before" );
@@ -42,7 +42,7 @@ final class UninstallTest extends WebhookTestCase {
 			}
 			$this->assertFalse( wp_next_scheduled( Deliveries::CLEANUP_EVENT ) );
 			$this->assertFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
-			$this->assertFalse( wp_next_scheduled( Queue::CRON_HOOK ) );
+			$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ) );
 			$user = $this->user( 'jane@example.com' );
 			$this->assertNotNull( $user, 'users belong to the site' );
 			$this->assertSame( 'jane@example.com', get_user_meta( $user->ID, 'customer-io_contact_id', true ) );

@@ -8,7 +8,7 @@
 namespace WpfWebhooks\Tests;
 
 use PHPUnit\Framework\TestCase;
-use WpfWebhooks\Queue;
+use WpfWebhooks\QueueRunner;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 
@@ -121,8 +121,8 @@ abstract class WebhookTestCase extends TestCase {
 	 */
 	protected function run_cron_until( callable $condition ): bool {
 		for ( $minute = 0; $minute < 3; $minute++ ) {
-			wp_clear_scheduled_hook( Queue::CRON_HOOK );
-			Queue::schedule();
+			wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
+			QueueRunner::schedule();
 			Site::run_cron();
 			if ( Site::eventually( $condition, 5 ) ) {
 				return true;

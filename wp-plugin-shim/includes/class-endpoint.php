@@ -42,8 +42,8 @@ final class Endpoint {
 		$response->send( false );
 		$response->release();
 		$write();
-		if ( isset( $context['job_id'] ) && Queue::works_after_response() ) {
-			Queue::work();
+		if ( isset( $context['job_id'] ) && QueueRunner::works_after_response() ) {
+			QueueRunner::work();
 		}
 		exit;
 	}

@@ -25,8 +25,8 @@ final class Plugin {
 		add_action( 'admin_notices', array( self::class, 'extension_notice' ) );
 		add_action( Deliveries::CLEANUP_EVENT, array( Deliveries::class, 'forget_expired' ) );
 		add_action( Log::PRUNE_EVENT, array( Log::class, 'prune' ) );
-		add_filter( 'cron_schedules', array( Queue::class, 'add_schedule' ) ); // phpcs:ignore WordPress.WP.CronInterval -- the queue's safety net runs every minute.
-		add_action( Queue::CRON_HOOK, array( Queue::class, 'work_from_cron' ) );
+		add_filter( 'cron_schedules', array( QueueRunner::class, 'add_schedule' ) ); // phpcs:ignore WordPress.WP.CronInterval -- the queue's safety net runs every minute.
+		add_action( QueueRunner::CRON_HOOK, array( QueueRunner::class, 'work_from_cron' ) );
 		add_action( 'admin_menu', array( Admin\LogPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_clear_log', array( Admin\LogPage::class, 'clear' ) ); // Admin classes load in wp-admin only: no constant here.
 		add_action( 'admin_post_wpf_webhooks_retry_jobs', array( Admin\LogPage::class, 'retry_jobs' ) );
@@ -59,7 +59,7 @@ final class Plugin {
 	public static function activate(): void {
 		Settings::install();
 		Schema::upgrade();
-		Queue::schedule();
+		QueueRunner::schedule();
 		foreach ( array( Deliveries::CLEANUP_EVENT, Log::PRUNE_EVENT ) as $event ) {
 			if ( ! wp_next_scheduled( $event ) ) {
 				wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', $event );
@@ -74,7 +74,7 @@ final class Plugin {
 	public static function deactivate(): void {
 		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
 		wp_clear_scheduled_hook( Log::PRUNE_EVENT );
-		wp_clear_scheduled_hook( Queue::CRON_HOOK );
+		wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
 	}
 
 	/**
