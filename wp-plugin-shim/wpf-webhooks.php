@@ -24,6 +24,8 @@ require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-response.php';
 require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
+require_once __DIR__ . '/includes/class-text.php';
+require_once __DIR__ . '/includes/class-redactor.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-user-store.php';
 require_once __DIR__ . '/includes/class-retry-policy.php';

@@ -10,6 +10,7 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Admin\LogPage;
 use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
+use WpfWebhooks\Redactor;
 use WpfWebhooks\Settings;
 
 /**
@@ -234,7 +235,7 @@ final class LogTest extends WebhookTestCase {
 
 	public function test_request_redaction_handles_what_is_not_json(): void {
 		$settings = array_merge( Settings::DEFAULTS, array( 'access_key' => self::KEY ) );
-		$redact   = fn( string $body ) => Log::redact_request( array( 'method' => 'POST', 'query' => 'wpf_action=add', 'headers' => array(), 'body' => $body ), $settings );
+		$redact   = fn( string $body ) => Redactor::request( array( 'method' => 'POST', 'query' => 'wpf_action=add', 'headers' => array(), 'body' => $body ), $settings );
 
 		$form = $redact( 'email=jane%40example.com&user_pass=form-pass-1&apiKey=form-key-1&x=' . self::KEY );
 		$this->assertSame( 'email=jane%40example.com&user_pass=[redacted]&apiKey=[redacted]&x=[redacted]', $form['body'] );
@@ -244,7 +245,7 @@ final class LogTest extends WebhookTestCase {
 
 		$big = $redact( (string) wp_json_encode( array( 'password' => 'big-pass-1', 'pad' => str_repeat( 'é', 5000 ) ) ) );
 		$this->assertTrue( $big['body_truncated'] );
-		$this->assertLessThanOrEqual( Log::BODY_EXCERPT_BYTES, strlen( $big['body'] ) );
+		$this->assertLessThanOrEqual( Redactor::BODY_EXCERPT_BYTES, strlen( $big['body'] ) );
 		$this->assertTrue( mb_check_encoding( $big['body'], 'UTF-8' ), 'not cut inside a character' );
 		$this->assertStringStartsWith( '{"password":"[redacted]","pad":"éé', $big['body'] );
 

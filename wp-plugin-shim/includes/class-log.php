@@ -11,48 +11,14 @@ namespace WpfWebhooks;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Stores, queries and prunes the log. Everything is redacted before it is stored: the log never holds the
- * access key (right or wrong), CRM credentials, passwords, cookies or the Authorization header. A request
+ * Stores, queries and prunes the log. Everything is redacted (Redactor) before it is stored: the log never holds
+ * the access key (right or wrong), CRM credentials, passwords, cookies or the Authorization header. A request
  * refused before its key was accepted gets no row: it is counted per hour and reason (REFUSALS), so a flood of
  * them adds nothing but a count.
  */
 final class Log {
 
 	const PRUNE_EVENT = 'wpf_webhooks_prune_log';
-
-	/**
-	 * What replaces a secret.
-	 */
-	const REDACTED = '[redacted]';
-
-	/**
-	 * Keys of the body (at any depth) and of the query string whose values are secret.
-	 */
-	const SECRET_KEY_PATTERN = '/pass|secret|token|key|auth/i';
-
-	/**
-	 * The longest body excerpt stored, in bytes.
-	 */
-	const BODY_EXCERPT_BYTES = 4096;
-
-	/**
-	 * The request headers stored (an allow-list: cookies, Authorization and anything else stay out). The
-	 * access key header is stored as present, its value redacted.
-	 */
-	const HEADERS = array(
-		'content-type',
-		'content-length',
-		'user-agent',
-		'x-wpf-access-key',
-		'x-cio-delivery-id',
-		'x-cio-idempotency-key',
-		'webhook-id',
-	);
-
-	/**
-	 * Settings whose values are credentials: replaced wherever they appear in the stored text.
-	 */
-	const SECRET_SETTINGS = array( 'access_key', 'customerio_app_key', 'customerio_track_key', 'customerly_token' );
 
 	/**
 	 * Answers to requests refused before their key was accepted: counted, never logged. A body over the limit is
@@ -99,20 +65,20 @@ final class Log {
 				$settings = Settings::get();
 				$row      = array(
 					'created_at'   => isset( $entry['created_at'] ) ? (int) $entry['created_at'] : time(),
-					'action'       => self::cut( (string) ( $entry['action'] ?? '' ), self::WIDTHS['action'] ),
-					'contact'      => self::cut( (string) ( $entry['contact'] ?? '' ), self::WIDTHS['contact'] ),
-					'code'         => self::cut( (string) ( $entry['code'] ?? '' ), self::WIDTHS['code'] ),
+					'action'       => Text::cut( (string) ( $entry['action'] ?? '' ), self::WIDTHS['action'] ),
+					'contact'      => Text::cut( (string) ( $entry['contact'] ?? '' ), self::WIDTHS['contact'] ),
+					'code'         => Text::cut( (string) ( $entry['code'] ?? '' ), self::WIDTHS['code'] ),
 					'status'       => max( 0, (int) ( $entry['status'] ?? 0 ) ),
 					'duration_ms'  => max( 0, (int) ( $entry['duration_ms'] ?? 0 ) ),
 					'user_id'      => isset( $entry['user_id'] ) ? (int) $entry['user_id'] : null,
 					'delivery_key' => isset( $entry['delivery_key'] ) ? substr( (string) $entry['delivery_key'], 0, 64 ) : null,
 					'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
 					'message'      => (string) ( $entry['message'] ?? '' ),
-					'warnings'     => self::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
-					'request'      => self::json( self::redact_request( (array) ( $entry['request'] ?? array() ), $settings ) ),
+					'warnings'     => Text::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
+					'request'      => Text::json( Redactor::request( (array) ( $entry['request'] ?? array() ), $settings ) ),
 				);
 				foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
-					$row[ $column ] = self::without_credentials( $row[ $column ], $settings );
+					$row[ $column ] = Redactor::without_credentials( $row[ $column ], $settings );
 				}
 				$max_rows = max( 0, (int) $settings['log_max_rows'] );
 				if ( Schema::insert( self::table(), $row ) && $max_rows > 0 && $wpdb->insert_id > $max_rows ) {
@@ -136,7 +102,7 @@ final class Log {
 				global $wpdb;
 				$now  = time();
 				$hour = $now - $now % HOUR_IN_SECONDS;
-				$wpdb->query( $wpdb->prepare( 'INSERT INTO ' . self::refused_table() . ' (hour_start, reason, requests) VALUES (%d, %s, 1) ON DUPLICATE KEY UPDATE requests = requests + 1', $hour, self::cut( $reason, self::WIDTHS['code'] ) ) ); // phpcs:ignore WordPress.DB
+				$wpdb->query( $wpdb->prepare( 'INSERT INTO ' . self::refused_table() . ' (hour_start, reason, requests) VALUES (%d, %s, 1) ON DUPLICATE KEY UPDATE requests = requests + 1', $hour, Text::cut( $reason, self::WIDTHS['code'] ) ) ); // phpcs:ignore WordPress.DB
 			},
 			'counting a refused request failed'
 		);
@@ -307,187 +273,6 @@ final class Log {
 	}
 
 	/**
-	 * The request as it may be stored: method, query parameters, the allowed headers and a body excerpt of
-	 * at most 4 KiB, with every secret replaced by `[redacted]`.
-	 *
-	 * @param array $request  `method`, `query` (raw query string), `headers` (lower-case name => value), `body`
-	 *                        (string, or null when it was not read), `body_bytes`.
-	 * @param array $settings The settings (their credentials are replaced wherever they appear).
-	 */
-	public static function redact_request( array $request, array $settings ): array {
-		$secret_keys = self::secret_body_keys( $settings );
-		parse_str( is_string( $request['query'] ?? null ) ? $request['query'] : '', $query );
-		$headers = array();
-		foreach ( is_array( $request['headers'] ?? null ) ? $request['headers'] : array() as $name => $value ) {
-			$name = strtolower( (string) $name );
-			if ( in_array( $name, self::HEADERS, true ) ) {
-				$headers[ $name ] = 'x-wpf-access-key' === $name ? self::REDACTED : self::cut( (string) $value, 256 );
-			}
-		}
-		ksort( $headers );
-		$body     = $request['body'] ?? null;
-		$stored   = array(
-			'method'  => strtoupper( self::cut( (string) ( $request['method'] ?? '' ), 10 ) ),
-			'query'   => self::redact_value( $query, $secret_keys ),
-			'headers' => $headers,
-		);
-		$stored  += is_string( $body ) ? self::body_excerpt( $body, $secret_keys, $settings ) : array( 'body' => null );
-		$stored['body_bytes'] = (int) ( $request['body_bytes'] ?? ( is_string( $body ) ? strlen( $body ) : 0 ) );
-		return self::replace_credentials( $stored, $settings );
-	}
-
-	/**
-	 * The body as stored: the redacted JSON value when it fits in 4 KiB, else the start of its redacted text
-	 * (`body_truncated` true). A body that is not JSON is redacted by pattern (`"key": value`, `key=value`).
-	 *
-	 * @param string   $body        The raw body.
-	 * @param string[] $secret_keys Extra keys whose values are secret (exact, case-insensitive).
-	 * @param array    $settings    The settings.
-	 */
-	private static function body_excerpt( string $body, array $secret_keys, array $settings ): array {
-		if ( '' === trim( $body ) ) {
-			return array( 'body' => '' );
-		}
-		$value = json_decode( $body, true, 512, JSON_BIGINT_AS_STRING );
-		if ( null !== $value || 'null' === trim( $body ) ) {
-			$value = self::redact_value( $value, $secret_keys );
-			$text  = self::json( $value );
-			if ( strlen( $text ) <= self::BODY_EXCERPT_BYTES ) {
-				return array( 'body' => $value );
-			}
-		} else {
-			$text = self::redact_text( $body, $secret_keys );
-		}
-		$text = self::without_credentials( $text, $settings );
-		if ( strlen( $text ) <= self::BODY_EXCERPT_BYTES ) {
-			return array( 'body' => $text );
-		}
-		return array(
-			'body'           => self::cut( $text, self::BODY_EXCERPT_BYTES ),
-			'body_truncated' => true,
-		);
-	}
-
-	/**
-	 * A value with every secret entry replaced, at any depth.
-	 *
-	 * @param mixed    $value       A decoded JSON value or query parameters.
-	 * @param string[] $secret_keys Extra secret keys.
-	 * @return mixed
-	 */
-	private static function redact_value( $value, array $secret_keys ) {
-		if ( ! is_array( $value ) ) {
-			return $value;
-		}
-		foreach ( $value as $key => $item ) {
-			$value[ $key ] = is_string( $key ) && self::is_secret_key( $key, $secret_keys ) ? self::REDACTED : self::redact_value( $item, $secret_keys );
-		}
-		return $value;
-	}
-
-	/**
-	 * Pattern redaction of a body that is not JSON (truncated, invalid, form-encoded): the value after any
-	 * secret-looking key, up to the end of the string or field.
-	 *
-	 * @param string   $text        The body.
-	 * @param string[] $secret_keys Extra secret keys.
-	 */
-	private static function redact_text( string $text, array $secret_keys ): string {
-		$extra = '';
-		foreach ( $secret_keys as $key ) {
-			$extra .= '|' . preg_quote( $key, '/' );
-		}
-		$word = '(?:pass|secret|token|key|auth)';
-		$json = '/("(?:[^"\\\\]*' . $word . '[^"\\\\]*' . $extra . ')"\s*:\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|[^,}\]\s]*)/is';
-		$form = '/((?:^|[&?;\s])(?:[^&=\s]*' . $word . '[^&=\s]*' . $extra . ')=)[^&;\s]*/is';
-		$out  = preg_replace( array( $json, $form ), array( '$1"' . self::REDACTED . '"', '$1' . self::REDACTED ), $text );
-		return is_string( $out ) ? $out : '';
-	}
-
-	/**
-	 * Whether a key's value is secret.
-	 *
-	 * @param string   $key         The key.
-	 * @param string[] $secret_keys Extra secret keys (lower case).
-	 */
-	private static function is_secret_key( string $key, array $secret_keys ): bool {
-		return 1 === preg_match( self::SECRET_KEY_PATTERN, $key ) || in_array( strtolower( $key ), $secret_keys, true );
-	}
-
-	/**
-	 * The CRM fields that may carry a password besides the pattern: Return Password's field and the field
-	 * mapped to `user_pass`.
-	 *
-	 * @param array $settings The settings.
-	 * @return string[] Lower case.
-	 */
-	private static function secret_body_keys( array $settings ): array {
-		$keys = array();
-		if ( is_string( $settings['return_password_field'] ?? null ) ) {
-			$keys[] = $settings['return_password_field'];
-		}
-		if ( is_array( $settings['field_map'] ?? null ) && is_string( $settings['field_map']['user_pass'] ?? null ) ) {
-			$keys[] = $settings['field_map']['user_pass'];
-		}
-		return array_values( array_filter( array_map( fn( $k ) => strtolower( trim( $k ) ), $keys ), 'strlen' ) );
-	}
-
-	/**
-	 * The configured credentials, longest first (so one that contains another is replaced whole).
-	 *
-	 * @param array $settings The settings.
-	 * @return string[]
-	 */
-	private static function credentials( array $settings ): array {
-		$found = array();
-		foreach ( self::SECRET_SETTINGS as $name ) {
-			$value = $settings[ $name ] ?? '';
-			// Four characters at least: replacing a shorter string everywhere would garble the log, and such a
-			// key protects nothing anyway.
-			if ( is_string( $value ) && strlen( trim( $value ) ) >= 4 ) {
-				$found[] = $value;
-				$found[] = trim( $value );
-			}
-		}
-		$found = array_unique( $found );
-		usort( $found, fn( $a, $b ) => strlen( $b ) <=> strlen( $a ) );
-		return $found;
-	}
-
-	/**
-	 * Text with every configured credential replaced (defence in depth: they are never meant to be there).
-	 *
-	 * @param string $text     Text.
-	 * @param array  $settings The settings.
-	 */
-	private static function without_credentials( string $text, array $settings ): string {
-		$credentials = self::credentials( $settings );
-		return array() === $credentials ? $text : str_replace( $credentials, self::REDACTED, $text );
-	}
-
-	/**
-	 * A structure with every configured credential replaced in its keys and strings.
-	 *
-	 * @param mixed $value    Any value.
-	 * @param array $settings The settings.
-	 * @return mixed
-	 */
-	private static function replace_credentials( $value, array $settings ) {
-		if ( is_string( $value ) ) {
-			return self::without_credentials( $value, $settings );
-		}
-		if ( ! is_array( $value ) ) {
-			return $value;
-		}
-		$out = array();
-		foreach ( $value as $key => $item ) {
-			$key         = is_string( $key ) ? self::without_credentials( $key, $settings ) : $key;
-			$out[ $key ] = self::replace_credentials( $item, $settings );
-		}
-		return $out;
-	}
-
-	/**
 	 * A row with its numbers as ints and its warnings and request decoded.
 	 *
 	 * @param array $row A row as the database gives it.
@@ -504,41 +289,5 @@ final class Log {
 		$row['request']      = is_array( $request ) ? $request : array();
 		$row['delivery_key'] = null === $row['delivery_key'] || '' === $row['delivery_key'] ? null : (string) $row['delivery_key'];
 		return $row;
-	}
-
-	/**
-	 * JSON text as stored: UTF-8 kept readable, invalid bytes replaced.
-	 *
-	 * @param mixed $value Any value.
-	 */
-	private static function json( $value ): string {
-		$json = wp_json_encode( $value, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
-		return is_string( $json ) ? $json : 'null';
-	}
-
-	/**
-	 * At most $bytes bytes of a string, not cutting a UTF-8 character.
-	 *
-	 * @param string $text  Text.
-	 * @param int    $bytes Longest length.
-	 */
-	public static function cut( string $text, int $bytes ): string {
-		if ( strlen( $text ) <= $bytes ) {
-			return $text;
-		}
-		$cut = substr( $text, 0, $bytes );
-		// Drop a trailing partial character: continuation bytes, then the lead byte they belonged to.
-		$end = strlen( $cut );
-		while ( $end > 0 && 0x80 === ( ord( $cut[ $end - 1 ] ) & 0xC0 ) ) {
-			--$end;
-		}
-		if ( $end > 0 && ord( $cut[ $end - 1 ] ) >= 0xC0 ) {
-			$lead = ord( $cut[ $end - 1 ] );
-			$need = $lead >= 0xF0 ? 4 : ( $lead >= 0xE0 ? 3 : 2 );
-			if ( strlen( $cut ) - ( $end - 1 ) < $need ) {
-				$cut = substr( $cut, 0, $end - 1 );
-			}
-		}
-		return $cut;
 	}
 }

@@ -76,7 +76,7 @@ final class Queue {
 				'run_at'       => $now,
 				'status'       => 'pending',
 				'action'       => (string) $queued['action'],
-				'contact'      => Log::cut( (string) $queued['contact'], Log::WIDTHS['contact'] ),
+				'contact'      => Text::cut( (string) $queued['contact'], Log::WIDTHS['contact'] ),
 				'delivery_key' => $delivery,
 				'request'      => $request,
 			)
