@@ -182,6 +182,37 @@ final class ExtensionTest extends TestCase {
 		$this->assertSame( 'not_configured', $answer['code'] );
 	}
 
+	public function test_the_shims_plan_reads_every_plan_the_extension_makes_and_nothing_else(): void {
+		defined( 'ABSPATH' ) || define( 'ABSPATH', '/' );
+		require_once dirname( __DIR__, 2 ) . '/wp-plugin-shim/includes/class-new-user.php';
+		require_once dirname( __DIR__, 2 ) . '/wp-plugin-shim/includes/class-plan.php';
+		$add  = wpf_handle_webhook( $this->request( 'wpf_action=add&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-cio-delivery-id' => 'd-2' ) ), $this->site() );
+		$plan = \WpfWebhooks\Plan::from_extension( $add );
+		$this->assertSame( array( 'add', 'customer-io', 'jane@example.com', array( '1', '42' ) ), array( $plan->action, $plan->slug, $plan->email, $plan->tags ) );
+		$this->assertSame( hash( 'sha256', 'd-2' ), $plan->delivery_key );
+		$this->assertSame( 'jane@example.com', $plan->create->logins[0] );
+		$this->assertSame( 'wp_password', $plan->create->return_password_field );
+		$this->assertSame( array( 'user_email' => 'jane@example.com', 'first_name' => 'Jane', 'last_name' => 'Doe' ), $plan->public_meta() );
+		$tags = \WpfWebhooks\Plan::from_extension( wpf_handle_webhook( $this->request( 'wpf_action=update_tags&access_key=' . self::KEY, '{"email":"jane@example.com"}' ), $this->site() ) );
+		$this->assertSame( array( 'update_tags', null, array(), null ), array( $tags->action, $tags->delivery_key, $tags->core, $tags->create ) );
+		$broken = array(
+			'not a plan'     => array( 'kind' => 'respond' ) + $add,
+			'unknown action' => array( 'action' => 'delete' ) + $add,
+			'no email'       => array( 'email' => '' ) + $add,
+			'tags not text'  => array( 'tags' => array( 1 ) ) + $add,
+			'no logins'      => array( 'create' => array( 'logins' => array() ) + $add['create'] ) + $add,
+			'notify as text' => array( 'create' => array( 'notify' => 'yes' ) + $add['create'] ) + $add,
+		);
+		foreach ( $broken as $why => $decision ) {
+			try {
+				\WpfWebhooks\Plan::from_extension( $decision );
+				$this->fail( "accepted: {$why}" );
+			} catch ( \UnexpectedValueException $e ) {
+				$this->assertStringNotContainsString( 'jane', $e->getMessage(), 'no contact data in the message' );
+			}
+		}
+	}
+
 	public function test_add_returns_a_plan(): void {
 		$answer = wpf_handle_webhook(
 			$this->request( 'wpf_action=add&access_key=' . self::KEY . '&role=administrator&send_notification=true', '{"email":"JANE@example.com"}', array( 'x-cio-delivery-id' => 'd-1' ) ),

@@ -87,10 +87,11 @@ final class Endpoint {
 			if ( 'apply' !== $decision['kind'] ) {
 				return Response::from_extension( $decision );
 			}
-			$context['contact']      = (string) $decision['email'];
-			$context['delivery_key'] = $decision['delivery_key'];
+			$plan                    = Plan::from_extension( $decision );
+			$context['contact']      = $plan->email;
+			$context['delivery_key'] = $plan->delivery_key;
 			Schema::upgrade();
-			return self::apply( $decision, $site );
+			return self::apply( $plan, $site );
 		} catch ( \Throwable $e ) {
 			return self::internal_error( $e );
 		}
@@ -111,7 +112,7 @@ final class Endpoint {
 		$site['background'] = true;
 		try {
 			$decision = wpf_handle_queued( $request, $site );
-			return 'apply' === $decision['kind'] ? self::apply( $decision, $site ) : Response::from_extension( $decision );
+			return 'apply' === $decision['kind'] ? self::apply( Plan::from_extension( $decision ), $site ) : Response::from_extension( $decision );
 		} catch ( \Throwable $e ) {
 			return self::internal_error( $e );
 		}
@@ -230,15 +231,15 @@ final class Endpoint {
 	/**
 	 * Applies a plan under the contact's lock.
 	 *
-	 * @param array $plan The extension's plan.
+	 * @param Plan  $plan The extension's plan.
 	 * @param array $site What the extension was told about the site.
 	 */
-	private static function apply( array $plan, array $site ): Response {
-		$delivery = $plan['delivery_key'];
+	private static function apply( Plan $plan, array $site ): Response {
+		$delivery = $plan->delivery_key;
 		if ( null !== $delivery && Deliveries::seen( $delivery ) ) {
 			return Response::of( 'duplicate' );
 		}
-		$lock = new Lock( strtolower( $plan['email'] ) );
+		$lock = new Lock( strtolower( $plan->email ) );
 		if ( ! $lock->acquire( self::LOCK_WAIT_SECONDS ) ) {
 			return new Response( 500, 'internal_error', 'Another webhook for this contact is still being processed; retry later.' );
 		}
@@ -259,11 +260,11 @@ final class Endpoint {
 	/**
 	 * Finds, creates or updates the user.
 	 *
-	 * @param array $plan The extension's plan.
+	 * @param Plan  $plan The extension's plan.
 	 * @param array $site What the extension was told about the site.
 	 */
-	private static function apply_locked( array $plan, array $site ): Response {
-		$user = UserStore::find( $plan['slug'], $plan['email'] );
+	private static function apply_locked( Plan $plan, array $site ): Response {
+		$user = UserStore::find( $plan->slug, $plan->email );
 		if ( null !== $user ) {
 			if ( UserStore::is_privileged( $user ) ) {
 				return Response::of( 'updated', $user->ID, array( 'privileged_user_untouched' ) );
@@ -277,11 +278,11 @@ final class Endpoint {
 			}
 			return Response::of( 'updated', $user->ID );
 		}
-		if ( 'add' !== $plan['action'] ) {
+		if ( null === $plan->create ) {
 			return Response::of( 'user_not_found' );
 		}
-		$create = $plan['create'];
-		$free   = UserStore::free_login( $create['logins'], self::LOCK_WAIT_SECONDS );
+		$create = $plan->create;
+		$free   = UserStore::free_login( $create->logins, self::LOCK_WAIT_SECONDS );
 		if ( 'taken' === $free ) {
 			return new Response( 500, 'internal_error', 'Every login this contact could get is taken by another user; nothing was changed.' );
 		}
@@ -290,8 +291,8 @@ final class Endpoint {
 		}
 		[ $login, $login_lock ] = $free;
 		try {
-			if ( null !== $create['return_password_field'] ) {
-				$written = wpf_return_password( $site, $plan['email'], $create['return_password_field'], $create['password'] );
+			if ( null !== $create->return_password_field ) {
+				$written = wpf_return_password( $site, $plan->email, $create->return_password_field, $create->password );
 				if ( 'ok' !== $written['code'] ) {
 					return Response::from_extension( $written );
 				}
@@ -304,9 +305,9 @@ final class Endpoint {
 			return new Response( 500, 'internal_error', 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
 		}
 		UserStore::announce_created( $user_id, $plan );
-		if ( $create['notify'] ) {
+		if ( $create->notify ) {
 			wp_new_user_notification( $user_id, null, 'user' );
 		}
-		return Response::of( 'created', $user_id, $create['warnings'] );
+		return Response::of( 'created', $user_id, $create->warnings );
 	}
 }

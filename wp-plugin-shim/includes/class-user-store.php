@@ -97,20 +97,20 @@ final class UserStore {
 	/**
 	 * Creates the user a plan describes, with its meta and tags, in one transaction.
 	 *
-	 * @param array  $plan  The extension's plan.
+	 * @param Plan   $plan  The extension's plan.
 	 * @param string $login The login, from free_login().
 	 * @return int|\WP_Error The new user's id.
 	 */
-	public static function create( array $plan, string $login ) {
+	public static function create( Plan $plan, string $login ) {
 		global $wpdb;
-		$create   = $plan['create'];
+		$create   = $plan->create;
 		$userdata = array_merge(
-			$plan['core'],
+			$plan->core,
 			array(
 				'user_login' => $login,
-				'user_email' => $plan['email'],
-				'user_pass'  => $create['password'],
-				'role'       => $create['role'] ?? '',
+				'user_email' => $plan->email,
+				'user_pass'  => $create->password,
+				'role'       => $create->role ?? '',
 			)
 		);
 		$wpdb->query( 'START TRANSACTION' );
@@ -123,12 +123,12 @@ final class UserStore {
 			$wpdb->query( 'ROLLBACK' );
 			return $user_id;
 		}
-		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
-		foreach ( $plan['meta'] as $key => $value ) {
+		update_user_meta( $user_id, $plan->slug . '_contact_id', $plan->email );
+		foreach ( $plan->meta as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
 		}
-		if ( null !== $plan['tags'] ) {
-			self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		if ( null !== $plan->tags ) {
+			self::store_tags( $user_id, $plan->slug, $plan->tags );
 		}
 		$wpdb->query( 'COMMIT' );
 		return $user_id;
@@ -137,14 +137,14 @@ final class UserStore {
 	/**
 	 * Fires the actions of a new user, after its transaction committed.
 	 *
-	 * @param int   $user_id The user.
-	 * @param array $plan    The extension's plan.
+	 * @param int  $user_id The user.
+	 * @param Plan $plan    The extension's plan.
 	 */
-	public static function announce_created( int $user_id, array $plan ): void {
-		if ( null !== $plan['tags'] ) {
-			self::fire_tag_actions( $user_id, array(), $plan['tags'] );
+	public static function announce_created( int $user_id, Plan $plan ): void {
+		if ( null !== $plan->tags ) {
+			self::fire_tag_actions( $user_id, array(), $plan->tags );
 		}
-		do_action( 'wpf_user_imported', $user_id, self::public_meta( $plan ) );
+		do_action( 'wpf_user_imported', $user_id, $plan->public_meta() );
 	}
 
 	/**
@@ -152,16 +152,16 @@ final class UserStore {
 	 * update_tags), stores the tags (unless the CRM did not give them); then fires the actions.
 	 *
 	 * @param \WP_User $user The user.
-	 * @param array    $plan The extension's plan.
+	 * @param Plan     $plan The extension's plan.
 	 * @return \WP_Error|null WordPress's refusal of the core fields, when it refused them: then nothing was
 	 *                        written and no action fired.
 	 */
-	public static function update( \WP_User $user, array $plan ): ?\WP_Error {
+	public static function update( \WP_User $user, Plan $plan ): ?\WP_Error {
 		global $wpdb;
 		$user_id = $user->ID;
-		$old     = self::tags( $user_id, $plan['slug'] );
+		$old     = self::tags( $user_id, $plan->slug );
 		// wp_update_user() rewrites the whole user and a dozen meta values: only when a field really changes.
-		$changed = array_filter( $plan['core'], fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
+		$changed = array_filter( $plan->core, fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
 		$wpdb->query( 'START TRANSACTION' );
 		if ( array() !== $changed ) {
 			$updated = wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
@@ -171,19 +171,19 @@ final class UserStore {
 				return $updated;
 			}
 		}
-		foreach ( $plan['meta'] as $key => $value ) {
+		foreach ( $plan->meta as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
 		}
-		update_user_meta( $user_id, $plan['slug'] . '_contact_id', $plan['email'] );
-		if ( null !== $plan['tags'] ) {
-			self::store_tags( $user_id, $plan['slug'], $plan['tags'] );
+		update_user_meta( $user_id, $plan->slug . '_contact_id', $plan->email );
+		if ( null !== $plan->tags ) {
+			self::store_tags( $user_id, $plan->slug, $plan->tags );
 		}
 		$wpdb->query( 'COMMIT' );
-		if ( null !== $plan['tags'] ) {
-			self::fire_tag_actions( $user_id, $old, $plan['tags'] );
+		if ( null !== $plan->tags ) {
+			self::fire_tag_actions( $user_id, $old, $plan->tags );
 		}
-		if ( 'update_tags' !== $plan['action'] ) {
-			do_action( 'wpf_user_updated', $user_id, self::public_meta( $plan ) );
+		if ( 'update_tags' !== $plan->action ) {
+			do_action( 'wpf_user_updated', $user_id, $plan->public_meta() );
 		}
 		return null;
 	}
@@ -232,15 +232,6 @@ final class UserStore {
 			do_action( 'wpf_tags_removed', $user_id, $removed );
 		}
 		do_action( 'wpf_tags_modified', $user_id, array_values( $new ) );
-	}
-
-	/**
-	 * The fields written, for the actions: never the password.
-	 *
-	 * @param array $plan The extension's plan.
-	 */
-	private static function public_meta( array $plan ): array {
-		return array_merge( array( 'user_email' => $plan['email'] ), $plan['core'], $plan['meta'] );
 	}
 
 	/**

@@ -13,7 +13,7 @@ use crate::redact::{Secrets, REDACTED};
 use crate::request::{self, Action, Flags, RawRequest};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// How long the CRM work of a queued webhook may take: the background worker answers no sender.
@@ -227,70 +227,158 @@ pub fn test_connection(site: &Site) -> Result<String, Failure> {
     crm::from_settings(&site.settings)?.check(Deadline::after(CHECK_BUDGET))
 }
 
+/// The decision as the shim reads it (`wpf_handle_webhook()`'s answer): one JSON object whose `kind` says which.
+/// The structs below are that object's shapes, one per kind; they borrow from the decision.
+mod wire {
+    use super::{Decision, Failure, Plan, Queued};
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "lowercase")]
+    pub(super) enum Wire<'a> {
+        Respond(Answer<'a>),
+        Queue(ToQueue<'a>),
+        Apply(ToApply<'a>),
+    }
+
+    /// A final answer: the contract's status and code, a message, and the `Retry-After` seconds when there are.
+    #[derive(Serialize)]
+    pub(super) struct Answer<'a> {
+        status: u16,
+        code: &'static str,
+        message: &'a str,
+        retry_after: Option<u64>,
+    }
+
+    /// A webhook to store: what to log, and the request to hand back to `wpf_handle_queued()`.
+    #[derive(Serialize)]
+    pub(super) struct ToQueue<'a> {
+        action: &'static str,
+        delivery_key: Option<&'a str>,
+        contact: &'a str,
+        request: StoredRequest<'a>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct StoredRequest<'a> {
+        query: &'a str,
+        body: String,
+        headers: &'a BTreeMap<String, String>,
+    }
+
+    /// What WordPress must do: find (or, for `add`, create) the contact's user and write these.
+    #[derive(Serialize)]
+    pub(super) struct ToApply<'a> {
+        action: &'static str,
+        delivery_key: Option<&'a str>,
+        slug: &'static str,
+        email: &'a str,
+        tags: Option<&'a [String]>,
+        core: &'a BTreeMap<String, String>,
+        meta: &'a BTreeMap<String, String>,
+        create: Option<Create<'a>>,
+    }
+
+    /// A new user, for when no user is linked to the contact.
+    #[derive(Serialize)]
+    pub(super) struct Create<'a> {
+        logins: Vec<String>,
+        password: &'a str,
+        return_password_field: Option<&'a str>,
+        role: Option<&'a str>,
+        warnings: &'a [&'static str],
+        notify: bool,
+    }
+
+    impl<'a> From<&'a Failure> for Wire<'a> {
+        fn from(f: &'a Failure) -> Self {
+            Wire::Respond(Answer {
+                status: f.code.status(),
+                code: f.code.as_str(),
+                message: &f.message,
+                retry_after: f.retry_after,
+            })
+        }
+    }
+
+    impl<'a> From<&'a Queued> for Wire<'a> {
+        fn from(q: &'a Queued) -> Self {
+            Wire::Queue(ToQueue {
+                action: q.action.as_str(),
+                delivery_key: q.delivery_key.as_deref(),
+                contact: &q.contact,
+                request: StoredRequest {
+                    query: &q.request.query,
+                    body: String::from_utf8_lossy(&q.request.body).into_owned(),
+                    headers: &q.request.headers,
+                },
+            })
+        }
+    }
+
+    impl<'a> From<&'a Plan> for Wire<'a> {
+        fn from(p: &'a Plan) -> Self {
+            Wire::Apply(ToApply {
+                action: p.action.as_str(),
+                delivery_key: p.delivery_key.as_deref(),
+                slug: p.slug,
+                email: &p.email,
+                tags: p.tags.as_deref(),
+                core: &p.fields.core,
+                meta: &p.fields.meta,
+                create: p.create.as_ref().map(|c| Create {
+                    logins: c.logins.candidates(),
+                    password: &c.password,
+                    return_password_field: c.return_password_field.as_deref(),
+                    role: c.role.as_deref(),
+                    warnings: &c.warnings,
+                    notify: c.notify,
+                }),
+            })
+        }
+    }
+
+    impl<'a> From<&'a Decision> for Wire<'a> {
+        fn from(d: &'a Decision) -> Self {
+            match d {
+                Decision::Respond(f) => f.into(),
+                Decision::Queue(q) => q.as_ref().into(),
+                Decision::Apply(p) => p.as_ref().into(),
+            }
+        }
+    }
+}
+
+/// The wire form of anything that is one (a decision, an answer, a plan, a queued webhook).
+fn to_wire<'a>(wire: impl Into<wire::Wire<'a>>) -> Value {
+    serde_json::to_value(wire.into()).unwrap_or(Value::Null)
+}
+
 impl Failure {
     /// The answer as the shim reads it.
     pub fn to_value(&self) -> Value {
-        json!({
-            "kind": "respond",
-            "status": self.code.status(),
-            "code": self.code.as_str(),
-            "message": self.message,
-            "retry_after": self.retry_after,
-        })
+        to_wire(self)
     }
 }
 
 impl Plan {
     /// The plan as the shim reads it.
     pub fn to_value(&self) -> Value {
-        let create = self.create.as_ref().map(|c| {
-            json!({
-                "logins": c.logins.candidates(),
-                "password": c.password,
-                "return_password_field": c.return_password_field,
-                "role": c.role,
-                "warnings": c.warnings,
-                "notify": c.notify,
-            })
-        });
-        json!({
-            "kind": "apply",
-            "action": self.action.as_str(),
-            "delivery_key": self.delivery_key,
-            "slug": self.slug,
-            "email": self.email,
-            "tags": self.tags,
-            "core": self.fields.core,
-            "meta": self.fields.meta,
-            "create": create,
-        })
+        to_wire(self)
     }
 }
 
 impl Queued {
     /// The queued webhook as the shim reads it: what to store, and what to log.
     pub fn to_value(&self) -> Value {
-        json!({
-            "kind": "queue",
-            "action": self.action.as_str(),
-            "delivery_key": self.delivery_key,
-            "contact": self.contact,
-            "request": {
-                "query": self.request.query,
-                "body": String::from_utf8_lossy(&self.request.body),
-                "headers": self.request.headers,
-            },
-        })
+        to_wire(self)
     }
 }
 
 impl Decision {
     pub fn to_value(&self) -> Value {
-        match self {
-            Decision::Respond(f) => f.to_value(),
-            Decision::Queue(q) => q.to_value(),
-            Decision::Apply(p) => p.to_value(),
-        }
+        to_wire(self)
     }
 }
 
