@@ -106,7 +106,7 @@ final class Queue {
 		$now = time();
 		if ( self::is_full() ) {
 			$id = self::job_of( $delivery );
-			return null === $id ? array( new Response( 500, 'internal_error', 'The queue of webhooks is full; nothing was stored. Retry later.', null, array(), 30 ), null ) : self::accept_again( $id, $now );
+			return null === $id ? array( Response::internal_error( 'The queue of webhooks is full; nothing was stored. Retry later.', 30 ), null ) : self::accept_again( $id, $now );
 		}
 		$suppressed = $wpdb->suppress_errors( true );
 		$inserted   = Schema::insert(
@@ -128,7 +128,7 @@ final class Queue {
 		}
 		$id = self::job_of( $delivery );
 		if ( null === $id ) {
-			return array( new Response( 500, 'internal_error', 'The webhook could not be stored; nothing was changed.' ), null );
+			return array( Response::internal_error( 'The webhook could not be stored; nothing was changed.' ), null );
 		}
 		return self::accept_again( $id, $now );
 	}
@@ -339,7 +339,7 @@ final class Queue {
 					'action'       => (string) $job->action,
 					'contact'      => (string) $job->contact,
 					'code'         => 'internal_error',
-					'status'       => 500,
+					'status'       => Contract::code( 'internal_error' )['status'],
 					'delivery_key' => $job->delivery_key,
 					'job_id'       => (int) $job->id,
 					'message'      => self::attempt_text( (int) $job->attempts ) . ' ' . self::failed_text() . ' ' . $message,
@@ -371,7 +371,7 @@ final class Queue {
 		$request  = json_decode( (string) $job->request, true );
 		$response = is_array( $request )
 			? Endpoint::process_queued( $request )
-			: new Response( 500, 'internal_error', 'The stored webhook is unreadable.' );
+			: Response::internal_error( 'The stored webhook is unreadable.' );
 		$outcome  = self::finish( $job, $response, is_array( $request ) );
 		Log::record(
 			array(
