@@ -92,6 +92,7 @@ final class ShimRulesTest extends TestCase {
 	public function test_the_shim_restates_no_setting_default(): void {
 		$this->assertNotRestated( '/const\s+DEFAULTS\b/', 'the settings\' defaults' );
 		$this->assertNotRestated( '/[\'"]log_(retention_days|max_rows)[\'"]\s*=>\s*\d/', 'the settings\' defaults' );
+		$this->assertNotRestated( '/\?[^:]*:\s*[\'"]us[\'"]\s*;|\]\s*=\s*[\'"]us[\'"]\s*;/', 'the default of customerio_region' );
 	}
 
 	public function test_the_shim_restates_no_not_configured_message(): void {

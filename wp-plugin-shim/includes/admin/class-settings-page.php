@@ -115,7 +115,7 @@ final class SettingsPage {
 		} else {
 			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
 		}
-		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : 'us';
+		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : Settings::defaults()['customerio_region'];
 		$new['customerio_region'] = in_array( $region, array( 'us', 'eu' ), true ) ? $region : $old['customerio_region'];
 
 		foreach ( self::CREDENTIALS as $key ) {
