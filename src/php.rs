@@ -21,6 +21,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_handle_queued))
         .function(wrap_function!(wpf_return_password))
         .function(wrap_function!(wpf_webhooks_build_info))
+        .function(wrap_function!(wpf_webhooks_contract))
         .function(wrap_function!(wpf_webhooks_generate_key))
         .function(wrap_function!(wpf_test_connection))
         .function(wrap_function!(wpf_webhooks_key_bits))
@@ -125,6 +126,14 @@ pub fn wpf_webhooks_privileged_capabilities() -> Vec<String> {
 #[php_function]
 pub fn wpf_webhooks_build_info() -> Zval {
     to_zval(&build_info())
+}
+
+/// The core's rules the shim applies: `['codes' => [code => ['status', 'message']], 'actions' => [name =>
+/// action], 'max_body_bytes', 'settings' => [['key', 'default', 'secret', 'crm'], …], 'crms' => [crm =>
+/// ['required', 'not_configured']], 'no_crm', 'url_schemes']` (see `wpf_webhooks_core::contract`).
+#[php_function]
+pub fn wpf_webhooks_contract() -> Zval {
+    to_zval(&wpf_webhooks_core::contract::contract())
 }
 
 /// A new access key (40 characters, about 238 random bits, URL-safe).

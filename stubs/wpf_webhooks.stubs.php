@@ -45,6 +45,16 @@ function wpf_return_password( array $site, string $email, string $field, string 
 function wpf_webhooks_build_info(): mixed {}
 
 /**
+ * The core's rules the plugin applies, so that it restates none of them: every code with its HTTP status and
+ * default message, the `wpf_action` names with WP Fusion's aliases, the body limit, every setting with its
+ * default, whether it is secret and its CRM, each CRM's required setting and not-configured message, and the
+ * schemes a base-URL override may have.
+ *
+ * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string}>, crms: array<string, array{required: string, not_configured: string}>, no_crm: string, url_schemes: string[]}
+ */
+function wpf_webhooks_contract(): mixed {}
+
+/**
  * A new access key: 40 URL-safe characters, about 238 random bits.
  */
 function wpf_webhooks_generate_key(): string {}

@@ -14,9 +14,10 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
-define( 'WPF_WEBHOOKS_INTERFACE', 5 );
+define( 'WPF_WEBHOOKS_INTERFACE', 6 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
+require_once __DIR__ . '/includes/class-contract.php';
 require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-site-context.php';
 require_once __DIR__ . '/includes/class-extension.php';

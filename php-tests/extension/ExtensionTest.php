@@ -196,12 +196,12 @@ final class ExtensionTest extends TestCase {
 		$tags = \WpfWebhooks\Plan::from_extension( wpf_handle_webhook( $this->request( 'wpf_action=update_tags&access_key=' . self::KEY, '{"email":"jane@example.com"}' ), $this->site() ) );
 		$this->assertSame( array( 'update_tags', null, array(), null ), array( $tags->action, $tags->delivery_key, $tags->core, $tags->create ) );
 		$broken = array(
-			'not a plan'     => array( 'kind' => 'respond' ) + $add,
-			'unknown action' => array( 'action' => 'delete' ) + $add,
-			'no email'       => array( 'email' => '' ) + $add,
-			'tags not text'  => array( 'tags' => array( 1 ) ) + $add,
-			'no logins'      => array( 'create' => array( 'logins' => array() ) + $add['create'] ) + $add,
-			'notify as text' => array( 'create' => array( 'notify' => 'yes' ) + $add['create'] ) + $add,
+			'not a plan'      => array( 'kind' => 'respond' ) + $add,
+			'action not text' => array( 'action' => array( 'add' ) ) + $add,
+			'no email'        => array( 'email' => '' ) + $add,
+			'tags not text'   => array( 'tags' => array( 1 ) ) + $add,
+			'no logins'       => array( 'create' => array( 'logins' => array() ) + $add['create'] ) + $add,
+			'notify as text'  => array( 'create' => array( 'notify' => 'yes' ) + $add['create'] ) + $add,
 		);
 		foreach ( $broken as $why => $decision ) {
 			try {

@@ -20,7 +20,7 @@ final class ExtensionStatusTest extends WebhookTestCase {
 		delete_option( Settings::OPTION );
 		Plugin::activate();
 		$settings = get_option( Settings::OPTION );
-		$this->assertSame( array_keys( Settings::DEFAULTS ), array_keys( $settings ) );
+		$this->assertSame( array_keys( Settings::defaults() ), array_keys( $settings ) );
 		$this->assertMatchesRegularExpression( '/^[A-Za-z0-9]{40}$/', $settings['access_key'], '≥ 128 random bits, URL-safe' );
 		$this->assertSame( array( 'subscriber' ), $settings['allowed_roles'] );
 		$this->assertTrue( $settings['return_password'] );

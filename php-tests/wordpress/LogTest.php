@@ -234,7 +234,7 @@ final class LogTest extends WebhookTestCase {
 	}
 
 	public function test_request_redaction_handles_what_is_not_json(): void {
-		$settings = array_merge( Settings::DEFAULTS, array( 'access_key' => self::KEY ) );
+		$settings = array_merge( Settings::defaults(), array( 'access_key' => self::KEY ) );
 		$redact   = fn( string $body ) => Redactor::request( array( 'method' => 'POST', 'query' => 'wpf_action=add', 'headers' => array(), 'body' => $body ), $settings );
 
 		$form = $redact( 'email=jane%40example.com&user_pass=form-pass-1&apiKey=form-key-1&x=' . self::KEY );

@@ -57,7 +57,7 @@ abstract class WebhookTestCase extends TestCase {
 	protected function configure( array $overrides = array() ): void {
 		update_option(
 			Settings::OPTION,
-			array_merge( Settings::DEFAULTS, self::$sandbox->settings( self::KEY ), array( 'return_password_field' => 'wp_password' ), $overrides )
+			array_merge( Settings::defaults(), self::$sandbox->settings( self::KEY ), array( 'return_password_field' => 'wp_password' ), $overrides )
 		);
 	}
 

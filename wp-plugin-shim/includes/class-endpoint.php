@@ -14,8 +14,6 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Endpoint {
 
-	const MAX_BODY_BYTES = 65536;
-
 	/**
 	 * The longest wait for another webhook of the same contact.
 	 */
@@ -174,17 +172,8 @@ final class Endpoint {
 	 * The action the request asked for, as the extension names it (aliases resolved), or '' when unknown.
 	 */
 	private static function action_asked(): string {
-		$asked   = $_GET['wpf_action'] ?? ''; // phpcs:ignore WordPress.Security
-		$asked   = is_string( $asked ) ? strtolower( trim( wp_unslash( $asked ) ) ) : '';
-		$actions = array(
-			'test'        => 'test',
-			'add'         => 'add',
-			'add_user'    => 'add',
-			'update'      => 'update',
-			'update_user' => 'update',
-			'update_tags' => 'update_tags',
-		);
-		return $actions[ $asked ] ?? '';
+		$asked = $_GET['wpf_action'] ?? ''; // phpcs:ignore WordPress.Security
+		return is_string( $asked ) ? Contract::action( wp_unslash( $asked ) ) : '';
 	}
 
 	/**
@@ -192,15 +181,16 @@ final class Endpoint {
 	 * the read itself is bounded, so a huge body is never held in memory.
 	 */
 	private static function read_body(): ?string {
+		$limit  = Contract::max_body_bytes();
 		$length = isset( $_SERVER['CONTENT_LENGTH'] ) ? (int) $_SERVER['CONTENT_LENGTH'] : 0;
-		if ( $length > self::MAX_BODY_BYTES ) {
+		if ( $length > $limit ) {
 			return null;
 		}
-		$body = file_get_contents( 'php://input', false, null, 0, self::MAX_BODY_BYTES + 1 ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		$body = file_get_contents( 'php://input', false, null, 0, $limit + 1 ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		if ( false === $body ) {
 			return '';
 		}
-		return strlen( $body ) > self::MAX_BODY_BYTES ? null : $body;
+		return strlen( $body ) > $limit ? null : $body;
 	}
 
 	/**
@@ -241,7 +231,7 @@ final class Endpoint {
 		}
 		$lock = new Lock( strtolower( $plan->email ) );
 		if ( ! $lock->acquire( self::LOCK_WAIT_SECONDS ) ) {
-			return new Response( 500, 'internal_error', 'Another webhook for this contact is still being processed; retry later.' );
+			return Response::internal_error( 'Another webhook for this contact is still being processed; retry later.' );
 		}
 		try {
 			if ( null !== $delivery && Deliveries::seen( $delivery ) ) {
@@ -274,7 +264,7 @@ final class Endpoint {
 			}
 			$refused = UserStore::update( $user, $plan );
 			if ( null !== $refused ) {
-				return new Response( 500, 'internal_error', 'WordPress refused to update the user (' . $refused->get_error_code() . '); nothing was changed.' );
+				return Response::internal_error( 'WordPress refused to update the user (' . $refused->get_error_code() . '); nothing was changed.' );
 			}
 			return Response::of( 'updated', $user->ID );
 		}
@@ -284,10 +274,10 @@ final class Endpoint {
 		$create = $plan->create;
 		$free   = UserStore::free_login( $create->logins, self::LOCK_WAIT_SECONDS );
 		if ( 'taken' === $free ) {
-			return new Response( 500, 'internal_error', 'Every login this contact could get is taken by another user; nothing was changed.' );
+			return Response::internal_error( 'Every login this contact could get is taken by another user; nothing was changed.' );
 		}
 		if ( 'busy' === $free ) {
-			return new Response( 500, 'internal_error', 'Another webhook is creating a user with this login; retry later.' );
+			return Response::internal_error( 'Another webhook is creating a user with this login; retry later.' );
 		}
 		[ $login, $login_lock ] = $free;
 		try {
@@ -302,7 +292,7 @@ final class Endpoint {
 			$login_lock->release();
 		}
 		if ( is_wp_error( $user_id ) ) {
-			return new Response( 500, 'internal_error', 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
+			return Response::internal_error( 'WordPress refused to create the user (' . $user_id->get_error_code() . ').' );
 		}
 		UserStore::announce_created( $user_id, $plan );
 		if ( $create->notify ) {

@@ -19,7 +19,7 @@ final class Plan {
 	/**
 	 * A plan.
 	 *
-	 * @param string       $action       `add`, `update` or `update_tags`.
+	 * @param string       $action       The action, as the extension names it (`add`, `update`, `update_tags`).
 	 * @param string|null  $delivery_key The delivery's key, when the sender gave an id.
 	 * @param string       $slug         The CRM's WP Fusion slug (`{slug}_contact_id`, `{slug}_tags`).
 	 * @param string       $email        The contact id to store: the email as the CRM returns it.
@@ -49,7 +49,7 @@ final class Plan {
 	public static function from_extension( array $decision ): self {
 		$strings = fn( $list ) => is_array( $list ) && array_is_list( $list ) && array() === array_filter( $list, fn( $v ) => ! is_string( $v ) );
 		$valid   = 'apply' === ( $decision['kind'] ?? null )
-			&& in_array( $decision['action'] ?? null, array( 'add', 'update', 'update_tags' ), true )
+			&& is_string( $decision['action'] ?? null ) && '' !== $decision['action']
 			&& ( null === ( $decision['delivery_key'] ?? null ) || is_string( $decision['delivery_key'] ) )
 			&& is_string( $decision['slug'] ?? null ) && '' !== $decision['slug']
 			&& is_string( $decision['email'] ?? null ) && '' !== $decision['email']

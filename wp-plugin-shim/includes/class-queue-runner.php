@@ -107,7 +107,7 @@ final class QueueRunner {
 					'action'       => (string) $job->action,
 					'contact'      => (string) $job->contact,
 					'code'         => 'internal_error',
-					'status'       => 500,
+					'status'       => Contract::code( 'internal_error' )['status'],
 					'delivery_key' => $job->delivery_key,
 					'job_id'       => (int) $job->id,
 					'message'      => self::attempt_text( (int) $job->attempts ) . ' ' . self::failed_text() . ' ' . $message,
@@ -139,7 +139,7 @@ final class QueueRunner {
 		$request  = json_decode( (string) $job->request, true );
 		$response = is_array( $request )
 			? Endpoint::process_queued( $request )
-			: new Response( 500, 'internal_error', 'The stored webhook is unreadable.' );
+			: Response::internal_error( 'The stored webhook is unreadable.' );
 		$outcome  = self::finish( $job, $response, is_array( $request ) );
 		Log::record(
 			array(

@@ -66,7 +66,7 @@ final class Queue {
 		$now = time();
 		if ( self::is_full() ) {
 			$id = self::job_of( $delivery );
-			return null === $id ? array( new Response( 500, 'internal_error', 'The queue of webhooks is full; nothing was stored. Retry later.', null, array(), 30 ), null ) : self::accept_again( $id, $now );
+			return null === $id ? array( Response::internal_error( 'The queue of webhooks is full; nothing was stored. Retry later.', 30 ), null ) : self::accept_again( $id, $now );
 		}
 		$suppressed = $wpdb->suppress_errors( true );
 		$inserted   = Schema::insert(
@@ -88,7 +88,7 @@ final class Queue {
 		}
 		$id = self::job_of( $delivery );
 		if ( null === $id ) {
-			return array( new Response( 500, 'internal_error', 'The webhook could not be stored; nothing was changed.' ), null );
+			return array( Response::internal_error( 'The webhook could not be stored; nothing was changed.' ), null );
 		}
 		return self::accept_again( $id, $now );
 	}

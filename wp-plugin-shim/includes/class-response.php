@@ -15,21 +15,6 @@ defined( 'ABSPATH' ) || exit;
 final class Response {
 
 	/**
-	 * Status and message of the codes the plugin decides itself; the extension sends its own.
-	 */
-	const CODES = array(
-		'created'           => array( 200, 'The user was created.' ),
-		'updated'           => array( 200, 'The user was updated.' ),
-		'duplicate'         => array( 200, 'This delivery was already processed.' ),
-		'queued'            => array( 202, 'The webhook was stored and will be processed shortly.' ),
-		'forbidden'         => array( 403, 'The access key is missing or wrong.' ),
-		'user_not_found'    => array( 404, 'No WordPress user is linked to this contact.' ),
-		'payload_too_large' => array( 413, 'The body is over 65536 bytes.' ),
-		'extension_missing' => array( 503, 'The wpf_webhooks PHP extension is not loaded or does not match this plugin.' ),
-		'internal_error'    => array( 500, 'An unexpected error occurred; nothing was changed.' ),
-	);
-
-	/**
 	 * Builds a response.
 	 *
 	 * @param int         $status      HTTP status.
@@ -49,15 +34,25 @@ final class Response {
 	) {}
 
 	/**
-	 * A response for one of the plugin's own codes.
+	 * A response with a code's status and default message (the contract's, see Contract::code()).
 	 *
-	 * @param string   $code     A key of CODES.
+	 * @param string   $code     A code of the contract.
 	 * @param int|null $user_id  The user concerned.
 	 * @param string[] $warnings Warning codes.
 	 */
 	public static function of( string $code, ?int $user_id = null, array $warnings = array() ): self {
-		[ $status, $message ] = self::CODES[ $code ];
-		return new self( $status, $code, $message, $user_id, $warnings );
+		$known = Contract::code( $code );
+		return new self( $known['status'], $code, $known['message'], $user_id, $warnings );
+	}
+
+	/**
+	 * An internal_error that says what went wrong.
+	 *
+	 * @param string   $message     What went wrong; never secret or personal.
+	 * @param int|null $retry_after Seconds before a retry, when one may succeed (a full queue).
+	 */
+	public static function internal_error( string $message, ?int $retry_after = null ): self {
+		return new self( Contract::code( 'internal_error' )['status'], 'internal_error', $message, null, array(), $retry_after );
 	}
 
 	/**

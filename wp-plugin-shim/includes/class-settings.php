@@ -17,39 +17,18 @@ final class Settings {
 	const OPTION = 'wpf_webhooks_settings';
 
 	/**
-	 * The contract's defaults.
+	 * The contract's defaults, in the option's order (see Contract::defaults()).
 	 */
-	const DEFAULTS = array(
-		'crm'                   => '',
-		'access_key'            => '',
-		'customerio_region'     => 'us',
-		'customerio_site_id'    => '',
-		'customerio_track_key'  => '',
-		'customerio_app_key'    => '',
-		'customerly_token'      => '',
-		'customerio_app_url'    => '',
-		'customerio_track_url'  => '',
-		'customerly_api_url'    => '',
-		'field_map'             => array(
-			'first_name' => 'first_name',
-			'last_name'  => 'last_name',
-		),
-		'return_password'       => true,
-		'return_password_field' => '',
-		'default_role'          => '',
-		'allowed_roles'         => array( 'subscriber' ),
-		'send_welcome_email'    => false,
-		'async'                 => false,
-		'log_retention_days'    => 30,
-		'log_max_rows'          => 10000,
-	);
+	public static function defaults(): array {
+		return Contract::defaults();
+	}
 
 	/**
 	 * The settings, with defaults for missing keys.
 	 */
 	public static function get(): array {
 		$stored = get_option( self::OPTION, array() );
-		return array_merge( self::DEFAULTS, is_array( $stored ) ? $stored : array() );
+		return array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
 	}
 
 	/**
@@ -59,7 +38,7 @@ final class Settings {
 	 */
 	public static function install(): void {
 		$stored   = get_option( self::OPTION );
-		$settings = array_merge( self::DEFAULTS, is_array( $stored ) ? $stored : array() );
+		$settings = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
 		if ( ! is_string( $settings['access_key'] ) || '' === $settings['access_key'] ) {
 			$settings['access_key'] = self::new_access_key();
 		}
@@ -82,18 +61,12 @@ final class Settings {
 	}
 
 	/**
-	 * What is missing for webhooks to reach the CRM, or null when a CRM and its credentials are set.
+	 * What is missing for webhooks to reach the CRM, or null when a CRM and its credentials are set (the core's
+	 * messages, see Contract::missing_configuration()).
 	 *
 	 * @param array|null $settings The settings (default: the stored ones).
 	 */
 	public static function missing_configuration( ?array $settings = null ): ?string {
-		$s = $settings ?? self::get();
-		if ( 'customerio' === $s['crm'] ) {
-			return '' === $s['customerio_app_key'] ? __( 'The Customer.io App API key is not set.', 'wpf-webhooks' ) : null;
-		}
-		if ( 'customerly' === $s['crm'] ) {
-			return '' === $s['customerly_token'] ? __( 'The Customerly API token is not set.', 'wpf-webhooks' ) : null;
-		}
-		return __( 'No CRM is chosen on the Webhooks settings page.', 'wpf-webhooks' );
+		return Contract::missing_configuration( $settings ?? self::get() );
 	}
 }

@@ -23,6 +23,25 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the contract's order.
+    pub const ALL: [Code; 15] = [
+        Code::Ok,
+        Code::Created,
+        Code::Updated,
+        Code::Duplicate,
+        Code::Queued,
+        Code::BadRequest,
+        Code::Forbidden,
+        Code::ContactNotFound,
+        Code::UserNotFound,
+        Code::PayloadTooLarge,
+        Code::CrmError,
+        Code::CrmUnavailable,
+        Code::NotConfigured,
+        Code::ExtensionMissing,
+        Code::InternalError,
+    ];
+
     /// The code as it appears in the JSON response.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,6 +75,29 @@ impl Code {
             Code::InternalError => 500,
             Code::CrmError => 502,
             Code::CrmUnavailable | Code::NotConfigured | Code::ExtensionMissing => 503,
+        }
+    }
+
+    /// The message an answer with this code carries when nothing more precise is said (the shim's answers).
+    pub fn message(self) -> String {
+        match self {
+            Code::Ok => "Done.".into(),
+            Code::Created => "The user was created.".into(),
+            Code::Updated => "The user was updated.".into(),
+            Code::Duplicate => "This delivery was already processed.".into(),
+            Code::Queued => "The webhook was stored and will be processed shortly.".into(),
+            Code::BadRequest => "The request is not a valid webhook.".into(),
+            Code::Forbidden => "The access key is missing or wrong.".into(),
+            Code::ContactNotFound => "The CRM has no such contact.".into(),
+            Code::UserNotFound => "No WordPress user is linked to this contact.".into(),
+            Code::PayloadTooLarge => format!("The body is over {} bytes.", crate::request::MAX_BODY_BYTES),
+            Code::CrmError => "The CRM refused the request.".into(),
+            Code::CrmUnavailable => "The CRM could not be reached in time; retry later.".into(),
+            Code::NotConfigured => "Webhooks are not configured: no CRM or no credentials are set.".into(),
+            Code::ExtensionMissing => {
+                "The wpf_webhooks PHP extension is not loaded or does not match this plugin.".into()
+            }
+            Code::InternalError => "An unexpected error occurred; nothing was changed.".into(),
         }
     }
 }
@@ -125,6 +167,16 @@ mod tests {
         for (code, status) in table {
             assert_eq!(code.status(), status, "{code}");
         }
+    }
+
+    #[test]
+    fn every_code_is_listed_once_with_a_message() {
+        let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+        for code in Code::ALL {
+            assert!(code.message().ends_with('.'), "{code}");
+        }
+        assert_eq!(Code::PayloadTooLarge.message(), "The body is over 65536 bytes.");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! calls [`webhook::decide`] and [`webhook::return_password`]; nothing here touches PHP.
 
 pub mod auth;
+pub mod contract;
 pub mod crm;
 pub mod error;
 pub mod fields;

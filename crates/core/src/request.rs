@@ -89,17 +89,28 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every name `wpf_action` may give, WP Fusion's aliases (`add_user`, `update_user`) included, and the
+    /// action it asks for.
+    pub const NAMES: [(&'static str, Action); 6] = [
+        ("test", Action::Test),
+        ("add", Action::Add),
+        ("add_user", Action::Add),
+        ("update", Action::Update),
+        ("update_user", Action::Update),
+        ("update_tags", Action::UpdateTags),
+    ];
+
     /// `wpf_action`, case-insensitive, with WP Fusion's aliases.
     pub fn parse(raw: Option<&str>) -> Result<Action, Failure> {
         let raw = raw.map(|s| s.trim().to_ascii_lowercase()).unwrap_or_default();
-        match raw.as_str() {
-            "test" => Ok(Action::Test),
-            "add" | "add_user" => Ok(Action::Add),
-            "update" | "update_user" => Ok(Action::Update),
-            "update_tags" => Ok(Action::UpdateTags),
-            "" => Err(Failure::bad_request("wpf_action is missing")),
-            _ => Err(Failure::bad_request("wpf_action must be one of add, update, update_tags, test")),
+        if raw.is_empty() {
+            return Err(Failure::bad_request("wpf_action is missing"));
         }
+        Action::NAMES
+            .iter()
+            .find(|(name, _)| *name == raw)
+            .map(|(_, action)| *action)
+            .ok_or_else(|| Failure::bad_request("wpf_action must be one of add, update, update_tags, test"))
     }
 
     pub fn as_str(self) -> &'static str {

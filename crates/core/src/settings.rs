@@ -2,7 +2,12 @@
 //! import gave it, so booleans may arrive as `"1"`, lists as objects with numeric keys, and keys may be
 //! missing. A missing key takes the contract's default.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
+
+/// The days a log entry is kept by default (the shim's log; 0 = no limit).
+pub const LOG_RETENTION_DAYS: u64 = 30;
+/// The log entries kept at most by default (0 = no limit).
+pub const LOG_MAX_ROWS: u64 = 10_000;
 
 /// Customer.io data centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +106,52 @@ impl Settings {
     }
 }
 
+/// One setting of the option as the shim sees it: its key, its default, whether it is secret (a credential:
+/// stored, never shown back or logged) and the CRM it belongs to, if one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub key: &'static str,
+    pub default: Value,
+    pub secret: bool,
+    pub crm: Option<&'static str>,
+}
+
+/// Every setting of the option, in the contract's order, with the defaults of [`Settings::default`] (and of the
+/// shim's log, which the core does not read).
+pub fn schema() -> Vec<Setting> {
+    use crate::crm::{customerio, customerly};
+    let d = Settings::default();
+    let field_map: Map<String, Value> = d.field_map.iter().map(|(wp, crm)| (wp.clone(), json!(crm))).collect();
+    let region = match d.customerio_region {
+        Region::Us => "us",
+        Region::Eu => "eu",
+    };
+    let io = Some(customerio::CRM);
+    let ly = Some(customerly::CRM);
+    let setting = |key, default, secret, crm| Setting { key, default, secret, crm };
+    vec![
+        setting("crm", json!(d.crm), false, None),
+        setting("access_key", json!(d.access_key), true, None),
+        setting("customerio_region", json!(region), false, io),
+        setting("customerio_site_id", json!(d.customerio_site_id), true, io),
+        setting("customerio_track_key", json!(d.customerio_track_key), true, io),
+        setting("customerio_app_key", json!(d.customerio_app_key), true, io),
+        setting("customerly_token", json!(d.customerly_token), true, ly),
+        setting("customerio_app_url", json!(d.customerio_app_url), false, io),
+        setting("customerio_track_url", json!(d.customerio_track_url), false, io),
+        setting("customerly_api_url", json!(d.customerly_api_url), false, ly),
+        setting("field_map", Value::Object(field_map), false, None),
+        setting("return_password", json!(d.return_password), false, None),
+        setting("return_password_field", json!(d.return_password_field), false, None),
+        setting("default_role", json!(d.default_role), false, None),
+        setting("allowed_roles", json!(d.allowed_roles), false, None),
+        setting("send_welcome_email", json!(d.send_welcome_email), false, None),
+        setting("async", json!(d.queue_all), false, None),
+        setting("log_retention_days", json!(LOG_RETENTION_DAYS), false, None),
+        setting("log_max_rows", json!(LOG_MAX_ROWS), false, None),
+    ]
+}
+
 fn field_map(map: &Map<String, Value>) -> Vec<(String, String)> {
     map.iter()
         .filter_map(|(wp, crm)| {
@@ -160,6 +211,22 @@ mod tests {
         assert_eq!(s.allowed_roles, vec!["subscriber"]);
         assert_eq!(s.field_map.len(), 2);
         assert_eq!(s.customerio_region, Region::Us);
+    }
+
+    #[test]
+    fn the_schemas_defaults_read_back_as_the_defaults() {
+        let schema = schema();
+        let option: Map<String, Value> = schema.iter().map(|s| (s.key.to_string(), s.default.clone())).collect();
+        assert_eq!(option.len(), schema.len(), "a key is listed twice");
+        assert_eq!(Settings::from_value(&Value::Object(option.clone())), Settings::default());
+        let mut changed = option.clone();
+        changed.insert("async".into(), json!(true));
+        assert!(Settings::from_value(&Value::Object(changed)).queue_all);
+        let secret: Vec<&str> = schema.iter().filter(|s| s.secret).map(|s| s.key).collect();
+        assert_eq!(
+            secret,
+            ["access_key", "customerio_site_id", "customerio_track_key", "customerio_app_key", "customerly_token"]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\Contract;
 use WpfWebhooks\Extension;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
@@ -114,7 +115,7 @@ final class SettingsPage {
 		} else {
 			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
 		}
-		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : 'us';
+		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : Settings::defaults()['customerio_region'];
 		$new['customerio_region'] = in_array( $region, array( 'us', 'eu' ), true ) ? $region : $old['customerio_region'];
 
 		foreach ( self::CREDENTIALS as $key ) {
@@ -130,7 +131,7 @@ final class SettingsPage {
 					/* translators: %s: the setting's name */
 					self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $key ) );
 				}
-			} elseif ( '' === $value || self::is_http_url( $value ) ) {
+			} elseif ( '' === $value || Contract::is_base_url( $value ) ) {
 				$new[ $key ] = $value;
 			} else {
 				/* translators: %s: the setting's name */
@@ -236,16 +237,6 @@ final class SettingsPage {
 	 */
 	private static function may_set_urls(): bool {
 		return ! is_multisite() || current_user_can( 'manage_network_options' );
-	}
-
-	/**
-	 * Whether a string is an absolute http(s) URL with a host.
-	 *
-	 * @param string $url The URL.
-	 */
-	private static function is_http_url( string $url ): bool {
-		$parts = wp_parse_url( $url );
-		return is_array( $parts ) && in_array( $parts['scheme'] ?? '', array( 'http', 'https' ), true ) && ! empty( $parts['host'] );
 	}
 
 	/**

@@ -7,6 +7,8 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\Settings;
+
 defined( 'ABSPATH' ) || exit;
 
 /**
@@ -66,7 +68,7 @@ final class WpfImport {
 			}
 		}
 		if ( ! in_array( $settings['customerio_region'], array( 'us', 'eu' ), true ) ) {
-			$settings['customerio_region'] = 'us';
+			$settings['customerio_region'] = Settings::defaults()['customerio_region'];
 		}
 		if ( isset( $wpf['access_key'] ) && is_string( $wpf['access_key'] ) && '' !== $wpf['access_key'] ) {
 			$settings['access_key'] = $wpf['access_key'];

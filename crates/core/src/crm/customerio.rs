@@ -10,6 +10,10 @@ use ureq::Agent;
 
 /// WP Fusion's slug for Customer.io.
 pub const SLUG: &str = "customer-io";
+/// The CRM's value of the setting `crm`.
+pub const CRM: &str = "customerio";
+/// The setting without which it cannot work, and what is said when it is empty.
+pub const REQUIRED: (&str, &str) = ("customerio_app_key", "the Customer.io App API key is not set");
 
 /// A Customer.io workspace's API credentials and endpoints.
 pub struct CustomerIo {
@@ -26,7 +30,7 @@ pub struct CustomerIo {
 impl CustomerIo {
     pub fn from_settings(s: &Settings) -> Result<CustomerIo, Failure> {
         if s.customerio_app_key.is_empty() {
-            return Err(Failure::new(Code::NotConfigured, "the Customer.io App API key is not set"));
+            return Err(Failure::new(Code::NotConfigured, REQUIRED.1));
         }
         let (app, track) = match s.customerio_region {
             Region::Us => ("https://api.customer.io/v1", "https://track.customer.io/api/v1"),

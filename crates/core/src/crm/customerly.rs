@@ -13,6 +13,10 @@ use ureq::Agent;
 
 /// WP Fusion's slug for Customerly.
 pub const SLUG: &str = "customerly";
+/// The CRM's value of the setting `crm`.
+pub const CRM: &str = "customerly";
+/// The setting without which it cannot work, and what is said when it is empty.
+pub const REQUIRED: (&str, &str) = ("customerly_token", "the Customerly API token is not set");
 
 /// Where a Customerly webhook carries the contact.
 const EMBEDDED_CONTACT: &str = "/data/user/data";
@@ -33,7 +37,7 @@ enum Lookup {
 impl Customerly {
     pub fn from_settings(s: &Settings) -> Result<Customerly, Failure> {
         if s.customerly_token.is_empty() {
-            return Err(Failure::new(Code::NotConfigured, "the Customerly API token is not set"));
+            return Err(Failure::new(Code::NotConfigured, REQUIRED.1));
         }
         Ok(Customerly {
             api_url: base_url("customerly_api_url", &s.customerly_api_url, "https://api.customerly.io/v1")?,

@@ -12,6 +12,17 @@ use serde_json::{Map, Value};
 /// WP Fusion's slugs of every supported CRM: user meta `{slug}_contact_id` and `{slug}_tags`.
 pub const SLUGS: [&str; 2] = [customerio::SLUG, customerly::SLUG];
 
+/// Every supported CRM: its value of the setting `crm`, and the setting it cannot work without with what is
+/// said when that is empty ([`from_settings`]'s `not_configured`).
+pub const REQUIRED: [(&str, (&str, &str)); 2] =
+    [(customerio::CRM, customerio::REQUIRED), (customerly::CRM, customerly::REQUIRED)];
+
+/// What [`from_settings`] says when no CRM is chosen.
+pub const NO_CRM: &str = "no CRM is chosen in the settings";
+
+/// The schemes a base-URL override may have ([`base_url`]); it must name a host too.
+pub const URL_SCHEMES: [&str; 2] = ["http", "https"];
+
 /// Who a webhook is about, as its sender identified them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactRef {
@@ -97,9 +108,9 @@ pub fn load(
 /// The CRM the settings name, or `not_configured`.
 pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Failure> {
     match settings.crm.as_str() {
-        "customerio" => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
-        "customerly" => Ok(Box::new(customerly::Customerly::from_settings(settings)?)),
-        "" => Err(Failure::new(Code::NotConfigured, "no CRM is chosen in the settings")),
+        customerio::CRM => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
+        customerly::CRM => Ok(Box::new(customerly::Customerly::from_settings(settings)?)),
+        "" => Err(Failure::new(Code::NotConfigured, NO_CRM)),
         _ => Err(Failure::new(Code::NotConfigured, "the CRM in the settings is not supported")),
     }
 }
@@ -108,7 +119,7 @@ pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Failure
 pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -> Result<String, Failure> {
     let chosen = if override_url.is_empty() { official } else { override_url };
     match url::Url::parse(chosen) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+        Ok(u) if URL_SCHEMES.contains(&u.scheme()) && u.host().is_some() => {
             Ok(chosen.trim_end_matches('/').to_string())
         }
         _ => Err(Failure::new(Code::NotConfigured, format!("{setting_name} is not an http(s) URL"))),
@@ -241,6 +252,19 @@ mod tests {
         let mut bare = Map::new();
         fill_absent(&mut bare, json!({"attributes": {"x": 1}}).as_object().expect("object"));
         assert_eq!(Value::Object(bare), json!({"attributes": {"x": 1}}));
+    }
+
+    #[test]
+    fn each_crm_needs_its_required_setting() {
+        for (crm, (setting, message)) in REQUIRED {
+            let s = Settings::from_value(&json!({"crm": crm}));
+            let failure = from_settings(&s).err().expect("not configured");
+            assert_eq!((failure.code, failure.message.as_str()), (Code::NotConfigured, message), "{crm}");
+            let s = Settings::from_value(&json!({"crm": crm, setting: "set"}));
+            assert!(from_settings(&s).is_ok(), "{crm} with {setting}");
+        }
+        let failure = from_settings(&Settings::default()).err().expect("not configured");
+        assert_eq!(failure.message, NO_CRM);
     }
 
     #[test]
