@@ -3,6 +3,8 @@
 //! at once.
 
 use crate::error::{Code, Failure};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use rand::RngExt;
 use std::marker::PhantomData;
 use std::net::IpAddr;
@@ -236,21 +238,7 @@ fn transport_problem(e: &ureq::Error) -> String {
 
 /// The value of an HTTP Basic `Authorization` header.
 pub fn basic_auth(user: &str, password: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let input = format!("{user}:{password}").into_bytes();
-    let mut out = String::with_capacity(6 + input.len().div_ceil(3) * 4);
-    out.push_str("Basic ");
-    for chunk in input.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
 }
 
 /// A reply that the CRM refused or garbled: `crm_error`, with the CRM's own words when they are safe to show.
