@@ -3,6 +3,15 @@
 //!
 //! The server knows nothing about the CRMs: a [`Handler`] turns each [`Request`] into a [`Reply`].
 //! A broken or hostile client only ever ends its own connection.
+//!
+//! Why raw sockets rather than an HTTP server crate: some faults misbehave on purpose at the connection level,
+//! which server crates are built to prevent. [`Reply::Reset`] closes after reading the request without
+//! sending a byte (tiny_http, for one, answers a dropped request with a 500); [`Reply::Truncate`] declares a
+//! `Content-Length` longer than the body it sends, then closes. The records also need what only the
+//! connection knows: the id of the TCP connection each request came on (tests tell a kept-alive connection from
+//! a new one) and the moment just before an answer's last bytes were written (tests tell whether two calls
+//! overlapped). Delays and huge streamed bodies alone would not need it; an async stack (hyper on tokio) could
+//! do most of it, at the cost of a large dependency tree for a test fake. The fault rules are in `faults.rs`.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
