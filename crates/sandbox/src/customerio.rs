@@ -7,6 +7,9 @@
 //! the Track API's `GET /accounts/region`, which exists precisely to find the region and answers from
 //! either host (credentials still checked).
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::http::{Request, Response};
@@ -435,30 +438,13 @@ fn person_not_found_meta() -> Response {
 
 /// Decodes standard base64 (padding optional); `None` when it is not base64.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let digits = text.trim_end_matches('=');
-    if text.len() - digits.len() > 2 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in digits.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = buffer << 6 | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    (bits < 6).then_some(out)
+    const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
+        &alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    PADDING_OPTIONAL.decode(text).ok()
 }
 
 #[cfg(test)]

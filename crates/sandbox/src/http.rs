@@ -3,6 +3,15 @@
 //!
 //! The server knows nothing about the CRMs: a [`Handler`] turns each [`Request`] into a [`Reply`].
 //! A broken or hostile client only ever ends its own connection.
+//!
+//! Why raw sockets rather than an HTTP server crate: some faults misbehave on purpose at the connection level,
+//! which server crates are built to prevent. [`Reply::Reset`] closes after reading the request without
+//! sending a byte (tiny_http, for one, answers a dropped request with a 500); [`Reply::Truncate`] declares a
+//! `Content-Length` longer than the body it sends, then closes. The records also need what only the
+//! connection knows: the id of the TCP connection each request came on (tests tell a kept-alive connection from
+//! a new one) and the moment just before an answer's last bytes were written (tests tell whether two calls
+//! overlapped). Delays and huge streamed bodies alone would not need it; an async stack (hyper on tokio) could
+//! do most of it, at the cost of a large dependency tree for a test fake. The fault rules are in `faults.rs`.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -637,29 +646,8 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
 /// Decodes `%XX` escapes (and `+` as a space when `plus_as_space`); malformed escapes stay as they are and
 /// invalid UTF-8 becomes U+FFFD.
 pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_as_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    let spaced = if plus_as_space { s.replace('+', " ") } else { s.to_string() };
+    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
