@@ -106,7 +106,7 @@ main() {
   local f
   while IFS= read -r -d '' f; do
     php -l "$f" >/dev/null || { php -l "$f"; exit 1; }
-  done < <(find wp-plugin-shim php-tests stubs -name '*.php' -print0)
+  done < <(find wp-plugin-shim php-tests scripts stubs -name '*.php' -print0)
 
   log "ring 1: cargo test"
   cargo test --release --workspace 2>&1 | tee "$OUT/cargo-test.log" || true
