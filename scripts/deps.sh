@@ -12,7 +12,7 @@ set -euo pipefail
 
 # Debian packages every run needs. php-* are Debian's version-neutral metapackages
 # (PHP 8.2 on Debian 12); libclang-dev is for ext-php-rs's bindgen; chromium is the browser
-# that ring 4 (php-tests/browser) drives through playwright-core.
+# that ring 4 (browser-tests/) drives through playwright-core.
 readonly BASE_PACKAGES=(
   php-cli php-dev libclang-dev php-fpm php-sqlite3 php-mysql php-mbstring php-xml php-curl
   phpunit nginx-light zip unzip curl ca-certificates chromium

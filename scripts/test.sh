@@ -11,7 +11,7 @@
 #            one-worker site running the test-only panic build
 #            (panic and killed-worker tests); every site but the main one, and every PHPUnit process, decides
 #            for itself whether it loads the extension, whether or not it is installed system-wide
-#   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, php-tests/browser) on a site of
+#   ring 4   the wp-admin screens in Chromium (node --test + playwright-core, browser-tests/) on a site of
 #            their own; screenshots in .run/test-results/screenshots
 #   fuzz     every cargo-fuzz target of fuzz/ for WPF_FUZZ_SECONDS (default 60) each, scripts/fuzz.sh
 # Ends with one line `N passed, N failed` counting every test of every runner; exits non-zero if any failed.
@@ -86,13 +86,13 @@ phpunit_run() {
 # whose browser.xml shows no failure as one too (browser.status).
 browser_run() {
   start_site browser 6 WPF_EXTENSION="$EXT" WPF_FPM_WORKERS=2 || return 1
-  (cd php-tests/browser && npm ci --no-audit --no-fund >"$OUT/npm-ci-browser.log" 2>&1) ||
+  (cd browser-tests && npm ci --no-audit --no-fund >"$OUT/npm-ci-browser.log" 2>&1) ||
     { cat "$OUT/npm-ci-browser.log"; return 1; }
   # The tests bound themselves to 120 s; `timeout` is the backstop for a runner that does not stop.
   (eval "$(WPF_RUN=$REPO/.run/test-browser scripts/wp-env.sh env)" &&
     WPF_ARTIFACTS=$OUT/screenshots timeout --kill-after=10 180 \
       node --test --test-reporter=junit --test-reporter-destination="$OUT/browser.xml" \
-      --test-reporter=spec --test-reporter-destination=stdout php-tests/browser/)
+      --test-reporter=spec --test-reporter-destination=stdout browser-tests/)
 }
 
 main() {
@@ -106,7 +106,7 @@ main() {
   local f
   while IFS= read -r -d '' f; do
     php -l "$f" >/dev/null || { php -l "$f"; exit 1; }
-  done < <(find wp-plugin-shim php-tests stubs -name '*.php' -print0)
+  done < <(find wp-plugin-shim php-tests scripts stubs -name '*.php' -print0)
 
   log "ring 1: cargo test"
   cargo test --release --workspace 2>&1 | tee "$OUT/cargo-test.log" || true

@@ -21,7 +21,9 @@
 #   WPF_EXTENSION      the PHP extension [REPO/target/release/libwpf_webhooks.so]; `none` = a site without it;
 #                      `installed` = the copy `make install` enabled in the system's PHP (its cli and fpm ini)
 #   WPF_PLUGIN_SRC     plugin source, symlinked as wp-content/plugins/wpf-webhooks [REPO/wp-plugin-shim]
-#   WPF_MU_PLUGINS     optional directory whose *.php files are copied into wp-content/mu-plugins/
+#   WPF_MU_PLUGINS     optional directory whose *.php files are copied into wp-content/mu-plugins/ (the tests':
+#                      php-tests/mu; the benchmark's: scripts/bench/mu), beside the mail capture every site gets
+#                      (scripts/wp-env/wpf-test-mail.php)
 #   WPF_WP_CONFIG_EXTRA  PHP code (no `<?php`) placed in wp-config.php before the defaults, so it can also
 #                      override them (the defaults are all `defined( X ) || define( X, … )`)
 #   WPF_FPM_WORKERS    php-fpm static pool size [4]
@@ -373,7 +375,7 @@ install_plugins() {
 
   local mu=$WP/wp-content/mu-plugins f
   mkdir -p "$mu"
-  cp "$SCRIPTS_DIR/mu/wpf-test-mail.php" "$mu/"
+  cp "$SCRIPTS_DIR/wp-env/wpf-test-mail.php" "$mu/"
   if [[ -n $MU_SRC ]]; then
     [[ -d $MU_SRC ]] || die "WPF_MU_PLUGINS=$MU_SRC is not a directory"
     for f in "$MU_SRC"/*.php; do
@@ -485,7 +487,7 @@ defined( 'WP_DEBUG' ) || define( 'WP_DEBUG', true );
 defined( 'WP_DEBUG_LOG' ) || define( 'WP_DEBUG_LOG', '$LOGS/wp-debug.log' );
 defined( 'WP_DEBUG_DISPLAY' ) || define( 'WP_DEBUG_DISPLAY', false );
 
-/** Read by the mail-capture mu-plugin (scripts/mu/wpf-test-mail.php): one JSON line per wp_mail(). */
+/** Read by the mail-capture mu-plugin (scripts/wp-env/wpf-test-mail.php): one JSON line per wp_mail(). */
 defined( 'WPF_TEST_MAIL_LOG' ) || define( 'WPF_TEST_MAIL_LOG', '$LOGS/mail.log' );
 
 \$table_prefix = 'wp_';

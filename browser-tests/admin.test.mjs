@@ -5,7 +5,7 @@
 // not pass is skipped, naming it. Needs a fresh site: step 4 expects the sandbox's jane@example.com to have no
 // WordPress user yet.
 //
-//   eval "$(WPF_RUN=… scripts/wp-env.sh env)" && WPF_ARTIFACTS=/tmp/shots node --test php-tests/browser/
+//   eval "$(WPF_RUN=… scripts/wp-env.sh env)" && WPF_ARTIFACTS=/tmp/shots node --test browser-tests/
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

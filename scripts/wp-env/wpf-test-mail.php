@@ -1,8 +1,9 @@
 <?php
 /**
  * Plugin Name: wpf-webhooks test mail capture
- * Description: Installed by scripts/wp-env.sh into throw-away test sites. Captures every wp_mail() as one JSON
- *              line in the file named by the constant WPF_TEST_MAIL_LOG and sends nothing (there is no mail server).
+ * Description: Installed by scripts/wp-env.sh into every site it makes (the tests', the demo's, the benchmark's).
+ *              Captures every wp_mail() as one JSON line in the file named by the constant WPF_TEST_MAIL_LOG and
+ *              sends nothing (there is no mail server).
  *
  * Each line: {"to": [...], "subject": "...", "message": "...", "headers": [...], "attachments": [...], "time": 1.0}
  * "to" and "headers" are always lists (wp_mail accepts a comma-separated string or an array for both).
