@@ -12,10 +12,11 @@ set -euo pipefail
 
 # Debian packages every run needs. php-* are Debian's version-neutral metapackages
 # (PHP 8.2 on Debian 12); libclang-dev is for ext-php-rs's bindgen; chromium is the browser
-# that ring 4 (browser-tests/) drives through playwright-core.
+# that ring 4 (browser-tests/) drives through playwright-core; gettext-base has the envsubst that fills
+# scripts/wp-env.sh's templates.
 readonly BASE_PACKAGES=(
   php-cli php-dev libclang-dev php-fpm php-sqlite3 php-mysql php-mbstring php-xml php-curl
-  phpunit nginx-light zip unzip curl ca-certificates chromium
+  phpunit nginx-light zip unzip curl ca-certificates chromium gettext-base
 )
 readonly MARIADB_PACKAGES=(mariadb-server mariadb-client)
 
