@@ -9,7 +9,7 @@ use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use wpf_webhooks_core::{webhook, Code, Decision, Failure, RawRequest, Site};
+use wpf_webhooks_core::{webhook, Code, Decision, Outcome, RawRequest, Site};
 
 /// The deepest PHP array converted; deeper levels become `null`.
 const MAX_DEPTH: usize = 64;
@@ -70,7 +70,7 @@ pub fn wpf_return_password(site: &ZendHashTable, email: String, field: String, p
     guarded(|| {
         let site = Site::from_value(&to_json(site));
         match webhook::return_password(&site, &email, &field, &password) {
-            Ok(()) => Failure::new(Code::Ok, "the password was written to the CRM").to_value(),
+            Ok(()) => Outcome::new(Code::Ok, "the password was written to the CRM").to_value(),
             Err(failure) => failure.to_value(),
         }
     })
@@ -84,7 +84,7 @@ pub fn wpf_test_connection(site: &ZendHashTable) -> Zval {
     guarded(|| {
         let site = Site::from_value(&to_json(site));
         match webhook::test_connection(&site) {
-            Ok(message) => Failure::new(Code::Ok, message).to_value(),
+            Ok(message) => Outcome::new(Code::Ok, message).to_value(),
             Err(failure) => failure.to_value(),
         }
     })
@@ -174,7 +174,7 @@ extern "C" fn module_info(_module: *mut ModuleEntry) {
 /// Runs `f`, turning a panic into an `internal_error` answer.
 fn guarded(f: impl FnOnce() -> Value) -> Zval {
     let value = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Failure::new(Code::InternalError, "an unexpected error occurred; nothing was changed").to_value()
+        Outcome::new(Code::InternalError, "an unexpected error occurred; nothing was changed").to_value()
     });
     to_zval(&value)
 }

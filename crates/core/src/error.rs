@@ -1,4 +1,4 @@
-//! The contract's response codes (CONTRACT §3) and the one error type the core returns.
+//! The contract's response codes (CONTRACT §3) and the outcome the core answers with.
 
 use std::fmt;
 
@@ -108,38 +108,39 @@ impl fmt::Display for Code {
     }
 }
 
-/// Why a webhook could not be handled. The message is for the sender and the log: it never carries a key,
+/// The outcome of a webhook as the sender is told it: a code of the contract (a success or why it could not be
+/// handled) and a message. The message is for the sender and the log: it never carries a key,
 /// a credential, a password or the contact's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
+pub struct Outcome {
     pub code: Code,
     pub message: String,
     /// Seconds the sender should wait before retrying; only for `crm_unavailable`.
     pub retry_after: Option<u64>,
 }
 
-impl Failure {
+impl Outcome {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Failure { code, message: message.into(), retry_after: None }
+        Outcome { code, message: message.into(), retry_after: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Failure::new(Code::BadRequest, message)
+        Outcome::new(Code::BadRequest, message)
     }
 
     /// The CRM could not be reached in time; the sender should retry after `retry_after` seconds.
     pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
-        Failure { code: Code::CrmUnavailable, message: message.into(), retry_after: Some(retry_after) }
+        Outcome { code: Code::CrmUnavailable, message: message.into(), retry_after: Some(retry_after) }
     }
 }
 
-impl fmt::Display for Failure {
+impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
     }
 }
 
-impl std::error::Error for Failure {}
+impl std::error::Error for Outcome {}
 
 #[cfg(test)]
 mod tests {
@@ -181,7 +182,7 @@ mod tests {
 
     #[test]
     fn unavailable_carries_retry_after() {
-        let f = Failure::unavailable("CRM timed out", 30);
+        let f = Outcome::unavailable("CRM timed out", 30);
         assert_eq!(f.code, Code::CrmUnavailable);
         assert_eq!(f.retry_after, Some(30));
         assert_eq!(f.to_string(), "crm_unavailable: CRM timed out");

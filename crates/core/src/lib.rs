@@ -17,6 +17,6 @@ pub mod roles;
 pub mod settings;
 pub mod webhook;
 
-pub use error::{Code, Failure};
+pub use error::{Code, Outcome};
 pub use request::RawRequest;
 pub use webhook::{decide, decide_queued, return_password, Decision, Site};

@@ -1,7 +1,7 @@
 //! The incoming webhook as the shim passed it through, and its checks in the contract's order (CONTRACT §2):
 //! body size, access key, then the request's shape.
 
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use crate::redact::Secrets;
 use crate::settings::flag;
 use serde_json::{Map, Value};
@@ -101,16 +101,16 @@ impl Action {
     ];
 
     /// `wpf_action`, case-insensitive, with WP Fusion's aliases.
-    pub fn parse(raw: Option<&str>) -> Result<Action, Failure> {
+    pub fn parse(raw: Option<&str>) -> Result<Action, Outcome> {
         let raw = raw.map(|s| s.trim().to_ascii_lowercase()).unwrap_or_default();
         if raw.is_empty() {
-            return Err(Failure::bad_request("wpf_action is missing"));
+            return Err(Outcome::bad_request("wpf_action is missing"));
         }
         Action::NAMES
             .iter()
             .find(|(name, _)| *name == raw)
             .map(|(_, action)| *action)
-            .ok_or_else(|| Failure::bad_request("wpf_action must be one of add, update, update_tags, test"))
+            .ok_or_else(|| Outcome::bad_request("wpf_action must be one of add, update, update_tags, test"))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -124,33 +124,33 @@ impl Action {
 }
 
 /// Fails with `413` when the body is over the limit.
-pub fn check_size(body: &[u8]) -> Result<(), Failure> {
+pub fn check_size(body: &[u8]) -> Result<(), Outcome> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(Failure::new(Code::PayloadTooLarge, format!("the body is over {MAX_BODY_BYTES} bytes")));
+        return Err(Outcome::new(Code::PayloadTooLarge, format!("the body is over {MAX_BODY_BYTES} bytes")));
     }
     Ok(())
 }
 
 /// The body as a JSON object; an empty body (or `null`) is an empty object.
-pub fn parse_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Failure> {
-    let text = std::str::from_utf8(body).map_err(|_| Failure::bad_request("the body is not valid UTF-8"))?;
+pub fn parse_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Outcome> {
+    let text = std::str::from_utf8(body).map_err(|_| Outcome::bad_request("the body is not valid UTF-8"))?;
     if text.trim().is_empty() {
         return Ok(serde_json::Map::new());
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
         if e.to_string().contains("recursion limit") {
-            Failure::bad_request(format!("the body's JSON is nested deeper than {MAX_JSON_DEPTH}"))
+            Outcome::bad_request(format!("the body's JSON is nested deeper than {MAX_JSON_DEPTH}"))
         } else {
-            Failure::bad_request(format!("the body is not valid JSON ({})", e.classify_name()))
+            Outcome::bad_request(format!("the body is not valid JSON ({})", e.classify_name()))
         }
     })?;
     if depth(&value) > MAX_JSON_DEPTH {
-        return Err(Failure::bad_request(format!("the body's JSON is nested deeper than {MAX_JSON_DEPTH}")));
+        return Err(Outcome::bad_request(format!("the body's JSON is nested deeper than {MAX_JSON_DEPTH}")));
     }
     match value {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(serde_json::Map::new()),
-        _ => Err(Failure::bad_request("the body must be a JSON object")),
+        _ => Err(Outcome::bad_request("the body must be a JSON object")),
     }
 }
 

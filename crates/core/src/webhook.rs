@@ -4,7 +4,7 @@
 //! password. The shim applies the plan under a per-contact lock, where it learns whether the user exists.
 
 use crate::crm::{self, ContactRef, Need};
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use crate::fields::{self, Mapped};
 use crate::http::{Deadline, SYNC_BUDGET};
 use crate::login::{self, Logins};
@@ -100,7 +100,7 @@ pub struct Queued {
 /// The decision for one webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Respond(Failure),
+    Respond(Outcome),
     /// Store the webhook and answer `202 queued`.
     Queue(Box<Queued>),
     Apply(Box<Plan>),
@@ -128,17 +128,17 @@ pub fn decide_queued(raw: &RawRequest, site: &Site) -> Decision {
     checked(raw, &site, Origin::Queue).unwrap_or_else(Decision::Respond)
 }
 
-fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Failure> {
+fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Outcome> {
     request::check_size(&raw.body)?;
     if origin == Origin::Sender
         && !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes())
     {
-        return Err(Failure::new(Code::Forbidden, "the access key is missing or wrong"));
+        return Err(Outcome::new(Code::Forbidden, "the access key is missing or wrong"));
     }
     let action = Action::parse(raw.param("wpf_action").as_deref())?;
     let body = request::parse_body(&raw.body)?;
     if action == Action::Test {
-        return Ok(Decision::Respond(Failure::new(Code::Ok, "the access key is valid")));
+        return Ok(Decision::Respond(Outcome::new(Code::Ok, "the access key is valid")));
     }
     let flags = Flags::from_request(raw);
     let crm = crm::from_settings(&site.settings)?;
@@ -214,7 +214,7 @@ fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped)
 }
 
 /// Writes a generated password to the contact's Return Password field, before the user is created.
-pub fn return_password(site: &Site, email: &str, field: &str, password: &str) -> Result<(), Failure> {
+pub fn return_password(site: &Site, email: &str, field: &str, password: &str) -> Result<(), Outcome> {
     let crm = crm::from_settings(&site.settings)?;
     crm.write_field(email, field, password, site.deadline())
 }
@@ -223,14 +223,14 @@ pub fn return_password(site: &Site, email: &str, field: &str, password: &str) ->
 pub const CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Checks the configured CRM's credentials (the settings page's "Test connection").
-pub fn test_connection(site: &Site) -> Result<String, Failure> {
+pub fn test_connection(site: &Site) -> Result<String, Outcome> {
     crm::from_settings(&site.settings)?.check(Deadline::after(CHECK_BUDGET))
 }
 
 /// The decision as the shim reads it (`wpf_handle_webhook()`'s answer): one JSON object whose `kind` says which.
 /// The structs below are that object's shapes, one per kind; they borrow from the decision.
 mod wire {
-    use super::{Decision, Failure, Plan, Queued};
+    use super::{Decision, Outcome, Plan, Queued};
     use serde::Serialize;
     use std::collections::BTreeMap;
 
@@ -291,8 +291,8 @@ mod wire {
         notify: bool,
     }
 
-    impl<'a> From<&'a Failure> for Wire<'a> {
-        fn from(f: &'a Failure) -> Self {
+    impl<'a> From<&'a Outcome> for Wire<'a> {
+        fn from(f: &'a Outcome) -> Self {
             Wire::Respond(Answer {
                 status: f.code.status(),
                 code: f.code.as_str(),
@@ -355,7 +355,7 @@ fn to_wire<'a>(wire: impl Into<wire::Wire<'a>>) -> Value {
     serde_json::to_value(wire.into()).unwrap_or(Value::Null)
 }
 
-impl Failure {
+impl Outcome {
     /// The answer as the shim reads it.
     pub fn to_value(&self) -> Value {
         to_wire(self)

@@ -2,7 +2,7 @@
 //! key). Tags are the ids of the segments a person belongs to. See CRM-REFERENCE.md.
 
 use super::{base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, Need};
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use crate::http::{agent, join, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::{Region, Settings};
 use serde_json::{json, Map, Value};
@@ -28,9 +28,9 @@ pub struct CustomerIo {
 }
 
 impl CustomerIo {
-    pub fn from_settings(s: &Settings) -> Result<CustomerIo, Failure> {
+    pub fn from_settings(s: &Settings) -> Result<CustomerIo, Outcome> {
         if s.customerio_app_key.is_empty() {
-            return Err(Failure::new(Code::NotConfigured, REQUIRED.1));
+            return Err(Outcome::new(Code::NotConfigured, REQUIRED.1));
         }
         let (app, track) = match s.customerio_region {
             Region::Us => ("https://api.customer.io/v1", "https://track.customer.io/api/v1"),
@@ -49,7 +49,7 @@ impl CustomerIo {
     }
 
     /// `GET {app}/segments`: does the App API take the key?
-    fn check_app(&self, deadline: Deadline) -> Result<(), Failure> {
+    fn check_app(&self, deadline: Deadline) -> Result<(), Outcome> {
         let url = format!("{}/segments", self.app_url);
         let auth = format!("Bearer {}", self.app_key);
         with_retries(
@@ -67,7 +67,7 @@ impl CustomerIo {
     }
 
     /// `GET {track}/accounts/region`: do the Track API credentials work, and in which region is the workspace?
-    fn track_region(&self, deadline: Deadline) -> Result<String, Failure> {
+    fn track_region(&self, deadline: Deadline) -> Result<String, Outcome> {
         let url = format!("{}/accounts/region", self.track_url);
         let auth = crate::http::basic_auth(&self.site_id, &self.track_key);
         let doing = "checking the Track API credentials";
@@ -81,9 +81,9 @@ impl CustomerIo {
             |reply| match reply.status {
                 200 => match serde_json::from_str::<Value>(&reply.body).ok().and_then(|v| v.get("region").cloned()) {
                     Some(Value::String(region)) => Verdict::Done(region),
-                    _ => Verdict::Fail(Failure::new(Code::CrmError, "Customer.io sent an unexpected answer")),
+                    _ => Verdict::Fail(Outcome::new(Code::CrmError, "Customer.io sent an unexpected answer")),
                 },
-                401 | 403 => Verdict::Fail(Failure::new(
+                401 | 403 => Verdict::Fail(Outcome::new(
                     Code::CrmError,
                     "Customer.io rejected the Track API site id or key (Return Password needs them)",
                 )),
@@ -99,7 +99,7 @@ impl CustomerIo {
         what: &str,
         deadline: Deadline,
         parse: impl Fn(Value) -> Option<T>,
-    ) -> Result<T, Failure> {
+    ) -> Result<T, Outcome> {
         let (id_type, id) = match who {
             ContactRef::Email(e) => ("email", e.as_str()),
             ContactRef::Id { id_type, value } => (*id_type, value.as_str()),
@@ -124,7 +124,7 @@ impl CustomerIo {
             |reply| match reply.status {
                 200 => match serde_json::from_str(&reply.body).ok().and_then(&parse) {
                     Some(v) => Verdict::Done(v),
-                    None => Verdict::Fail(Failure::new(
+                    None => Verdict::Fail(Outcome::new(
                         Code::CrmError,
                         format!("Customer.io sent an unexpected answer while {doing}"),
                     )),
@@ -134,14 +134,14 @@ impl CustomerIo {
         )
     }
 
-    fn segments(&self, who: &ContactRef, deadline: Deadline) -> Result<Vec<String>, Failure> {
+    fn segments(&self, who: &ContactRef, deadline: Deadline) -> Result<Vec<String>, Outcome> {
         self.read(who, "segments", deadline, |v| {
             let list = v.get("segments")?.as_array()?;
             Some(tag_strings(list.iter().filter_map(|s| s.get("id"))))
         })
     }
 
-    fn attributes(&self, who: &ContactRef, deadline: Deadline) -> Result<Map<String, Value>, Failure> {
+    fn attributes(&self, who: &ContactRef, deadline: Deadline) -> Result<Map<String, Value>, Outcome> {
         self.read(who, "attributes", deadline, |mut v| match v.get_mut("customer")?.take() {
             Value::Object(customer) => Some(customer),
             _ => None,
@@ -152,8 +152,8 @@ impl CustomerIo {
 /// A non-200 answer: 404 is "no such person", 401/403 bad key or wrong region, 429 and 5xx are retried.
 fn judge_failure<T>(doing: &str, reply: &Reply) -> Verdict<T> {
     match reply.status {
-        404 => Verdict::Fail(Failure::new(Code::ContactNotFound, "Customer.io has no such person")),
-        401 | 403 => Verdict::Fail(Failure::new(
+        404 => Verdict::Fail(Outcome::new(Code::ContactNotFound, "Customer.io has no such person")),
+        401 | 403 => Verdict::Fail(Outcome::new(
             Code::CrmError,
             format!("Customer.io rejected the credentials while {doing} (check the API key and the region)"),
         )),
@@ -171,7 +171,7 @@ impl Crm for CustomerIo {
 
     /// `{"email": …}`, else `{"id": …}` / `{"cio_id": …}`, else the `contact_id` parameter (an email or an id).
     /// An id of `.` or `..` is refused: it would walk the App API's paths.
-    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Outcome> {
         if let Some(email) = body_text(body.get("email")) {
             return checked_email(email);
         }
@@ -184,7 +184,7 @@ impl Crm for CustomerIo {
         match contact_id {
             Some(c) if c.contains('@') => checked_email(c.to_string()),
             Some(c) => checked_id("id", c.to_string()),
-            None => Err(Failure::bad_request(
+            None => Err(Outcome::bad_request(
                 "no contact identifier: send {\"email\": \"{{customer.email}}\"} or a contact_id parameter",
             )),
         }
@@ -197,7 +197,7 @@ impl Crm for CustomerIo {
         _body: &Map<String, Value>,
         need: Need,
         deadline: Deadline,
-    ) -> Result<Contact, Failure> {
+    ) -> Result<Contact, Outcome> {
         if let (ContactRef::Email(email), false) = (who, need.fields) {
             let tags = self.segments(who, deadline)?;
             return Ok(Contact { email: email.clone(), data: Map::new(), tags: Some(tags), writable: true });
@@ -216,20 +216,20 @@ impl Crm for CustomerIo {
                 ContactRef::Id { .. } => None,
             })
             .filter(|e| !e.is_empty())
-            .ok_or_else(|| Failure::new(Code::ContactNotFound, "the Customer.io person has no email address"))?;
+            .ok_or_else(|| Outcome::new(Code::ContactNotFound, "the Customer.io person has no email address"))?;
         Ok(Contact { email, data, tags: Some(tags), writable: true })
     }
 
     /// The App API key, then (when set) the Track API credentials and the workspace's region, which also tells a
     /// wrong region from a wrong key.
-    fn check(&self, deadline: Deadline) -> Result<String, Failure> {
+    fn check(&self, deadline: Deadline) -> Result<String, Outcome> {
         let app = self.check_app(deadline);
         let has_track = !self.site_id.is_empty() && !self.track_key.is_empty();
         let track = has_track.then(|| self.track_region(deadline));
         let configured = self.official_region.map(|r| if r == Region::Eu { "eu" } else { "us" });
         if let (Some(Ok(actual)), Some(configured)) = (&track, configured) {
             if actual != configured {
-                return Err(Failure::new(
+                return Err(Outcome::new(
                     Code::CrmError,
                     format!(
                         "wrong region: the workspace is in the {} region, the settings say {}",
@@ -252,9 +252,9 @@ impl Crm for CustomerIo {
 
     /// `PUT {track}/customers/{email}` with `_update: true`, so a person is never created by it. The Track API
     /// answers 200 with an empty body.
-    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure> {
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Outcome> {
         if self.site_id.is_empty() || self.track_key.is_empty() {
-            return Err(Failure::new(
+            return Err(Outcome::new(
                 Code::NotConfigured,
                 "writing to Customer.io needs the Track API site id and API key",
             ));
@@ -312,7 +312,7 @@ mod tests {
         ContactRef::Email(e.into())
     }
 
-    fn load(c: &CustomerIo, who: &ContactRef, fields: bool) -> Result<Contact, Failure> {
+    fn load(c: &CustomerIo, who: &ContactRef, fields: bool) -> Result<Contact, Outcome> {
         c.load(who, &Map::new(), Need { fields }, Deadline::after(SYNC_BUDGET))
     }
 
@@ -406,7 +406,7 @@ mod tests {
     }
 
     /// The contact through [`crate::crm::load`], which checks the email the CRM returned.
-    fn checked(c: &CustomerIo, who: &ContactRef) -> Result<Contact, Failure> {
+    fn checked(c: &CustomerIo, who: &ContactRef) -> Result<Contact, Outcome> {
         crate::crm::load(c, who, &Map::new(), Need { fields: true }, Deadline::after(SYNC_BUDGET))
     }
 
@@ -606,7 +606,7 @@ mod tests {
         assert!(sb.requests().is_empty());
     }
 
-    fn check(sb: &Sandbox, tweak: impl FnOnce(&mut Settings)) -> Result<String, Failure> {
+    fn check(sb: &Sandbox, tweak: impl FnOnce(&mut Settings)) -> Result<String, Outcome> {
         let mut s = settings(sb);
         tweak(&mut s);
         CustomerIo::from_settings(&s).expect("configured").check(Deadline::after(Duration::from_secs(2)))

@@ -5,7 +5,7 @@
 //! same, and the copy only fills what the API record lacks. See CRM-REFERENCE.md.
 
 use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, Need};
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use crate::http::{agent, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
@@ -35,9 +35,9 @@ enum Lookup {
 }
 
 impl Customerly {
-    pub fn from_settings(s: &Settings) -> Result<Customerly, Failure> {
+    pub fn from_settings(s: &Settings) -> Result<Customerly, Outcome> {
         if s.customerly_token.is_empty() {
-            return Err(Failure::new(Code::NotConfigured, REQUIRED.1));
+            return Err(Outcome::new(Code::NotConfigured, REQUIRED.1));
         }
         Ok(Customerly {
             api_url: base_url("customerly_api_url", &s.customerly_api_url, "https://api.customerly.io/v1")?,
@@ -47,7 +47,7 @@ impl Customerly {
     }
 
     /// `GET {api}/{kind}?email=…` for `users` or `leads`.
-    fn lookup(&self, kind: &str, email: &str, deadline: Deadline) -> Result<Lookup, Failure> {
+    fn lookup(&self, kind: &str, email: &str, deadline: Deadline) -> Result<Lookup, Outcome> {
         let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("email", email).finish();
         let url = format!("{}/{kind}?{query}", self.api_url);
         let doing = format!("loading the contact from {kind}");
@@ -81,13 +81,13 @@ impl Customerly {
     }
 
     /// The contact by email: as a user, else as a lead (which cannot take written fields).
-    fn fetch(&self, email: &str, deadline: Deadline) -> Result<(Map<String, Value>, bool), Failure> {
+    fn fetch(&self, email: &str, deadline: Deadline) -> Result<(Map<String, Value>, bool), Outcome> {
         if let Lookup::Found(user) = self.lookup("users", email, deadline)? {
             return Ok((user, true));
         }
         match self.lookup("leads", email, deadline)? {
             Lookup::Found(lead) => Ok((lead, false)),
-            Lookup::Missing => Err(Failure::new(Code::ContactNotFound, "Customerly has no such user or lead")),
+            Lookup::Missing => Err(Outcome::new(Code::ContactNotFound, "Customerly has no such user or lead")),
         }
     }
 }
@@ -110,7 +110,7 @@ fn judge<T>(doing: &str, reply: &Reply) -> Judged<T> {
     let credentials =
         error.as_deref().is_some_and(|m| m.contains("access token") || m.contains("header authorization"));
     match (reply.status, body) {
-        (_, _) if credentials || matches!(reply.status, 401 | 403) => Judged::Other(Verdict::Fail(Failure::new(
+        (_, _) if credentials || matches!(reply.status, 401 | 403) => Judged::Other(Verdict::Fail(Outcome::new(
             Code::CrmError,
             format!("Customerly rejected the API token while {doing}"),
         ))),
@@ -126,8 +126,8 @@ fn judge<T>(doing: &str, reply: &Reply) -> Judged<T> {
     }
 }
 
-fn unexpected(doing: &str) -> Failure {
-    Failure::new(Code::CrmError, format!("Customerly sent an unexpected answer while {doing}"))
+fn unexpected(doing: &str) -> Outcome {
+    Outcome::new(Code::CrmError, format!("Customerly sent an unexpected answer while {doing}"))
 }
 
 /// Tags as Customerly may give them: names, or objects with a `name`. `None` when there is no list.
@@ -143,14 +143,14 @@ impl Crm for Customerly {
     }
 
     /// The webhook's `data.user.data.email`, else a top-level `email`, else the `contact_id` parameter.
-    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure> {
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Outcome> {
         let embedded = Value::Object(body.clone());
         let email = body_text(embedded.pointer(&format!("{EMBEDDED_CONTACT}/email")))
             .or_else(|| body_text(body.get("email")))
             .or_else(|| contact_id.map(str::to_string));
         match email {
             Some(e) => checked_email(e),
-            None => Err(Failure::bad_request(
+            None => Err(Outcome::bad_request(
                 "no contact identifier: Customerly's webhook carries it at data.user.data.email",
             )),
         }
@@ -164,9 +164,9 @@ impl Crm for Customerly {
         body: &Map<String, Value>,
         _need: Need,
         deadline: Deadline,
-    ) -> Result<Contact, Failure> {
+    ) -> Result<Contact, Outcome> {
         let ContactRef::Email(email) = who else {
-            return Err(Failure::bad_request("Customerly contacts are identified by email"));
+            return Err(Outcome::bad_request("Customerly contacts are identified by email"));
         };
         let (mut record, is_user) = self.fetch(email, deadline)?;
         let whole = Value::Object(body.clone());
@@ -182,7 +182,7 @@ impl Crm for Customerly {
     }
 
     /// `GET {api}/tags`: does the API take the token?
-    fn check(&self, deadline: Deadline) -> Result<String, Failure> {
+    fn check(&self, deadline: Deadline) -> Result<String, Outcome> {
         let url = format!("{}/tags", self.api_url);
         let doing = "checking the API token";
         with_retries(
@@ -200,7 +200,7 @@ impl Crm for Customerly {
 
     /// `POST {api}/users` with the attribute. That call creates a user for an unknown email, so it is only made
     /// for a contact loaded as a user (see [`Contact::writable`]).
-    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure> {
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Outcome> {
         let url = format!("{}/users", self.api_url);
         let body = json!({ "users": [{ "email": email, "attributes": { field: value } }] }).to_string();
         let doing = "writing the contact's field";
@@ -218,7 +218,7 @@ impl Crm for Customerly {
             },
             |reply| match judge(doing, &reply) {
                 Judged::Ok(_) => Verdict::Done(()),
-                Judged::Missing => Verdict::Fail(Failure::new(Code::ContactNotFound, "Customerly has no such user")),
+                Judged::Missing => Verdict::Fail(Outcome::new(Code::ContactNotFound, "Customerly has no such user")),
                 Judged::Other(verdict) => verdict,
             },
         )
@@ -249,7 +249,7 @@ mod tests {
         object(json!({"type": "user_tagged", "data": {"user": {"data": contact}}}))
     }
 
-    fn load(c: &Customerly, body: &Map<String, Value>, fields: bool) -> Result<Contact, Failure> {
+    fn load(c: &Customerly, body: &Map<String, Value>, fields: bool) -> Result<Contact, Outcome> {
         let who = c.identify(body, None)?;
         c.load(&who, body, Need { fields }, Deadline::after(SYNC_BUDGET))
     }

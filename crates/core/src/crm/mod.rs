@@ -3,7 +3,7 @@
 pub mod customerio;
 pub mod customerly;
 
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use crate::http::Deadline;
 use crate::request::is_email;
 use crate::settings::Settings;
@@ -60,7 +60,7 @@ pub trait Crm {
     fn slug(&self) -> &'static str;
 
     /// Finds the contact identifier in the webhook body, else in the `contact_id` URL parameter.
-    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Failure>;
+    fn identify(&self, body: &Map<String, Value>, contact_id: Option<&str>) -> Result<ContactRef, Outcome>;
 
     /// Loads the contact's tags, and its fields when `need.fields`; the body is the webhook's, for CRMs that
     /// send the contact with it. Callers use [`load`], which checks the email returned.
@@ -70,13 +70,13 @@ pub trait Crm {
         body: &Map<String, Value>,
         need: Need,
         deadline: Deadline,
-    ) -> Result<Contact, Failure>;
+    ) -> Result<Contact, Outcome>;
 
     /// Writes one value to one field of an existing contact.
-    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Failure>;
+    fn write_field(&self, email: &str, field: &str, value: &str, deadline: Deadline) -> Result<(), Outcome>;
 
     /// Checks the credentials with harmless reads; says what works, or precisely what does not.
-    fn check(&self, deadline: Deadline) -> Result<String, Failure>;
+    fn check(&self, deadline: Deadline) -> Result<String, Outcome>;
 }
 
 /// Loads the contact `who` names through `crm`, and checks the email the CRM returned: a valid address
@@ -89,14 +89,14 @@ pub fn load(
     body: &Map<String, Value>,
     need: Need,
     deadline: Deadline,
-) -> Result<Contact, Failure> {
+) -> Result<Contact, Outcome> {
     let contact = crm.load(who, body, need, deadline)?;
     if !is_email(&contact.email) {
-        return Err(Failure::new(Code::CrmError, "the CRM returned the contact with an invalid email address"));
+        return Err(Outcome::new(Code::CrmError, "the CRM returned the contact with an invalid email address"));
     }
     if let ContactRef::Email(named) = who {
         if !contact.email.eq_ignore_ascii_case(named) {
-            return Err(Failure::new(
+            return Err(Outcome::new(
                 Code::CrmError,
                 "the CRM returned a contact with another email address than the webhook named",
             ));
@@ -106,31 +106,31 @@ pub fn load(
 }
 
 /// The CRM the settings name, or `not_configured`.
-pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Failure> {
+pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Outcome> {
     match settings.crm.as_str() {
         customerio::CRM => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
         customerly::CRM => Ok(Box::new(customerly::Customerly::from_settings(settings)?)),
-        "" => Err(Failure::new(Code::NotConfigured, NO_CRM)),
-        _ => Err(Failure::new(Code::NotConfigured, "the CRM in the settings is not supported")),
+        "" => Err(Outcome::new(Code::NotConfigured, NO_CRM)),
+        _ => Err(Outcome::new(Code::NotConfigured, "the CRM in the settings is not supported")),
     }
 }
 
 /// A checked base URL: an override when set, else the official endpoint. No trailing slash.
-pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -> Result<String, Failure> {
+pub(crate) fn base_url(setting_name: &str, override_url: &str, official: &str) -> Result<String, Outcome> {
     let chosen = if override_url.is_empty() { official } else { override_url };
     match url::Url::parse(chosen) {
         Ok(u) if URL_SCHEMES.contains(&u.scheme()) && u.host().is_some() => {
             Ok(chosen.trim_end_matches('/').to_string())
         }
-        _ => Err(Failure::new(Code::NotConfigured, format!("{setting_name} is not an http(s) URL"))),
+        _ => Err(Outcome::new(Code::NotConfigured, format!("{setting_name} is not an http(s) URL"))),
     }
 }
 
 /// A path segment, percent-encoded whole (an email's `@` and `+` included). An empty text, `.` and `..` are
 /// refused (`bad_request`): they would name the parent path, or another one, of the CRM's API.
-pub(crate) fn segment(s: &str) -> Result<String, Failure> {
+pub(crate) fn segment(s: &str) -> Result<String, Outcome> {
     if matches!(s, "" | "." | "..") {
-        return Err(Failure::bad_request("a contact id cannot be empty, \".\" or \"..\""));
+        return Err(Outcome::bad_request("a contact id cannot be empty, \".\" or \"..\""));
     }
     Ok(url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20"))
 }
@@ -145,11 +145,11 @@ pub(crate) fn body_text(value: Option<&Value>) -> Option<String> {
 }
 
 /// An email from the sender, checked.
-pub(crate) fn checked_email(email: String) -> Result<ContactRef, Failure> {
+pub(crate) fn checked_email(email: String) -> Result<ContactRef, Outcome> {
     if is_email(&email) {
         Ok(ContactRef::Email(email))
     } else {
-        Err(Failure::bad_request("the contact's email is not a valid email address"))
+        Err(Outcome::bad_request("the contact's email is not a valid email address"))
     }
 }
 
@@ -187,7 +187,7 @@ pub(crate) fn fill_absent(record: &mut Map<String, Value>, copy: &Map<String, Va
 }
 
 /// A CRM id from the sender, checked to be usable as a path segment.
-pub(crate) fn checked_id(id_type: &'static str, value: String) -> Result<ContactRef, Failure> {
+pub(crate) fn checked_id(id_type: &'static str, value: String) -> Result<ContactRef, Outcome> {
     segment(&value)?;
     Ok(ContactRef::Id { id_type, value })
 }

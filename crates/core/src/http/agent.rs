@@ -2,7 +2,7 @@
 //! proxy from the environment, no redirects, answers of every status read rather than raised as errors.
 
 use super::resolver::BlockedResolver;
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 use ureq::unversioned::transport::DefaultConnector;
@@ -15,7 +15,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// first use (never at module start-up: php-fpm forks its workers after that) and kept for the process. No
 /// proxy is ever taken from the environment (`HTTP_PROXY`, which CGI fills from a request's `Proxy:` header:
 /// "httpoxy"). The proxied agent is rebuilt when another proxy is asked for, so at most two are kept.
-pub fn agent(proxy: &str) -> Result<Agent, Failure> {
+pub fn agent(proxy: &str) -> Result<Agent, Outcome> {
     static DIRECT: OnceLock<Agent> = OnceLock::new();
     static PROXIED: Mutex<Option<(String, Agent)>> = Mutex::new(None);
     if proxy.is_empty() {
@@ -28,7 +28,7 @@ pub fn agent(proxy: &str) -> Result<Agent, Failure> {
         }
     }
     let parsed = Proxy::new(proxy).map_err(|_| {
-        Failure::new(
+        Outcome::new(
             Code::NotConfigured,
             "WPF_WEBHOOKS_PROXY is not a proxy URL (http://, https://, socks4:// or socks5://host:port)",
         )

@@ -1,6 +1,6 @@
 //! A CRM's answer: read whole within a size limit, with its `Retry-After`, and the failure for a refused one.
 
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 
 /// The longest answer body read from a CRM.
 pub const MAX_RESPONSE_BYTES: u64 = 2 * 1024 * 1024;
@@ -31,6 +31,6 @@ pub(super) fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Resu
 }
 
 /// A reply that the CRM refused or garbled: `crm_error`, with the CRM's own words when they are safe to show.
-pub fn refused(what: &str, reply: &Reply) -> Failure {
-    Failure::new(Code::CrmError, format!("the CRM refused {what} (HTTP {})", reply.status))
+pub fn refused(what: &str, reply: &Reply) -> Outcome {
+    Outcome::new(Code::CrmError, format!("the CRM refused {what} (HTTP {})", reply.status))
 }

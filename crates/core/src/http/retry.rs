@@ -2,7 +2,7 @@
 
 use super::deadline::Deadline;
 use super::reply::{read_reply, Reply};
-use crate::error::{Code, Failure};
+use crate::error::{Code, Outcome};
 use rand::RngExt;
 use std::time::Duration;
 use ureq::Agent;
@@ -25,7 +25,7 @@ pub enum Verdict<T> {
         why: String,
         retry_after: Option<u64>,
     },
-    Fail(Failure),
+    Fail(Outcome),
 }
 
 /// Sends a request built by `send` (given `agent` and the time left) and judges the reply with `judge`,
@@ -37,7 +37,7 @@ pub fn with_retries<T>(
     deadline: Deadline,
     send: impl Fn(&Agent, Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     judge: impl Fn(Reply) -> Verdict<T>,
-) -> Result<T, Failure> {
+) -> Result<T, Outcome> {
     let mut last_retry_after = None;
     let mut last_why = String::new();
     for attempt in 0..MAX_ATTEMPTS {
@@ -48,7 +48,7 @@ pub fn with_retries<T>(
         let outcome = send(agent, left).and_then(read_reply);
         let (why, retry_after) = match outcome {
             Err(ureq::Error::BodyExceedsLimit(_)) => {
-                return Err(Failure::new(Code::CrmError, format!("the CRM's answer was too large while {what}")))
+                return Err(Outcome::new(Code::CrmError, format!("the CRM's answer was too large while {what}")))
             }
             Ok(reply) => match judge(reply) {
                 Verdict::Done(v) => return Ok(v),
@@ -71,7 +71,7 @@ pub fn with_retries<T>(
     if last_why.is_empty() {
         last_why = "no time was left".into();
     }
-    Err(Failure::unavailable(
+    Err(Outcome::unavailable(
         format!("the CRM did not answer in time while {what} ({last_why})"),
         last_retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
     ))
