@@ -44,7 +44,7 @@ ZIP := $(DIST_DIR)/wpf-webhooks-$(VERSION).zip
 INI := $(DESTDIR)$(PHP_CONF_DIR)/mods-available/wpf_webhooks.ini
 SO_DEST := $(DESTDIR)$(EXTENSION_DIR)/wpf_webhooks.so
 
-.PHONY: help build install uninstall dist bench
+.PHONY: help build install uninstall dist bench contract
 
 help: ## list the targets
 	@echo "wpf-webhooks $(VERSION): make TARGET [VARIABLE=value …] (variables: see the top of the Makefile)"
@@ -156,6 +156,10 @@ dist: ## write dist/wpf-webhooks-VERSION.zip (DIST_DIR=…), the plugin to uploa
 	rm -f $(ZIP)
 	(cd $$stage && zip -qrX - wpf-webhooks) >$(ZIP)
 	echo "wrote $(ZIP) ($$(unzip -Z1 $(ZIP) | grep -vc '/$$') files)"
+
+contract: build ## regenerate the plugin's copy of the core's rules for when the extension is not loaded
+	$(PHP) -n -d extension=$(abspath $(SO)) scripts/php/contract-fallback.php > $(PLUGIN_SRC)/includes/contract-fallback.php.new
+	mv $(PLUGIN_SRC)/includes/contract-fallback.php.new $(PLUGIN_SRC)/includes/contract-fallback.php
 
 bench: ## run the benchmark (nginx + php-fpm + WordPress + the sandbox CRM, wrk) and write BENCHMARKS.md
 	bash scripts/bench.sh

@@ -179,7 +179,19 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await s.page.locator('#wpf-webhooks-settings').waitFor();
     assert.match(await s.page.locator('#wpf-webhooks-settings').getAttribute('action'), /\/wp-admin\/options\.php$/);
 
-    await field('crm').selectOption('customerio');
+    // Only the chosen CRM's settings and help show; choosing another switches them without a reload.
+    const shown = async (key) => field(key).isVisible();
+    const help = (crm) => s.page.locator(`[data-crm="${crm}"] pre.wpf-webhook-body`);
+    for (const [crm, mine, theirs] of [
+      ['customerly', 'customerly_token', 'customerio_app_key'],
+      ['customerio', 'customerio_app_key', 'customerly_token'],
+    ]) {
+      await field('crm').selectOption(crm);
+      assert.equal(await shown(mine), true, `${mine} shows once ${crm} is chosen`);
+      assert.equal(await shown(theirs), false, `${theirs} is hidden once ${crm} is chosen`);
+      assert.equal(await help(crm).isVisible(), true, `${crm}'s webhook help shows`);
+    }
+    assert.equal(await help('customerly').isVisible(), false, "Customerly's webhook help is hidden");
     await field('customerio_app_key').fill('sandbox-app-key');
     await field('customerio_site_id').fill('sandbox-site-id');
     await field('customerio_track_key').fill('sandbox-track-key');
@@ -217,8 +229,8 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
       assert.equal(url.searchParams.get('wpf_action'), action === 'add-notify' ? 'add' : action, `${action} URL`);
       if (action === 'add-notify') assert.equal(url.searchParams.get('send_notification'), 'true');
     }
-    const body = await s.page.locator('pre#wpf-webhook-body').innerText();
-    assert.doesNotThrow(() => JSON.parse(body), `#wpf-webhook-body is JSON: ${body}`);
+    const body = await s.page.locator('[data-crm="customerio"] pre.wpf-webhook-body').innerText();
+    assert.doesNotThrow(() => JSON.parse(body), `the webhook body is JSON: ${body}`);
 
     const add = await webhookUrl('add');
     const copied = await copyWith(add.button);

@@ -50,7 +50,7 @@ function wpf_webhooks_build_info(): mixed {}
  * default, whether it is secret and its CRM, each CRM's required setting and not-configured message, and the
  * schemes a base-URL override may have.
  *
- * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string}>, crms: array<string, array{required: string, not_configured: string}>, no_crm: string, url_schemes: string[]}
+ * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string, kind?: string, label?: string, help?: string, options?: ?array<string, string>, wpf_option?: ?string}>, crms: array<string, array{name: string, slug: string, required: string, not_configured: string, webhook_help: string, example_body: string}>, no_crm: string, url_schemes: string[]}
  */
 function wpf_webhooks_contract(): mixed {}
 

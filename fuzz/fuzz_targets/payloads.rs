@@ -30,16 +30,15 @@ fuzz_target!(|data: &[u8]| {
     let contact_id = String::from_utf8_lossy(first).trim().to_string();
     let contact_id = (!contact_id.is_empty()).then_some(contact_id);
 
-    let dummy = Settings {
-        customerio_app_key: "fuzz-app-key".into(),
-        customerio_site_id: "fuzz-site".into(),
-        customerio_track_key: "fuzz-track-key".into(),
-        customerio_app_url: NOWHERE.into(),
-        customerio_track_url: NOWHERE.into(),
-        customerly_token: "fuzz-token".into(),
-        customerly_api_url: NOWHERE.into(),
-        ..Settings::default()
-    };
+    let dummy = Settings::from_value(&serde_json::json!({
+        "customerio_app_key": "fuzz-app-key",
+        "customerio_site_id": "fuzz-site",
+        "customerio_track_key": "fuzz-track-key",
+        "customerio_app_url": NOWHERE,
+        "customerio_track_url": NOWHERE,
+        "customerly_token": "fuzz-token",
+        "customerly_api_url": NOWHERE,
+    }));
     let cio = CustomerIo::from_settings(&dummy).expect("dummy Customer.io settings are complete");
     let cly = Customerly::from_settings(&dummy).expect("dummy Customerly settings are complete");
 
@@ -128,9 +127,10 @@ fn check_settings(s: &Settings) {
     for r in &s.allowed_roles {
         assert!(!r.is_empty() && r.trim() == r, "{r:?}");
     }
-    for t in [&s.customerio_app_key, &s.customerly_token, &s.return_password_field, &s.default_role] {
+    for t in s.crm_settings.values().chain([&s.return_password_field, &s.default_role]) {
         assert_eq!(t.trim(), t.as_str());
     }
+    assert_eq!(s.crm_settings.len(), wpf_webhooks_core::crm::ALL.iter().map(|d| d.settings.len()).sum::<usize>());
 }
 
 /// A new user's role is a role of the site, never a privileged one; a requested role is only granted when

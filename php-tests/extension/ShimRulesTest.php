@@ -2,8 +2,9 @@
 /**
  * Ring 2: the shim applies the core's rules and restates none of them. What it needs of them (codes and their
  * statuses and messages, action aliases, the body limit, the settings' defaults, the not-configured messages,
- * the URL schemes of a base-URL override) comes from wpf_webhooks_contract(); the one copy the shim keeps, the
- * fallback it answers with when the extension is not loaded, must equal the extension's.
+ * each CRM as it describes itself, the URL schemes of a base-URL override) comes from wpf_webhooks_contract();
+ * the one copy the shim keeps, the fallback it reads when the extension is not loaded, is generated from the
+ * extension by `make contract` and must be what that prints now.
  *
  * @package WpfWebhooks\Tests
  */
@@ -22,7 +23,12 @@ final class ShimRulesTest extends TestCase {
 	/**
 	 * The one file allowed to hold a copy: the fallback, compared with the extension below.
 	 */
-	const FALLBACK_FILE = 'includes/class-contract.php';
+	const FALLBACK_FILE = 'includes/contract-fallback.php';
+
+	/**
+	 * What writes it.
+	 */
+	const GENERATOR = __DIR__ . '/../../scripts/php/contract-fallback.php';
 
 	/**
 	 * The contract's codes (test_the_codes_are_the_contracts() keeps this list the extension's).
@@ -112,20 +118,24 @@ final class ShimRulesTest extends TestCase {
 		$this->assertSame( $codes, array_keys( wpf_webhooks_contract()['codes'] ) );
 	}
 
+	public function test_the_shim_names_no_crm(): void {
+		$names = array();
+		foreach ( wpf_webhooks_contract()['crms'] as $crm => $about ) {
+			array_push( $names, $crm, $about['slug'], $about['name'] );
+		}
+		foreach ( wpf_webhooks_contract()['settings'] as $setting ) {
+			if ( null !== $setting['crm'] ) {
+				array_push( $names, $setting['key'], (string) $setting['wpf_option'] );
+			}
+		}
+		$quoted = implode( '|', array_map( fn( $n ) => preg_quote( $n, '/' ), array_filter( array_unique( $names ), 'strlen' ) ) );
+		$this->assertNotRestated( "/['\"]($quoted)['\"]/", 'a CRM, its settings or its WP Fusion options (a CRM describes itself in its Rust file)' );
+	}
+
 	public function test_the_fallback_is_the_extensions_contract(): void {
-		if ( ! defined( 'ABSPATH' ) ) {
-			define( 'ABSPATH', sys_get_temp_dir() . '/' );
-		}
-		require_once self::SHIM . '/' . self::FALLBACK_FILE;
-		$fallback = \WpfWebhooks\Contract::FALLBACK;
-		$contract = wpf_webhooks_contract();
-		$this->assertSame( array_keys( $contract ), array_keys( $fallback ), 'the fallback has every part of the contract' );
-		foreach ( array( 'forbidden', 'payload_too_large', 'extension_missing', 'internal_error' ) as $code ) {
-			$this->assertSame( $contract['codes'][ $code ], $fallback['codes'][ $code ], "the fallback's $code" );
-		}
-		$this->assertSame( array( 'forbidden', 'payload_too_large', 'extension_missing', 'internal_error' ), array_keys( $fallback['codes'] ), 'the fallback holds only the codes the shim answers without the extension' );
-		foreach ( array_diff( array_keys( $contract ), array( 'codes' ) ) as $part ) {
-			$this->assertSame( $contract[ $part ], $fallback[ $part ], "the fallback's $part" );
-		}
+		ob_start();
+		require self::GENERATOR;
+		$expected = (string) ob_get_clean();
+		$this->assertSame( $expected, (string) file_get_contents( self::SHIM . '/' . self::FALLBACK_FILE ), 'the fallback is not the extension\'s contract: run `make contract`' );
 	}
 }

@@ -309,6 +309,36 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertStringNotContainsString( 'id="wpf-weak-key"', $html );
 	}
 
+	public function test_the_page_shows_the_chosen_crms_settings_only(): void {
+		$contract = wpf_webhooks_contract();
+		foreach ( array( 'customerio', 'customerly', '' ) as $chosen ) {
+			$this->configure( array( 'crm' => $chosen ) );
+			ob_start();
+			SettingsPage::render();
+			$page = new \DOMDocument();
+			libxml_use_internal_errors( true );
+			$page->loadHTML( '<?xml encoding="utf-8"?>' . ob_get_clean() );
+			libxml_clear_errors();
+			$xpath = new \DOMXPath( $page );
+			foreach ( $contract['settings'] as $setting ) {
+				if ( null === $setting['crm'] ) {
+					continue;
+				}
+				$inputs = $xpath->query( sprintf( '//*[@name="%s[%s]"]', Settings::OPTION, $setting['key'] ) );
+				$this->assertSame( 1, $inputs->length, "{$setting['key']} has one input" );
+				$hidden = $xpath->query( 'ancestor-or-self::*[@hidden]', $inputs->item( 0 ) )->length > 0;
+				$this->assertSame( $setting['crm'] !== $chosen, $hidden, "{$setting['key']} with crm '$chosen'" );
+				$this->assertSame( $setting['crm'], $xpath->query( 'ancestor::*[@data-crm][1]', $inputs->item( 0 ) )->item( 0 )->getAttribute( 'data-crm' ), 'the script finds it by data-crm' );
+			}
+			foreach ( $contract['crms'] as $crm => $about ) {
+				$this->assertSame( 1, $xpath->query( sprintf( '//select[@id="wpf-crm"]/option[@value="%s"]', $crm ) )->length, "$crm is offered" );
+				$help = $xpath->query( sprintf( '//*[@data-crm="%s"][pre[contains(@class, "wpf-webhook-body")]]', $crm ) );
+				$this->assertSame( 1, $help->length, "$crm's webhook help" );
+				$this->assertSame( $crm !== $chosen, $help->item( 0 )->hasAttribute( 'hidden' ), "$crm's webhook help with crm '$chosen'" );
+			}
+		}
+	}
+
 	public function test_wp_fusion_settings_are_imported_and_a_weak_key_is_flagged(): void {
 		$this->assertFalse( WpfImport::available() );
 		update_option(

@@ -11,175 +11,10 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * What the plugin knows of the core's rules: read from the extension once per request, so that the plugin
- * restates none of them (ring 2's ShimRulesTest fails if a file of the plugin does).
+ * restates none of them (ring 2's ShimRulesTest fails if a file of the plugin does). Without the extension it
+ * reads contract-fallback.php, generated from the extension by `make contract` (ring 2 proves it current).
  */
 final class Contract {
-
-	/**
-	 * The contract when the extension is not loaded or not of this plugin's interface: what the plugin needs to
-	 * answer extension_missing, forbidden or payload_too_large and to keep its settings then. The only copy of
-	 * the core's rules in the plugin; ring 2's ShimRulesTest proves it equals wpf_webhooks_contract().
-	 */
-	const FALLBACK = array(
-		'actions'        => array(
-			'add'         => 'add',
-			'add_user'    => 'add',
-			'test'        => 'test',
-			'update'      => 'update',
-			'update_tags' => 'update_tags',
-			'update_user' => 'update',
-		),
-		'codes'          => array(
-			'forbidden'         => array(
-				'message' => 'The access key is missing or wrong.',
-				'status'  => 403,
-			),
-			'payload_too_large' => array(
-				'message' => 'The body is over 65536 bytes.',
-				'status'  => 413,
-			),
-			'extension_missing' => array(
-				'message' => 'The wpf_webhooks PHP extension is not loaded or does not match this plugin.',
-				'status'  => 503,
-			),
-			'internal_error'    => array(
-				'message' => 'An unexpected error occurred; nothing was changed.',
-				'status'  => 500,
-			),
-		),
-		'crms'           => array(
-			'customerio' => array(
-				'not_configured' => 'the Customer.io App API key is not set',
-				'required'       => 'customerio_app_key',
-			),
-			'customerly' => array(
-				'not_configured' => 'the Customerly API token is not set',
-				'required'       => 'customerly_token',
-			),
-		),
-		'max_body_bytes' => 65536,
-		'no_crm'         => 'no CRM is chosen in the settings',
-		'settings'       => array(
-			array(
-				'crm'     => null,
-				'default' => '',
-				'key'     => 'crm',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => '',
-				'key'     => 'access_key',
-				'secret'  => true,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => 'us',
-				'key'     => 'customerio_region',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => '',
-				'key'     => 'customerio_site_id',
-				'secret'  => true,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => '',
-				'key'     => 'customerio_track_key',
-				'secret'  => true,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => '',
-				'key'     => 'customerio_app_key',
-				'secret'  => true,
-			),
-			array(
-				'crm'     => 'customerly',
-				'default' => '',
-				'key'     => 'customerly_token',
-				'secret'  => true,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => '',
-				'key'     => 'customerio_app_url',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => 'customerio',
-				'default' => '',
-				'key'     => 'customerio_track_url',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => 'customerly',
-				'default' => '',
-				'key'     => 'customerly_api_url',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => array(
-					'first_name' => 'first_name',
-					'last_name'  => 'last_name',
-				),
-				'key'     => 'field_map',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => true,
-				'key'     => 'return_password',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => '',
-				'key'     => 'return_password_field',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => '',
-				'key'     => 'default_role',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => array( 'subscriber' ),
-				'key'     => 'allowed_roles',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => false,
-				'key'     => 'send_welcome_email',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => false,
-				'key'     => 'async',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => 30,
-				'key'     => 'log_retention_days',
-				'secret'  => false,
-			),
-			array(
-				'crm'     => null,
-				'default' => 10000,
-				'key'     => 'log_max_rows',
-				'secret'  => false,
-			),
-		),
-		'url_schemes'    => array( 'http', 'https' ),
-	);
 
 	/**
 	 * This request's contract.
@@ -189,11 +24,11 @@ final class Contract {
 	private static ?array $contract = null;
 
 	/**
-	 * The contract: the extension's, or FALLBACK without it.
+	 * The contract: the extension's, or the fallback without it.
 	 */
 	public static function get(): array {
 		if ( null === self::$contract ) {
-			self::$contract = null === Extension::problem() ? wpf_webhooks_contract() : self::FALLBACK;
+			self::$contract = null === Extension::problem() ? wpf_webhooks_contract() : require __DIR__ . '/contract-fallback.php';
 		}
 		return self::$contract;
 	}
@@ -228,7 +63,30 @@ final class Contract {
 	 * Every setting's default, in the option's order.
 	 */
 	public static function defaults(): array {
-		return array_column( self::get()['settings'], 'default', 'key' );
+		return array_column( self::settings(), 'default', 'key' );
+	}
+
+	/**
+	 * Every CRM as it describes itself, by its value of the setting `crm`, in the order to offer them: `name`,
+	 * `slug` (WP Fusion's), `required`, `not_configured`, `webhook_help`, `example_body` (JSON), and `settings`
+	 * (its settings as settings() gives them).
+	 *
+	 * @return array<string, array>
+	 */
+	public static function crms(): array {
+		$crms = self::get()['crms'];
+		foreach ( $crms as $crm => $about ) {
+			$crms[ $crm ]['settings'] = array_values( array_filter( self::settings(), fn( $s ) => $crm === $s['crm'] ) );
+		}
+		return $crms;
+	}
+
+	/**
+	 * Every setting, in the option's order: `key`, `default`, `secret`, `crm` and, for a CRM's setting, `kind`
+	 * (`secret`, `choice`, `base_url`), `label`, `help`, `options` (value => label) and `wpf_option`.
+	 */
+	public static function settings(): array {
+		return self::get()['settings'];
 	}
 
 	/**

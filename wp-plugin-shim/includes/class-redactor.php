@@ -47,11 +47,6 @@ final class Redactor {
 	);
 
 	/**
-	 * Settings whose values are credentials: replaced wherever they appear in the stored text.
-	 */
-	const SECRET_SETTINGS = array( 'access_key', 'customerio_app_key', 'customerio_track_key', 'customerly_token' );
-
-	/**
 	 * The request as it may be stored: method, query parameters, the allowed headers and a body excerpt of
 	 * at most 4 KiB, with every secret replaced by `[redacted]`.
 	 *
@@ -185,8 +180,8 @@ final class Redactor {
 	 */
 	private static function credentials( array $settings ): array {
 		$found = array();
-		foreach ( self::SECRET_SETTINGS as $name ) {
-			$value = $settings[ $name ] ?? '';
+		foreach ( wp_list_filter( Contract::settings(), array( 'secret' => true ) ) as $setting ) {
+			$value = $settings[ $setting['key'] ] ?? '';
 			// Four characters at least: replacing a shorter string everywhere would garble the log, and such a
 			// key protects nothing anyway.
 			if ( is_string( $value ) && strlen( trim( $value ) ) >= 4 ) {

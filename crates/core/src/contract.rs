@@ -1,17 +1,25 @@
 //! What the shim needs to know of the core's rules, exported whole so that the shim restates none of them
 //! (`wpf_webhooks_contract()`): every code with its HTTP status and default message, the action names with
-//! WP Fusion's aliases, the body limit, every setting with its default and whether it is secret, each CRM's
-//! required setting and not-configured message, and the schemes a base-URL override may have.
+//! WP Fusion's aliases, the body limit, every setting with its default and whether it is secret, each CRM as it
+//! describes itself (`crm::Descriptor`), and the schemes a base-URL override may have.
 
-use crate::crm;
+use crate::crm::{self, Kind};
 use crate::error::Code;
 use crate::request::{Action, MAX_BODY_BYTES};
 use crate::settings;
 use serde_json::{json, Map, Value};
 
-/// The contract as one JSON object: `codes` (code => `status`, `message`), `actions` (name asked => action),
-/// `max_body_bytes`, `settings` (a list, in the option's order: `key`, `default`, `secret`, `crm`), `crms` (value of `crm` => `required`,
-/// `not_configured`), `no_crm` (the not-configured message when none is chosen) and `url_schemes`.
+/// The contract as one JSON object:
+/// - `codes`: code => `status`, `message`;
+/// - `actions`: name asked => action;
+/// - `max_body_bytes`;
+/// - `settings`: a list in the option's order of `key`, `default`, `secret`, `crm` (the CRM's value of `crm`,
+///   null for the site's settings) and, for a CRM's setting, how it describes it: `kind` (`secret`, `choice`,
+///   `base_url`), `label`, `help`, `options` (value => label, for a choice) and `wpf_option` (WP Fusion's key);
+/// - `crms`: value of `crm` => `name`, `slug` (WP Fusion's), `required`, `not_configured`, `webhook_help`,
+///   `example_body` (JSON text), in the order the settings page offers them;
+/// - `no_crm`: the not-configured message when none is chosen;
+/// - `url_schemes`.
 pub fn contract() -> Value {
     let codes: Map<String, Value> = Code::ALL
         .iter()
@@ -21,11 +29,39 @@ pub fn contract() -> Value {
         Action::NAMES.iter().map(|(name, action)| (name.to_string(), json!(action.as_str()))).collect();
     let settings: Vec<Value> = settings::schema()
         .into_iter()
-        .map(|s| json!({"key": s.key, "default": s.default, "secret": s.secret, "crm": s.crm}))
+        .map(|(s, default)| {
+            let mut entry = json!({"key": s.key, "default": default, "secret": s.secret, "crm": null});
+            if let Some((d, setting)) = s.crm {
+                let (kind, options) = match setting.kind {
+                    Kind::Secret => ("secret", Value::Null),
+                    Kind::Choice(options) => {
+                        ("choice", options.iter().map(|(v, l)| (v.to_string(), json!(l))).collect())
+                    }
+                    Kind::BaseUrl => ("base_url", Value::Null),
+                };
+                entry["crm"] = json!(d.crm);
+                entry["kind"] = json!(kind);
+                entry["label"] = json!(setting.label);
+                entry["help"] = json!(setting.help);
+                entry["options"] = options;
+                entry["wpf_option"] = json!(setting.wpf_option);
+            }
+            entry
+        })
         .collect();
-    let crms: Map<String, Value> = crm::REQUIRED
+    let crms: Map<String, Value> = crm::ALL
         .iter()
-        .map(|(crm, (setting, message))| (crm.to_string(), json!({"required": setting, "not_configured": message})))
+        .map(|d| {
+            let about = json!({
+                "name": d.name,
+                "slug": d.slug,
+                "required": d.required,
+                "not_configured": d.not_configured,
+                "webhook_help": d.webhook_help,
+                "example_body": d.example_body,
+            });
+            (d.crm.to_string(), about)
+        })
         .collect();
     json!({
         "codes": codes,
@@ -54,14 +90,21 @@ mod tests {
         assert_eq!(c["max_body_bytes"], 65536);
         assert_eq!(c["settings"][0]["key"], "crm");
         assert_eq!(
-            c["settings"][6],
-            json!({"key": "customerly_token", "default": "", "secret": true, "crm": "customerly"})
+            c["settings"][5],
+            json!({"key": "customerio_region", "default": "us", "secret": false, "crm": "customerio", "kind": "choice",
+                   "label": "Customer.io region", "help": "The data centre of the workspace; Test connection tells a wrong one.",
+                   "options": {"us": "US", "eu": "EU"}, "wpf_option": "customer-io_region"})
         );
+        assert_eq!(c["settings"][8]["key"], "customerly_token");
+        assert_eq!(c["settings"][8]["kind"], "secret");
         assert_eq!(
             c["settings"][14],
             json!({"key": "allowed_roles", "default": ["subscriber"], "secret": false, "crm": null})
         );
         assert_eq!(c["crms"]["customerio"]["required"], "customerio_app_key");
+        assert_eq!(c["crms"]["customerio"]["slug"], "customer-io");
+        let crms: Vec<&String> = c["crms"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        assert_eq!(crms, ["customerio", "customerly"]);
         assert_eq!(c["url_schemes"], json!(["http", "https"]));
     }
 }

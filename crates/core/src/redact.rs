@@ -4,6 +4,7 @@
 //! The queue's stored requests are stripped here. The log's redaction (`Log` in the shim) still restates these
 //! rules in PHP, replacing values with `[redacted]` where this removes them.
 
+use crate::crm::Kind;
 use crate::settings::{scalar_text, Settings};
 use serde_json::Value;
 
@@ -35,13 +36,10 @@ impl Secrets {
             .filter(|f| !f.is_empty())
             .collect();
         let mut credentials = Vec::new();
-        for value in [
-            &settings.access_key,
-            &settings.customerio_app_key,
-            &settings.customerio_track_key,
-            &settings.customerly_token,
-        ] {
-            for c in [value.as_str(), value.trim()] {
+        let crm_secrets = crate::crm::ALL.iter().flat_map(|d| d.settings).filter(|s| matches!(s.kind, Kind::Secret));
+        let values = crm_secrets.map(|s| settings.crm_setting(s.key));
+        for value in std::iter::once(settings.access_key.as_str()).chain(values) {
+            for c in [value, value.trim()] {
                 if c.trim().len() >= MIN_CREDENTIAL_LEN && !credentials.iter().any(|k| k == c) {
                     credentials.push(c.to_string());
                 }
@@ -109,11 +107,11 @@ mod tests {
     fn secrets() -> Secrets {
         let mut s = Settings {
             access_key: " access-key-1234 ".into(),
-            customerly_token: "tok-5678".into(),
-            customerio_app_key: "abc".into(),
             return_password_field: " Wp_Code ".into(),
             ..Settings::default()
         };
+        s.crm_settings.insert("customerly_token".into(), "tok-5678".into());
+        s.crm_settings.insert("customerio_app_key".into(), "abc".into());
         s.field_map.push(("user_pass".into(), "chosen_word".into()));
         s.field_map.push(("nickname".into(), "nick".into()));
         Secrets::of(&s)

@@ -2,33 +2,22 @@
 //! import gave it, so booleans may arrive as `"1"`, lists as objects with numeric keys, and keys may be
 //! missing. A missing key takes the contract's default.
 
+use crate::crm;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// The days a log entry is kept by default (the shim's log; 0 = no limit).
 pub const LOG_RETENTION_DAYS: u64 = 30;
 /// The log entries kept at most by default (0 = no limit).
 pub const LOG_MAX_ROWS: u64 = 10_000;
 
-/// Customer.io data centre.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    Us,
-    Eu,
-}
-
 /// The settings the core needs, with the contract's defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub crm: String,
     pub access_key: String,
-    pub customerio_region: Region,
-    pub customerio_site_id: String,
-    pub customerio_track_key: String,
-    pub customerio_app_key: String,
-    pub customerly_token: String,
-    pub customerio_app_url: String,
-    pub customerio_track_url: String,
-    pub customerly_api_url: String,
+    /// Every CRM's own settings (`crm::Descriptor::settings`), read by their kind: key => value.
+    pub crm_settings: BTreeMap<String, String>,
     /// WordPress field → CRM field, in the order the site owner gave them.
     pub field_map: Vec<(String, String)>,
     pub return_password: bool,
@@ -48,14 +37,7 @@ impl Default for Settings {
         Settings {
             crm: String::new(),
             access_key: String::new(),
-            customerio_region: Region::Us,
-            customerio_site_id: String::new(),
-            customerio_track_key: String::new(),
-            customerio_app_key: String::new(),
-            customerly_token: String::new(),
-            customerio_app_url: String::new(),
-            customerio_track_url: String::new(),
-            customerly_api_url: String::new(),
+            crm_settings: crm_settings(|_| None),
             field_map: vec![("first_name".into(), "first_name".into()), ("last_name".into(), "last_name".into())],
             return_password: true,
             return_password_field: String::new(),
@@ -78,17 +60,7 @@ impl Settings {
         let text = |key: &str| map.get(key).and_then(scalar_text).unwrap_or_default();
         s.crm = text("crm").trim().to_ascii_lowercase();
         s.access_key = text("access_key");
-        s.customerio_region = match text("customerio_region").trim().to_ascii_lowercase().as_str() {
-            "eu" => Region::Eu,
-            _ => Region::Us,
-        };
-        s.customerio_site_id = text("customerio_site_id").trim().to_string();
-        s.customerio_track_key = text("customerio_track_key").trim().to_string();
-        s.customerio_app_key = text("customerio_app_key").trim().to_string();
-        s.customerly_token = text("customerly_token").trim().to_string();
-        s.customerio_app_url = text("customerio_app_url").trim().to_string();
-        s.customerio_track_url = text("customerio_track_url").trim().to_string();
-        s.customerly_api_url = text("customerly_api_url").trim().to_string();
+        s.crm_settings = crm_settings(|key| map.get(key).and_then(scalar_text));
         if let Some(Value::Object(fm)) = map.get("field_map") {
             s.field_map = field_map(fm);
         }
@@ -104,52 +76,56 @@ impl Settings {
         s.queue_all = map.get("async").is_some_and(truthy);
         s
     }
+
+    /// A CRM's setting, as read ('' for a key no CRM describes).
+    pub fn crm_setting(&self, key: &str) -> &str {
+        self.crm_settings.get(key).map_or("", String::as_str)
+    }
+}
+
+/// Every CRM's settings, each read from what `stored` gives for its key (the default when nothing).
+fn crm_settings(stored: impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
+    crm::ALL
+        .iter()
+        .flat_map(|d| d.settings)
+        .map(|s| (s.key.to_string(), stored(s.key).map_or_else(|| s.default_value().to_string(), |v| s.read(&v))))
+        .collect()
 }
 
 /// One setting of the option as the shim sees it: its key, its default, whether it is secret (a credential:
-/// stored, never shown back or logged) and the CRM it belongs to, if one.
-#[derive(Debug, Clone, PartialEq)]
+/// stored, never shown back or logged) and, for a CRM's own setting, the CRM and how it describes the setting.
+#[derive(Clone, Copy)]
 pub struct Setting {
     pub key: &'static str,
-    pub default: Value,
     pub secret: bool,
-    pub crm: Option<&'static str>,
+    pub crm: Option<(&'static crm::Descriptor, &'static crm::CrmSetting)>,
 }
 
-/// Every setting of the option, in the contract's order, with the defaults of [`Settings::default`] (and of the
-/// shim's log, which the core does not read).
-pub fn schema() -> Vec<Setting> {
-    use crate::crm::{customerio, customerly};
+/// Every setting of the option with its default: the site's, then each CRM's in [`crm::ALL`]'s order, then the
+/// shim's log's (which the core does not read).
+pub fn schema() -> Vec<(Setting, Value)> {
     let d = Settings::default();
     let field_map: Map<String, Value> = d.field_map.iter().map(|(wp, crm)| (wp.clone(), json!(crm))).collect();
-    let region = match d.customerio_region {
-        Region::Us => "us",
-        Region::Eu => "eu",
-    };
-    let io = Some(customerio::CRM);
-    let ly = Some(customerly::CRM);
-    let setting = |key, default, secret, crm| Setting { key, default, secret, crm };
-    vec![
-        setting("crm", json!(d.crm), false, None),
-        setting("access_key", json!(d.access_key), true, None),
-        setting("customerio_region", json!(region), false, io),
-        setting("customerio_site_id", json!(d.customerio_site_id), true, io),
-        setting("customerio_track_key", json!(d.customerio_track_key), true, io),
-        setting("customerio_app_key", json!(d.customerio_app_key), true, io),
-        setting("customerly_token", json!(d.customerly_token), true, ly),
-        setting("customerio_app_url", json!(d.customerio_app_url), false, io),
-        setting("customerio_track_url", json!(d.customerio_track_url), false, io),
-        setting("customerly_api_url", json!(d.customerly_api_url), false, ly),
-        setting("field_map", Value::Object(field_map), false, None),
-        setting("return_password", json!(d.return_password), false, None),
-        setting("return_password_field", json!(d.return_password_field), false, None),
-        setting("default_role", json!(d.default_role), false, None),
-        setting("allowed_roles", json!(d.allowed_roles), false, None),
-        setting("send_welcome_email", json!(d.send_welcome_email), false, None),
-        setting("async", json!(d.queue_all), false, None),
-        setting("log_retention_days", json!(LOG_RETENTION_DAYS), false, None),
-        setting("log_max_rows", json!(LOG_MAX_ROWS), false, None),
-    ]
+    let site = |key, secret, default| (Setting { key, secret, crm: None }, default);
+    let mut all = vec![site("crm", false, json!(d.crm)), site("access_key", true, json!(d.access_key))];
+    for descriptor in crm::ALL {
+        for s in descriptor.settings {
+            let secret = matches!(s.kind, crm::Kind::Secret);
+            all.push((Setting { key: s.key, secret, crm: Some((descriptor, s)) }, json!(s.default_value())));
+        }
+    }
+    all.extend([
+        site("field_map", false, Value::Object(field_map)),
+        site("return_password", false, json!(d.return_password)),
+        site("return_password_field", false, json!(d.return_password_field)),
+        site("default_role", false, json!(d.default_role)),
+        site("allowed_roles", false, json!(d.allowed_roles)),
+        site("send_welcome_email", false, json!(d.send_welcome_email)),
+        site("async", false, json!(d.queue_all)),
+        site("log_retention_days", false, json!(LOG_RETENTION_DAYS)),
+        site("log_max_rows", false, json!(LOG_MAX_ROWS)),
+    ]);
+    all
 }
 
 fn field_map(map: &Map<String, Value>) -> Vec<(String, String)> {
@@ -210,22 +186,24 @@ mod tests {
         assert!(s.return_password);
         assert_eq!(s.allowed_roles, vec!["subscriber"]);
         assert_eq!(s.field_map.len(), 2);
-        assert_eq!(s.customerio_region, Region::Us);
+        assert_eq!(s.crm_setting("customerio_region"), "us");
+        assert_eq!(s.crm_setting("customerly_token"), "");
     }
 
     #[test]
     fn the_schemas_defaults_read_back_as_the_defaults() {
         let schema = schema();
-        let option: Map<String, Value> = schema.iter().map(|s| (s.key.to_string(), s.default.clone())).collect();
+        let option: Map<String, Value> =
+            schema.iter().map(|(s, default)| (s.key.to_string(), default.clone())).collect();
         assert_eq!(option.len(), schema.len(), "a key is listed twice");
         assert_eq!(Settings::from_value(&Value::Object(option.clone())), Settings::default());
         let mut changed = option.clone();
         changed.insert("async".into(), json!(true));
         assert!(Settings::from_value(&Value::Object(changed)).queue_all);
-        let secret: Vec<&str> = schema.iter().filter(|s| s.secret).map(|s| s.key).collect();
+        let secret: Vec<&str> = schema.iter().filter(|(s, _)| s.secret).map(|(s, _)| s.key).collect();
         assert_eq!(
             secret,
-            ["access_key", "customerio_site_id", "customerio_track_key", "customerio_app_key", "customerly_token"]
+            ["access_key", "customerio_app_key", "customerio_site_id", "customerio_track_key", "customerly_token"]
         );
     }
 
@@ -247,7 +225,7 @@ mod tests {
             "customerio_app_key": ["not", "a", "string"],
         }));
         assert_eq!(s.crm, "customerio");
-        assert_eq!(s.customerio_region, Region::Eu);
+        assert_eq!(s.crm_setting("customerio_region"), "eu");
         assert!(!s.return_password);
         assert!(s.send_welcome_email);
         assert!(s.queue_all);
@@ -256,7 +234,8 @@ mod tests {
             s.field_map,
             vec![("first_name".to_string(), "fname".to_string()), ("nickname".to_string(), "7".to_string())]
         );
-        assert_eq!(s.customerio_app_key, "");
+        assert_eq!(s.crm_setting("customerio_app_key"), "");
+        assert_eq!(s.crm_setting("no_such_setting"), "");
     }
 
     #[test]

@@ -417,8 +417,8 @@ mod tests {
     fn customerly_site(sb: &Sandbox) -> Site {
         let mut s = site(sb);
         s.settings.crm = "customerly".into();
-        s.settings.customerly_token = wpf_sandbox::CUSTOMERLY_TOKEN.into();
-        s.settings.customerly_api_url = sb.customerly_url();
+        s.settings.crm_settings.insert("customerly_token".into(), wpf_sandbox::CUSTOMERLY_TOKEN.into());
+        s.settings.crm_settings.insert("customerly_api_url".into(), sb.customerly_url());
         s
     }
 
@@ -454,7 +454,7 @@ mod tests {
             assert_eq!(code(&decide(&r, &s)), want, "{} {}", r.query, String::from_utf8_lossy(&r.body).len());
         }
         let mut unconfigured = s.clone();
-        unconfigured.settings.customerio_app_key.clear();
+        unconfigured.settings.crm_settings.insert("customerio_app_key".into(), String::new());
         assert_eq!(code(&decide(&raw(&q("wpf_action=add"), "{}"), &unconfigured)), Code::NotConfigured);
         assert_eq!(code(&decide(&raw(&q("wpf_action=test"), ""), &unconfigured)), Code::Ok, "test needs only the key");
     }

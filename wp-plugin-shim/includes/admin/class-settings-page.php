@@ -1,7 +1,7 @@
 <?php
 /**
- * Settings → Webhooks: every setting, the access key, ready-to-paste webhook URLs, Test connection, and the
- * import of WP Fusion's settings.
+ * Settings → Webhooks: every setting (a CRM's as the CRM describes itself, see Contract::crms()), the access key,
+ * ready-to-paste webhook URLs, Test connection, and the import of WP Fusion's settings.
  *
  * @package WpfWebhooks
  */
@@ -26,30 +26,11 @@ final class SettingsPage {
 	const CAPABILITY = 'manage_options';
 
 	/**
-	 * Credentials: stored, never printed back; an empty input keeps the saved value.
-	 */
-	const CREDENTIALS = array( 'customerio_app_key', 'customerio_site_id', 'customerio_track_key', 'customerly_token' );
-
-	/**
-	 * Base-URL overrides: empty, or an http(s) URL; on a multisite network only a network administrator sets them
-	 * (see may_set_urls()).
-	 */
-	const URLS = array( 'customerio_app_url', 'customerio_track_url', 'customerly_api_url' );
-
-	/**
 	 * The webhook log's retention settings and their labels.
 	 */
 	const LOG_LIMITS = array(
 		'log_retention_days' => 'Keep log entries (days)',
 		'log_max_rows'       => 'Keep at most (log entries)',
-	);
-
-	/**
-	 * The CRMs a site can choose.
-	 */
-	const CRMS = array(
-		'customerio' => 'Customer.io',
-		'customerly' => 'Customerly',
 	);
 
 	/**
@@ -110,32 +91,14 @@ final class SettingsPage {
 		$new = $old;
 
 		$crm = isset( $in['crm'] ) ? (string) $in['crm'] : '';
-		if ( '' === $crm || isset( self::CRMS[ $crm ] ) ) {
+		if ( '' === $crm || isset( Contract::crms()[ $crm ] ) ) {
 			$new['crm'] = $crm;
 		} else {
 			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
 		}
-		$region = isset( $in['customerio_region'] ) ? (string) $in['customerio_region'] : Settings::defaults()['customerio_region'];
-		$new['customerio_region'] = in_array( $region, array( 'us', 'eu' ), true ) ? $region : $old['customerio_region'];
-
-		foreach ( self::CREDENTIALS as $key ) {
-			$value = isset( $in[ $key ] ) ? trim( sanitize_text_field( (string) $in[ $key ] ) ) : '';
-			if ( '' !== $value ) {
-				$new[ $key ] = $value;
-			}
-		}
-		foreach ( self::URLS as $key ) {
-			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : '';
-			if ( ! self::may_set_urls() ) {
-				if ( isset( $in[ $key ] ) && (string) $old[ $key ] !== $value ) {
-					/* translators: %s: the setting's name */
-					self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $key ) );
-				}
-			} elseif ( '' === $value || Contract::is_base_url( $value ) ) {
-				$new[ $key ] = $value;
-			} else {
-				/* translators: %s: the setting's name */
-				self::refuse( $key, sprintf( __( '%s is not an http(s) URL; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+		foreach ( Contract::settings() as $setting ) {
+			if ( null !== $setting['crm'] ) {
+				$new = self::sanitize_crm_setting( $setting, $in, $new );
 			}
 		}
 
@@ -176,6 +139,48 @@ final class SettingsPage {
 				/* translators: %s: the setting's label */
 				self::refuse( $key, sprintf( __( '%s must be a whole number (0 = no limit); the previous value was kept.', 'wpf-webhooks' ), $label ) );
 			}
+		}
+		return $new;
+	}
+
+	/**
+	 * One CRM setting from the form, checked as its kind says: a credential is kept when the input is empty; a
+	 * choice must be one of its values; a base-URL override must be empty or a URL the core accepts, and is for a
+	 * network administrator only on a multisite network (see may_set_urls()). An input the form did not send
+	 * keeps the saved value.
+	 *
+	 * @param array $setting The setting, as Contract::settings() describes it.
+	 * @param array $in      The posted values.
+	 * @param array $new     The settings being saved.
+	 */
+	private static function sanitize_crm_setting( array $setting, array $in, array $new ): array {
+		$key = $setting['key'];
+		if ( ! isset( $in[ $key ] ) || ! is_scalar( $in[ $key ] ) ) {
+			return $new;
+		}
+		$value = trim( (string) $in[ $key ] );
+		if ( 'secret' === $setting['kind'] ) {
+			$value = trim( sanitize_text_field( $value ) );
+			if ( '' !== $value ) {
+				$new[ $key ] = $value;
+			}
+		} elseif ( 'choice' === $setting['kind'] ) {
+			if ( isset( $setting['options'][ $value ] ) ) {
+				$new[ $key ] = $value;
+			} else {
+				/* translators: %s: the setting's label */
+				self::refuse( $key, sprintf( __( '%s: unknown value; the previous one was kept.', 'wpf-webhooks' ), $setting['label'] ) );
+			}
+		} elseif ( ! self::may_set_urls() ) {
+			if ( (string) $new[ $key ] !== $value ) {
+				/* translators: %s: the setting's name */
+				self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+			}
+		} elseif ( '' === $value || Contract::is_base_url( $value ) ) {
+			$new[ $key ] = $value;
+		} else {
+			/* translators: %s: the setting's name */
+			self::refuse( $key, sprintf( __( '%s is not an http(s) URL; the previous value was kept.', 'wpf-webhooks' ), $key ) );
 		}
 		return $new;
 	}
@@ -425,7 +430,7 @@ final class SettingsPage {
 			echo '<div id="wpf-imported" class="notice notice-success"><p>' . esc_html__( 'WP Fusion\'s settings were imported. Its webhook URLs keep working.', 'wpf-webhooks' ) . '</p></div>';
 		}
 		if ( 'nothing-to-import' === $notice ) {
-			echo '<div id="wpf-imported" class="notice notice-warning"><p>' . esc_html__( 'WP Fusion is not set up for Customer.io or Customerly here: nothing was imported.', 'wpf-webhooks' ) . '</p></div>';
+			echo '<div id="wpf-imported" class="notice notice-warning"><p>' . esc_html__( 'WP Fusion is not set up here for a CRM this plugin supports: nothing was imported.', 'wpf-webhooks' ) . '</p></div>';
 		}
 		if ( self::is_weak_key( (string) $s['access_key'] ) ) {
 			echo '<div id="wpf-weak-key" class="notice notice-warning"><p>' . esc_html__( 'The access key is weaker than 128 bits (WP Fusion made 8-character keys). It works, but anyone who guesses it can create users: regenerate it below and update your CRM.', 'wpf-webhooks' ) . '</p></div>';
@@ -499,14 +504,28 @@ final class SettingsPage {
 			);
 		}
 		echo '</table>';
-		if ( 'customerly' === $s['crm'] ) {
-			echo '<p>' . esc_html__( 'In Customerly: Settings → Webhooks → new webhook, choose the events (e.g. contact tagged, contact details updated) and paste a URL. Customerly sends its own JSON body, for example:', 'wpf-webhooks' ) . '</p>';
-			$body = array( 'type' => 'user_tagged', 'data' => array( 'user' => array( 'data' => array( 'email' => 'jane@example.com' ) ) ) );
-		} else {
-			echo '<p>' . esc_html__( 'In a Customer.io journey: add "Send and receive data", method POST, paste a URL, header Content-Type: application/json, and this body:', 'wpf-webhooks' ) . '</p>';
-			$body = array( 'email' => '{{customer.email}}' );
+		foreach ( Contract::crms() as $crm => $about ) {
+			$body = json_decode( $about['example_body'], true );
+			printf(
+				'<div data-crm="%s"%s><p>%s</p><pre class="wpf-webhook-body">%s</pre></div>',
+				esc_attr( $crm ),
+				self::hidden_unless( $crm, $s ), // phpcs:ignore WordPress.Security.EscapeOutput -- a constant attribute.
+				esc_html( $about['webhook_help'] ),
+				esc_html( (string) wp_json_encode( $body, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) )
+			);
 		}
-		echo '<pre id="wpf-webhook-body">' . esc_html( (string) wp_json_encode( $body, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) ) . '</pre>';
+	}
+
+	/**
+	 * ` hidden` on what belongs to a CRM other than the chosen one: the page shows the chosen CRM's settings and
+	 * help only. The script shows another CRM's when it is chosen in the form; without JavaScript, they show
+	 * once the choice is saved.
+	 *
+	 * @param string $crm A CRM's value of the setting `crm`.
+	 * @param array  $s   The settings.
+	 */
+	private static function hidden_unless( string $crm, array $s ): string {
+		return $crm === $s['crm'] ? '' : ' hidden';
 	}
 
 	/**
@@ -540,33 +559,11 @@ final class SettingsPage {
 
 		echo '<tr><th scope="row"><label for="wpf-crm">' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-crm" name="' . esc_attr( $name( 'crm' ) ) . '">';
 		echo '<option value="">' . esc_html__( '— choose —', 'wpf-webhooks' ) . '</option>';
-		foreach ( self::CRMS as $slug => $label ) {
-			printf( '<option value="%s"%s>%s</option>', esc_attr( $slug ), selected( $s['crm'], $slug, false ), esc_html( $label ) );
+		foreach ( Contract::crms() as $crm => $about ) {
+			printf( '<option value="%s"%s>%s</option>', esc_attr( $crm ), selected( $s['crm'], $crm, false ), esc_html( $about['name'] ) );
 		}
 		echo '</select></td></tr>';
-
-		$credentials = array(
-			'customerio_app_key'   => __( 'Customer.io App API key', 'wpf-webhooks' ),
-			'customerio_site_id'   => __( 'Customer.io Track API site id', 'wpf-webhooks' ),
-			'customerio_track_key' => __( 'Customer.io Track API key', 'wpf-webhooks' ),
-			'customerly_token'     => __( 'Customerly API token', 'wpf-webhooks' ),
-		);
-		foreach ( $credentials as $key => $label ) {
-			printf(
-				'<tr><th scope="row"><label for="wpf-%1$s">%2$s</label></th><td><input type="password" autocomplete="off" id="wpf-%1$s" class="regular-text" name="%3$s" value="" placeholder="%4$s"><p class="description">%5$s</p></td></tr>',
-				esc_attr( $key ),
-				esc_html( $label ),
-				esc_attr( $name( $key ) ),
-				esc_attr( self::masked( (string) $s[ $key ] ) ),
-				esc_html( '' === $s[ $key ] ? __( 'Not set.', 'wpf-webhooks' ) : __( 'Saved. Leave empty to keep it.', 'wpf-webhooks' ) )
-			);
-		}
-
-		echo '<tr><th scope="row"><label for="wpf-region">' . esc_html__( 'Customer.io region', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-region" name="' . esc_attr( $name( 'customerio_region' ) ) . '">';
-		foreach ( array( 'us' => 'US', 'eu' => 'EU' ) as $region => $label ) {
-			printf( '<option value="%s"%s>%s</option>', esc_attr( $region ), selected( $s['customerio_region'], $region, false ), esc_html( $label ) );
-		}
-		echo '</select></td></tr>';
+		self::render_crm_settings( $s, array( 'secret', 'choice' ) );
 
 		self::render_field_map( (array) $s['field_map'] );
 
@@ -599,18 +596,8 @@ final class SettingsPage {
 		echo '</table>';
 
 		echo '<details id="wpf-advanced"><summary>' . esc_html__( 'Advanced: API base URLs (proxies, tests) and log retention', 'wpf-webhooks' ) . '</summary><table class="form-table" role="presentation">';
-		$readonly = self::may_set_urls() ? '' : ' readonly';
-		foreach ( self::URLS as $key ) {
-			printf(
-				'<tr><th scope="row"><label for="wpf-%1$s">%1$s</label></th><td><input type="text" inputmode="url" id="wpf-%1$s" class="regular-text code" name="%2$s" value="%3$s" placeholder="%4$s"%5$s></td></tr>',
-				esc_attr( $key ),
-				esc_attr( $name( $key ) ),
-				esc_attr( (string) $s[ $key ] ),
-				esc_attr__( 'empty = the official endpoint', 'wpf-webhooks' ),
-				$readonly // phpcs:ignore WordPress.Security.EscapeOutput -- a constant attribute.
-			);
-		}
-		if ( '' !== $readonly ) {
+		self::render_crm_settings( $s, array( 'base_url' ) );
+		if ( ! self::may_set_urls() ) {
 			echo '<tr><td colspan="2"><p class="description">' . esc_html__( 'On a multisite network only a network administrator can change the API base URLs.', 'wpf-webhooks' ) . '</p></td></tr>';
 		}
 		foreach ( self::LOG_LIMITS as $key => $label ) {
@@ -626,6 +613,65 @@ final class SettingsPage {
 		echo '</table></details>';
 		submit_button();
 		echo '</form>';
+	}
+
+	/**
+	 * The CRMs' settings of some kinds, each CRM's in a `tbody` of its own that only the chosen CRM's shows (see
+	 * hidden_unless()): a credential as an empty password input with its saved value masked; a choice as a select;
+	 * a base-URL override as a URL input, read-only for whoever may not set it (see may_set_urls()).
+	 *
+	 * @param array    $s     The settings.
+	 * @param string[] $kinds The kinds to show.
+	 */
+	private static function render_crm_settings( array $s, array $kinds ): void {
+		foreach ( Contract::crms() as $crm => $about ) {
+			printf( '<tbody data-crm="%s"%s>', esc_attr( $crm ), self::hidden_unless( $crm, $s ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- a constant attribute.
+			foreach ( $about['settings'] as $setting ) {
+				if ( in_array( $setting['kind'], $kinds, true ) ) {
+					self::render_crm_setting( $setting, (string) $s[ $setting['key'] ] );
+				}
+			}
+			echo '</tbody>';
+		}
+	}
+
+	/**
+	 * One CRM setting's row.
+	 *
+	 * @param array  $setting The setting, as Contract::settings() describes it.
+	 * @param string $value   Its saved value.
+	 */
+	private static function render_crm_setting( array $setting, string $value ): void {
+		$key  = $setting['key'];
+		$name = Settings::OPTION . '[' . $key . ']';
+		$help = array( $setting['help'] );
+		if ( 'secret' === $setting['kind'] ) {
+			$input  = sprintf( '<input type="password" autocomplete="off" id="wpf-%s" class="regular-text" name="%s" value="" placeholder="%s">', esc_attr( $key ), esc_attr( $name ), esc_attr( self::masked( $value ) ) );
+			$help[] = '' === $value ? __( 'Not set.', 'wpf-webhooks' ) : __( 'Saved. Leave empty to keep it.', 'wpf-webhooks' );
+		} elseif ( 'choice' === $setting['kind'] ) {
+			$input = sprintf( '<select id="wpf-%s" name="%s">', esc_attr( $key ), esc_attr( $name ) );
+			foreach ( $setting['options'] as $option => $label ) {
+				$input .= sprintf( '<option value="%s"%s>%s</option>', esc_attr( (string) $option ), selected( $value, (string) $option, false ), esc_html( $label ) );
+			}
+			$input .= '</select>';
+		} else {
+			$input = sprintf(
+				'<input type="text" inputmode="url" id="wpf-%s" class="regular-text code" name="%s" value="%s" placeholder="%s"%s>',
+				esc_attr( $key ),
+				esc_attr( $name ),
+				esc_attr( $value ),
+				esc_attr__( 'empty = the official endpoint', 'wpf-webhooks' ),
+				self::may_set_urls() ? '' : ' readonly'
+			);
+		}
+		$help = implode( ' ', array_filter( $help, 'strlen' ) );
+		printf(
+			'<tr><th scope="row"><label for="wpf-%s">%s</label></th><td>%s%s</td></tr>',
+			esc_attr( $key ),
+			esc_html( $setting['label'] ),
+			$input, // phpcs:ignore WordPress.Security.EscapeOutput -- built from escaped parts above.
+			'' === $help ? '' : '<p class="description">' . esc_html( $help ) . '</p>'
+		);
 	}
 
 	/**
@@ -706,7 +752,7 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Copy buttons and the field map's "Add row".
+	 * Copy buttons, the switch between the CRMs' settings, and the field map's "Add row".
 	 */
 	private static function render_script(): void {
 		?>
@@ -735,6 +781,14 @@ final class SettingsPage {
 					}
 				} );
 			} );
+			var crm = document.getElementById( 'wpf-crm' );
+			if ( crm ) {
+				crm.addEventListener( 'change', function () {
+					document.querySelectorAll( '[data-crm]' ).forEach( function ( part ) {
+						part.hidden = part.dataset.crm !== crm.value;
+					} );
+				} );
+			}
 			var add = document.getElementById( 'wpf-field-map-add' );
 			if ( add ) {
 				add.addEventListener( 'click', function () {

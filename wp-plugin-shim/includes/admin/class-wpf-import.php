@@ -7,40 +7,32 @@
 
 namespace WpfWebhooks\Admin;
 
-use WpfWebhooks\Settings;
+use WpfWebhooks\Contract;
 
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Maps WP Fusion's option keys onto wpf_webhooks_settings.
+ * Maps WP Fusion's option keys onto wpf_webhooks_settings, as each CRM describes them (Contract::crms()).
  */
 final class WpfImport {
 
 	/**
-	 * WP Fusion's CRM slugs → this plugin's.
-	 */
-	const CRMS = array(
-		'customer-io' => 'customerio',
-		'customerly'  => 'customerly',
-	);
-
-	/**
-	 * WP Fusion's option keys → this plugin's, per CRM.
-	 */
-	const KEYS = array(
-		'customer-io_api_key'          => 'customerio_app_key',
-		'customer-io_site_id'          => 'customerio_site_id',
-		'customer-io_tracking_api_key' => 'customerio_track_key',
-		'customer-io_region'           => 'customerio_region',
-		'customerly_key'               => 'customerly_token',
-	);
-
-	/**
-	 * WP Fusion's options, when it is set up for a CRM this plugin supports.
+	 * WP Fusion's options and the CRM they are set up for (this plugin's value of `crm`), when it is one this
+	 * plugin supports: WP Fusion's `crm` option is the CRM's slug.
+	 *
+	 * @return array{0: array, 1: string}|null
 	 */
 	private static function source(): ?array {
 		$wpf = get_option( 'wpf_options' );
-		return is_array( $wpf ) && isset( $wpf['crm'], self::CRMS[ $wpf['crm'] ] ) ? $wpf : null;
+		if ( ! is_array( $wpf ) || ! isset( $wpf['crm'] ) ) {
+			return null;
+		}
+		foreach ( Contract::crms() as $crm => $about ) {
+			if ( $about['slug'] === $wpf['crm'] ) {
+				return array( $wpf, $crm );
+			}
+		}
+		return null;
 	}
 
 	/**
@@ -52,23 +44,24 @@ final class WpfImport {
 
 	/**
 	 * The settings with WP Fusion's CRM, credentials, access key (kept as it is, so the CRM's URLs keep
-	 * working, and flagged if weak), active field mappings and Return Password; null when there is none.
+	 * working, and flagged if weak), active field mappings and Return Password; null when there is none. A
+	 * choice WP Fusion holds that is none of the setting's values is left as it was.
 	 *
 	 * @param array $settings The current settings.
 	 */
 	public static function apply( array $settings ): ?array {
-		$wpf = self::source();
-		if ( null === $wpf ) {
+		$source = self::source();
+		if ( null === $source ) {
 			return null;
 		}
-		$settings['crm'] = self::CRMS[ $wpf['crm'] ];
-		foreach ( self::KEYS as $from => $to ) {
-			if ( isset( $wpf[ $from ] ) && is_string( $wpf[ $from ] ) && '' !== trim( $wpf[ $from ] ) ) {
-				$settings[ $to ] = trim( $wpf[ $from ] );
+		[ $wpf, $crm ] = $source;
+		$settings['crm'] = $crm;
+		foreach ( Contract::crms()[ $crm ]['settings'] as $setting ) {
+			$value = $wpf[ $setting['wpf_option'] ?? '' ] ?? null;
+			$value = is_string( $value ) ? trim( $value ) : '';
+			if ( '' !== $value && ( 'choice' !== $setting['kind'] || isset( $setting['options'][ $value ] ) ) ) {
+				$settings[ $setting['key'] ] = $value;
 			}
-		}
-		if ( ! in_array( $settings['customerio_region'], array( 'us', 'eu' ), true ) ) {
-			$settings['customerio_region'] = Settings::defaults()['customerio_region'];
 		}
 		if ( isset( $wpf['access_key'] ) && is_string( $wpf['access_key'] ) && '' !== $wpf['access_key'] ) {
 			$settings['access_key'] = $wpf['access_key'];

@@ -1,19 +1,76 @@
 //! Customer.io: reads through the App API (Bearer app key), writes through the Track API (Basic site id and
 //! key). Tags are the ids of the segments a person belongs to. See CRM-REFERENCE.md.
 
-use super::{base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, Need};
+use super::{
+    base_url, body_text, checked_email, checked_id, segment, tag_strings, Contact, ContactRef, Crm, CrmSetting,
+    Descriptor, Kind, Need,
+};
 use crate::error::{Code, Outcome};
 use crate::http::{agent, join, refused, with_retries, Deadline, Reply, Verdict};
-use crate::settings::{Region, Settings};
+use crate::settings::Settings;
 use serde_json::{json, Map, Value};
 use ureq::Agent;
 
-/// WP Fusion's slug for Customer.io.
-pub const SLUG: &str = "customer-io";
-/// The CRM's value of the setting `crm`.
-pub const CRM: &str = "customerio";
-/// The setting without which it cannot work, and what is said when it is empty.
-pub const REQUIRED: (&str, &str) = ("customerio_app_key", "the Customer.io App API key is not set");
+/// Customer.io as the settings, the shim and WP Fusion's import know it.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    crm: "customerio",
+    name: "Customer.io",
+    slug: "customer-io",
+    settings: &[
+        CrmSetting {
+            key: "customerio_app_key",
+            kind: Kind::Secret,
+            label: "Customer.io App API key",
+            help: "Reads contacts and the segments they are in (their tags).",
+            wpf_option: Some("customer-io_api_key"),
+        },
+        CrmSetting {
+            key: "customerio_site_id",
+            kind: Kind::Secret,
+            label: "Customer.io Track API site id",
+            help: "With the Track API key, writes a generated password to the contact (Return Password).",
+            wpf_option: Some("customer-io_site_id"),
+        },
+        CrmSetting {
+            key: "customerio_track_key",
+            kind: Kind::Secret,
+            label: "Customer.io Track API key",
+            help: "",
+            wpf_option: Some("customer-io_tracking_api_key"),
+        },
+        CrmSetting {
+            key: "customerio_region",
+            kind: Kind::Choice(&[(US, "US"), (EU, "EU")]),
+            label: "Customer.io region",
+            help: "The data centre of the workspace; Test connection tells a wrong one.",
+            wpf_option: Some("customer-io_region"),
+        },
+        CrmSetting {
+            key: "customerio_app_url",
+            kind: Kind::BaseUrl,
+            label: "customerio_app_url",
+            help: "",
+            wpf_option: None,
+        },
+        CrmSetting {
+            key: "customerio_track_url",
+            kind: Kind::BaseUrl,
+            label: "customerio_track_url",
+            help: "",
+            wpf_option: None,
+        },
+    ],
+    required: "customerio_app_key",
+    not_configured: "the Customer.io App API key is not set",
+    webhook_help: "In a Customer.io journey: add \"Send and receive data\", method POST, paste a URL, header \
+                   Content-Type: application/json, and this body:",
+    example_body: r#"{"email": "{{customer.email}}"}"#,
+    open: |s| Ok(Box::new(CustomerIo::from_settings(s)?)),
+};
+
+/// The values of the setting `customerio_region`.
+const US: &str = "us";
+const EU: &str = "eu";
 
 /// A Customer.io workspace's API credentials and endpoints.
 pub struct CustomerIo {
@@ -22,28 +79,25 @@ pub struct CustomerIo {
     app_key: String,
     site_id: String,
     track_key: String,
-    /// The configured region, when the endpoints are the official ones (not overridden).
-    official_region: Option<Region>,
+    /// The configured region (`us`, `eu`), when the endpoints are the official ones (not overridden).
+    official_region: Option<&'static str>,
     agent: Agent,
 }
 
 impl CustomerIo {
     pub fn from_settings(s: &Settings) -> Result<CustomerIo, Outcome> {
-        if s.customerio_app_key.is_empty() {
-            return Err(Outcome::new(Code::NotConfigured, REQUIRED.1));
-        }
-        let (app, track) = match s.customerio_region {
-            Region::Us => ("https://api.customer.io/v1", "https://track.customer.io/api/v1"),
-            Region::Eu => ("https://api-eu.customer.io/v1", "https://track-eu.customer.io/api/v1"),
+        let (region, app, track) = match s.crm_setting("customerio_region") {
+            EU => (EU, "https://api-eu.customer.io/v1", "https://track-eu.customer.io/api/v1"),
+            _ => (US, "https://api.customer.io/v1", "https://track.customer.io/api/v1"),
         };
+        let (app_url, track_url) = (s.crm_setting("customerio_app_url"), s.crm_setting("customerio_track_url"));
         Ok(CustomerIo {
-            app_url: base_url("customerio_app_url", &s.customerio_app_url, app)?,
-            track_url: base_url("customerio_track_url", &s.customerio_track_url, track)?,
-            app_key: s.customerio_app_key.clone(),
-            site_id: s.customerio_site_id.clone(),
-            track_key: s.customerio_track_key.clone(),
-            official_region: (s.customerio_app_url.is_empty() && s.customerio_track_url.is_empty())
-                .then_some(s.customerio_region),
+            app_url: base_url("customerio_app_url", app_url, app)?,
+            track_url: base_url("customerio_track_url", track_url, track)?,
+            app_key: s.crm_setting("customerio_app_key").to_string(),
+            site_id: s.crm_setting("customerio_site_id").to_string(),
+            track_key: s.crm_setting("customerio_track_key").to_string(),
+            official_region: (app_url.is_empty() && track_url.is_empty()).then_some(region),
             agent: agent(&s.proxy)?,
         })
     }
@@ -166,7 +220,7 @@ fn judge_failure<T>(doing: &str, reply: &Reply) -> Verdict<T> {
 
 impl Crm for CustomerIo {
     fn slug(&self) -> &'static str {
-        SLUG
+        DESCRIPTOR.slug
     }
 
     /// `{"email": …}`, else `{"id": …}` / `{"cio_id": …}`, else the `contact_id` parameter (an email or an id).
@@ -226,8 +280,7 @@ impl Crm for CustomerIo {
         let app = self.check_app(deadline);
         let has_track = !self.site_id.is_empty() && !self.track_key.is_empty();
         let track = has_track.then(|| self.track_region(deadline));
-        let configured = self.official_region.map(|r| if r == Region::Eu { "eu" } else { "us" });
-        if let (Some(Ok(actual)), Some(configured)) = (&track, configured) {
+        if let (Some(Ok(actual)), Some(configured)) = (&track, self.official_region) {
             if actual != configured {
                 return Err(Outcome::new(
                     Code::CrmError,
@@ -293,15 +346,14 @@ mod tests {
     use wpf_sandbox::{Fault, FaultAction, Sandbox, StatusFault};
 
     fn settings(sb: &Sandbox) -> Settings {
-        Settings {
-            crm: "customerio".into(),
-            customerio_app_key: wpf_sandbox::APP_KEY.into(),
-            customerio_site_id: wpf_sandbox::SITE_ID.into(),
-            customerio_track_key: wpf_sandbox::TRACK_KEY.into(),
-            customerio_app_url: sb.customerio_app_url(),
-            customerio_track_url: sb.customerio_track_url(),
-            ..Settings::default()
-        }
+        Settings::from_value(&json!({
+            "crm": "customerio",
+            "customerio_app_key": wpf_sandbox::APP_KEY,
+            "customerio_site_id": wpf_sandbox::SITE_ID,
+            "customerio_track_key": wpf_sandbox::TRACK_KEY,
+            "customerio_app_url": sb.customerio_app_url(),
+            "customerio_track_url": sb.customerio_track_url(),
+        }))
     }
 
     fn client(sb: &Sandbox) -> CustomerIo {
@@ -318,8 +370,8 @@ mod tests {
 
     #[test]
     fn identifies_by_email_then_ids_then_parameter() {
-        let c = CustomerIo::from_settings(&Settings { customerio_app_key: "k".into(), ..Settings::default() })
-            .expect("configured");
+        let c =
+            CustomerIo::from_settings(&Settings::from_value(&json!({"customerio_app_key": "k"}))).expect("configured");
         let body = |v: Value| v.as_object().cloned().unwrap_or_default();
         assert_eq!(c.identify(&body(json!({"email": " a@b.co ", "id": "x"})), None), Ok(email("a@b.co")));
         assert_eq!(
@@ -466,12 +518,13 @@ mod tests {
     fn bad_key_and_wrong_region_are_crm_errors_without_retry() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         let mut s = settings(&sb);
-        s.customerio_app_key = "wrong".into();
+        s.crm_settings.insert("customerio_app_key".into(), "wrong".into());
         let err = load(&CustomerIo::from_settings(&s).expect("c"), &email("jane@example.com"), false).unwrap_err();
         assert_eq!(err.code, Code::CrmError);
         assert!(!err.message.contains("wrong"), "no secret in messages");
         let mut s = settings(&sb);
-        s.customerio_app_url = s.customerio_app_url.replace("/us/", "/eu/");
+        let eu = s.crm_setting("customerio_app_url").replace("/us/", "/eu/");
+        s.crm_settings.insert("customerio_app_url".into(), eu);
         let err = load(&CustomerIo::from_settings(&s).expect("c"), &email("jane@example.com"), false).unwrap_err();
         assert_eq!(err.code, Code::CrmError);
         assert!(err.message.contains("region"), "{}", err.message);
@@ -597,7 +650,7 @@ mod tests {
     fn a_write_without_track_credentials_is_not_configured() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         let mut s = settings(&sb);
-        s.customerio_track_key.clear();
+        s.crm_settings.insert("customerio_track_key".into(), String::new());
         let err = CustomerIo::from_settings(&s)
             .expect("reads still work")
             .write_field("jane@example.com", "f", "v", Deadline::after(SYNC_BUDGET))
@@ -617,13 +670,25 @@ mod tests {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         let ok = check(&sb, |_| {}).expect("works");
         assert!(ok.contains("App API key and the Track API credentials work"), "{ok}");
-        let no_track = check(&sb, |s| s.customerio_track_key.clear()).expect("reads work");
+        let no_track = check(&sb, |s| {
+            s.crm_settings.insert("customerio_track_key".into(), String::new());
+        })
+        .expect("reads work");
         assert!(no_track.contains("Return Password is off"), "{no_track}");
-        let bad_app = check(&sb, |s| s.customerio_app_key = "wrong".into()).unwrap_err();
+        let bad_app = check(&sb, |s| {
+            s.crm_settings.insert("customerio_app_key".into(), "wrong".into());
+        })
+        .unwrap_err();
         assert!(bad_app.message.contains("check the API key and the region"), "{}", bad_app.message);
-        let bad_track = check(&sb, |s| s.customerio_track_key = "wrong".into()).unwrap_err();
+        let bad_track = check(&sb, |s| {
+            s.crm_settings.insert("customerio_track_key".into(), "wrong".into());
+        })
+        .unwrap_err();
         assert!(bad_track.message.contains("Track API site id or key"), "{}", bad_track.message);
-        let unreachable = check(&sb, |s| s.customerio_app_url = "http://127.0.0.1:9/v1".into()).unwrap_err();
+        let unreachable = check(&sb, |s| {
+            s.crm_settings.insert("customerio_app_url".into(), "http://127.0.0.1:9/v1".into());
+        })
+        .unwrap_err();
         assert_eq!(unreachable.code, Code::CrmUnavailable);
         assert!(unreachable.message.contains("connection"), "{}", unreachable.message);
         sb.add_fault(Fault::new(FaultAction::Delay(5_000)).path_contains("/segments"));
@@ -635,7 +700,7 @@ mod tests {
     fn a_wrong_region_is_named_when_the_endpoints_are_official() {
         let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
         let mut client = client(&sb);
-        client.official_region = Some(Region::Eu);
+        client.official_region = Some(EU);
         let err = client.check(Deadline::after(Duration::from_secs(2))).unwrap_err();
         assert!(err.message.contains("the workspace is in the US region, the settings say EU"), "{}", err.message);
     }

@@ -4,19 +4,41 @@
 //! 500. Its webhooks carry a copy of the contact at `data.user.data`: the contact is read from the API all the
 //! same, and the copy only fills what the API record lacks. See CRM-REFERENCE.md.
 
-use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, Need};
+use super::{base_url, body_text, checked_email, Contact, ContactRef, Crm, CrmSetting, Descriptor, Kind, Need};
 use crate::error::{Code, Outcome};
 use crate::http::{agent, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::Settings;
 use serde_json::{json, Map, Value};
 use ureq::Agent;
 
-/// WP Fusion's slug for Customerly.
-pub const SLUG: &str = "customerly";
-/// The CRM's value of the setting `crm`.
-pub const CRM: &str = "customerly";
-/// The setting without which it cannot work, and what is said when it is empty.
-pub const REQUIRED: (&str, &str) = ("customerly_token", "the Customerly API token is not set");
+/// Customerly as the settings, the shim and WP Fusion's import know it.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    crm: "customerly",
+    name: "Customerly",
+    slug: "customerly",
+    settings: &[
+        CrmSetting {
+            key: "customerly_token",
+            kind: Kind::Secret,
+            label: "Customerly API token",
+            help: "Reads users, leads and their tags, and writes a generated password (Return Password).",
+            wpf_option: Some("customerly_key"),
+        },
+        CrmSetting {
+            key: "customerly_api_url",
+            kind: Kind::BaseUrl,
+            label: "customerly_api_url",
+            help: "",
+            wpf_option: None,
+        },
+    ],
+    required: "customerly_token",
+    not_configured: "the Customerly API token is not set",
+    webhook_help: "In Customerly: Settings → Webhooks → new webhook, choose the events (e.g. contact tagged, \
+                   contact details updated) and paste a URL. Customerly sends its own JSON body, for example:",
+    example_body: r#"{"type": "user_tagged", "data": {"user": {"data": {"email": "jane@example.com"}}}}"#,
+    open: |s| Ok(Box::new(Customerly::from_settings(s)?)),
+};
 
 /// Where a Customerly webhook carries the contact.
 const EMBEDDED_CONTACT: &str = "/data/user/data";
@@ -36,12 +58,13 @@ enum Lookup {
 
 impl Customerly {
     pub fn from_settings(s: &Settings) -> Result<Customerly, Outcome> {
-        if s.customerly_token.is_empty() {
-            return Err(Outcome::new(Code::NotConfigured, REQUIRED.1));
-        }
         Ok(Customerly {
-            api_url: base_url("customerly_api_url", &s.customerly_api_url, "https://api.customerly.io/v1")?,
-            token: s.customerly_token.clone(),
+            api_url: base_url(
+                "customerly_api_url",
+                s.crm_setting("customerly_api_url"),
+                "https://api.customerly.io/v1",
+            )?,
+            token: s.crm_setting("customerly_token").to_string(),
             agent: agent(&s.proxy)?,
         })
     }
@@ -139,7 +162,7 @@ fn tags(contact: &Map<String, Value>) -> Option<Vec<String>> {
 
 impl Crm for Customerly {
     fn slug(&self) -> &'static str {
-        SLUG
+        DESCRIPTOR.slug
     }
 
     /// The webhook's `data.user.data.email`, else a top-level `email`, else the `contact_id` parameter.
@@ -232,12 +255,11 @@ mod tests {
     use wpf_sandbox::{Fault, Sandbox, StatusFault};
 
     fn client(sb: &Sandbox) -> Customerly {
-        let s = Settings {
-            crm: "customerly".into(),
-            customerly_token: wpf_sandbox::CUSTOMERLY_TOKEN.into(),
-            customerly_api_url: sb.customerly_url(),
-            ..Settings::default()
-        };
+        let s = Settings::from_value(&json!({
+            "crm": "customerly",
+            "customerly_token": wpf_sandbox::CUSTOMERLY_TOKEN,
+            "customerly_api_url": sb.customerly_url(),
+        }));
         Customerly::from_settings(&s).expect("configured")
     }
 

@@ -1,4 +1,5 @@
-//! The CRMs. Each one is a file here implementing [`Crm`]; [`from_settings`] picks the configured one.
+//! The CRMs. Each one is a file here that implements [`Crm`] and describes itself in a [`Descriptor`]: adding a
+//! CRM is its file, its `pub mod` line and its descriptor in [`ALL`] (with its sandbox and conformance fixtures).
 
 pub mod customerio;
 pub mod customerly;
@@ -9,19 +10,105 @@ use crate::request::is_email;
 use crate::settings::Settings;
 use serde_json::{Map, Value};
 
-/// WP Fusion's slugs of every supported CRM: user meta `{slug}_contact_id` and `{slug}_tags`.
-pub const SLUGS: [&str; 2] = [customerio::SLUG, customerly::SLUG];
+/// Every supported CRM, in the order the settings page offers them.
+pub const ALL: [&Descriptor; 2] = [&customerio::DESCRIPTOR, &customerly::DESCRIPTOR];
 
-/// Every supported CRM: its value of the setting `crm`, and the setting it cannot work without with what is
-/// said when that is empty ([`from_settings`]'s `not_configured`).
-pub const REQUIRED: [(&str, (&str, &str)); 2] =
-    [(customerio::CRM, customerio::REQUIRED), (customerly::CRM, customerly::REQUIRED)];
+/// WP Fusion's slugs of every supported CRM: user meta `{slug}_contact_id` and `{slug}_tags`.
+pub const SLUGS: [&str; ALL.len()] = {
+    let mut slugs = [""; ALL.len()];
+    let mut i = 0;
+    while i < ALL.len() {
+        slugs[i] = ALL[i].slug;
+        i += 1;
+    }
+    slugs
+};
 
 /// What [`from_settings`] says when no CRM is chosen.
 pub const NO_CRM: &str = "no CRM is chosen in the settings";
 
 /// The schemes a base-URL override may have ([`base_url`]); it must name a host too.
 pub const URL_SCHEMES: [&str; 2] = ["http", "https"];
+
+/// What a CRM says of itself: all that the settings, the settings page, WP Fusion's import and the user meta
+/// need to know of it (exported to the shim by `contract.rs`).
+pub struct Descriptor {
+    /// Its value of the setting `crm`.
+    pub crm: &'static str,
+    /// Its name, as the settings page shows it.
+    pub name: &'static str,
+    /// WP Fusion's slug for it: user meta `{slug}_contact_id` and `{slug}_tags`, and WP Fusion's value of its
+    /// own `crm` option (the import).
+    pub slug: &'static str,
+    /// Its settings in the option `wpf_webhooks_settings`, in the order the settings page shows them.
+    pub settings: &'static [CrmSetting],
+    /// The setting it cannot work without.
+    pub required: &'static str,
+    /// What [`from_settings`] says when that setting is empty.
+    pub not_configured: &'static str,
+    /// How to point the CRM at the site, for the settings page.
+    pub webhook_help: &'static str,
+    /// A webhook body the CRM sends (JSON), for the settings page.
+    pub example_body: &'static str,
+    /// Its client, from the settings ([`from_settings`] checks `required` first).
+    pub open: fn(&Settings) -> Result<Box<dyn Crm + Sync>, Outcome>,
+}
+
+/// One setting of a CRM. Its key is the key in the option, and by convention starts with the CRM's value of
+/// `crm` and `_`.
+pub struct CrmSetting {
+    pub key: &'static str,
+    pub kind: Kind,
+    /// Its label on the settings page.
+    pub label: &'static str,
+    /// A line of help under it ('' = none).
+    pub help: &'static str,
+    /// The key of WP Fusion's option `wpf_options` holding the same value, for the import.
+    pub wpf_option: Option<&'static str>,
+}
+
+/// What a CRM setting holds, and so how it is read, shown and checked.
+pub enum Kind {
+    /// A credential: stored, never shown back, logged or queued; an empty input keeps the saved value.
+    Secret,
+    /// One of these values (value, label); the first is the default, and stands for anything else.
+    Choice(&'static [(&'static str, &'static str)]),
+    /// An API base-URL override: empty for the official endpoint, else an http(s) URL ([`base_url`]); on a
+    /// multisite network only a network administrator sets it.
+    BaseUrl,
+}
+
+impl CrmSetting {
+    /// The default value: the first choice, else empty.
+    pub fn default_value(&self) -> &'static str {
+        match self.kind {
+            Kind::Choice(options) => options.first().map_or("", |(value, _)| value),
+            Kind::Secret | Kind::BaseUrl => "",
+        }
+    }
+
+    /// A stored value as the core reads it: trimmed; a choice in lower case, and the default when it is none of
+    /// the values.
+    pub fn read(&self, stored: &str) -> String {
+        let value = stored.trim();
+        match self.kind {
+            Kind::Choice(options) => {
+                let value = value.to_ascii_lowercase();
+                if options.iter().any(|(v, _)| *v == value) {
+                    value
+                } else {
+                    self.default_value().to_string()
+                }
+            }
+            Kind::Secret | Kind::BaseUrl => value.to_string(),
+        }
+    }
+}
+
+/// The descriptor of the CRM a value of the setting `crm` names.
+pub fn descriptor(crm: &str) -> Option<&'static Descriptor> {
+    ALL.iter().copied().find(|d| d.crm == crm)
+}
 
 /// Who a webhook is about, as its sender identified them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,14 +192,18 @@ pub fn load(
     Ok(contact)
 }
 
-/// The CRM the settings name, or `not_configured`.
+/// The CRM the settings name, or `not_configured` when none is chosen, it is unknown, or the setting it needs
+/// is empty.
 pub fn from_settings(settings: &Settings) -> Result<Box<dyn Crm + Sync>, Outcome> {
-    match settings.crm.as_str() {
-        customerio::CRM => Ok(Box::new(customerio::CustomerIo::from_settings(settings)?)),
-        customerly::CRM => Ok(Box::new(customerly::Customerly::from_settings(settings)?)),
-        "" => Err(Outcome::new(Code::NotConfigured, NO_CRM)),
-        _ => Err(Outcome::new(Code::NotConfigured, "the CRM in the settings is not supported")),
+    let d = match settings.crm.as_str() {
+        "" => return Err(Outcome::new(Code::NotConfigured, NO_CRM)),
+        crm => descriptor(crm)
+            .ok_or_else(|| Outcome::new(Code::NotConfigured, "the CRM in the settings is not supported"))?,
+    };
+    if settings.crm_setting(d.required).is_empty() {
+        return Err(Outcome::new(Code::NotConfigured, d.not_configured));
     }
+    (d.open)(settings)
 }
 
 /// A checked base URL: an override when set, else the official endpoint. No trailing slash.
@@ -256,15 +347,39 @@ mod tests {
 
     #[test]
     fn each_crm_needs_its_required_setting() {
-        for (crm, (setting, message)) in REQUIRED {
-            let s = Settings::from_value(&json!({"crm": crm}));
-            let failure = from_settings(&s).err().expect("not configured");
-            assert_eq!((failure.code, failure.message.as_str()), (Code::NotConfigured, message), "{crm}");
-            let s = Settings::from_value(&json!({"crm": crm, setting: "set"}));
-            assert!(from_settings(&s).is_ok(), "{crm} with {setting}");
+        for d in ALL {
+            let s = Settings::from_value(&json!({"crm": d.crm}));
+            let outcome = from_settings(&s).err().expect("not configured");
+            assert_eq!((outcome.code, outcome.message.as_str()), (Code::NotConfigured, d.not_configured), "{}", d.crm);
+            let s = Settings::from_value(&json!({"crm": d.crm, d.required: "set"}));
+            assert!(from_settings(&s).is_ok(), "{} with {}", d.crm, d.required);
         }
-        let failure = from_settings(&Settings::default()).err().expect("not configured");
-        assert_eq!(failure.message, NO_CRM);
+        let outcome = from_settings(&Settings::default()).err().expect("not configured");
+        assert_eq!(outcome.message, NO_CRM);
+    }
+
+    #[test]
+    fn each_crm_describes_itself_consistently() {
+        let mut keys = std::collections::BTreeSet::new();
+        for d in ALL {
+            assert_eq!(SLUGS.iter().filter(|s| **s == d.slug).count(), 1, "{}", d.slug);
+            assert!(d.settings.iter().any(|s| s.key == d.required && matches!(s.kind, Kind::Secret)), "{}", d.crm);
+            assert!(serde_json::from_str::<Map<String, Value>>(d.example_body).is_ok(), "{}", d.crm);
+            for s in d.settings {
+                assert!(s.key.starts_with(&format!("{}_", d.crm)), "{}", s.key);
+                assert!(keys.insert(s.key), "{} is described twice", s.key);
+                assert!(!s.label.is_empty(), "{}", s.key);
+            }
+        }
+    }
+
+    #[test]
+    fn a_choice_reads_as_one_of_its_values() {
+        let region = customerio::DESCRIPTOR.settings.iter().find(|s| s.key == "customerio_region").expect("region");
+        assert_eq!(region.default_value(), "us");
+        assert_eq!(region.read(" EU "), "eu");
+        assert_eq!(region.read("mars"), "us");
+        assert_eq!(region.read(""), "us");
     }
 
     #[test]
