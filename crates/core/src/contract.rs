@@ -27,42 +27,8 @@ pub fn contract() -> Value {
         .collect();
     let actions: Map<String, Value> =
         Action::NAMES.iter().map(|(name, action)| (name.to_string(), json!(action.as_str()))).collect();
-    let settings: Vec<Value> = settings::schema()
-        .into_iter()
-        .map(|(s, default)| {
-            let mut entry = json!({"key": s.key, "default": default, "secret": s.secret, "crm": null});
-            if let Some((d, setting)) = s.crm {
-                let (kind, options) = match setting.kind {
-                    Kind::Secret => ("secret", Value::Null),
-                    Kind::Choice(options) => {
-                        ("choice", options.iter().map(|(v, l)| (v.to_string(), json!(l))).collect())
-                    }
-                    Kind::BaseUrl => ("base_url", Value::Null),
-                };
-                entry["crm"] = json!(d.crm);
-                entry["kind"] = json!(kind);
-                entry["label"] = json!(setting.label);
-                entry["help"] = json!(setting.help);
-                entry["options"] = options;
-                entry["wpf_option"] = json!(setting.wpf_option);
-            }
-            entry
-        })
-        .collect();
-    let crms: Map<String, Value> = crm::ALL
-        .iter()
-        .map(|d| {
-            let about = json!({
-                "name": d.name,
-                "slug": d.slug,
-                "required": d.required,
-                "not_configured": d.not_configured,
-                "webhook_help": d.webhook_help,
-                "example_body": d.example_body,
-            });
-            (d.crm.to_string(), about)
-        })
-        .collect();
+    let settings: Vec<Value> = settings::schema().into_iter().map(|(s, default)| setting(s, default)).collect();
+    let crms: Map<String, Value> = crm::ALL.iter().map(|d| (d.crm.to_string(), about(d))).collect();
     json!({
         "codes": codes,
         "actions": actions,
@@ -71,6 +37,37 @@ pub fn contract() -> Value {
         "crms": crms,
         "no_crm": crm::NO_CRM,
         "url_schemes": crm::URL_SCHEMES,
+    })
+}
+
+/// One setting of the option; a CRM's also as the CRM describes it.
+fn setting(s: settings::Setting, default: Value) -> Value {
+    let mut entry = json!({"key": s.key, "default": default, "secret": s.secret, "crm": null});
+    if let Some((d, setting)) = s.crm {
+        let (kind, options) = match setting.kind {
+            Kind::Secret => ("secret", Value::Null),
+            Kind::Choice(options) => ("choice", options.iter().map(|(v, l)| (v.to_string(), json!(l))).collect()),
+            Kind::BaseUrl => ("base_url", Value::Null),
+        };
+        entry["crm"] = json!(d.crm);
+        entry["kind"] = json!(kind);
+        entry["label"] = json!(setting.label);
+        entry["help"] = json!(setting.help);
+        entry["options"] = options;
+        entry["wpf_option"] = json!(setting.wpf_option);
+    }
+    entry
+}
+
+/// A CRM as it describes itself, but for its settings (listed in `settings`) and its client.
+fn about(d: &crm::Descriptor) -> Value {
+    json!({
+        "name": d.name,
+        "slug": d.slug,
+        "required": d.required,
+        "not_configured": d.not_configured,
+        "webhook_help": d.webhook_help,
+        "example_body": d.example_body,
     })
 }
 
