@@ -36,24 +36,11 @@ final class KilledWorkerTest extends WebhookTestCase {
 		$workers = $this->workers();
 		$this->assertCount( 1, $workers, 'this test needs a site with one worker' );
 		self::$sandbox->fault( array( 'method' => 'PUT', 'action' => array( 'delay_ms' => 3000 ) ) );
-		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/?wpf_action=add&access_key=' . self::KEY );
-		curl_setopt_array( $handle, array( CURLOPT_POSTFIELDS => '{"email":"jane@example.com"}', CURLOPT_RETURNTRANSFER => true ) );
-		$multi = curl_multi_init();
-		curl_multi_add_handle( $multi, $handle );
-		$deadline = microtime( true ) + 5;
-		do {
-			curl_multi_exec( $multi, $running );
-			curl_multi_select( $multi, 0.05 );
-			$writing = array_filter( self::$sandbox->requests(), fn( $r ) => 'PUT' === $r['method'] );
-		} while ( array() === $writing && microtime( true ) < $deadline );
-		$this->assertNotEmpty( $writing, 'the worker reached the password write, inside the contact lock' );
+		$add     = $this->start_hook( 'add', 'jane@example.com' );
+		$writing = fn() => array() !== array_filter( self::$sandbox->requests(), fn( $r ) => 'PUT' === $r['method'] );
+		$this->assertTrue( $add->run_for( 5, $writing ), 'the worker reached the password write, inside the contact lock' );
 		posix_kill( $workers[0], 9 );
-		do {
-			curl_multi_exec( $multi, $running );
-			curl_multi_select( $multi, 0.1 );
-		} while ( $running );
-		$this->assertSame( 502, curl_getinfo( $handle, CURLINFO_RESPONSE_CODE ), 'nginx lost the killed worker' );
-		curl_multi_close( $multi );
+		$this->assertSame( 502, $add->finish()['status'], 'nginx lost the killed worker' );
 		wp_cache_flush();
 		$this->assertSame( 1, $this->user_count(), 'the killed webhook created nothing' );
 

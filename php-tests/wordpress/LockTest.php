@@ -32,32 +32,15 @@ final class LockTest extends WebhookTestCase {
 	public function test_a_webhook_waits_for_the_holder_then_proceeds(): void {
 		$held = new Lock( 'jane@example.com' );
 		$this->assertTrue( $held->acquire( 1.0 ) );
-		$handle = curl_init( getenv( 'WPF_SITE_URL' ) . '/?wpf_action=add&access_key=' . self::KEY );
-		curl_setopt_array( $handle, array( CURLOPT_POSTFIELDS => '{"email":"jane@example.com"}', CURLOPT_RETURNTRANSFER => true ) );
-		$multi = curl_multi_init();
-		curl_multi_add_handle( $multi, $handle );
-		$deadline = microtime( true ) + 1.0;
-		do {
-			curl_multi_exec( $multi, $running );
-			curl_multi_select( $multi, 0.05 );
-		} while ( microtime( true ) < $deadline );
+		$add = $this->start_hook( 'add', 'jane@example.com' );
+		$add->run_for( 1.0 );
 		$this->assertSame( 1, $this->user_count(), 'nothing created while the lock is held' );
 		$held->release();
-		do {
-			curl_multi_exec( $multi, $running );
-			curl_multi_select( $multi, 0.1 );
-		} while ( $running );
-		$answer = json_decode( (string) curl_multi_getcontent( $handle ), true );
-		curl_multi_close( $multi );
-		$this->assertSame( 'created', $answer['code'] ?? null );
+		$this->assertSame( 'created', $add->finish()['json']['code'] ?? null );
 	}
 
 	public function test_a_dead_holder_does_not_block(): void {
-		if ( ! Lock::uses_sqlite() ) {
-			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
-		}
-		$this->plant_row( 'jane@example.com', '2147483646:deadbeef', time() + 60 );
-		$lock = new Lock( 'jane@example.com' );
+		$lock = $this->lock_of_a_dead_holder( 'jane@example.com' );
 		$this->assertTrue( $lock->acquire( 0.5 ), 'the holder\'s process is gone' );
 		$lock->release();
 		$this->plant_row( 'jane@example.com', getmypid() . ':alive', time() - 1 );
@@ -68,11 +51,7 @@ final class LockTest extends WebhookTestCase {
 	}
 
 	public function test_a_single_try_takes_over_a_dead_holders_lock(): void {
-		if ( ! Lock::uses_sqlite() ) {
-			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
-		}
-		$this->plant_row( 'queue-worker-0', '2147483646:deadbeef', time() + 60 );
-		$slot = new Lock( 'queue-worker-0' );
+		$slot = $this->lock_of_a_dead_holder( 'queue-worker-0' );
 		$this->assertTrue( $slot->acquire( 0.0 ), 'a queue worker tries its slot once: the dead holder must not cost it the run' );
 		$slot->release();
 		$this->plant_row( 'queue-worker-0', getmypid() . ':alive', time() + 60 );
@@ -84,20 +63,30 @@ final class LockTest extends WebhookTestCase {
 			$this->markTestSkipped( 'An SQLite site keeps its lock rows in its own database file' );
 		}
 		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
-		$other = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/other-install-locks.php', 'jane@example.com' ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
-		try {
-			$said = fgets( $pipes[1] );
-			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
-			$lock = new Lock( 'jane@example.com' );
-			$this->assertTrue( $lock->acquire( 0.0 ), 'the other install\'s lock on the same email is not this site\'s' );
-			$lock->release();
-			$this->assertSame( 1, QueueRunner::work(), 'the other install\'s queue workers hold none of this site\'s slots' );
-		} finally {
-			fclose( $pipes[0] );
-			fclose( $pipes[1] );
-			fclose( $pipes[2] );
-			proc_close( $other );
+		$this->while_fixture_holds(
+			'other-install-locks.php',
+			array( 'jane@example.com' ),
+			function () {
+				$lock = new Lock( 'jane@example.com' );
+				$this->assertTrue( $lock->acquire( 0.0 ), 'the other install\'s lock on the same email is not this site\'s' );
+				$lock->release();
+				$this->assertSame( 1, QueueRunner::work(), 'the other install\'s queue workers hold none of this site\'s slots' );
+			}
+		);
+	}
+
+	/**
+	 * A lock whose row names a holder process that is gone, within its lease (SQLite only: the test is skipped on
+	 * MySQL, which releases GET_LOCK itself when the holder's connection dies).
+	 *
+	 * @param string $key The lock's key.
+	 */
+	private function lock_of_a_dead_holder( string $key ): Lock {
+		if ( ! Lock::uses_sqlite() ) {
+			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
 		}
+		$this->plant_row( $key, '2147483646:deadbeef', time() + 60 );
+		return new Lock( $key );
 	}
 
 	/**

@@ -61,17 +61,11 @@ final class MultisiteTest extends WebhookTestCase {
 
 	public function test_a_site_whose_queue_workers_are_all_busy_does_not_hold_up_another_sites_queue(): void {
 		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
-		$site2 = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/site-queue-slots.php', (string) $this->second_site() ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
-		try {
-			$said = fgets( $pipes[1] );
-			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
-			$this->assertSame( 1, QueueRunner::work(), '/site2/\'s workers hold none of the main site\'s slots' );
-		} finally {
-			fclose( $pipes[0] );
-			fclose( $pipes[1] );
-			fclose( $pipes[2] );
-			proc_close( $site2 );
-		}
+		$this->while_fixture_holds(
+			'site-queue-slots.php',
+			array( (string) $this->second_site() ),
+			fn() => $this->assertSame( 1, QueueRunner::work(), '/site2/\'s workers hold none of the main site\'s slots' )
+		);
 	}
 
 	public function test_only_a_network_administrator_may_set_the_api_base_urls(): void {

@@ -77,6 +77,38 @@ abstract class WebhookTestCase extends TestCase {
 	}
 
 	/**
+	 * Starts a webhook with the right key without waiting for its answer.
+	 *
+	 * @param string $action wpf_action.
+	 * @param string $email  Body `{"email": …}`.
+	 */
+	protected function start_hook( string $action, string $email ): InFlight {
+		return new InFlight( getenv( 'WPF_SITE_URL' ) . '/?wpf_action=' . $action . '&access_key=' . self::KEY, (string) json_encode( array( 'email' => $email ) ) );
+	}
+
+	/**
+	 * Runs a script of fixtures/ in another PHP process and, once it says it holds what it takes ("held"), calls
+	 * $then; the process lets go when its standard input is closed, after $then.
+	 *
+	 * @param string   $fixture The script's name.
+	 * @param string[] $args    Its arguments.
+	 * @param callable $then    What to do while it holds.
+	 */
+	protected function while_fixture_holds( string $fixture, array $args, callable $then ): void {
+		$process = proc_open( array_merge( array( PHP_BINARY, __DIR__ . '/fixtures/' . $fixture ), $args ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
+		try {
+			$said = fgets( $pipes[1] );
+			$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
+			$then();
+		} finally {
+			fclose( $pipes[0] );
+			fclose( $pipes[1] );
+			fclose( $pipes[2] );
+			proc_close( $process );
+		}
+	}
+
+	/**
 	 * Asserts an answer's status and code, and the contract's response shape.
 	 *
 	 * @param int    $status Expected HTTP status.

@@ -17,6 +17,7 @@ require_once ABSPATH . 'wp-admin/includes/admin.php';
 foreach ( glob( WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/*.php' ) as $wpf_admin_file ) {
 	require_once $wpf_admin_file;
 }
+require_once __DIR__ . '/../support/InFlight.php';
 require_once __DIR__ . '/../support/Sandbox.php';
 require_once __DIR__ . '/../support/Site.php';
 require_once __DIR__ . '/WebhookTestCase.php';

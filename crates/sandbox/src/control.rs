@@ -151,14 +151,8 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::testkit::{app_get, control, customerly};
-    use crate::{FaultAction, Region, Sandbox};
-
-    const APP: &str = "/customerio/us/app/v1";
-
-    fn sandbox() -> Sandbox {
-        Sandbox::start("127.0.0.1:0").unwrap()
-    }
+    use crate::testkit::{app_get, control, customerly, sandbox, APP};
+    use crate::{FaultAction, Region};
 
     #[test]
     fn health() {

@@ -453,14 +453,8 @@ mod tests {
 
     use super::*;
     use crate::model::ConfigUpdate;
-    use crate::testkit::{app_get, basic, track, Client};
-    use crate::{Sandbox, APP_KEY, SITE_ID, TRACK_KEY};
-
-    const APP: &str = "/customerio/us/app/v1";
-
-    fn sandbox() -> Sandbox {
-        Sandbox::start("127.0.0.1:0").unwrap()
-    }
+    use crate::testkit::{app_get, basic, sandbox, track, Client, APP};
+    use crate::{APP_KEY, SITE_ID, TRACK_KEY};
 
     #[test]
     fn seed_matches_the_documented_workspace() {

@@ -433,14 +433,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::testkit::{control, customerly, Answer, Client};
+    use crate::testkit::{control, customerly, sandbox, Answer, Client};
     use crate::{ConfigUpdate, Fault, FaultAction, Sandbox};
 
     const API: &str = "/customerly/v1";
-
-    fn sandbox() -> Sandbox {
-        Sandbox::start("127.0.0.1:0").unwrap()
-    }
 
     fn get(sandbox: &Sandbox, target: &str, headers: &[(&str, &str)]) -> Answer {
         Client::connect(sandbox).request("GET", &format!("{API}{target}"), headers, b"")

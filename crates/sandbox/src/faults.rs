@@ -299,8 +299,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::testkit::{app_get, Client};
-    use crate::{Sandbox, APP_KEY};
+    use crate::testkit::{app_get, sandbox, Client};
+    use crate::APP_KEY;
 
     #[test]
     fn actions_round_trip_through_json() {
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn status_fault_replaces_the_answer_with_headers_then_expires() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(
             Fault::new(StatusFault::new(429).body(r#"{"meta":{"error":"slow down"}}"#).header("Retry-After", "2"))
                 .path_contains("/segments")
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn faults_match_by_method_and_do_not_touch_the_workspace() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::status(503)).method("PUT"));
         let put = crate::testkit::track(&sandbox, "PUT", "/customers/new@example.com", br#"{"a":"b"}"#);
         assert_eq!(put.status, 503);
@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn delay_stalls_then_answers_normally() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::Delay(200)).times(1));
         let start = Instant::now();
         let slow = app_get(&sandbox, SEGMENTS);
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn reset_closes_without_an_answer() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::Reset).times(1));
         let mut client = Client::connect(&sandbox);
         client.send(format!("GET {SEGMENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {APP_KEY}\r\n\r\n"));
@@ -417,7 +417,7 @@ mod tests {
 
     #[test]
     fn truncate_sends_less_than_it_declares() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::Truncate));
         let mut client = Client::connect(&sandbox);
         client.send(format!("GET {SEGMENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {APP_KEY}\r\n\r\n"));
@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn malformed_and_wrong_type_bodies() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::Malformed).times(1));
         sandbox.add_fault(Fault::new(FaultAction::WrongType).times(1));
         let malformed = app_get(&sandbox, "/customerio/us/app/v1/customers?email=jane@example.com");
@@ -444,7 +444,7 @@ mod tests {
 
     #[test]
     fn huge_body_is_valid_json_of_the_asked_size() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.add_fault(Fault::new(FaultAction::Huge(200_000)));
         let huge = app_get(&sandbox, SEGMENTS);
         assert_eq!(huge.body.len(), 200_000);

@@ -401,7 +401,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::testkit::{app_get, Client};
+    use crate::testkit::{app_get, sandbox, Client};
 
     #[test]
     fn handles_can_be_shared_between_threads() {
@@ -412,7 +412,7 @@ mod tests {
 
     #[test]
     fn urls_point_at_the_workspace_region() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         let port = sandbox.addr().port();
         assert_eq!(sandbox.url(), format!("http://127.0.0.1:{port}"));
         assert_eq!(sandbox.customerio_app_url(), format!("http://127.0.0.1:{port}/customerio/us/app/v1"));
@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn latency_delays_api_answers_only() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.set_latency_ms(200);
         let start = Instant::now();
         assert_eq!(Client::connect(&sandbox).request("GET", "/_sandbox/health", &[], b"").status, 200);
@@ -475,7 +475,7 @@ mod tests {
 
     #[test]
     fn dropping_stops_the_server_and_closes_connections() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         let addr = sandbox.addr();
         let mut client = Client::connect(&sandbox);
         assert_eq!(client.request("GET", "/_sandbox/health", &[], b"").status, 200);

@@ -149,12 +149,12 @@ mod tests {
 
     use serde_json::json;
 
-    use crate::testkit::{app_get, Client};
+    use crate::testkit::{app_get, sandbox, Client};
     use crate::{Sandbox, APP_KEY};
 
     #[test]
     fn records_every_api_request_but_no_control_request() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         let mut client = Client::connect(&sandbox);
         let answer = client.request(
             "GET",
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn parallel_requests_overlap_in_time() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.set_latency_ms(150);
         let barrier = Arc::new(Barrier::new(2));
         let threads: Vec<_> = ["/segments", "/customers/jane@example.com/segments?id_type=email"]
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn sequential_requests_do_not_overlap() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         app_get(&sandbox, "/customerio/us/app/v1/segments");
         app_get(&sandbox, "/customerio/us/app/v1/segments");
         let records = sandbox.requests();
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_stalled_request_is_visible_before_its_answer() {
-        let sandbox = Sandbox::start("127.0.0.1:0").unwrap();
+        let sandbox = sandbox();
         sandbox.set_latency_ms(600);
         let sent = Instant::now();
         let mut client = Client::connect(&sandbox);

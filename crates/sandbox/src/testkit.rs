@@ -134,6 +134,14 @@ impl Client {
     }
 }
 
+/// The Customer.io App API's path in the default (US) workspace.
+pub(crate) const APP: &str = "/customerio/us/app/v1";
+
+/// A seeded sandbox on a free loopback port.
+pub(crate) fn sandbox() -> Sandbox {
+    Sandbox::start("127.0.0.1:0").unwrap()
+}
+
 /// `GET` with the App API key, on a new connection.
 pub(crate) fn app_get(sandbox: &Sandbox, target: &str) -> Answer {
     Client::connect(sandbox).request("GET", target, &[("Authorization", &format!("Bearer {APP_KEY}"))], b"")
