@@ -87,16 +87,9 @@ fn against_sandbox(c: &mut Criterion) {
     let Ok(sandbox) = Sandbox::start("127.0.0.1:0") else {
         panic!("cannot start the sandbox CRM on loopback");
     };
-    let settings = json!({
-        "crm": "customerio",
-        "access_key": KEY,
-        "customerio_app_key": wpf_sandbox::APP_KEY,
-        "customerio_site_id": wpf_sandbox::SITE_ID,
-        "customerio_track_key": wpf_sandbox::TRACK_KEY,
-        "customerio_app_url": sandbox.customerio_app_url(),
-        "customerio_track_url": sandbox.customerio_track_url(),
-        "return_password_field": "wp_password",
-    });
+    let mut settings = sandbox.settings("customerio");
+    settings["access_key"] = json!(KEY);
+    settings["return_password_field"] = json!("wp_password");
     let online = site(settings);
     sandbox.put_person(Person::new("bench@example.com").attr("first_name", "Ben").segments([json!(1), json!("42")]));
     let body = json!({"email": "bench@example.com"}).to_string();

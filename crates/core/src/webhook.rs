@@ -391,19 +391,18 @@ mod tests {
     const KEY: &str = "test-key-0123456789-0123456789-0123456789";
 
     fn site(sb: &Sandbox) -> Site {
+        site_of(sb, "customerio")
+    }
+
+    /// A site whose CRM is `crm`, on the sandbox.
+    fn site_of(sb: &Sandbox, crm: &str) -> Site {
+        let mut settings = sb.settings(crm);
+        settings["access_key"] = json!(KEY);
+        settings["field_map"] = json!({"first_name": "first_name", "last_name": "last_name", "plan": "plan"});
+        settings["return_password_field"] = json!("wp_password");
+        settings["allowed_roles"] = json!(["subscriber", "customer"]);
         Site::from_value(&json!({
-            "settings": {
-                "crm": "customerio",
-                "access_key": KEY,
-                "customerio_app_key": wpf_sandbox::APP_KEY,
-                "customerio_site_id": wpf_sandbox::SITE_ID,
-                "customerio_track_key": wpf_sandbox::TRACK_KEY,
-                "customerio_app_url": sb.customerio_app_url(),
-                "customerio_track_url": sb.customerio_track_url(),
-                "field_map": {"first_name": "first_name", "last_name": "last_name", "plan": "plan"},
-                "return_password_field": "wp_password",
-                "allowed_roles": ["subscriber", "customer"],
-            },
+            "settings": settings,
             "roles": {
                 "administrator": {"name": "Administrator", "capabilities": {"manage_options": true}},
                 "customer": {"name": "Customer", "capabilities": {"read": true}},
@@ -415,11 +414,7 @@ mod tests {
     }
 
     fn customerly_site(sb: &Sandbox) -> Site {
-        let mut s = site(sb);
-        s.settings.crm = "customerly".into();
-        s.settings.crm_settings.insert("customerly_token".into(), wpf_sandbox::CUSTOMERLY_TOKEN.into());
-        s.settings.crm_settings.insert("customerly_api_url".into(), sb.customerly_url());
-        s
+        site_of(sb, "customerly")
     }
 
     fn raw(query: &str, body: &str) -> RawRequest {
@@ -584,6 +579,8 @@ mod tests {
         s.settings.return_password_field = "wp_code".into();
         s.settings.field_map =
             vec![("user_pass".into(), "chosen_word".into()), ("plan_name".into(), "plan_name".into())];
+        // A credential of a CRM not chosen now is a credential all the same.
+        s.settings.crm_settings.insert("customerio_app_key".into(), wpf_sandbox::APP_KEY.into());
         let token = wpf_sandbox::CUSTOMERLY_TOKEN;
         let body = json!({
             "type": "user_tagged",

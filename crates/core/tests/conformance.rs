@@ -37,14 +37,7 @@ impl Fixture for CustomerIo {
     const SLUG: &'static str = "customer-io";
 
     fn settings(&self, sb: &Sandbox) -> Value {
-        json!({
-            "crm": "customerio",
-            "customerio_app_key": wpf_sandbox::APP_KEY,
-            "customerio_site_id": wpf_sandbox::SITE_ID,
-            "customerio_track_key": wpf_sandbox::TRACK_KEY,
-            "customerio_app_url": sb.customerio_app_url(),
-            "customerio_track_url": sb.customerio_track_url(),
-        })
+        sb.settings("customerio")
     }
 
     fn body(&self, _sb: &Sandbox, email: &str) -> String {
@@ -88,11 +81,7 @@ impl Fixture for Customerly {
     const SLUG: &'static str = "customerly";
 
     fn settings(&self, sb: &Sandbox) -> Value {
-        json!({
-            "crm": "customerly",
-            "customerly_token": wpf_sandbox::CUSTOMERLY_TOKEN,
-            "customerly_api_url": sb.customerly_url(),
-        })
+        sb.settings("customerly")
     }
 
     fn body(&self, _sb: &Sandbox, email: &str) -> String {

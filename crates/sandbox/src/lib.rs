@@ -151,6 +151,27 @@ impl Sandbox {
         format!("http://{}", http::connect_addr(self.addr()))
     }
 
+    /// The plugin's settings (option `wpf_webhooks_settings`) that choose the CRM `crm` (`customerio` or
+    /// `customerly`) and point it at this sandbox with the sandbox's credentials; `null` for another CRM.
+    pub fn settings(&self, crm: &str) -> serde_json::Value {
+        match crm {
+            "customerio" => serde_json::json!({
+                "crm": crm,
+                "customerio_app_key": APP_KEY,
+                "customerio_site_id": SITE_ID,
+                "customerio_track_key": TRACK_KEY,
+                "customerio_app_url": self.customerio_app_url(),
+                "customerio_track_url": self.customerio_track_url(),
+            }),
+            "customerly" => serde_json::json!({
+                "crm": crm,
+                "customerly_token": CUSTOMERLY_TOKEN,
+                "customerly_api_url": self.customerly_url(),
+            }),
+            _ => serde_json::Value::Null,
+        }
+    }
+
     /// The App API base URL for the workspace's region, e.g. `http://127.0.0.1:PORT/customerio/us/app/v1`.
     pub fn customerio_app_url(&self) -> String {
         self.customerio_app_url_for(self.config().region)

@@ -346,14 +346,7 @@ mod tests {
     use wpf_sandbox::{Fault, FaultAction, Sandbox, StatusFault};
 
     fn settings(sb: &Sandbox) -> Settings {
-        Settings::from_value(&json!({
-            "crm": "customerio",
-            "customerio_app_key": wpf_sandbox::APP_KEY,
-            "customerio_site_id": wpf_sandbox::SITE_ID,
-            "customerio_track_key": wpf_sandbox::TRACK_KEY,
-            "customerio_app_url": sb.customerio_app_url(),
-            "customerio_track_url": sb.customerio_track_url(),
-        }))
+        Settings::from_value(&sb.settings("customerio"))
     }
 
     fn client(sb: &Sandbox) -> CustomerIo {

@@ -255,11 +255,7 @@ mod tests {
     use wpf_sandbox::{Fault, Sandbox, StatusFault};
 
     fn client(sb: &Sandbox) -> Customerly {
-        let s = Settings::from_value(&json!({
-            "crm": "customerly",
-            "customerly_token": wpf_sandbox::CUSTOMERLY_TOKEN,
-            "customerly_api_url": sb.customerly_url(),
-        }));
+        let s = Settings::from_value(&sb.settings("customerly"));
         Customerly::from_settings(&s).expect("configured")
     }
 
