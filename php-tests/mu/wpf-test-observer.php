@@ -9,7 +9,8 @@
  *              WPF_WEBHOOKS_QUEUE_MAX_JOBS for one sent with X-Test-Queue-Max-Jobs, makes WordPress refuse
  *              user updates for one sent with X-Test-Refuse-User-Update, and grants a capability at check
  *              time (the user_has_cap filter) to users whose email starts with "filtered" for one sent with
- *              X-Test-Filter-Cap: CAPABILITY. WP-Cron's
+ *              X-Test-Filter-Cap: CAPABILITY, and writes every database statement of a webhook sent with
+ *              X-Test-Query-Log to queries.log (one JSON string a line). WP-Cron's
  *              update checks are off: this machine cannot reach wordpress.org, and their warnings would fill the
  *              PHP error log the tests read.
  *
@@ -85,6 +86,16 @@ add_action(
 	10,
 	3
 );
+
+if ( isset( $_GET['wpf_action'], $_SERVER['HTTP_X_TEST_QUERY_LOG'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification
+	add_filter(
+		'query',
+		static function ( $query ) {
+			file_put_contents( dirname( WPF_TEST_MAIL_LOG ) . '/queries.log', wp_json_encode( preg_replace( '/\s+/', ' ', trim( (string) $query ) ) ) . "\n", FILE_APPEND | LOCK_EX );
+			return $query;
+		}
+	);
+}
 
 foreach ( array( 'wpf_tags_applied', 'wpf_tags_removed', 'wpf_tags_modified', 'wpf_user_updated', 'wpf_user_imported' ) as $wpf_test_action ) {
 	add_action(

@@ -7,6 +7,8 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Schema;
+
 /**
  * What any sender sees.
  */
@@ -80,6 +82,26 @@ final class RequestTest extends WebhookTestCase {
 		self::$sandbox->fault( array( 'times' => 6, 'action' => array( 'status' => 503 ) ) ); // Three attempts of each of the two reads.
 		$this->assertAnswer( 503, 'crm_unavailable', $this->hook( 'add', 'jane@example.com', array(), array( 'webhook-id: w-1' ) ) );
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com', array(), array( 'webhook-id: w-1' ) ) );
+	}
+
+	public function test_a_webhook_whose_crm_data_did_not_change_writes_only_its_log_row(): void {
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
+		foreach ( array( 'update_tags', 'update', 'add' ) as $action ) {
+			Site::clear_log( 'queries.log' );
+			$this->assertAnswer( 200, 'updated', $this->hook( $action, 'jane@example.com', array(), array( 'X-Test-Query-Log: 1' ) ) );
+			$statements = Site::json_lines( 'queries.log' );
+			$this->assertNotSame( array(), $statements, 'the observer logged the statements' );
+			$locks  = Schema::table( 'locks' );
+			$writes = array_values(
+				array_filter(
+					$statements,
+					fn( $q ) => 1 === preg_match( '/^(INSERT|UPDATE|DELETE|REPLACE)\b/i', $q ) && ! str_contains( $q, Schema::table( 'log' ) ) && ! str_contains( $q, $locks )
+				)
+			);
+			$this->assertSame( array(), $writes, "$action of an unchanged contact writes nothing but the log row (and the lock on SQLite)" );
+			$this->assertSame( array(), preg_grep( '/^(SHOW|DESCRIBE)\b/i', $statements ), "$action asks the database for no table description" );
+			$this->assertSame( array(), preg_grep( '/^(START TRANSACTION|BEGIN|COMMIT)\b/i', $statements ), "$action opens no transaction with nothing to write" );
+		}
 	}
 
 	public function test_a_stalled_crm_is_answered_within_four_seconds(): void {

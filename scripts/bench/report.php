@@ -86,6 +86,9 @@ foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
 	foreach ( array( 'boot', 'settings', 'extension', 'handle', 'log' ) as $step ) {
 		$profile[ $action ][ $step ] = median( array_map( fn( $row ) => (float) $row[ "{$step}_ms" ], $rows ) );
 	}
+	foreach ( array( 'queries', 'writes', 'commits' ) as $count ) {
+		$profile[ $action ][ $count ] = median( array_map( fn( $row ) => (float) ( $row[ $count ] ?? 0 ), $rows ) );
+	}
 	$profile[ $action ]['count'] = count( $rows );
 }
 
@@ -182,12 +185,12 @@ foreach ( $titles as $group => $title ) {
 $md[] = '### Where a webhook\'s time goes';
 $md[] = '';
 if ( $profile ) {
-	$md[] = sprintf( '%d sequential webhooks per action at CRM 0 ms (after 20 not counted), on the same site, each with `wpf_bench_profile=1`: the mu-plugin `scripts/bench/mu/wpf-bench-profile.php` runs the plugin\'s own functions and times each step inside PHP (`hrtime`). Medians, in ms. *After the decision* is `Endpoint::handle()` less the settings read and the extension\'s decision: the duplicate check, the contact lock, the user lookup, the user\'s writes, and for `add` the Return Password write to the CRM and the password hash. The log row is written after the answer is released (php-fpm), so the sender does not wait for it, but the worker does.', (int) ( $machine['profiled'] ?? 0 ) );
+	$md[] = sprintf( '%d sequential webhooks per action at CRM 0 ms (after 20 not counted), on the same site, each with `wpf_bench_profile=1`: the mu-plugin `scripts/bench/mu/wpf-bench-profile.php` runs the plugin\'s own functions and times each step inside PHP (`hrtime`). Medians, in ms. *After the decision* is `Endpoint::handle()` less the settings read and the extension\'s decision: the duplicate check, the contact lock, the user lookup, the user\'s writes, and for `add` the Return Password write to the CRM and the password hash. The log row is written after the answer is released (php-fpm), so the sender does not wait for it, but the worker does. The last three columns count the database statements `Endpoint::handle()` sends (medians): all of them, the writes (INSERT, UPDATE, DELETE, REPLACE) and the COMMITs.', (int) ( $machine['profiled'] ?? 0 ) );
 	$md[] = '';
-	$md[] = '| action | WordPress to `init` | settings read (one query) | extension\'s decision (CRM reads included) | after the decision | `Endpoint::handle()`: before the answer | log row, after the answer |';
-	$md[] = '|---|---:|---:|---:|---:|---:|---:|';
+	$md[] = '| action | WordPress to `init` | settings read (one query) | extension\'s decision (CRM reads included) | after the decision | `Endpoint::handle()`: before the answer | log row, after the answer | statements | writes | commits |';
+	$md[] = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 	foreach ( $profile as $action => $p ) {
-		$md[] = sprintf( '| `%s` | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |', $action, $p['boot'], $p['settings'], $p['extension'], max( 0.0, $p['handle'] - $p['settings'] - $p['extension'] ), $p['handle'], $p['log'] );
+		$md[] = sprintf( '| `%s` | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | %d |', $action, $p['boot'], $p['settings'], $p['extension'], max( 0.0, $p['handle'] - $p['settings'] - $p['extension'] ), $p['handle'], $p['log'], $p['queries'], $p['writes'], $p['commits'] );
 	}
 } else {
 	$md[] = '**not measured**';

@@ -317,7 +317,7 @@ final class Queue {
 	 */
 	public static function complete( object $job ): void {
 		global $wpdb;
-		$wpdb->delete( self::table(), array( 'id' => (int) $job->id, 'claimed_by' => $job->claimed_by ), array( '%d', '%s' ) );
+		$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE id = %d AND claimed_by = %s', (int) $job->id, (string) $job->claimed_by ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**

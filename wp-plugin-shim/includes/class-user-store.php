@@ -149,7 +149,8 @@ final class UserStore {
 
 	/**
 	 * Updates an existing user in one transaction: links the contact, writes the mapped fields (not for
-	 * update_tags), stores the tags (unless the CRM did not give them); then fires the actions.
+	 * update_tags), stores the tags (unless the CRM did not give them); then fires the actions. When every value
+	 * is already stored, nothing is written and no transaction is opened; the actions fire all the same.
 	 *
 	 * @param \WP_User $user The user.
 	 * @param Plan     $plan The extension's plan.
@@ -162,6 +163,13 @@ final class UserStore {
 		$old     = self::tags( $user_id, $plan->slug );
 		// wp_update_user() rewrites the whole user and a dozen meta values: only when a field really changes.
 		$changed = array_filter( $plan->core, fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
+		$meta    = array_merge( $plan->meta, array( $plan->slug . '_contact_id' => $plan->email ) );
+		$stale   = array_filter( $meta, fn( $value, $key ) => ! self::is_stored( $user_id, $key, $value ), ARRAY_FILTER_USE_BOTH );
+		$tags    = null !== $plan->tags && $plan->tags !== $old;
+		if ( array() === $changed && array() === $stale && ! $tags ) {
+			self::announce_updated( $user_id, $plan, $old );
+			return null;
+		}
 		$wpdb->query( 'START TRANSACTION' );
 		if ( array() !== $changed ) {
 			$updated = wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
@@ -171,21 +179,43 @@ final class UserStore {
 				return $updated;
 			}
 		}
-		foreach ( $plan->meta as $key => $value ) {
+		foreach ( $stale as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
 		}
-		update_user_meta( $user_id, $plan->slug . '_contact_id', $plan->email );
-		if ( null !== $plan->tags ) {
+		if ( $tags ) {
 			self::store_tags( $user_id, $plan->slug, $plan->tags );
 		}
 		$wpdb->query( 'COMMIT' );
+		self::announce_updated( $user_id, $plan, $old );
+		return null;
+	}
+
+	/**
+	 * Fires the actions of an update, after its transaction committed (or when there was nothing to write).
+	 *
+	 * @param int      $user_id The user.
+	 * @param Plan     $plan    The extension's plan.
+	 * @param string[] $old     The tags before.
+	 */
+	private static function announce_updated( int $user_id, Plan $plan, array $old ): void {
 		if ( null !== $plan->tags ) {
 			self::fire_tag_actions( $user_id, $old, $plan->tags );
 		}
 		if ( 'update_tags' !== $plan->action ) {
 			do_action( 'wpf_user_updated', $user_id, $plan->public_meta() );
 		}
-		return null;
+	}
+
+	/**
+	 * Whether a meta key holds exactly this value, once, as update_user_meta() would find it (read from the
+	 * user's meta cache: no query): then writing it would change nothing.
+	 *
+	 * @param int    $user_id The user.
+	 * @param string $key     The meta key.
+	 * @param mixed  $value   The value.
+	 */
+	private static function is_stored( int $user_id, string $key, $value ): bool {
+		return array( $value ) === get_user_meta( $user_id, $key );
 	}
 
 	/**

@@ -7,7 +7,10 @@
  *              (mu-plugins load first) and times, in order: the settings read (its one query, the cache emptied
  *              first), the extension's decision (`wpf_handle_webhook()`), `Endpoint::handle()` (everything the
  *              sender waits for; the settings cache emptied again, so it pays the query as a webhook does) and
- *              `Log::record()` of the webhook (written after the answer on php-fpm).
+ *              `Log::record()` of the webhook (written after the answer on php-fpm). It also counts the database
+ *              statements `Endpoint::handle()` sends (every one, the writes among them — INSERT, UPDATE, DELETE,
+ *              REPLACE — and the COMMITs), through WordPress's `query` filter, which both wpdb and the SQLite
+ *              drop-in apply.
  *
  * @package WpfWebhooks\Bench
  */
@@ -41,10 +44,23 @@ add_action(
 		$decision = wpf_handle_webhook( $request, WpfWebhooks\SiteContext::describe( $settings ) );
 		$decided  = $ms( $start );
 
+		$counts = array(
+			'queries' => 0,
+			'writes'  => 0,
+			'commits' => 0,
+		);
+		$count  = static function ( $query ) use ( &$counts ) {
+			++$counts['queries'];
+			$counts['writes']  += (int) preg_match( '/^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i', (string) $query );
+			$counts['commits'] += (int) preg_match( '/^\s*COMMIT\b/i', (string) $query );
+			return $query;
+		};
 		wp_cache_delete( WpfWebhooks\Settings::OPTION, 'options' );
+		add_filter( 'query', $count );
 		$start    = hrtime( true );
 		$response = WpfWebhooks\Endpoint::handle();
 		$handled  = $ms( $start );
+		remove_filter( 'query', $count );
 
 		$start = hrtime( true );
 		WpfWebhooks\Log::record(
@@ -76,6 +92,9 @@ add_action(
 				'extension_ms' => $decided,
 				'handle_ms'    => $handled,
 				'log_ms'       => $logged,
+				'queries'      => $counts['queries'],
+				'writes'       => $counts['writes'],
+				'commits'      => $counts['commits'],
 			)
 		);
 		exit;
