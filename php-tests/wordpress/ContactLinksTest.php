@@ -2,13 +2,15 @@
 /**
  * Ring 3: the contact-link table (CONTRACT §5) — kept in step with the contact-id meta by WordPress's meta and
  * user hooks, verified against the meta before a lookup trusts it, and filled for existing users by a resumable
- * backfill (WP-Cron), with lookups correct while it runs.
+ * backfill (WP-Cron, the settings page), with lookups correct while it runs.
  *
  * @package WpfWebhooks\Tests
  */
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Admin\SettingsPage;
+use WpfWebhooks\Admin\SiteHealth;
 use WpfWebhooks\ContactLinks;
 use WpfWebhooks\UserStore;
 
@@ -216,5 +218,68 @@ final class ContactLinksTest extends WebhookTestCase {
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( $jane, $answer['json']['user_id'], 'found while the backfill runs' );
 		$this->assertSame( 3, $this->user_count(), 'the admin, Jane and the decoy: no second Jane' );
+	}
+
+	public function test_the_settings_page_and_site_health_show_progress_and_run_it_on_demand(): void {
+		add_filter( 'wp_redirect', array( self::class, 'stop_redirect' ) );
+		wp_set_current_user( 1 );
+		try {
+			$id = $this->make_user( 'page' );
+			update_user_meta( $id, self::KEY, 'page@example.com' );
+			$this->assertSame( 'good', SiteHealth::contact_links_test()['status'] );
+			ContactLinks::start_backfill();
+			$health = SiteHealth::contact_links_test();
+			$this->assertSame( 'recommended', $health['status'] );
+			$this->assertStringContainsString( '0 of 1 (0 %)', $health['description'] );
+			ob_start();
+			SettingsPage::render();
+			$page = (string) ob_get_clean();
+			$this->assertStringContainsString( '0 of 1 (0 %)', $page );
+			$this->assertStringContainsString( 'value="wpf_webhooks_backfill_links"', $page );
+
+			$_REQUEST = array( '_wpnonce' => wp_create_nonce( 'wpf_webhooks_backfill_links' ) );
+			try {
+				SettingsPage::backfill_links();
+				$this->fail( 'no redirect' );
+			} catch ( \LogicException $redirect ) {
+				$this->assertStringContainsString( 'wpf-notice=links', $redirect->getMessage() );
+			}
+			wp_cache_flush();
+			$this->assertTrue( ContactLinks::progress()['finished'], 'the button ran it' );
+			$this->assertSame( 'good', SiteHealth::contact_links_test()['status'] );
+
+			wp_set_current_user( 0 );
+			add_filter( 'wp_die_handler', array( self::class, 'die_handler' ) );
+			try {
+				SettingsPage::backfill_links();
+				$this->fail( 'a visitor ran the backfill' );
+			} catch ( \RuntimeException $e ) {
+				$this->assertSame( 403, $e->getCode() );
+			} finally {
+				remove_filter( 'wp_die_handler', array( self::class, 'die_handler' ) );
+			}
+		} finally {
+			remove_filter( 'wp_redirect', array( self::class, 'stop_redirect' ) );
+			wp_set_current_user( 0 );
+			$_REQUEST = array();
+		}
+	}
+
+	/**
+	 * wp_die() as an exception carrying its status.
+	 */
+	public static function die_handler(): callable {
+		return static function ( $message, $title = '', $args = array() ) {
+			throw new \RuntimeException( 'wp_die', (int) ( $args['response'] ?? 0 ) );
+		};
+	}
+
+	/**
+	 * The handler redirects and exits: stop it at the redirect.
+	 *
+	 * @param string $location Where it goes.
+	 */
+	public static function stop_redirect( string $location ): string {
+		throw new \LogicException( $location );
 	}
 }

@@ -43,6 +43,7 @@ final class Plugin {
 		add_action( 'admin_post_wpf_webhooks_keep_old_jobs', array( Admin\SettingsPage::class, 'keep_old_jobs' ) );
 		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
+		add_action( 'admin_post_wpf_webhooks_backfill_links', array( Admin\SettingsPage::class, 'backfill_links' ) );
 		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
 	}
