@@ -1,7 +1,8 @@
 <?php
 /**
  * Removes everything the plugin stored: its settings, its tables (queued webhooks included) and its scheduled events,
- * on every site of a multisite network. Users and their WP Fusion-compatible meta stay: they belong to the site.
+ * on every site of a multisite network, then the network's contact links. Users and their WP Fusion-compatible meta
+ * stay: they belong to the site.
  *
  * @package WpfWebhooks
  */
@@ -10,6 +11,7 @@ defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
 require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-schema.php';
+require_once __DIR__ . '/includes/class-contact-links.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-queue-runner.php';
@@ -25,7 +27,9 @@ foreach ( is_multisite() ? get_sites( array( 'fields' => 'ids', 'number' => 0 ) 
 	wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
 	wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );
 	wp_clear_scheduled_hook( WpfWebhooks\QueueRunner::CRON_HOOK );
+	wp_clear_scheduled_hook( WpfWebhooks\ContactLinks::CRON_HOOK );
 	if ( $wpf_webhooks_site ) {
 		restore_current_blog();
 	}
 }
+WpfWebhooks\ContactLinks::drop(); // The network's, once.

@@ -30,6 +30,7 @@ require_once __DIR__ . '/includes/class-redactor.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-new-user.php';
 require_once __DIR__ . '/includes/class-plan.php';
+require_once __DIR__ . '/includes/class-contact-links.php';
 require_once __DIR__ . '/includes/class-user-store.php';
 require_once __DIR__ . '/includes/class-retry-policy.php';
 require_once __DIR__ . '/includes/class-queue.php';

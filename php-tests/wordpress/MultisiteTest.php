@@ -9,10 +9,12 @@
 namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\SettingsPage;
+use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Plugin;
 use WpfWebhooks\QueueRunner;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
+use WpfWebhooks\UserStore;
 
 /**
  * Webhooks to the main site; the network's second site at /site2/.
@@ -57,6 +59,26 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 2, $this->user_count(), 'no second user for the same email' );
 		$this->assertFalse( is_user_member_of_blog( $stranger, get_main_site_id() ), 'not added to this site' );
 		$this->assertSame( array(), Site::json_lines( 'actions.log' ), 'no WP Fusion action fired' );
+	}
+
+	public function test_contact_links_are_the_networks_and_follow_its_users(): void {
+		global $wpdb;
+		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
+		$links  = fn() => array_map( 'intval', $wpdb->get_col( $wpdb->prepare( 'SELECT user_id FROM ' . ContactLinks::table() . ' WHERE slug = %s AND contact_hash = %s', 'customer-io', ContactLinks::hash( 'member@example.com' ) ) ) ); // phpcs:ignore WordPress.DB
+		switch_to_blog( $this->second_site() );
+		update_user_meta( $member, 'customer-io_contact_id', 'member@example.com' );
+		$this->assertSame( $wpdb->base_prefix . 'wpf_webhooks_contact_links', ContactLinks::table(), 'one table for the network, as its users are' );
+		restore_current_blog();
+		$this->assertSame( array( $member ), $links(), 'written on the second site, seen from the main one' );
+		$this->assertTrue( ContactLinks::is_complete(), 'the plugin is network-activated: every site keeps the links' );
+		$this->assertSame( $member, UserStore::find( 'customer-io', 'member@example.com' )->ID );
+
+		switch_to_blog( $this->second_site() );
+		wp_delete_user( $member ); // On a network: removes the user from this site only.
+		restore_current_blog();
+		$this->assertSame( array( $member ), $links(), 'still a user of the network' );
+		wpmu_delete_user( $member );
+		$this->assertSame( array(), $links(), 'deleted from the network' );
 	}
 
 	public function test_a_site_whose_queue_workers_are_all_busy_does_not_hold_up_another_sites_queue(): void {
@@ -120,12 +142,16 @@ final class MultisiteTest extends WebhookTestCase {
 		[ $status, $out ] = Site::uninstall_plugin();
 		try {
 			$this->assertSame( 0, $status, $out );
+			wp_cache_flush();
+			$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', ContactLinks::table() ) ), 'the network\'s contact links' );
+			$this->assertFalse( get_site_option( ContactLinks::BACKFILL_OPTION ) );
 			foreach ( array( get_main_site_id(), $site ) as $id ) {
 				switch_to_blog( $id );
 				wp_cache_flush();
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
+				$this->assertFalse( wp_next_scheduled( ContactLinks::CRON_HOOK ), "site $id: backfill" );
 				$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), "site $id: queue worker" );
 				restore_current_blog();
 			}

@@ -8,6 +8,7 @@
 namespace WpfWebhooks\Tests;
 
 use WpfWebhooks\Admin\SettingsPage;
+use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Deliveries;
 use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
@@ -30,6 +31,8 @@ final class UninstallTest extends WebhookTestCase {
 		foreach ( $tables as $table ) {
 			$this->assertSame( Schema::table( $table ), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), "{$table} is there before" );
 		}
+		$this->assertSame( ContactLinks::table(), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', ContactLinks::table() ) ) );
+		$this->assertNotFalse( wp_next_scheduled( ContactLinks::CRON_HOOK ), 'activation starts the backfill' );
 		[ $status, $out ] = Site::uninstall_plugin();
 		$this->assertSame( 0, $status, $out );
 		wp_cache_flush();
@@ -40,6 +43,9 @@ final class UninstallTest extends WebhookTestCase {
 			foreach ( $tables as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}
+			$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', ContactLinks::table() ) ), 'the contact links' );
+			$this->assertFalse( get_site_option( ContactLinks::BACKFILL_OPTION ) );
+			$this->assertFalse( wp_next_scheduled( ContactLinks::CRON_HOOK ) );
 			$this->assertFalse( wp_next_scheduled( Deliveries::CLEANUP_EVENT ) );
 			$this->assertFalse( wp_next_scheduled( Log::PRUNE_EVENT ) );
 			$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ) );

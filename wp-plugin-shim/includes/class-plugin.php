@@ -27,6 +27,12 @@ final class Plugin {
 		add_action( Log::PRUNE_EVENT, array( Log::class, 'prune' ) );
 		add_filter( 'cron_schedules', array( QueueRunner::class, 'add_schedule' ) ); // phpcs:ignore WordPress.WP.CronInterval -- the queue's safety net runs every minute.
 		add_action( QueueRunner::CRON_HOOK, array( QueueRunner::class, 'work_from_cron' ) );
+		add_action( ContactLinks::CRON_HOOK, array( ContactLinks::class, 'work_from_cron' ) );
+		foreach ( array( 'added_user_meta', 'updated_user_meta', 'deleted_user_meta' ) as $meta_written ) {
+			add_action( $meta_written, array( ContactLinks::class, 'meta_changed' ), 10, 3 );
+		}
+		add_action( 'deleted_user', array( ContactLinks::class, 'user_deleted' ) );
+		add_action( 'wpmu_delete_user', array( ContactLinks::class, 'user_deleted_from_network' ) );
 		add_action( 'admin_menu', array( Admin\LogPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_clear_log', array( Admin\LogPage::class, 'clear' ) ); // Admin classes load in wp-admin only: no constant here.
 		add_action( 'admin_post_wpf_webhooks_retry_jobs', array( Admin\LogPage::class, 'retry_jobs' ) );
@@ -37,6 +43,7 @@ final class Plugin {
 		add_action( 'admin_post_wpf_webhooks_keep_old_jobs', array( Admin\SettingsPage::class, 'keep_old_jobs' ) );
 		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
+		add_action( 'admin_post_wpf_webhooks_backfill_links', array( Admin\SettingsPage::class, 'backfill_links' ) );
 		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
 	}
@@ -54,11 +61,13 @@ final class Plugin {
 	}
 
 	/**
-	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups, the queue's worker.
+	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups, the queue's worker, and
+	 * the contact links' backfill from the start (while the plugin was off, no hook saw the contact-id meta).
 	 */
 	public static function activate(): void {
 		Settings::install();
 		Schema::upgrade();
+		ContactLinks::start_backfill();
 		QueueRunner::schedule();
 		foreach ( array( Deliveries::CLEANUP_EVENT, Log::PRUNE_EVENT ) as $event ) {
 			if ( ! wp_next_scheduled( $event ) ) {
@@ -68,13 +77,14 @@ final class Plugin {
 	}
 
 	/**
-	 * Deactivation: no clean-up or queue work runs while the plugin is off. Settings and tables, queued webhooks
-	 * included, stay (uninstall removes them); the queue is worked again once the plugin is back.
+	 * Deactivation: no clean-up, queue work or backfill runs while the plugin is off. Settings and tables, queued
+	 * webhooks included, stay (uninstall removes them); the queue is worked again once the plugin is back.
 	 */
 	public static function deactivate(): void {
 		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
 		wp_clear_scheduled_hook( Log::PRUNE_EVENT );
 		wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
+		wp_clear_scheduled_hook( ContactLinks::CRON_HOOK );
 	}
 
 	/**

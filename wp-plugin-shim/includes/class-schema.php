@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 4;
+	const VERSION        = 5;
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
@@ -26,7 +26,16 @@ final class Schema {
 	}
 
 	/**
-	 * Brings the tables to the current version; a no-op (no query) when they are there.
+	 * A table the network's sites share (one site's own, outside a multisite network), with the base prefix.
+	 */
+	public static function network_table( string $name ): string {
+		global $wpdb;
+		return $wpdb->base_prefix . 'wpf_webhooks_' . $name;
+	}
+
+	/**
+	 * Brings the tables to the current version; a no-op (no query) when they are there. The contact-link table
+	 * is the network's: the first site to get here makes it and starts its backfill (ContactLinks).
 	 */
 	public static function upgrade(): void {
 		if ( (int) get_option( self::VERSION_OPTION, 0 ) >= self::VERSION ) {
@@ -40,6 +49,7 @@ final class Schema {
 		$log        = self::table( 'log' );
 		$queue      = self::table( 'queue' );
 		$refused    = self::table( 'refused' );
+		$links      = ContactLinks::table();
 		dbDelta(
 			"CREATE TABLE {$deliveries} (
 				delivery_key char(64) NOT NULL,
@@ -95,9 +105,19 @@ final class Schema {
 				reason varchar(32) NOT NULL,
 				requests bigint(20) unsigned NOT NULL DEFAULT 0,
 				PRIMARY KEY  (hour_start,reason)
+			) {$charset};
+			CREATE TABLE {$links} (
+				slug varchar(32) NOT NULL,
+				contact_hash char(64) NOT NULL,
+				user_id bigint(20) unsigned NOT NULL,
+				PRIMARY KEY  (slug,contact_hash,user_id),
+				KEY user_id (user_id)
 			) {$charset};"
 		);
 		update_option( self::VERSION_OPTION, self::VERSION );
+		if ( false === get_site_option( ContactLinks::BACKFILL_OPTION ) ) {
+			ContactLinks::start_backfill();
+		}
 	}
 
 	/**

@@ -16,28 +16,21 @@ defined( 'ABSPATH' ) || exit;
 final class UserStore {
 
 	/**
-	 * The user linked to a contact: by contact-id meta (lowest id wins), then by email; case-insensitive. The
-	 * meta lookup reads every contact-id row of the CRM once, through the meta_key index (WordPress does not
-	 * index meta values): MIN() keeps the database from walking every meta row of the site in user_id order,
-	 * which an unknown contact made cost seconds on a large site; the email lookup uses the users table's index.
+	 * The user linked to a contact: by contact id (ContactLinks: the link table, each hit checked against the
+	 * contact-id meta; the meta rows the backfill has not linked yet are scanned), lowest id wins; then by email;
+	 * case-insensitive. The email lookup uses the users table's index.
 	 *
 	 * @param string $slug  The CRM's slug.
 	 * @param string $email The contact's email.
 	 */
 	public static function find( string $slug, string $email ): ?\WP_User {
 		global $wpdb;
-		$lower = strtolower( $email );
-		$id    = $wpdb->get_var(
-			$wpdb->prepare(
-				"SELECT MIN(user_id) FROM {$wpdb->usermeta} WHERE meta_key = %s AND LOWER(meta_value) = %s",
-				$slug . '_contact_id',
-				$lower
-			)
-		);
+		$id = ContactLinks::find( $slug, $email );
 		if ( null === $id ) {
 			// Equality only, so the user_email index serves it: WordPress's collations (MariaDB's *_ci, the SQLite
 			// drop-in's NOCASE) compare case-insensitively, as core's own email_exists() relies on.
-			$id = $wpdb->get_var(
+			$lower = strtolower( $email );
+			$id    = $wpdb->get_var(
 				$wpdb->prepare( "SELECT ID FROM {$wpdb->users} WHERE user_email IN (%s, %s) ORDER BY ID ASC LIMIT 1", $email, $lower )
 			);
 		}

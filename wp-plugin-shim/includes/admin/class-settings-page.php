@@ -8,6 +8,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Contract;
 use WpfWebhooks\Extension;
 use WpfWebhooks\Queue;
@@ -334,6 +335,35 @@ final class SettingsPage {
 	}
 
 	/**
+	 * admin-post.php?action=wpf_webhooks_backfill_links: works the contact links' backfill now (WP-Cron goes on
+	 * with it every minute); once it is done, starts it again from the first row, for contact-id meta written by
+	 * direct SQL, which no hook sees.
+	 */
+	public static function backfill_links(): void {
+		self::authorize( 'wpf_webhooks_backfill_links' );
+		if ( ContactLinks::progress()['finished'] ) {
+			ContactLinks::start_backfill();
+		}
+		ContactLinks::backfill_for( ContactLinks::CRON_SECONDS / 2 );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'links' ) ) );
+		exit;
+	}
+
+	/**
+	 * The contact links' backfill as a sentence: rows done of the total, with the percentage.
+	 */
+	public static function links_progress(): string {
+		$progress = ContactLinks::progress();
+		return sprintf(
+			/* translators: 1: rows done, 2: rows in all, 3: percentage */
+			__( '%1$s of %2$s (%3$d %%)', 'wpf-webhooks' ),
+			number_format_i18n( $progress['done'] ),
+			number_format_i18n( $progress['total'] ),
+			$progress['percent']
+		);
+	}
+
+	/**
 	 * Where a user's Test connection result waits to be shown.
 	 */
 	private static function result_key(): string {
@@ -390,6 +420,7 @@ final class SettingsPage {
 		self::render_key( $s );
 		self::render_urls( $s );
 		self::render_actions();
+		self::render_links();
 		self::render_form( $s );
 		echo '</div>';
 		self::render_script();
@@ -428,6 +459,9 @@ final class SettingsPage {
 		}
 		if ( 'imported' === $notice ) {
 			echo '<div id="wpf-imported" class="notice notice-success"><p>' . esc_html__( 'WP Fusion\'s settings were imported. Its webhook URLs keep working.', 'wpf-webhooks' ) . '</p></div>';
+		}
+		if ( 'links' === $notice ) {
+			echo '<div id="wpf-links-result" class="notice notice-success"><p>' . esc_html__( 'The contact links were worked on for a few seconds; WP-Cron goes on until they are done.', 'wpf-webhooks' ) . '</p></div>';
 		}
 		if ( 'nothing-to-import' === $notice ) {
 			echo '<div id="wpf-imported" class="notice notice-warning"><p>' . esc_html__( 'WP Fusion is not set up here for a CRM this plugin supports: nothing was imported.', 'wpf-webhooks' ) . '</p></div>';
@@ -543,6 +577,28 @@ final class SettingsPage {
 			wp_nonce_field( 'wpf_webhooks_import_wpf' );
 			echo '<button type="submit" id="wpf-import" class="button">' . esc_html__( 'Import WP Fusion settings', 'wpf-webhooks' ) . '</button></form>';
 		}
+	}
+
+	/**
+	 * The contact links: the backfill's progress and its button (work it now; once done, run it again).
+	 */
+	private static function render_links(): void {
+		$finished = ContactLinks::progress()['finished'];
+		echo '<h2>' . esc_html__( 'Contact links', 'wpf-webhooks' ) . '</h2><p id="wpf-links-progress">';
+		if ( $finished ) {
+			echo esc_html__( 'Every user linked to a CRM contact is in the link table, which webhooks use to find them at any number of users.', 'wpf-webhooks' );
+		} else {
+			/* translators: %s: rows done of the total, with the percentage */
+			echo esc_html( sprintf( __( 'Linking the users already linked to a CRM contact (e.g. by WP Fusion): %s. WP-Cron goes on every minute; webhooks find their users meanwhile, a little slower.', 'wpf-webhooks' ), self::links_progress() ) );
+		}
+		echo '</p><form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		echo '<input type="hidden" name="action" value="wpf_webhooks_backfill_links">';
+		wp_nonce_field( 'wpf_webhooks_backfill_links' );
+		echo '<button type="submit" id="wpf-backfill-links" class="button">' . ( $finished ? esc_html__( 'Rebuild the contact links', 'wpf-webhooks' ) : esc_html__( 'Link them now', 'wpf-webhooks' ) ) . '</button>';
+		if ( $finished ) {
+			echo ' <span class="description">' . esc_html__( 'Needed only after contact ids were written to the database directly (SQL), which WordPress\'s hooks do not see.', 'wpf-webhooks' ) . '</span>';
+		}
+		echo '</form>';
 	}
 
 	/**

@@ -8,6 +8,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Extension;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
@@ -57,6 +58,10 @@ final class SiteHealth {
 			'label' => __( 'wpf-webhooks queue', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'queue_test' ),
 		);
+		$tests['direct']['wpf_webhooks_contact_links'] = array(
+			'label' => __( 'wpf-webhooks contact links', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'contact_links_test' ),
+		);
 		$tests['async'][ self::CRM_TEST ] = array(
 			'label'             => __( 'wpf-webhooks CRM connection', 'wpf-webhooks' ),
 			'test'              => self::CRM_TEST,
@@ -85,6 +90,27 @@ final class SiteHealth {
 				'color' => 'good' === $status ? 'blue' : 'red',
 			),
 			'actions'     => sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) ),
+		);
+	}
+
+	/**
+	 * The contact links' backfill is done (webhooks then find their users with one index seek), or how far it is.
+	 */
+	public static function contact_links_test(): array {
+		\WpfWebhooks\Schema::upgrade();
+		$test = 'wpf_webhooks_contact_links';
+		if ( ContactLinks::progress()['finished'] ) {
+			return self::result( $test, 'good', __( 'Webhooks find their users through the contact-link table', 'wpf-webhooks' ), __( 'Every user linked to a CRM contact is in the table, so a webhook finds its user as fast on a site with a million users as on a new one.', 'wpf-webhooks' ) );
+		}
+		return self::result(
+			$test,
+			'recommended',
+			__( 'The contact links are being built', 'wpf-webhooks' ),
+			sprintf(
+				/* translators: %s: rows done of the total, with the percentage */
+				__( 'The users already linked to a CRM contact (e.g. by WP Fusion) are being added to the contact-link table: %s. WP-Cron works on it every minute, and Settings → Webhooks can run it now. Meanwhile webhooks find their users by scanning the rest, a little slower on a large site.', 'wpf-webhooks' ),
+				SettingsPage::links_progress()
+			)
 		);
 	}
 
