@@ -40,22 +40,43 @@ final class LockTest extends WebhookTestCase {
 	}
 
 	public function test_a_dead_holder_does_not_block(): void {
-		$lock = $this->lock_of_a_dead_holder( 'jane@example.com' );
-		$this->assertTrue( $lock->acquire( 0.5 ), 'the holder\'s process is gone' );
+		$holder = $this->holder( 'jane@example.com' );
+		$lock   = new Lock( 'jane@example.com' );
+		$this->assertFalse( $lock->acquire( 0.2 ), 'a live holder in another process keeps it' );
+		$this->kill( $holder );
+		$this->assertTrue( $lock->acquire( 1.0 ), 'the holder\'s process is gone' );
 		$lock->release();
-		$this->plant_row( 'jane@example.com', getmypid() . ':alive', time() - 1 );
-		$this->assertTrue( $lock->acquire( 0.5 ), 'the holder\'s lease ran out' );
-		$lock->release();
-		$this->plant_row( 'jane@example.com', getmypid() . ':alive', time() + 60 );
-		$this->assertFalse( $lock->acquire( 0.2 ), 'a live holder within its lease keeps it' );
 	}
 
 	public function test_a_single_try_takes_over_a_dead_holders_lock(): void {
-		$slot = $this->lock_of_a_dead_holder( 'queue-worker-0' );
+		$this->kill( $this->holder( 'queue-worker-0', 'site' ) );
+		$slot = new Lock( 'queue-worker-0', true );
 		$this->assertTrue( $slot->acquire( 0.0 ), 'a queue worker tries its slot once: the dead holder must not cost it the run' );
 		$slot->release();
-		$this->plant_row( 'queue-worker-0', getmypid() . ':alive', time() + 60 );
-		$this->assertFalse( $slot->acquire( 0.0 ) );
+	}
+
+	public function test_a_lock_writes_nothing_to_the_database(): void {
+		$statements = array();
+		$count      = function ( $query ) use ( &$statements ) {
+			$statements[] = trim( (string) $query );
+			return $query;
+		};
+		add_filter( 'query', $count );
+		$lock = new Lock( 'jane@example.com' );
+		$this->assertTrue( $lock->acquire( 1.0 ) );
+		$lock->release();
+		remove_filter( 'query', $count );
+		$this->assertSame( array(), preg_grep( '/^(INSERT|UPDATE|DELETE|REPLACE|SHOW)\b/i', $statements ), 'the lock\'s statements: ' . implode( '; ', $statements ) );
+	}
+
+	public function test_the_lock_table_of_earlier_versions_is_dropped_by_the_upgrade(): void {
+		global $wpdb;
+		$table = Schema::table( 'locks' );
+		$wpdb->query( "CREATE TABLE {$table} (lock_name char(64) NOT NULL, PRIMARY KEY (lock_name))" ); // phpcs:ignore WordPress.DB
+		update_option( Schema::VERSION_OPTION, 5 );
+		Schema::upgrade();
+		$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $table ) ) );
+		$this->assertSame( Schema::VERSION, (int) get_option( Schema::VERSION_OPTION ) );
 	}
 
 	public function test_another_install_on_the_same_database_server_has_locks_of_its_own(): void {
@@ -76,29 +97,29 @@ final class LockTest extends WebhookTestCase {
 	}
 
 	/**
-	 * A lock whose row names a holder process that is gone, within its lease (SQLite only: the test is skipped on
-	 * MySQL, which releases GET_LOCK itself when the holder's connection dies).
+	 * Another process holding a lock (fixtures/hold-lock.php), until it is killed.
 	 *
-	 * @param string $key The lock's key.
+	 * @param string $key  The lock's key.
+	 * @param string $site `site` for this site's own lock (a queue worker slot).
+	 * @return resource The process.
 	 */
-	private function lock_of_a_dead_holder( string $key ): Lock {
-		if ( ! Lock::uses_sqlite() ) {
-			$this->markTestSkipped( 'MySQL releases GET_LOCK itself when the holder\'s connection dies' );
-		}
-		$this->plant_row( $key, '2147483646:deadbeef', time() + 60 );
-		return new Lock( $key );
+	private function holder( string $key, string $site = '' ) {
+		$process = proc_open( array( PHP_BINARY, __DIR__ . '/fixtures/hold-lock.php', $key, $site ), array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes );
+		$said    = fgets( $pipes[1] );
+		$this->assertSame( "held\n", $said, "held\n" === $said ? '' : (string) stream_get_contents( $pipes[2] ) );
+		return $process;
 	}
 
 	/**
-	 * Writes a lock row as another holder would have.
+	 * Kills a process with SIGKILL, as a crashed or OOM-killed worker dies, and waits for it.
 	 *
-	 * @param string $key     The locked key.
-	 * @param string $owner   pid:token.
-	 * @param int    $expires Lease end.
+	 * @param resource $process The process.
 	 */
-	private function plant_row( string $key, string $owner, int $expires ): void {
-		global $wpdb;
-		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
-		$wpdb->insert( Schema::table( 'locks' ), array( 'lock_name' => Lock::name( $key ), 'owner' => $owner, 'expires_at' => $expires ) );
+	private function kill( $process ): void {
+		proc_terminate( $process, 9 );
+		while ( proc_get_status( $process )['running'] ) {
+			usleep( 10000 );
+		}
+		proc_close( $process );
 	}
 }

@@ -12,6 +12,7 @@ use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Plugin;
 use WpfWebhooks\QueueRunner;
+use WpfWebhooks\Contract;
 use WpfWebhooks\Schema;
 use WpfWebhooks\Settings;
 use WpfWebhooks\UserStore;
@@ -110,12 +111,14 @@ final class MultisiteTest extends WebhookTestCase {
 				)
 			);
 			$this->assertEqualsCanonicalizing( array( 'wpf_customerio_track_url', 'wpf_customerly_api_url' ), array_column( get_settings_errors( Settings::OPTION ), 'code' ), 'a value posted unchanged (the read-only field) is no error' );
-			$this->assertSame( array_intersect_key( $before, array_flip( SettingsPage::URLS ) ), array_intersect_key( $saved, array_flip( SettingsPage::URLS ) ), 'the values already set stay' );
+			$urls = array_column( wp_list_filter( Contract::settings(), array( 'kind' => 'base_url' ) ), 'key' );
+			$this->assertCount( 3, $urls );
+			$this->assertSame( array_intersect_key( $before, array_flip( $urls ) ), array_intersect_key( $saved, array_flip( $urls ) ), 'the values already set stay' );
 			$this->assertSame( 'customerly', $saved['crm'], 'the rest is saved' );
 			ob_start();
 			SettingsPage::render();
 			$page = (string) ob_get_clean();
-			foreach ( SettingsPage::URLS as $key ) {
+			foreach ( $urls as $key ) {
 				$this->assertMatchesRegularExpression( '/<input[^>]* name="' . preg_quote( Settings::OPTION . "[$key]", '/' ) . '"[^>]* readonly[ >]/', $page, $key );
 			}
 

@@ -27,7 +27,7 @@ final class UninstallTest extends WebhookTestCase {
 		Plugin::activate();
 		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
 		$this->assertNotFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), 'activation schedules the queue worker' );
-		$tables = array( 'deliveries', 'locks', 'log', 'queue', 'refused' );
+		$tables = array( 'deliveries', 'log', 'queue', 'refused' );
 		foreach ( $tables as $table ) {
 			$this->assertSame( Schema::table( $table ), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), "{$table} is there before" );
 		}

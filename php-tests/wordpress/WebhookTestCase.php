@@ -40,7 +40,6 @@ abstract class WebhookTestCase extends TestCase {
 			is_multisite() ? wpmu_delete_user( (int) $id ) : wp_delete_user( (int) $id ); // Users belong to the network.
 		}
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'deliveries' ) );
-		$wpdb->query( 'DELETE FROM ' . Schema::table( 'locks' ) );
 		$wpdb->query( 'DELETE FROM ' . Schema::table( 'queue' ) );
 		\WpfWebhooks\Log::clear();
 		Site::clear_log( 'mail.log' );

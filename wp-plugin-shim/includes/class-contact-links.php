@@ -41,6 +41,11 @@ final class ContactLinks {
 	const CRON_HOOK = 'wpf_webhooks_backfill_links';
 
 	/**
+	 * Longest wait for a backfill batch that is running when the backfill is (re)started.
+	 */
+	const START_WAIT_SECONDS = 15.0;
+
+	/**
 	 * Meta rows (umeta_id values) one batch reads.
 	 */
 	const WINDOW = 20000;
@@ -282,7 +287,7 @@ final class ContactLinks {
 	public static function start_backfill(): void {
 		global $wpdb;
 		$lock = new Lock( 'contact-links-backfill' );
-		$lock->acquire( Lock::LEASE_SECONDS );
+		$lock->acquire( self::START_WAIT_SECONDS );
 		$rows  = $wpdb->get_row( "SELECT COUNT(*) AS total, MAX(umeta_id) AS last FROM {$wpdb->usermeta} WHERE " . self::is_contact_id_key() ); // phpcs:ignore WordPress.DB
 		$end   = (int) ( $rows->last ?? 0 );
 		$state = array(

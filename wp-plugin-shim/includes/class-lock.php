@@ -10,16 +10,11 @@ namespace WpfWebhooks;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * On MySQL and MariaDB: GET_LOCK, released by the server if the worker dies. On SQLite: a row in the
- * locks table, taken with an atomic INSERT, stolen only once its holder's lease ran out or its process is
- * gone (SQLite sites run on one host, so the pid can be checked).
+ * On MySQL and MariaDB: GET_LOCK, released by the server if the worker dies. On SQLite: flock() on a file
+ * beside the database (an SQLite site runs on one host, the database's), released by the kernel if the worker
+ * dies; nothing is written to the database.
  */
 final class Lock {
-
-	/**
-	 * A holder's lease: longer than any webhook takes (the CRM budget is 3.5 s).
-	 */
-	const LEASE_SECONDS = 15;
 
 	/**
 	 * The lock's name (see name()).
@@ -29,11 +24,11 @@ final class Lock {
 	private string $name;
 
 	/**
-	 * This holder's token (SQLite).
+	 * The lock file while it is held (SQLite).
 	 *
-	 * @var string
+	 * @var resource|null
 	 */
-	private string $owner;
+	private $file = null;
 
 	/**
 	 * Whether the lock is held.
@@ -57,8 +52,7 @@ final class Lock {
 	 * @param bool   $this_site Whether the lock is this site's own on a multisite network (see name()).
 	 */
 	public function __construct( string $key, bool $this_site = false ) {
-		$this->name  = self::name( $key, $this_site );
-		$this->owner = getmypid() . ':' . bin2hex( random_bytes( 8 ) );
+		$this->name = self::name( $key, $this_site );
 	}
 
 	/**
@@ -87,7 +81,7 @@ final class Lock {
 		if ( isset( self::$held_here[ $this->name ] ) ) {
 			return false; // Held in this process: a single-threaded request cannot see it released while waiting.
 		}
-		$this->held = self::uses_sqlite() ? $this->acquire_row( $seconds ) : $this->acquire_mysql( $seconds );
+		$this->held = self::uses_sqlite() ? $this->acquire_file( $seconds ) : $this->acquire_mysql( $seconds );
 		if ( $this->held ) {
 			self::$held_here[ $this->name ] = true;
 		}
@@ -102,8 +96,13 @@ final class Lock {
 			return;
 		}
 		global $wpdb;
-		if ( self::uses_sqlite() ) {
-			$this->delete_row( Schema::table( 'locks' ), $this->owner );
+		if ( null !== $this->file ) {
+			// Unlinked while still locked: a waiter that opened the file before sees, once it has the lock, that
+			// the path no longer names its file, and opens it again (see acquire_file()).
+			unlink( $this->path() );
+			flock( $this->file, LOCK_UN );
+			fclose( $this->file );
+			$this->file = null;
 		} else {
 			$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->name ) );
 		}
@@ -130,63 +129,42 @@ final class Lock {
 	}
 
 	/**
-	 * INSERT IGNORE of the lock row, retried until the deadline; a stale row is removed and the insert tried again
-	 * at once, so even a single try (0 s) takes over a dead holder's lock.
+	 * flock() on the lock's file, tried until the deadline (0: once). A file is created per lock and deleted on
+	 * release, so files do not pile up with the contacts; a lock is had only once the file locked is still the
+	 * one at the path (the holder before may have deleted it meanwhile). A dead holder's file is left behind
+	 * unlocked, and taken at once by the next try.
 	 *
 	 * @param float $seconds Longest wait.
 	 */
-	private function acquire_row( float $seconds ): bool {
-		global $wpdb;
-		$table    = Schema::table( 'locks' );
+	private function acquire_file( float $seconds ): bool {
+		$path     = $this->path();
 		$deadline = microtime( true ) + $seconds;
-		$insert   = fn() => 1 === $wpdb->query(
-			$wpdb->prepare(
-				"INSERT IGNORE INTO {$table} (lock_name, owner, expires_at) VALUES (%s, %s, %d)", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-				$this->name,
-				$this->owner,
-				time() + self::LEASE_SECONDS
-			)
-		);
 		do {
-			if ( $insert() || ( $this->remove_if_stale( $table ) && $insert() ) ) {
-				return true;
+			$file = fopen( $path, 'c' ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- a lock file, not content.
+			if ( false === $file ) {
+				return false;
 			}
+			if ( flock( $file, LOCK_EX | LOCK_NB ) ) {
+				clearstatcache( true, $path );
+				$at_path = @stat( $path ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- its holder may delete it meanwhile: then false.
+				$locked  = fstat( $file );
+				if ( false !== $at_path && $at_path['ino'] === $locked['ino'] && $at_path['dev'] === $locked['dev'] ) {
+					$this->file = $file;
+					return true;
+				}
+				flock( $file, LOCK_UN );
+			}
+			fclose( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 			usleep( random_int( 10000, 30000 ) );
 		} while ( microtime( true ) < $deadline );
 		return false;
 	}
 
 	/**
-	 * Deletes the lock row when its lease ran out or its holder's process no longer exists.
-	 *
-	 * @param string $table The locks table.
-	 * @return bool Whether the row is gone (removed here, or released meanwhile): worth another insert now.
+	 * The lock's file: in the SQLite drop-in's database directory (which the web server does not serve), named
+	 * by the lock's hash.
 	 */
-	private function remove_if_stale( string $table ): bool {
-		global $wpdb;
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT owner, expires_at FROM {$table} WHERE lock_name = %s", $this->name ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		if ( ! $row ) {
-			return true;
-		}
-		$pid   = (int) strtok( (string) $row->owner, ':' );
-		$dead  = $pid > 0 && is_dir( '/proc/self' ) && ! is_dir( '/proc/' . $pid );
-		$stale = (int) $row->expires_at < time();
-		if ( $dead || $stale ) {
-			$this->delete_row( $table, (string) $row->owner );
-			return true;
-		}
-		return false;
-	}
-
-	/**
-	 * Deletes the lock's row of one owner. A prepared statement rather than `$wpdb->delete()`, which first asks
-	 * the database for the table's column charsets (one query more on every webhook).
-	 *
-	 * @param string $table The locks table.
-	 * @param string $owner The owner.
-	 */
-	private function delete_row( string $table, string $owner ): void {
-		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE lock_name = %s AND owner = %s", $this->name, $owner ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	private function path(): string {
+		return FQDBDIR . '.wpf-webhooks-' . $this->name . '.lock';
 	}
 }

@@ -14,7 +14,13 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 5;
+	const VERSION        = 6;
+
+	/**
+	 * Tables of earlier versions, dropped by the upgrade (and by uninstall, for an install never upgraded): the
+	 * SQLite lock rows of versions 1 to 5 (locks are files now, see Lock).
+	 */
+	const RETIRED = array( 'locks' );
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
@@ -45,7 +51,6 @@ final class Schema {
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$charset    = $wpdb->get_charset_collate();
 		$deliveries = self::table( 'deliveries' );
-		$locks      = self::table( 'locks' );
 		$log        = self::table( 'log' );
 		$queue      = self::table( 'queue' );
 		$refused    = self::table( 'refused' );
@@ -56,12 +61,6 @@ final class Schema {
 				created_at bigint(20) unsigned NOT NULL,
 				PRIMARY KEY  (delivery_key),
 				KEY created_at (created_at)
-			) {$charset};
-			CREATE TABLE {$locks} (
-				lock_name char(64) NOT NULL,
-				owner varchar(100) NOT NULL,
-				expires_at bigint(20) unsigned NOT NULL,
-				PRIMARY KEY  (lock_name)
 			) {$charset};
 			CREATE TABLE {$log} (
 				id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -114,6 +113,9 @@ final class Schema {
 				KEY user_id (user_id)
 			) {$charset};"
 		);
+		foreach ( self::RETIRED as $name ) {
+			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
+		}
 		update_option( self::VERSION_OPTION, self::VERSION );
 		if ( false === get_site_option( ContactLinks::BACKFILL_OPTION ) ) {
 			ContactLinks::start_backfill();
@@ -150,7 +152,7 @@ final class Schema {
 	 */
 	public static function drop(): void {
 		global $wpdb;
-		foreach ( array( 'deliveries', 'locks', 'log', 'queue', 'refused' ) as $name ) {
+		foreach ( array_merge( array( 'deliveries', 'log', 'queue', 'refused' ), self::RETIRED ) as $name ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
 		}
 		delete_option( self::VERSION_OPTION );
