@@ -14,7 +14,7 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
-define( 'WPF_WEBHOOKS_INTERFACE', 6 );
+define( 'WPF_WEBHOOKS_INTERFACE', 7 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-contract.php';
@@ -26,7 +26,6 @@ require_once __DIR__ . '/includes/class-response.php';
 require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-text.php';
-require_once __DIR__ . '/includes/class-redactor.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-new-user.php';
 require_once __DIR__ . '/includes/class-plan.php';
