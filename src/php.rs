@@ -9,7 +9,8 @@ use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use wpf_webhooks_core::{webhook, Code, Decision, Outcome, RawRequest, Site};
+use wpf_webhooks_core::redact::{Secrets, REDACTED};
+use wpf_webhooks_core::{webhook, Code, Outcome, RawRequest, Site};
 
 /// The deepest PHP array converted; deeper levels become `null`.
 const MAX_DEPTH: usize = 64;
@@ -29,30 +30,32 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_webhooks_privileged_roles))
         .function(wrap_function!(wpf_webhooks_is_privileged))
         .function(wrap_function!(wpf_webhooks_privileged_capabilities))
+        .function(wrap_function!(wpf_webhooks_redact_text))
         .info_function(module_info)
 }
 
-/// Decides one webhook. `$request` is `['query' => string, 'body' => string, 'headers' => [name => value]]`
-/// (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' => array,
-/// 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
+/// Decides one webhook. `$request` is `['method' => string, 'query' => string, 'body' => string, 'headers' =>
+/// [name => value]]` (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' =>
+/// array, 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
 /// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
 /// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
-/// plan (`['kind' => 'apply', …]`).
+/// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted.
 #[php_function]
 pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
-    decided(request, site, webhook::decide)
+    let method = request.get("method").and_then(Zval::string).unwrap_or_default();
+    decided(request, site, |raw, site| webhook::answer(raw, &method, site))
 }
 
 /// Decides a webhook taken from the queue: `$request` is the `request` a `queue` decision gave to store. No key
 /// is checked (the stored request has none) and nothing is queued again; the CRM gets the background budget.
-/// Returns an answer or a plan, as [`wpf_handle_webhook`] does.
+/// Returns an answer or a plan with `log_request` (method `QUEUE`), as [`wpf_handle_webhook`] does.
 #[php_function]
 pub fn wpf_handle_queued(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
-    decided(request, site, webhook::decide_queued)
+    decided(request, site, webhook::answer_queued)
 }
 
-/// A decision of `decide` on PHP's request and site arrays, guarded.
-fn decided(request: &ZendHashTable, site: &ZendHashTable, decide: fn(&RawRequest, &Site) -> Decision) -> Zval {
+/// An answer of `answer` on PHP's request and site arrays, guarded.
+fn decided(request: &ZendHashTable, site: &ZendHashTable, answer: impl FnOnce(&RawRequest, &Site) -> Value) -> Zval {
     guarded(|| {
         let raw = raw_request(request);
         #[cfg(feature = "panic-test")]
@@ -60,8 +63,17 @@ fn decided(request: &ZendHashTable, site: &ZendHashTable, decide: fn(&RawRequest
             panic!("panic forced by the test suite");
         }
         let site = Site::from_value(&to_json(site));
-        decide(&raw, &site).to_value()
+        answer(&raw, &site)
     })
+}
+
+/// Text the log keeps (a message, a contact) with what may be secret replaced by `[redacted]`: every configured
+/// credential, and the value after a secret-looking key (`"key": value`, `key=value`). `$site` is as for
+/// [`wpf_handle_webhook`]; only its `settings` are read. Should it panic, the whole text is `[redacted]`.
+#[php_function]
+pub fn wpf_webhooks_redact_text(text: String, site: &ZendHashTable) -> String {
+    catch_unwind(AssertUnwindSafe(|| Secrets::of(&Site::from_value(&to_json(site)).settings).redact_text(&text)))
+        .unwrap_or_else(|_| REDACTED.to_string())
 }
 
 /// Writes a generated password to the contact's CRM field. Returns an answer: `code` `ok` when written.

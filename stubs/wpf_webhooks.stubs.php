@@ -11,9 +11,9 @@
 /**
  * Decides one webhook.
  *
- * @param array{query: string, body: string, headers: array<string, string>}                             $request The request, header names lower-case.
+ * @param array{method: string, query: string, body: string, headers: array<string, string>}              $request The request, header names lower-case.
  * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool, proxy?: string} $site    What the site knows.
- * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`).
+ * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`), each with `log_request`: the request as the log stores it, redacted (`method`, `query`, `headers`, `body`, `body_truncated` when cut, `body_bytes`).
  */
 function wpf_handle_webhook( array $request, array $site ): mixed {}
 
@@ -22,9 +22,18 @@ function wpf_handle_webhook( array $request, array $site ): mixed {}
  *
  * @param array{query: string, body: string, headers: array<string, string>} $request The `request` a `queue` decision gave to store.
  * @param array                                                              $site    What the site knows (as for wpf_handle_webhook()).
- * @return array<string, mixed> An answer (`kind` `respond`) or a plan (`kind` `apply`).
+ * @return array<string, mixed> An answer (`kind` `respond`) or a plan (`kind` `apply`), with `log_request` (method `QUEUE`).
  */
 function wpf_handle_queued( array $request, array $site ): mixed {}
+
+/**
+ * Text the log keeps (a message, a contact) with what may be secret replaced by `[redacted]`: every configured
+ * credential, and the value after a secret-looking key (`"key": value`, `key=value`).
+ *
+ * @param string $text The text.
+ * @param array  $site What the site knows (as for wpf_handle_webhook()); only its `settings` are read.
+ */
+function wpf_webhooks_redact_text( string $text, array $site ): string {}
 
 /**
  * Writes a generated password to the contact's CRM field.

@@ -26,7 +26,6 @@ require_once __DIR__ . '/includes/class-response.php';
 require_once __DIR__ . '/includes/class-lock.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
 require_once __DIR__ . '/includes/class-text.php';
-require_once __DIR__ . '/includes/class-redactor.php';
 require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-new-user.php';
 require_once __DIR__ . '/includes/class-plan.php';

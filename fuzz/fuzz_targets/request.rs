@@ -6,8 +6,8 @@
 //!
 //! Covered: `RawRequest::{param, access_key, delivery_key}`, `request::{Action::parse, check_size,
 //! parse_body, Flags::from_request, is_email}`, `auth::key_matches`, `webhook::Site::from_value` and
-//! `RawRequest::stored` (what the queue keeps) with the header's key as the credential and the other header's
-//! line as the Return Password field, `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
+//! `RawRequest::stored` (what the queue keeps) and `LogRequest::of` (what the log keeps) with the header's key as
+//! the credential and the other header's line as the Return Password field, `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
 //! `not_configured`, before any network I/O), one with a fixed key the input does not know and one with the
 //! header's key.
 #![no_main]
@@ -16,7 +16,8 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use wpf_webhooks_core::auth::key_matches;
-use wpf_webhooks_core::redact::Secrets;
+use wpf_webhooks_core::log_request::{self, LogRequest};
+use wpf_webhooks_core::redact::{Secrets, MIN_CREDENTIAL_LEN, REDACTED};
 use wpf_webhooks_core::request::{self, Action, Flags, ACCESS_KEY_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH};
 use wpf_webhooks_core::settings::{flag, scalar_text, Settings};
 use wpf_webhooks_core::{decide, Code, Decision, RawRequest, Site};
@@ -89,6 +90,30 @@ fuzz_target!(|data: &[u8]| {
         assert_no_secret(&Value::Object(body), &secrets);
         assert!(stored.headers.values().all(|v| !secrets.holds_credential(v)));
         assert_eq!(stored.access_key(), None, "the stored request has no key");
+    }
+
+    // What the log would keep: no credential in a query or body key, a text or a header value (the header names
+    // are the allow-list's), the access key header only as present.
+    let secrets = Secrets::of(&Settings {
+        access_key: key_header.clone(),
+        return_password_field: other_header.clone(),
+        ..Settings::default()
+    });
+    let log = LogRequest::of(&raw, "POST", &secrets);
+    assert_eq!(log.body_bytes, raw.body.len());
+    assert!(log.headers.keys().all(|h| log_request::HEADERS.contains(&h.as_str())));
+    assert!(log.headers.get(ACCESS_KEY_HEADER).is_none_or(|v| v == REDACTED));
+    if log.body_truncated {
+        assert!(log.body.as_str().is_some_and(|b| b.len() <= log_request::BODY_EXCERPT_BYTES));
+    }
+    // A credential that could be spelled across a `[redacted]` it sits beside, or by JSON escaping, is not checked.
+    let plain =
+        |c: &str| !c.contains(['[', ']', '\\', '"']) && !REDACTED.contains(c) && !c.chars().any(char::is_control);
+    if key_header.trim().len() >= MIN_CREDENTIAL_LEN && plain(&key_header) && plain(key_header.trim()) {
+        let texts = [log.query.clone(), log.body.clone()];
+        for text in texts.iter().flat_map(strings).chain(log.headers.values().cloned()) {
+            assert!(!secrets.holds_credential(&text), "{text:?} is logged");
+        }
     }
 
     // URL flags.
@@ -181,6 +206,23 @@ fn assert_no_secret(value: &Value, secrets: &Secrets) {
             scalar => assert!(!scalar_text(scalar).is_some_and(|t| secrets.holds_credential(&t)), "{scalar} is stored"),
         }
     }
+}
+
+/// Every key and scalar of a value, as text.
+fn strings(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                out.extend(map.keys().cloned());
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            scalar => out.extend(scalar_text(scalar)),
+        }
+    }
+    out
 }
 
 /// Nesting depth (a scalar is 0), counted by recursion: the oracle is written another way than the iterative

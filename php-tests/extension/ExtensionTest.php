@@ -110,7 +110,7 @@ final class ExtensionTest extends TestCase {
 
 	public function test_test_action_needs_only_the_key(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' . self::KEY ), $this->site( array( 'crm' => '' ) ) );
-		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), $answer );
+		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test', '', array( 'x-wpf-access-key' => self::KEY ) ), $this->site() );
 		$this->assertSame( 'ok', $answer['code'] );
 	}
@@ -243,7 +243,7 @@ final class ExtensionTest extends TestCase {
 			$this->request( 'wpf_action=add&async=true&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-wpf-access-key' => self::KEY, 'webhook-id' => 'w-1', 'cookie' => 'c=1' ) ),
 			$this->site()
 		);
-		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'request' ), array_keys( $queued ) );
+		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request' ), array_keys( $queued ) );
 		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
 		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
 		$this->assertSame( array(), self::$sandbox->requests() );
@@ -251,6 +251,53 @@ final class ExtensionTest extends TestCase {
 		$plan = wpf_handle_queued( $queued['request'], $this->site() );
 		$this->assertSame( array( 'apply', 'jane@example.com' ), array( $plan['kind'], $plan['email'] ) );
 		$this->assertSame( 'bad_request', wpf_handle_queued( array(), array() )['code'] );
+	}
+
+	public function test_every_decision_carries_the_request_as_the_log_keeps_it(): void {
+		$body    = (string) json_encode(
+			array(
+				'email'       => 'jane@example.com',
+				'wp_password' => 'returned-pw-1',
+				'nested'      => array( array( 'apiToken' => 'token-1' ) ),
+				'note'        => 'the key ' . self::KEY,
+			)
+		);
+		$headers = array( 'x-wpf-access-key' => self::KEY, 'x-cio-delivery-id' => 'd-3', 'cookie' => 'c=cookie-1', 'authorization' => 'Bearer auth-1', 'content-type' => 'application/json' );
+		$logged  = array(
+			'respond' => wpf_handle_webhook( array( 'method' => 'post' ) + $this->request( 'wpf_action=bogus&password=q-1&access_key=' . self::KEY, $body, $headers ), $this->site() ),
+			'apply'   => wpf_handle_webhook( array( 'method' => 'post' ) + $this->request( 'wpf_action=add&password=q-1&access_key=' . self::KEY, $body, $headers ), $this->site() ),
+			'queue'   => wpf_handle_webhook( array( 'method' => 'post' ) + $this->request( 'wpf_action=add&password=q-1&async=1&access_key=' . self::KEY, $body, $headers ), $this->site() ),
+		);
+		foreach ( $logged as $kind => $decision ) {
+			$this->assertSame( $kind, $decision['kind'] );
+			$log = $decision['log_request'];
+			$this->assertSame( array( 'body', 'body_bytes', 'headers', 'method', 'query' ), array_keys( $log ), $kind );
+			$this->assertSame( 'POST', $log['method'] );
+			$this->assertEqualsCanonicalizing( array( 'wpf_action', 'password', 'access_key' ), array_values( array_diff( array_keys( $log['query'] ), array( 'async' ) ) ) );
+			$this->assertSame( array( '[redacted]', '[redacted]' ), array( $log['query']['password'], $log['query']['access_key'] ) );
+			$this->assertSame( array( 'content-type' => 'application/json', 'x-cio-delivery-id' => 'd-3', 'x-wpf-access-key' => '[redacted]' ), $log['headers'], 'the allow-list' );
+			$this->assertSame( array( 'email' => 'jane@example.com', 'nested' => array( array( 'apiToken' => '[redacted]' ) ), 'note' => 'the key [redacted]', 'wp_password' => '[redacted]' ), $log['body'] );
+			$this->assertSame( strlen( $body ), $log['body_bytes'] );
+			$this->assertStringNotContainsString( self::KEY, (string) json_encode( $log ) );
+		}
+		$later = wpf_handle_queued( $logged['queue']['request'], $this->site() );
+		$this->assertSame( 'apply', $later['kind'] );
+		$this->assertSame( 'QUEUE', $later['log_request']['method'] );
+		$this->assertEquals( array( 'wpf_action' => 'add', 'async' => '1' ), $later['log_request']['query'] );
+		$this->assertSame( array( 'email' => 'jane@example.com', 'nested' => array( array() ) ), $later['log_request']['body'], 'the stored copy, which has no secret left' );
+
+		$long = wpf_handle_webhook( $this->request( 'wpf_action=add&access_key=' . self::KEY, '{"email":"jane@example.com","secret":"s-1","pad":"' . str_repeat( 'x', 5000 ) ), $this->site() )['log_request'];
+		$this->assertTrue( $long['body_truncated'] );
+		$this->assertStringStartsWith( '{"email":"jane@example.com","secret":"[redacted]","pad":"xxx', $long['body'], 'not JSON (cut short): redacted by pattern' );
+		$this->assertLessThanOrEqual( 4096, strlen( $long['body'] ) );
+	}
+
+	public function test_redact_text_replaces_credentials_and_secret_values(): void {
+		$site = $this->site( array( 'field_map' => array( 'user_pass' => 'initial_code' ) ) );
+		$this->assertSame( 'The CRM said: bad key [redacted] for [redacted]', wpf_webhooks_redact_text( 'The CRM said: bad key ' . self::KEY . ' for ' . $site['settings']['customerio_app_key'], $site ) );
+		$this->assertSame( 'token=[redacted]&initial_code=[redacted]&x=1 {"wp_password": "[redacted]"}', wpf_webhooks_redact_text( 'token=t-1&initial_code=c-1&x=1 {"wp_password": "p-1"}', $site ) );
+		$this->assertSame( 'WordPress refused to update the user (invalid_user_url); nothing was changed.', wpf_webhooks_redact_text( 'WordPress refused to update the user (invalid_user_url); nothing was changed.', $site ) );
+		$this->assertSame( 'no settings, no credential: key', wpf_webhooks_redact_text( 'no settings, no credential: key', array() ) );
 	}
 
 	public function test_update_tags_reads_segments_only(): void {
@@ -394,6 +441,7 @@ final class ExtensionTest extends TestCase {
 			'object site'      => array( fn() => wpf_handle_webhook( array(), new \stdClass() ) ),
 			'array email'      => array( fn() => wpf_return_password( array(), array(), 'f', 'p' ) ),
 			'string job'       => array( fn() => wpf_handle_queued( 'wpf_action=add', array() ) ),
+			'array text'       => array( fn() => wpf_webhooks_redact_text( array(), array() ) ),
 		);
 	}
 
@@ -405,7 +453,7 @@ final class ExtensionTest extends TestCase {
 	public function test_odd_but_well_typed_input_is_answered_not_crashed(): void {
 		$odd_requests = array(
 			array(),
-			array( 'query' => array( 'x' ), 'body' => 42, 'headers' => 'none' ),
+			array( 'method' => array( 'GET' ), 'query' => array( 'x' ), 'body' => 42, 'headers' => 'none' ),
 			array( 'query' => "wpf_action=test&access_key=\0", 'body' => "\0\0", 'headers' => array( 1 => array( 2 ) ) ),
 		);
 		$odd_sites = array( array(), array( 'settings' => 'x', 'roles' => array( 1, 2 ), 'started_at' => 'soon' ) );

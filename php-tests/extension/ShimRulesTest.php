@@ -75,10 +75,11 @@ final class ShimRulesTest extends TestCase {
 	 *
 	 * @param string $pattern A PCRE pattern.
 	 * @param string $rule    The rule it would restate.
+	 * @param string $source  Where the shim gets it from the extension.
 	 */
-	private function assertNotRestated( string $pattern, string $rule ): void {
+	private function assertNotRestated( string $pattern, string $rule, string $source = 'wpf_webhooks_contract() exports' ): void {
 		$found = self::lines_matching( $pattern );
-		$this->assertSame( array(), $found, "the shim restates $rule, which wpf_webhooks_contract() exports:\n" . implode( "\n", $found ) );
+		$this->assertSame( array(), $found, "the shim restates $rule, which $source:\n" . implode( "\n", $found ) );
 	}
 
 	public function test_the_shim_restates_no_action_alias(): void {
@@ -110,6 +111,15 @@ final class ShimRulesTest extends TestCase {
 
 	public function test_the_shim_restates_no_url_scheme_of_a_base_url(): void {
 		$this->assertNotRestated( '/[\'"]http[\'"]\s*,\s*[\'"]https[\'"]/', 'the base-URL check' );
+	}
+
+	public function test_the_shim_restates_no_redaction_rule(): void {
+		$words  = 'pass|secret|token|key|auth';
+		$source = 'the extension applies (each decision\'s log_request, wpf_webhooks_redact_text())';
+		$this->assertNotRestated( "/\\b($words)\\W{1,6}($words)\\W{1,6}($words)\\b/i", 'the secret-looking keys', $source );
+		$this->assertNotRestated( '/\\[redacted\\]/', 'what replaces a secret', $source );
+		$this->assertNotRestated( '/\\b4096\\b|4\\s*\\*\\s*1024/', 'the log\'s body excerpt', $source );
+		$this->assertNotRestated( '/[\'"](x-cio-delivery-id|x-cio-idempotency-key|webhook-id|user-agent)[\'"]/', 'the log\'s header allow-list', $source );
 	}
 
 	public function test_the_codes_are_the_contracts(): void {

@@ -10,7 +10,6 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Admin\LogPage;
 use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
-use WpfWebhooks\Redactor;
 use WpfWebhooks\Settings;
 
 /**
@@ -233,24 +232,30 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( '[redacted]', $header['request']['headers']['x-wpf-access-key'] );
 	}
 
-	public function test_request_redaction_handles_what_is_not_json(): void {
-		$settings = array_merge( Settings::defaults(), array( 'access_key' => self::KEY ) );
-		$redact   = fn( string $body ) => Redactor::request( array( 'method' => 'POST', 'query' => 'wpf_action=add', 'headers' => array(), 'body' => $body ), $settings );
+	public function test_bodies_that_are_not_json_are_redacted_as_the_extension_says(): void {
+		$log = function ( string $body, array $headers = array() ): array {
+			Site::webhook( array( 'wpf_action' => 'bogus', 'access_key' => self::KEY ), $body, $headers );
+			return Log::query()['rows'][0]['request'];
+		};
 
-		$form = $redact( 'email=jane%40example.com&user_pass=form-pass-1&apiKey=form-key-1&x=' . self::KEY );
+		$form = $log( 'email=jane%40example.com&user_pass=form-pass-1&apiKey=form-key-1&x=' . self::KEY );
 		$this->assertSame( 'email=jane%40example.com&user_pass=[redacted]&apiKey=[redacted]&x=[redacted]', $form['body'] );
 
-		$broken = $redact( '{"email":"a@b.c","client_secret":"broken-1","auth":{"x":1},"token":12345,"n":"ok' );
-		$this->assertSame( '{"email":"a@b.c","client_secret":"[redacted]","auth":"[redacted]"},"token":"[redacted]","n":"ok', $broken['body'] );
+		$broken = $log( '{"email":"a@b.c","client_secret":"broken-1","auth":{"x":1},"token":12345,"n":"ok' );
+		$this->assertSame( '{"email":"a@b.c","client_secret":"[redacted]","auth":"[redacted]","token":"[redacted]","n":"ok', $broken['body'] );
 
-		$big = $redact( (string) wp_json_encode( array( 'password' => 'big-pass-1', 'pad' => str_repeat( 'é', 5000 ) ) ) );
+		$big = $log( (string) wp_json_encode( array( 'a_password' => 'big-pass-1', 'pad' => str_repeat( 'é', 5000 ) ) ) );
 		$this->assertTrue( $big['body_truncated'] );
-		$this->assertLessThanOrEqual( Redactor::BODY_EXCERPT_BYTES, strlen( $big['body'] ) );
+		$this->assertLessThanOrEqual( 4096, strlen( $big['body'] ) );
 		$this->assertTrue( mb_check_encoding( $big['body'], 'UTF-8' ), 'not cut inside a character' );
-		$this->assertStringStartsWith( '{"password":"[redacted]","pad":"éé', $big['body'] );
+		$this->assertStringStartsWith( '{"a_password":"[redacted]","pad":"éé', $big['body'] );
 
-		$invalid = $redact( "{\"email\":\"\xc3\x28@x.com\"}" );
-		$this->assertNotFalse( wp_json_encode( $invalid ) );
+		$straddling = $log( '', array( 'User-Agent: ' . str_repeat( 'u', 250 ) . self::KEY ) );
+		$this->assertSame( str_repeat( 'u', 250 ) . '[redac', $straddling['headers']['user-agent'], 'a credential straddling the header cut is replaced before it' );
+
+		$invalid = $log( "{\"email\":\"\xc3\x28@x.com\",\"pass\":\"invalid-utf8-pass-1\"}" );
+		$this->assertSame( "{\"email\":\"\u{fffd}(@x.com\",\"pass\":\"[redacted]\"}", $invalid['body'] );
+		$this->assertStringNotContainsString( 'invalid-utf8-pass-1', $this->dump() );
 	}
 
 	public function test_a_logging_failure_never_changes_the_answer(): void {

@@ -8,6 +8,7 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Log;
 use WpfWebhooks\Plugin;
 
 /**
@@ -25,6 +26,18 @@ final class NoExtensionTest extends WebhookTestCase {
 		$this->assertAnswer( 503, 'extension_missing', $this->hook( 'add', 'jane@example.com' ) );
 		$this->assertAnswer( 503, 'extension_missing', Site::webhook( array( 'wpf_action' => 'test' ), null, array( 'X-WPF-Access-Key: ' . self::KEY ) ) );
 		$this->assertSame( array(), self::$sandbox->requests() );
+	}
+
+	public function test_the_log_keeps_only_what_holds_no_secret(): void {
+		Log::clear();
+		$body = '{"email":"jane@example.com","password":"noext-body-pass-1"}';
+		$this->assertAnswer( 503, 'extension_missing', Site::webhook( array( 'wpf_action' => 'add_user', 'access_key' => self::KEY, 'token' => 'noext-query-token-1' ), $body, array( 'X-Api-Key: noext-header-key-1' ) ) );
+		$row = Log::query()['rows'][0];
+		$this->assertSame( array( 'extension_missing', 'add', '' ), array( $row['code'], $row['action'], $row['contact'] ) );
+		$this->assertSame( array( 'method' => 'POST', 'wpf_action' => 'add', 'body_bytes' => strlen( $body ) ), $row['request'], 'no query, headers or body: the plugin has no redaction rule' );
+		foreach ( array( self::KEY, 'noext-body-pass-1', 'noext-query-token-1', 'noext-header-key-1', 'jane@' ) as $secret ) {
+			$this->assertStringNotContainsString( $secret, (string) wp_json_encode( $row ) );
+		}
 	}
 
 	public function test_the_key_is_still_checked_first(): void {

@@ -49,9 +49,10 @@ final class Endpoint {
 	/**
 	 * The answer to this webhook.
 	 *
-	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), and, once
-	 *                       the extension made a plan or queued the webhook, its `contact` and `delivery_key`
-	 *                       (never the plan: it holds the generated password), and `job_id` when it was queued.
+	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), the
+	 *                       extension's `log_request` once it decided, and, once it made a plan or queued the
+	 *                       webhook, its `contact` and `delivery_key` (never the plan: it holds the generated
+	 *                       password), and `job_id` when it was queued.
 	 */
 	public static function handle( array &$context = array() ): Response {
 		self::mark_webhook();
@@ -66,12 +67,14 @@ final class Endpoint {
 		}
 		$site     = SiteContext::describe( $settings );
 		$request  = array(
+			'method'  => (string) ( $_SERVER['REQUEST_METHOD'] ?? '' ),
 			'query'   => wp_unslash( (string) ( $_SERVER['QUERY_STRING'] ?? '' ) ),
 			'body'    => $body,
 			'headers' => self::headers(),
 		);
 		try {
-			$decision = wpf_handle_webhook( $request, $site );
+			$decision               = wpf_handle_webhook( $request, $site );
+			$context['log_request'] = $decision['log_request'] ?? null;
 			if ( 'queue' === $decision['kind'] ) {
 				$context['contact']      = (string) $decision['contact'];
 				$context['delivery_key'] = $decision['delivery_key'];
@@ -100,8 +103,9 @@ final class Endpoint {
 	 * arrived; the stored request has none).
 	 *
 	 * @param array $request The request the extension gave to store: `query`, `body`, `headers`.
+	 * @param array $context Out: `log_request`, the request as the log stores it, once the extension decided.
 	 */
-	public static function process_queued( array $request ): Response {
+	public static function process_queued( array $request, array &$context = array() ): Response {
 		self::mark_webhook();
 		if ( null !== Extension::problem() ) {
 			return Response::of( 'extension_missing' );
@@ -109,7 +113,8 @@ final class Endpoint {
 		$site               = SiteContext::describe();
 		$site['background'] = true;
 		try {
-			$decision = wpf_handle_queued( $request, $site );
+			$decision               = wpf_handle_queued( $request, $site );
+			$context['log_request'] = $decision['log_request'] ?? null;
 			return 'apply' === $decision['kind'] ? self::apply( Plan::from_extension( $decision ), $site ) : Response::from_extension( $decision );
 		} catch ( \Throwable $e ) {
 			return self::internal_error( $e );
@@ -140,15 +145,18 @@ final class Endpoint {
 	}
 
 	/**
-	 * The log's entry for an answered webhook; Log redacts the request before storing it.
+	 * The log's entry for an answered webhook: the request as the extension redacted it, else only what holds
+	 * no secret.
 	 *
 	 * @param Response $response The answer.
 	 * @param array    $context  What handle() reported.
 	 */
 	private static function log_entry( Response $response, array $context ): array {
-		$body = $context['body'] ?? null;
+		$body   = $context['body'] ?? null;
+		$action = self::action_asked();
+		$bare   = fn() => Log::bare_request( (string) ( $_SERVER['REQUEST_METHOD'] ?? '' ), $action, is_string( $body ) ? strlen( $body ) : 0 );
 		return array(
-			'action'       => self::action_asked(),
+			'action'       => $action,
 			'contact'      => $context['contact'] ?? '',
 			'code'         => $response->code,
 			'status'       => $response->status,
@@ -158,13 +166,7 @@ final class Endpoint {
 			'job_id'       => $context['job_id'] ?? null,
 			'message'      => $response->message,
 			'warnings'     => $response->warnings,
-			'request'      => array(
-				'method'     => (string) ( $_SERVER['REQUEST_METHOD'] ?? '' ),
-				'query'      => wp_unslash( (string) ( $_SERVER['QUERY_STRING'] ?? '' ) ),
-				'headers'    => self::headers(),
-				'body'       => $body,
-				'body_bytes' => is_string( $body ) ? strlen( $body ) : (int) ( $_SERVER['CONTENT_LENGTH'] ?? 0 ),
-			),
+			'request'      => is_array( $context['log_request'] ?? null ) ? $context['log_request'] : $bare(),
 		);
 	}
 

@@ -11,10 +11,12 @@ namespace WpfWebhooks;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Stores, queries and prunes the log. Everything is redacted (Redactor) before it is stored: the log never holds
- * the access key (right or wrong), CRM credentials, passwords, cookies or the Authorization header. A request
- * refused before its key was accepted gets no row: it is counted per hour and reason (REFUSALS), so a flood of
- * them adds nothing but a count.
+ * Stores, queries and prunes the log. It holds no redaction rule: the request it stores is the one the extension
+ * gave with its decision (`log_request`, redacted in Rust), or without one only what holds no secret
+ * (bare_request()), and the texts it stores are redacted by the extension (`wpf_webhooks_redact_text()`), so the
+ * log never holds the access key (right or wrong), CRM credentials, passwords, cookies or the Authorization
+ * header. A request refused before its key was accepted gets no row: it is counted per hour and reason
+ * (REFUSALS), so a flood of them adds nothing but a count.
  */
 final class Log {
 
@@ -53,10 +55,9 @@ final class Log {
 	 * Records one webhook. Never throws and never prints: a logging failure must not change the answer.
 	 *
 	 * @param array $entry `action`, `contact`, `code`, `status`, `duration_ms`, `user_id`, `delivery_key`,
-	 *                     `job_id` (a queued webhook's job), `message`, `warnings` (list of codes) and `request`: the request as received
-	 *                     (`method`, `query` string, `headers` name => value, `body` string or null when it was
-	 *                     not read, `body_bytes`), redacted here; optionally `created_at` (unix seconds,
-	 *                     default now).
+	 *                     `job_id` (a queued webhook's job), `message`, `warnings` (list of codes) and `request`:
+	 *                     the extension's `log_request`, or bare_request(), stored as given; optionally
+	 *                     `created_at` (unix seconds, default now).
 	 */
 	public static function record( array $entry ): void {
 		self::quietly(
@@ -75,10 +76,12 @@ final class Log {
 					'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
 					'message'      => (string) ( $entry['message'] ?? '' ),
 					'warnings'     => Text::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
-					'request'      => Text::json( Redactor::request( (array) ( $entry['request'] ?? array() ), $settings ) ),
+					'request'      => Text::json( (array) ( $entry['request'] ?? array() ) ),
 				);
-				foreach ( array( 'contact', 'message', 'warnings', 'request' ) as $column ) {
-					$row[ $column ] = Redactor::without_credentials( $row[ $column ], $settings );
+				if ( null === Extension::problem() ) {
+					foreach ( array( 'contact', 'message', 'warnings' ) as $column ) {
+						$row[ $column ] = wpf_webhooks_redact_text( $row[ $column ], array( 'settings' => $settings ) );
+					}
 				}
 				$max_rows = max( 0, (int) $settings['log_max_rows'] );
 				if ( Schema::insert( self::table(), $row ) && $max_rows > 0 && $wpdb->insert_id > $max_rows ) {
@@ -87,6 +90,22 @@ final class Log {
 				}
 			},
 			'the webhook log failed'
+		);
+	}
+
+	/**
+	 * A request as the log keeps it when the extension gave none (it is missing, or never decided): only what
+	 * holds no secret, so the plugin needs no redaction rule of its own (CONTRACT §6).
+	 *
+	 * @param string $method     The HTTP method (`QUEUE` for a queued webhook's run).
+	 * @param string $action     The action as the extension names it, or ''.
+	 * @param int    $body_bytes The body's size.
+	 */
+	public static function bare_request( string $method, string $action, int $body_bytes ): array {
+		return array(
+			'method'     => strtoupper( Text::cut( $method, 10 ) ),
+			'wpf_action' => $action,
+			'body_bytes' => $body_bytes,
 		);
 	}
 

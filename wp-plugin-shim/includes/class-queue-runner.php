@@ -111,7 +111,7 @@ final class QueueRunner {
 					'delivery_key' => $job->delivery_key,
 					'job_id'       => (int) $job->id,
 					'message'      => self::attempt_text( (int) $job->attempts ) . ' ' . self::failed_text() . ' ' . $message,
-					'request'      => self::logged_request( is_array( $request ) ? $request : null ),
+					'request'      => self::bare_request( $job, $request ),
 				)
 			);
 		}
@@ -137,8 +137,9 @@ final class QueueRunner {
 	public static function run( object $job ): Response {
 		$started  = microtime( true );
 		$request  = json_decode( (string) $job->request, true );
+		$context  = array();
 		$response = is_array( $request )
-			? Endpoint::process_queued( $request )
+			? Endpoint::process_queued( $request, $context )
 			: Response::internal_error( 'The stored webhook is unreadable.' );
 		$outcome  = self::finish( $job, $response, is_array( $request ) );
 		Log::record(
@@ -153,7 +154,7 @@ final class QueueRunner {
 				'job_id'       => (int) $job->id,
 				'message'      => $outcome . ' ' . $response->message,
 				'warnings'     => $response->warnings,
-				'request'      => self::logged_request( is_array( $request ) ? $request : null ),
+				'request'      => is_array( $context['log_request'] ?? null ) ? $context['log_request'] : self::bare_request( $job, $request ),
 			)
 		);
 		/**
@@ -168,19 +169,15 @@ final class QueueRunner {
 	}
 
 	/**
-	 * A stored request as the log takes it (Log redacts it).
+	 * A job's request as the log keeps it when the extension gave none (the job was not run, or the extension is
+	 * missing): only what holds no secret. The job's `queued` entry has the whole request, redacted.
 	 *
-	 * @param array|null $request The stored request, or null when it is unreadable.
+	 * @param object $job     The job's row.
+	 * @param mixed  $request Its stored request, decoded.
 	 */
-	private static function logged_request( ?array $request ): array {
-		$body = null === $request ? null : (string) ( $request['body'] ?? '' );
-		return array(
-			'method'     => 'QUEUE',
-			'query'      => null === $request ? '' : (string) ( $request['query'] ?? '' ),
-			'headers'    => null === $request ? array() : (array) ( $request['headers'] ?? array() ),
-			'body'       => $body,
-			'body_bytes' => null === $body ? 0 : strlen( $body ),
-		);
+	private static function bare_request( object $job, $request ): array {
+		$body = is_array( $request ) && is_string( $request['body'] ?? null ) ? $request['body'] : '';
+		return Log::bare_request( 'QUEUE', (string) $job->action, strlen( $body ) );
 	}
 
 	/**

@@ -9,6 +9,7 @@ pub mod crm;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod log_request;
 pub mod login;
 pub mod password;
 pub mod redact;

@@ -7,6 +7,7 @@ use crate::crm::{self, ContactRef, Need};
 use crate::error::{Code, Outcome};
 use crate::fields::{self, Mapped};
 use crate::http::{Deadline, SYNC_BUDGET};
+use crate::log_request::{LogRequest, QUEUE_METHOD};
 use crate::login::{self, Logins};
 use crate::password::generate_password;
 use crate::redact::{Secrets, REDACTED};
@@ -126,6 +127,24 @@ pub fn decide(raw: &RawRequest, site: &Site) -> Decision {
 pub fn decide_queued(raw: &RawRequest, site: &Site) -> Decision {
     let site = Site { background: true, ..site.clone() };
     checked(raw, &site, Origin::Queue).unwrap_or_else(Decision::Respond)
+}
+
+/// What `wpf_handle_webhook()` answers: the wire form of [`decide`]'s decision with `log_request`, the request as
+/// the log may keep it (CONTRACT §6), `method` being the HTTP request's.
+pub fn answer(raw: &RawRequest, method: &str, site: &Site) -> Value {
+    logged(&decide(raw, site), raw, method, site)
+}
+
+/// What `wpf_handle_queued()` answers: the wire form of [`decide_queued`]'s decision with `log_request`, the
+/// stored request as the log may keep it, its method [`QUEUE_METHOD`].
+pub fn answer_queued(raw: &RawRequest, site: &Site) -> Value {
+    logged(&decide_queued(raw, site), raw, QUEUE_METHOD, site)
+}
+
+fn logged(decision: &Decision, raw: &RawRequest, method: &str, site: &Site) -> Value {
+    let mut value = decision.to_value();
+    value["log_request"] = LogRequest::of(raw, method, &Secrets::of(&site.settings)).to_value();
+    value
 }
 
 fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Outcome> {
@@ -673,6 +692,44 @@ mod tests {
         let err = return_password(&site(&sb), "jane@example.com", "wp_password", "secret-pw").unwrap_err();
         assert_eq!(err.code, Code::CrmError);
         assert!(!err.to_string().contains("secret-pw"));
+    }
+
+    #[test]
+    fn every_decision_carries_the_request_as_the_log_keeps_it() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let s = site(&sb);
+        let body = r#"{"email":"jane@example.com","wp_password":"returned-pw","password":"pw"}"#;
+        let mut queued = s.clone();
+        queued.settings.queue_all = true;
+        let cases = [
+            (&s, format!("wpf_action=bogus&access_key={KEY}"), "respond"),
+            (&s, format!("wpf_action=add&access_key={KEY}"), "apply"),
+            (&queued, format!("wpf_action=add&access_key={KEY}"), "queue"),
+        ];
+        for (site, query, kind) in cases {
+            let mut r = raw(&query, body);
+            r.headers.insert("x-wpf-access-key".into(), KEY.into());
+            let answer = answer(&r, "post", site);
+            assert_eq!(answer["kind"], kind);
+            let log = &answer["log_request"];
+            assert_eq!(log["method"], "POST", "{kind}");
+            assert_eq!(log["query"]["access_key"], REDACTED, "{kind}");
+            assert_eq!(log["headers"]["x-wpf-access-key"], REDACTED, "{kind}");
+            assert_eq!(
+                log["body"],
+                json!({"email": "jane@example.com", "wp_password": REDACTED, "password": REDACTED})
+            );
+            assert_eq!(log["body_bytes"], body.len());
+            assert!(!answer.to_string().contains(KEY), "{answer}");
+        }
+        let Decision::Queue(q) = decide(&raw(&format!("wpf_action=add&access_key={KEY}"), body), &queued) else {
+            panic!("expected to queue")
+        };
+        let later = answer_queued(&q.request, &s);
+        assert_eq!(later["kind"], "apply");
+        assert_eq!(later["log_request"]["method"], QUEUE_METHOD);
+        assert_eq!(later["log_request"]["query"], json!({"wpf_action": "add"}));
+        assert_eq!(later["log_request"]["body"], json!({"email": "jane@example.com"}));
     }
 
     #[test]

@@ -72,10 +72,7 @@ add_action(
 				'user_id'  => $response->user_id,
 				'message'  => $response->message,
 				'warnings' => $response->warnings,
-				'request'  => $request + array(
-					'method'     => 'POST',
-					'body_bytes' => strlen( $body ),
-				),
+				'request'  => $decision['log_request'],
 			)
 		);
 		$logged = $ms( $start );
