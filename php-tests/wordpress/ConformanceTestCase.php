@@ -399,6 +399,15 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( array( 'user_email' => 'ada@example.com', 'first_name' => 'Ada', 'last_name' => 'Lovelace', 'plan_level' => 'pro' ), $actions['wpf_user_updated']['data'] );
 	}
 
+	public function test_a_field_named_by_digits_alone_is_written_by_update_and_told_to_the_actions(): void {
+		$id = $this->existing_ada();
+		$this->configure( array( 'field_map' => array( '2024' => 'plan' ) ) );
+		$this->assertAnswer( 200, 'updated', $this->hook( 'update', 'ada@example.com' ) );
+		$this->assertSame( 'pro', get_user_meta( $id, '2024', true ), 'PHP makes the key an integer: it must stay 2024' );
+		$actions = array_column( Site::json_lines( 'actions.log' ), null, 'action' );
+		$this->assertSame( 'pro', $actions['wpf_user_updated']['data']['2024'] ?? null, json_encode( $actions['wpf_user_updated']['data'] ) );
+	}
+
 	public function test_the_crm_not_the_body_decides_the_tags_and_fields_written(): void {
 		[ $crm_tags ] = $this->tags();
 		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'last_name' => 'last_name', 'plan' => 'plan', 'user_pass' => 'wp_pw', 'user_login' => 'username' ) ) );

@@ -107,7 +107,6 @@ final class ContactLinksTest extends WebhookTestCase {
 		$this->assertSame( array(), $this->linked( 'after@example.com' ), 'not caught: no link for the new one' );
 
 		$this->assertSame( 0, $this->found( 'before@example.com' ), 'the stale link is checked against the meta, and not trusted' );
-		$this->assertSame( array(), $this->linked( 'before@example.com' ), 'and it is dropped' );
 		$this->assertSame( 0, $this->found( 'after@example.com' ), 'with the backfill complete, a link that no hook saw is not found by contact id' );
 
 		ContactLinks::start_backfill();
@@ -117,6 +116,65 @@ final class ContactLinksTest extends WebhookTestCase {
 		}
 		$this->assertSame( array( $id ), $this->linked( 'after@example.com' ), 'and links it' );
 		$this->assertSame( $id, $this->found( 'after@example.com' ) );
+	}
+
+	public function test_a_lookup_checks_a_link_against_the_database_not_a_stale_cache(): void {
+		global $wpdb;
+		$id = $this->make_user( 'cached' );
+		update_user_meta( $id, self::KEY, 'old@example.com' );
+		$this->assertSame( array( 'old@example.com' ), get_user_meta( $id, self::KEY ), 'this process caches the old contact id' );
+		// Another process (a webhook, WP Fusion) moves the user to another contact: its meta and its link.
+		$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->usermeta} SET meta_value = 'new@example.com' WHERE user_id = %d AND meta_key = %s", $id, self::KEY ) );
+		$wpdb->query( $wpdb->prepare( 'UPDATE ' . ContactLinks::table() . ' SET contact_hash = %s WHERE user_id = %d', ContactLinks::hash( 'new@example.com' ), $id ) ); // phpcs:ignore WordPress.DB
+		$user = UserStore::find( self::SLUG, 'new@example.com' );
+		$this->assertSame( $id, null === $user ? 0 : $user->ID, 'found, although this process\'s cache still says otherwise' );
+		$this->assertSame( array( $id ), $this->linked( 'new@example.com' ), 'and the link is kept' );
+	}
+
+	public function test_meta_written_before_the_backfill_state_exists_is_linked(): void {
+		delete_site_option( ContactLinks::BACKFILL_OPTION );
+		$id = $this->make_user( 'early' );
+		update_user_meta( $id, self::KEY, 'early@example.com' );
+		$this->assertSame( array( $id ), $this->linked( 'early@example.com' ), 'the hooks link whenever the table is there' );
+	}
+
+	public function test_a_batch_whose_insert_fails_does_not_move_the_cursor(): void {
+		global $wpdb;
+		$id = $this->make_user( 'retry' );
+		update_user_meta( $id, self::KEY, 'retry@example.com' );
+		$wpdb->query( 'DELETE FROM ' . ContactLinks::table() ); // phpcs:ignore WordPress.DB
+		ContactLinks::start_backfill();
+		$table = ContactLinks::table();
+		$break = fn( $query ) => str_starts_with( (string) $query, "INSERT IGNORE INTO {$table}" ) ? 'SELECT * FROM no_such_table_wpf' : $query;
+		add_filter( 'query', $break );
+		$suppress = $wpdb->suppress_errors( true );
+		try {
+			ContactLinks::backfill_for( 1.0 );
+		} finally {
+			$wpdb->suppress_errors( $suppress );
+			remove_filter( 'query', $break );
+		}
+		wp_cache_flush();
+		$this->assertFalse( ContactLinks::progress()['finished'], 'the window whose links were not written is still to do' );
+		while ( ! ContactLinks::backfill_batch() ) {
+			continue;
+		}
+		$this->assertSame( array( $id ), $this->linked( 'retry@example.com' ) );
+	}
+
+	public function test_a_batch_held_elsewhere_makes_the_backfill_wait_its_turn_not_spin(): void {
+		$id = $this->make_user( 'busy' );
+		update_user_meta( $id, self::KEY, 'busy@example.com' );
+		ContactLinks::start_backfill();
+		$this->while_fixture_holds(
+			'hold-lock.php',
+			array( 'contact-links-backfill' ),
+			function () {
+				$started = microtime( true );
+				ContactLinks::backfill_for( 5.0 );
+				$this->assertLessThan( 1.0, microtime( true ) - $started, 'another process works it: this one leaves at once' );
+			}
+		);
 	}
 
 	public function test_the_lowest_user_id_wins_when_two_users_share_a_contact_id(): void {

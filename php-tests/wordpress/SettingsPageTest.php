@@ -339,6 +339,13 @@ final class SettingsPageTest extends WebhookTestCase {
 		}
 	}
 
+	public function test_a_choice_is_shown_as_the_extension_reads_it(): void {
+		$this->configure( array( 'customerio_region' => ' EU ' ) );
+		ob_start();
+		SettingsPage::render();
+		$this->assertMatchesRegularExpression( '#<option value="eu"\s+selected#', (string) ob_get_clean(), 'saving the page again keeps the region the extension uses' );
+	}
+
 	public function test_wp_fusion_settings_are_imported_and_a_weak_key_is_flagged(): void {
 		$this->assertFalse( WpfImport::available() );
 		update_option(

@@ -18,8 +18,9 @@ defined( 'ABSPATH' ) || exit;
  *   fires `added_user_meta`, `updated_user_meta` or `deleted_user_meta`: the user's links for that CRM are
  *   rewritten from its meta. Deleting a user (`deleted_user` on a single site, `wpmu_delete_user` on a network)
  *   drops its links. A direct SQL write to `usermeta` fires nothing and is not seen.
- * - A lookup trusts no link: the user's meta must still hold the contact id (a stale link is dropped and the next
- *   one tried). Lowest user id wins, as the meta scan did.
+ * - A lookup trusts no link: it joins the link to the user's contact-id meta row as the database holds it now
+ *   (not as this process's cache remembers it), so a stale link is passed over, never written on the webhook's
+ *   path. Lowest user id wins, as the meta scan did.
  * - The backfill links the contact-id meta rows that exist when it starts, in windows of `umeta_id` (a primary-key
  *   range: each batch costs the same at any size), resumably (its cursor is a network option), from WP-Cron and
  *   from Settings → Webhooks. Until it is done, a lookup also scans the rows past its cursor, so results stay the
@@ -116,7 +117,7 @@ final class ContactLinks {
 		if ( ! is_string( $meta_key ) || ! str_ends_with( $meta_key, '_contact_id' ) || ! isset( self::keys()[ $meta_key ] ) ) {
 			return;
 		}
-		if ( (int) $user_id > 0 && null !== self::state() ) {
+		if ( (int) $user_id > 0 && self::exists() ) {
 			self::sync( (int) $user_id, self::keys()[ $meta_key ] );
 		}
 	}
@@ -148,7 +149,7 @@ final class ContactLinks {
 	 * @param int $user_id The user.
 	 */
 	private static function forget( int $user_id ): void {
-		if ( null !== self::state() ) {
+		if ( self::exists() ) {
 			global $wpdb;
 			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE user_id = %d', $user_id ) ); // phpcs:ignore WordPress.DB
 		}
@@ -171,12 +172,21 @@ final class ContactLinks {
 	}
 
 	/**
+	 * Whether the table is there: this site's schema has it (made before the version is recorded), whether or not
+	 * the backfill has started. The version option is autoloaded: no query.
+	 */
+	private static function exists(): bool {
+		return (int) get_option( Schema::VERSION_OPTION, 0 ) >= Schema::LINKS_SINCE;
+	}
+
+	/**
 	 * Adds links, once each (INSERT IGNORE: MySQL's, or the SQLite drop-in's INSERT OR IGNORE).
 	 *
 	 * @param array $links `[slug, contact id, user id]` each; contact ids that are not non-empty strings or
 	 *                     numbers are left out.
+	 * @return bool Whether they were written (true when there was none to write).
 	 */
-	private static function insert( array $links ): void {
+	private static function insert( array $links ): bool {
 		global $wpdb;
 		$values = array();
 		foreach ( $links as [ $slug, $contact, $user_id ] ) {
@@ -184,15 +194,15 @@ final class ContactLinks {
 				$values[] = $wpdb->prepare( '(%s, %s, %d)', $slug, self::hash( (string) $contact ), $user_id );
 			}
 		}
-		if ( array() !== $values ) {
-			$wpdb->query( 'INSERT IGNORE INTO ' . self::table() . ' (slug, contact_hash, user_id) VALUES ' . implode( ', ', $values ) ); // phpcs:ignore WordPress.DB -- every value prepared above.
-		}
+		return array() === $values
+			|| false !== $wpdb->query( 'INSERT IGNORE INTO ' . self::table() . ' (slug, contact_hash, user_id) VALUES ' . implode( ', ', $values ) ); // phpcs:ignore WordPress.DB -- every value prepared above.
 	}
 
 	/**
-	 * The user linked to a contact id, lowest id first: the first link whose user's meta still holds the contact
-	 * id (case-insensitively); stale links on the way are dropped. Until the backfill is done (or on a network
-	 * where the plugin is not network-activated), the meta rows it has not linked yet are scanned too.
+	 * The user linked to a contact id, lowest id first, among the links whose user's meta row holds the contact id
+	 * (case-insensitively) in the database now: one statement, through the link table's primary key and the meta
+	 * table's user_id index. Until the backfill is done (or on a network where the plugin is not
+	 * network-activated), the meta rows it has not linked yet are scanned too.
 	 *
 	 * @param string $slug    The CRM's slug.
 	 * @param string $contact The contact id.
@@ -205,15 +215,16 @@ final class ContactLinks {
 		$found = null;
 		if ( null !== $state ) {
 			$table = self::table();
-			$hash  = self::hash( $contact );
-			$query = $wpdb->prepare( "SELECT MIN(user_id) FROM {$table} WHERE slug = %s AND contact_hash = %s", $slug, $hash ); // phpcs:ignore WordPress.DB
-			for ( $id = $wpdb->get_var( $query ); null !== $id; $id = $wpdb->get_var( $query ) ) { // phpcs:ignore WordPress.DB
-				if ( self::holds( (int) $id, $key, $lower ) ) {
-					$found = (int) $id;
-					break;
-				}
-				$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE slug = %s AND contact_hash = %s AND user_id = %d", $slug, $hash, (int) $id ) ); // phpcs:ignore WordPress.DB
-			}
+			$id    = $wpdb->get_var(
+				$wpdb->prepare(
+					"SELECT MIN(l.user_id) FROM {$table} l INNER JOIN {$wpdb->usermeta} m ON m.user_id = l.user_id AND m.meta_key = %s WHERE l.slug = %s AND l.contact_hash = %s AND LOWER(m.meta_value) = %s", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$key,
+					$slug,
+					self::hash( $contact ),
+					$lower
+				)
+			);
+			$found = null === $id ? null : (int) $id;
 		}
 		$from = self::unindexed_from( $state );
 		if ( null !== $from ) {
@@ -229,19 +240,24 @@ final class ContactLinks {
 	}
 
 	/**
-	 * Whether a user's meta holds the contact id.
+	 * Links a user found otherwise (by email) whose meta holds the contact id although no link said so: a write
+	 * no hook saw (direct SQL, or before the table was made), repaired at the first webhook that meets it.
 	 *
 	 * @param int    $user_id The user.
-	 * @param string $key     The contact-id meta key.
-	 * @param string $lower   The lower-cased contact id.
+	 * @param string $slug    The CRM's slug.
+	 * @param string $contact The contact id.
 	 */
-	private static function holds( int $user_id, string $key, string $lower ): bool {
-		foreach ( (array) get_user_meta( $user_id, $key ) as $value ) {
+	public static function repair( int $user_id, string $slug, string $contact ): void {
+		if ( ! self::exists() ) {
+			return;
+		}
+		$lower = strtolower( $contact );
+		foreach ( (array) get_user_meta( $user_id, $slug . '_contact_id' ) as $value ) {
 			if ( is_scalar( $value ) && strtolower( (string) $value ) === $lower ) {
-				return true;
+				self::sync( $user_id, $slug );
+				return;
 			}
 		}
-		return false;
 	}
 
 	/**
@@ -287,7 +303,9 @@ final class ContactLinks {
 	public static function start_backfill(): void {
 		global $wpdb;
 		$lock = new Lock( 'contact-links-backfill' );
-		$lock->acquire( self::START_WAIT_SECONDS );
+		if ( ! $lock->acquire( self::START_WAIT_SECONDS ) ) {
+			return;
+		}
 		$rows  = $wpdb->get_row( "SELECT COUNT(*) AS total, MAX(umeta_id) AS last FROM {$wpdb->usermeta} WHERE " . self::is_contact_id_key() ); // phpcs:ignore WordPress.DB
 		$end   = (int) ( $rows->last ?? 0 );
 		$state = array(
@@ -309,13 +327,14 @@ final class ContactLinks {
 	 * running at the same time makes this one return at once.
 	 *
 	 * @param int $window How many umeta_id values to read.
-	 * @return bool Whether the backfill is done.
+	 * @return bool|null Whether the backfill is done; null when another batch is running, or this one could not
+	 *                   write its links (the cursor stays: the window is done again next time).
 	 */
-	public static function backfill_batch( int $window = self::WINDOW ): bool {
+	public static function backfill_batch( int $window = self::WINDOW ): ?bool {
 		global $wpdb;
 		$lock = new Lock( 'contact-links-backfill' );
 		if ( ! $lock->acquire( 0 ) ) {
-			return false;
+			return null;
 		}
 		$state = self::state();
 		if ( null !== $state && ! $state['finished'] ) {
@@ -323,7 +342,10 @@ final class ContactLinks {
 			$rows = $wpdb->get_results(
 				$wpdb->prepare( "SELECT user_id, meta_key, meta_value FROM {$wpdb->usermeta} WHERE umeta_id > %d AND umeta_id <= %d AND ", $state['cursor'], $to ) . self::is_contact_id_key() // phpcs:ignore WordPress.DB
 			);
-			self::insert( array_map( fn( $row ) => array( self::keys()[ $row->meta_key ], maybe_unserialize( $row->meta_value ), (int) $row->user_id ), $rows ) );
+			if ( ! self::insert( array_map( fn( $row ) => array( self::keys()[ $row->meta_key ], maybe_unserialize( $row->meta_value ), (int) $row->user_id ), $rows ) ) ) {
+				$lock->release();
+				return null;
+			}
 			$state['cursor']   = $to;
 			$state['done']    += count( $rows );
 			$state['finished'] = $to >= $state['end'];
@@ -338,15 +360,16 @@ final class ContactLinks {
 	}
 
 	/**
-	 * Works the backfill for a while.
+	 * Works the backfill for a while: batch after batch until it is done, the time is up, or a batch could not run
+	 * (another process is working it, or the database refused the links: the next run tries again).
 	 *
 	 * @param float $seconds How long, at most (one batch more may start just before).
 	 */
 	public static function backfill_for( float $seconds ): void {
 		$until = microtime( true ) + $seconds;
-		while ( ! self::backfill_batch() && microtime( true ) < $until ) {
-			continue;
-		}
+		do {
+			$done = self::backfill_batch();
+		} while ( false === $done && microtime( true ) < $until );
 	}
 
 	/**

@@ -155,8 +155,11 @@ final class Lock {
 				flock( $file, LOCK_UN );
 			}
 			fclose( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			if ( microtime( true ) >= $deadline ) {
+				return false;
+			}
 			usleep( random_int( 10000, 30000 ) );
-		} while ( microtime( true ) < $deadline );
+		} while ( true );
 		return false;
 	}
 

@@ -76,6 +76,6 @@ final class Plan {
 	 * The fields written, for WP Fusion's actions: never the password.
 	 */
 	public function public_meta(): array {
-		return array_merge( array( 'user_email' => $this->email ), $this->core, $this->meta );
+		return array( 'user_email' => $this->email ) + $this->core + $this->meta; // Not array_merge(): it renumbers a field named by digits alone.
 	}
 }

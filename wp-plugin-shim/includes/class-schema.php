@@ -17,6 +17,11 @@ final class Schema {
 	const VERSION        = 6;
 
 	/**
+	 * The first version with the contact-link table (ContactLinks).
+	 */
+	const LINKS_SINCE = 5;
+
+	/**
 	 * Tables of earlier versions, dropped by the upgrade (and by uninstall, for an install never upgraded): the
 	 * SQLite lock rows of versions 1 to 5 (locks are files now, see Lock).
 	 */

@@ -26,16 +26,22 @@ final class UserStore {
 	public static function find( string $slug, string $email ): ?\WP_User {
 		global $wpdb;
 		$id = ContactLinks::find( $slug, $email );
-		if ( null === $id ) {
-			// Equality only, so the user_email index serves it: WordPress's collations (MariaDB's *_ci, the SQLite
-			// drop-in's NOCASE) compare case-insensitively, as core's own email_exists() relies on.
-			$lower = strtolower( $email );
-			$id    = $wpdb->get_var(
-				$wpdb->prepare( "SELECT ID FROM {$wpdb->users} WHERE user_email IN (%s, %s) ORDER BY ID ASC LIMIT 1", $email, $lower )
-			);
+		if ( null !== $id ) {
+			$user = get_userdata( $id );
+			return $user instanceof \WP_User ? $user : null;
 		}
+		// Equality only, so the user_email index serves it: WordPress's collations (MariaDB's *_ci, the SQLite
+		// drop-in's NOCASE) compare case-insensitively, as core's own email_exists() relies on.
+		$lower = strtolower( $email );
+		$id    = $wpdb->get_var(
+			$wpdb->prepare( "SELECT ID FROM {$wpdb->users} WHERE user_email IN (%s, %s) ORDER BY ID ASC LIMIT 1", $email, $lower )
+		);
 		$user = null === $id ? false : get_userdata( (int) $id );
-		return $user instanceof \WP_User ? $user : null;
+		if ( ! $user instanceof \WP_User ) {
+			return null;
+		}
+		ContactLinks::repair( $user->ID, $slug, $email );
+		return $user;
 	}
 
 	/**
@@ -156,10 +162,11 @@ final class UserStore {
 		$old     = self::tags( $user_id, $plan->slug );
 		// wp_update_user() rewrites the whole user and a dozen meta values: only when a field really changes.
 		$changed = array_filter( $plan->core, fn( $value, $field ) => (string) $user->get( $field ) !== (string) $value, ARRAY_FILTER_USE_BOTH );
-		$meta    = array_merge( $plan->meta, array( $plan->slug . '_contact_id' => $plan->email ) );
-		$stale   = array_filter( $meta, fn( $value, $key ) => ! self::is_stored( $user_id, $key, $value ), ARRAY_FILTER_USE_BOTH );
+		$meta    = $plan->meta; // Not array_merge(): a field named by digits alone is an integer key PHP would renumber.
+		$meta[ $plan->slug . '_contact_id' ] = $plan->email;
+		$stale   = fn() => array_filter( $meta, fn( $value, $key ) => ! self::is_stored( $user_id, (string) $key, $value ), ARRAY_FILTER_USE_BOTH );
 		$tags    = null !== $plan->tags && $plan->tags !== $old;
-		if ( array() === $changed && array() === $stale && ! $tags ) {
+		if ( array() === $changed && array() === $stale() && ! $tags ) {
 			self::announce_updated( $user_id, $plan, $old );
 			return null;
 		}
@@ -172,8 +179,10 @@ final class UserStore {
 				return $updated;
 			}
 		}
-		foreach ( $stale as $key => $value ) {
-			update_user_meta( $user_id, $key, $value );
+		// After wp_update_user(): a profile_update hook may have rewritten a mapped key, which the webhook's value
+		// then replaces, as before.
+		foreach ( $stale() as $key => $value ) {
+			update_user_meta( $user_id, (string) $key, $value );
 		}
 		if ( $tags ) {
 			self::store_tags( $user_id, $plan->slug, $plan->tags );

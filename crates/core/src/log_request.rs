@@ -113,8 +113,10 @@ fn cut(text: &str, bytes: usize) -> &str {
     &text[..end]
 }
 
-/// A query string's parameters as PHP's `parse_str()` nests them: `a[]=x` appends to the list `a`, `a[k]=x` sets
-/// `k` in the map `a`, a later value replaces an earlier one. A name whose brackets do not close is kept whole;
+/// A query string's parameters as PHP's `parse_str()` names and nests them: leading spaces of a name go, and
+/// spaces and dots before its first `[` become `_` (`wp.code` is `wp_code`), as do a `[` that never closes and
+/// the spaces and dots after it;
+/// `a[]=x` appends to the list `a`, `a[k]=x` sets `k` in the map `a`, a later value replaces an earlier one;
 /// levels past 64 are dropped, as PHP drops them.
 pub fn query_params(query: &str) -> Value {
     let mut root = Value::Object(Map::new());
@@ -136,16 +138,19 @@ pub fn query_params(query: &str) -> Value {
 
 /// A parameter's name and its bracketed keys (`None` for `[]`); `None` for an empty name or one nested too deep.
 fn split_name(name: &str) -> Option<(String, Vec<Option<String>>)> {
+    let name = name.trim_start_matches(' ');
+    let php = |base: &str| base.replace([' ', '.'], "_");
     let (base, mut rest) = match name.find('[') {
-        Some(open) if name[open..].contains(']') => (&name[..open], &name[open..]),
-        _ => (name, ""),
+        Some(open) if name[open..].contains(']') => (php(&name[..open]), &name[open..]),
+        Some(open) => (php(&format!("{}_{}", &name[..open], &name[open + 1..])), ""),
+        None => (php(name), ""),
     };
     let mut path = Vec::new();
     while let Some((key, after)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
         path.push((!key.is_empty()).then(|| key.to_string()));
         rest = after;
     }
-    (!base.is_empty() && path.len() < MAX_JSON_DEPTH).then(|| (base.to_string(), path))
+    (!base.is_empty() && path.len() < MAX_JSON_DEPTH).then_some((base, path))
 }
 
 /// PHP's next list index of an array: one past its largest integer key.
@@ -252,11 +257,21 @@ mod tests {
                 "token": REDACTED,
                 "Wp_Code": REDACTED,
                 "n": format!("{REDACTED}x"),
-                "b[c": "whole",
+                "b_c": "whole",
             })
         );
         assert_eq!(query_params("a=1&a[]=2&a[]=3&b[1]=x&b[]=y"), json!({"a": ["2", "3"], "b": {"1": "x", "2": "y"}}));
         assert_eq!(query_params(""), json!({}));
+        assert_eq!(
+            query_params("wp.code=1&a%20b=2&%20%20lead=3&x[y.z=4&p.q[r.s]=5"),
+            json!({"wp_code": "1", "a_b": "2", "lead": "3", "x_y_z": "4", "p_q": {"r.s": "5"}}),
+            "names as PHP makes them"
+        );
+        assert_eq!(
+            secrets().redact(&query_params("wp.code=pw")),
+            json!({"wp_code": REDACTED}),
+            "PHP reads it as wp_code"
+        );
         let deep = format!("d{}=1", "[x]".repeat(MAX_JSON_DEPTH));
         assert_eq!(query_params(&deep), json!({}), "nested past 64 levels: dropped");
     }

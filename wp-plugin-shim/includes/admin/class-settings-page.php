@@ -707,7 +707,8 @@ final class SettingsPage {
 		} elseif ( 'choice' === $setting['kind'] ) {
 			$input = sprintf( '<select id="wpf-%s" name="%s">', esc_attr( $key ), esc_attr( $name ) );
 			foreach ( $setting['options'] as $option => $label ) {
-				$input .= sprintf( '<option value="%s"%s>%s</option>', esc_attr( (string) $option ), selected( $value, (string) $option, false ), esc_html( $label ) );
+				// As the extension reads a choice (trimmed, in lower case), so that saving the page keeps it.
+				$input .= sprintf( '<option value="%s"%s>%s</option>', esc_attr( (string) $option ), selected( strtolower( trim( $value ) ), (string) $option, false ), esc_html( $label ) );
 			}
 			$input .= '</select>';
 		} else {
