@@ -172,11 +172,11 @@ final class ContactLinks {
 	}
 
 	/**
-	 * Whether the table is there: this site's schema has it (made before the version is recorded), whether or not
-	 * the backfill has started. The version option is autoloaded: no query.
+	 * Whether the table is there: this site's schema made it (before the version is recorded; the version option
+	 * is autoloaded, no query), whether or not the backfill has started, or, on a network, another site's did.
 	 */
 	private static function exists(): bool {
-		return (int) get_option( Schema::VERSION_OPTION, 0 ) >= Schema::LINKS_SINCE;
+		return (int) get_option( Schema::VERSION_OPTION, 0 ) >= Schema::LINKS_SINCE || null !== self::state();
 	}
 
 	/**
