@@ -10,8 +10,10 @@
 #   async ack    `async=true` with the CRM stalled for 10 s (measured only where the async queue exists)
 #   profile      where a webhook's time goes: test, update_tags, update and add at CRM 0 ms, sequential, each
 #                step timed inside PHP by the mu-plugin scripts/bench/mu/wpf-bench-profile.php
-#   large site   update_tags and add after WPF_BENCH_USERS users linked to contacts were added: what the lookups
-#                cost on a large membership site
+#   large site   on a site of its own, on MariaDB and on SQLite: update_tags and add on the fresh site, then after
+#                WPF_BENCH_USERS (MariaDB) or WPF_BENCH_SQLITE_USERS users linked to contacts were added in bulk
+#                (as a site switching from WP Fusion has them: meta without contact links), update_tags while the
+#                contact links' backfill runs, its rate, and update_tags and add once it is done
 #   memory       the RSS of a one-worker pool's php-fpm worker after 0, 1 000, 5 000 and 10 000 webhooks
 #   micro        cargo bench -p wpf-webhooks-core (parsing, key check, field mapping, logins, decisions)
 # Exits non-zero when any scenario had a failed request (wrong status or code, socket error, timeout): such a
@@ -23,7 +25,8 @@
 #   WPF_BENCH_WARMUP      warm-up seconds before each scenario, not measured [2]
 #   WPF_BENCH_WEBHOOKS    webhooks sent to the one-worker pool for the memory figures [10000]
 #   WPF_BENCH_PROFILED    requests per action for the profile, after 20 not counted [200]
-#   WPF_BENCH_USERS       users added for the large-site scenarios [100000]
+#   WPF_BENCH_USERS       users added for the large site on MariaDB [1000000]
+#   WPF_BENCH_SQLITE_USERS  users added for the large site on SQLite [200000]; 0 = no SQLite large site
 #   WPF_BENCH_WORKERS     php-fpm workers of the main site [8], so that 8 concurrent webhooks never queue
 #   WPF_BENCH_PORT_BASE   first of the five loopback ports used, base to base+4 [48089]
 #   WPF_BENCH_MICRO       0 = skip the criterion micro-benchmarks [1]
@@ -41,7 +44,8 @@ readonly WARMUP=${WPF_BENCH_WARMUP:-2}
 readonly WEBHOOKS=${WPF_BENCH_WEBHOOKS:-10000}
 readonly WORKERS=${WPF_BENCH_WORKERS:-8}
 readonly PROFILED=${WPF_BENCH_PROFILED:-200}
-readonly LARGE_USERS=${WPF_BENCH_USERS:-100000}
+readonly LARGE_USERS=${WPF_BENCH_USERS:-1000000}
+readonly SQLITE_USERS=${WPF_BENCH_SQLITE_USERS:-200000}
 readonly PROFILE_WARMUP=20
 readonly PORT_BASE=${WPF_BENCH_PORT_BASE:-48089}
 readonly MICRO=${WPF_BENCH_MICRO:-1}
@@ -51,6 +55,7 @@ readonly CONCURRENCY=8
 readonly RESULTS=$REPO/.run/bench-results
 readonly MAIN_RUN=$REPO/.run/bench
 readonly MEMORY_RUN=$REPO/.run/bench-memory
+readonly LARGE_RUN=$REPO/.run/bench-large
 readonly LUA=scripts/bench/wrk.lua
 readonly CONFIGURE=scripts/bench/configure.php
 # Jane is in the sandbox's default seed; `add` uses a new address per request, made by the sandbox on demand.
@@ -82,7 +87,7 @@ trap stop_sites EXIT
 
 check_settings() {
   local name value
-  for name in DURATION WARMUP WEBHOOKS WORKERS PORT_BASE PROFILED LARGE_USERS; do
+  for name in DURATION WARMUP WEBHOOKS WORKERS PORT_BASE PROFILED LARGE_USERS SQLITE_USERS; do
     value=${!name}
     [[ $value =~ ^[0-9]+$ ]] || die "$name '$value' is not a number"
   done
@@ -91,12 +96,13 @@ check_settings() {
   case $DB in sqlite | mariadb) ;; *) die "WPF_DB must be sqlite or mariadb" ;; esac
 }
 
-# Starts a site in RUN on the ports PORT and PORT + 1 (database on PORT_BASE + 4) with WORKERS php-fpm workers,
-# configures the plugin for the sandbox's Customer.io and lets the sandbox make the `add` contacts.
+# Starts a site in RUN on the ports PORT and PORT + 1 (database on PORT_BASE + 4) with WORKERS php-fpm workers, on
+# the database DB (default: WPF_DB's), configures the plugin for the sandbox's Customer.io and lets the sandbox make
+# the `add` contacts.
 start_site() {
-  local run=$1 port=$2 workers=$3
+  local run=$1 port=$2 workers=$3 db=${4:-$DB}
   SITES+=("$run")
-  WPF_RUN=$run WPF_SITE_PORT=$port WPF_SANDBOX_PORT=$((port + 1)) WPF_DB=$DB WPF_DB_PORT=$((PORT_BASE + 4)) \
+  WPF_RUN=$run WPF_SITE_PORT=$port WPF_SANDBOX_PORT=$((port + 1)) WPF_DB=$db WPF_DB_PORT=$((PORT_BASE + 4)) \
     WPF_FPM_WORKERS=$workers WPF_MU_PLUGINS=$REPO/scripts/bench/mu WPF_WP_CONFIG_EXTRA=$WP_CONFIG_EXTRA \
     scripts/wp-env.sh up >"$RESULTS/wp-env-$(basename "$run").log" 2>&1 ||
     { cat "$RESULTS/wp-env-$(basename "$run").log" >&2; die "the site in $run did not start"; }
@@ -242,13 +248,29 @@ main_site_scenarios() {
     printf 'not measured: this build answers async=true synchronously (%s): it has no async queue\n' \
       "$(cat "$RESULTS/async-probe.txt")" >"$RESULTS/async-stalled-c1.skipped"
   fi
-
-  log "large site: $LARGE_USERS more users, each linked to a contact"
-  WPF_RUN=$MAIN_RUN scripts/wp-env.sh php "$CONFIGURE" users "$LARGE_USERS" >"$RESULTS/large-users.txt"
-  local label="CRM 0 ms, $(<"$RESULTS/large-users.txt") users in all"
-  measure "large-update_tags-c1" large "update_tags, $label" 1 POST "$(webhook update_tags)" "$JANE" updated
-  measure "large-add-c1" large "add, $label" 1 POST "$(webhook add)" "$NEW_CONTACT" created
   WPF_RUN=$MAIN_RUN scripts/wp-env.sh down >/dev/null
+}
+
+# large_series DB USERS: a fresh site on DB (sequential update_tags and add, CRM 0 ms), then USERS users added in
+# bulk with their contact-id meta and no links; update_tags while the backfill links them (its rate in
+# RESULTS/large-DB-backfill.txt: `rows seconds`), then update_tags and add once it is done.
+large_series() {
+  local db=$1 users=$2
+  ((users > 0)) || return 0
+  log "large site on $db: fresh, then $users more users, each linked to a contact"
+  start_site "$LARGE_RUN-$db" "$PORT_BASE" "$WORKERS" "$db"
+  measure "large-$db-fresh-update_tags-c1" large "$db, fresh site: update_tags, CRM 0 ms" 1 POST "$(webhook update_tags)" "$JANE" updated
+  measure "large-$db-fresh-add-c1" large "$db, fresh site: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created
+  WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" users "$users" >"$RESULTS/large-$db-users.txt"
+  local label="$db, $(<"$RESULTS/large-$db-users.txt") users"
+  WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" backfill >"$RESULTS/large-$db-backfill.txt" &
+  local backfill=$!
+  measure "large-$db-backfilling-update_tags-c1" large "$label, while the backfill runs: update_tags, CRM 0 ms" 1 POST \
+    "$(webhook update_tags)" "$JANE" updated
+  wait "$backfill" || die "the backfill on $db failed: $(cat "$RESULTS/large-$db-backfill.txt")"
+  measure "large-$db-update_tags-c1" large "$label, backfill done: update_tags, CRM 0 ms" 1 POST "$(webhook update_tags)" "$JANE" updated
+  measure "large-$db-add-c1" large "$label, backfill done: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created
+  WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh down >/dev/null
 }
 
 # VmRSS and RssAnon (kB) of the only php-fpm worker of the memory site, after N webhooks.
@@ -298,8 +320,8 @@ machine_facts() {
     printf 'rustc=%s\n' "$(rustc --version)"
     printf 'revision=%s%s\n' "$(git rev-parse --short HEAD)" "$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
     printf 'date=%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf 'duration=%s\nwarmup=%s\nworkers=%s\nwebhooks=%s\ndb=%s\nconcurrency=%s\nprofiled=%s\nusers=%s\n' \
-      "$DURATION" "$WARMUP" "$WORKERS" "$WEBHOOKS" "$DB" "$CONCURRENCY" "$PROFILED" "$LARGE_USERS"
+    printf 'duration=%s\nwarmup=%s\nworkers=%s\nwebhooks=%s\ndb=%s\nconcurrency=%s\nprofiled=%s\nusers=%s\nsqlite_users=%s\n' \
+      "$DURATION" "$WARMUP" "$WORKERS" "$WEBHOOKS" "$DB" "$CONCURRENCY" "$PROFILED" "$LARGE_USERS" "$SQLITE_USERS"
   } >"$RESULTS/machine.env"
 }
 
@@ -321,6 +343,8 @@ main() {
   ((MICRO == 0)) || micro_benchmarks
   main_site_scenarios
   memory_scenario
+  large_series mariadb "$LARGE_USERS"
+  large_series sqlite "$SQLITE_USERS"
   printf 'load_after=%s\nelapsed=%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" $((SECONDS - started)) >>"$RESULTS/machine.env"
 
   log "report: $REPORT"

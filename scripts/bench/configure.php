@@ -11,7 +11,10 @@
  *   configure.php users N        adds N users (`bulk-I@bulk.example`), each with the 14 meta rows WordPress gives a
  *                                subscriber and linked to its Customer.io contact (`customer-io_contact_id`,
  *                                `customer-io_tags`), in multi-row INSERTs of 1 000 users: the size of a large
- *                                membership site, for the lookups' cost
+ *                                membership site, for the lookups' cost; the meta is written by SQL, so no
+ *                                contact link is made (as on a site switching from WP Fusion)
+ *   configure.php backfill       (re)starts the contact links' backfill and runs it to its end in this process;
+ *                                prints `ROWS SECONDS`: the contact-id rows linked and the time it took
  *
  * @package WpfWebhooks\Bench
  */
@@ -88,10 +91,18 @@ switch ( $argv[1] ?? '' ) {
 		}
 		printf( "%d\n", (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->users}" ) ); // phpcs:ignore WordPress.DB,WordPress.Security.EscapeOutput
 		break;
+	case 'backfill':
+		$wpf_bench_started = microtime( true );
+		WpfWebhooks\ContactLinks::start_backfill();
+		while ( true !== WpfWebhooks\ContactLinks::backfill_batch() ) {
+			continue;
+		}
+		printf( "%d %.3f\n", WpfWebhooks\ContactLinks::progress()['done'], microtime( true ) - $wpf_bench_started ); // phpcs:ignore WordPress.Security.EscapeOutput
+		break;
 	case 'facts':
 		printf( "wordpress=%s\nphp=%s\ndatabase=%s %s\n", get_bloginfo( 'version' ), PHP_VERSION, defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE ? 'SQLite' : 'MariaDB', $wpdb->db_server_info() ); // phpcs:ignore WordPress.Security.EscapeOutput
 		break;
 	default:
-		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts | users N\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts | users N | backfill\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		exit( 2 );
 }

@@ -147,7 +147,7 @@ $titles = array(
 	'page'    => 'Plain page, with and without the plugin',
 	'webhook' => 'Webhooks',
 	'async'   => 'Async acknowledgement, CRM stalled 10 s',
-	'large'   => 'A large site',
+	'large'   => 'Large sites',
 	'memory'  => 'Memory run (one worker)',
 );
 foreach ( $titles as $group => $title ) {
@@ -155,7 +155,14 @@ foreach ( $titles as $group => $title ) {
 	$md[] = "### $title";
 	$md[] = '';
 	if ( 'large' === $group ) {
-		$md[] = sprintf( 'The same site after %s more users were added, each with the 14 meta rows WordPress gives a subscriber and linked to a Customer.io contact (`customer-io_contact_id`, `customer-io_tags`; `scripts/bench/configure.php users`), as on a large membership site. The email lookup uses the users table\'s index; the contact-id lookup reads every `customer-io_contact_id` row, because WordPress does not index meta values (WP Fusion\'s lookup reads them too).', number_format( (int) ( $machine['users'] ?? 0 ) ) );
+		$md[] = sprintf( 'A site of its own per database, measured fresh, then after %s (MariaDB) or %s (SQLite) more users were added in bulk, each with the 14 meta rows WordPress gives a subscriber and linked to a Customer.io contact (`customer-io_contact_id`, `customer-io_tags`; `scripts/bench/configure.php users`), as on a large membership site switching from WP Fusion: the meta is there, the contact links are not. The backfill then links them (`configure.php backfill`, in one process, while `update_tags` is measured: until it is done a lookup also scans the contact-id rows it has not reached); once it is done, a lookup is one statement on the link table whatever the number of users. `jane@example.com` is the user `update_tags` finds; `add` creates a new user each time.', number_format( (int) ( $machine['users'] ?? 0 ) ), number_format( (int) ( $machine['sqlite_users'] ?? 0 ) ) );
+		$md[] = '';
+		foreach ( array( 'mariadb', 'sqlite' ) as $db ) {
+			$fill = is_file( "$results_dir/large-$db-backfill.txt" ) ? preg_split( '/\s+/', trim( (string) file_get_contents( "$results_dir/large-$db-backfill.txt" ) ) ) : array();
+			if ( 2 === count( $fill ) && (float) $fill[1] > 0 ) {
+				$md[] = sprintf( '- Backfill on %s: %s contact-id rows linked in %.1f s, %s rows/s, with `update_tags` webhooks answered meanwhile (the row below).', $db, number_format( (int) $fill[0] ), (float) $fill[1], number_format( (int) $fill[0] / (float) $fill[1] ) );
+			}
+		}
 		$md[] = '';
 	}
 	if ( 'async' === $group && isset( $skipped['async-stalled-c1'] ) ) {
@@ -231,7 +238,7 @@ $delta_target(
 	$get( 'update-100-c1', 'p50_us' ),
 	$floor1,
 	110.0,
-	null === $crm_part || null === $wp_part ? 'see the table' : sprintf( 'the CRM part (update at 100 ms − update at 0 ms) is %.1f ms, one round trip (attributes and segments read in parallel); the rest is WordPress work the floor does not do, %.1f ms (update at 0 ms − floor): the contact lock (on SQLite a row written, then deleted), the user lookup and the user\'s update (one transaction); the log row is written after the answer%s', $crm_part, $wp_part, $per_row )
+	null === $crm_part || null === $wp_part ? 'see the table' : sprintf( 'the CRM part (update at 100 ms − update at 0 ms) is %.1f ms, one round trip (attributes and segments read in parallel); the rest is WordPress work the floor does not do, %.1f ms (update at 0 ms − floor): the contact lock (on SQLite a file lock, no database write), the user lookup and the user\'s update (one transaction); the log row is written after the answer%s', $crm_part, $wp_part, $per_row )
 );
 if ( isset( $skipped['async-stalled-c1'] ) ) {
 	$targets[] = array( 'async ack p50 with the CRM stalled 10 s, sequential', $skipped['async-stalled-c1'], '≤ floor + 3 ms', 'not measured' );
@@ -244,10 +251,25 @@ if ( isset( $skipped['async-stalled-c1'] ) ) {
 		'before answering, the acknowledgement stores the job (one row, committed: CONTRACT §6 wants it stored before `202`); the log entry is written after the answer' . $per_row
 	);
 }
+foreach ( array( 'mariadb', 'sqlite' ) as $db ) {
+	foreach ( array( 'update_tags', 'add' ) as $action ) {
+		$fresh = $get( "large-$db-fresh-$action-c1", 'p50_us' );
+		$large = $get( "large-$db-$action-c1", 'p50_us' );
+		$name  = sprintf( '`%s` p50 on a large site (%s, %s users), sequential', $action, $db, number_format( (int) ( 'mariadb' === $db ? ( $machine['users'] ?? 0 ) : ( $machine['sqlite_users'] ?? 0 ) ) ) );
+		if ( null === $fresh || null === $large ) {
+			$targets[] = array( $name, 'not measured', '≤ the fresh site + 5 ms', 'not measured' );
+			continue;
+		}
+		$delta     = ( $large - $fresh ) / 1000;
+		$targets[] = array( $name, sprintf( 'p50 %s ms, fresh site %s ms: %+.2f ms', ms( $large ), ms( $fresh ), $delta ), '≤ the fresh site + 5 ms', $delta <= 5.0 ? 'met' : 'not met: see the large sites\' rows and the profile' );
+	}
+}
 foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
-	$rps = $get( "$action-0-c$c8", 'rps' ) ?? $get( "$action-c$c8", 'rps' );
+	$rps   = $get( "$action-0-c$c8", 'rps' ) ?? $get( "$action-c$c8", 'rps' );
+	$share = in_array( $action, array( 'update_tags', 'update' ), true ) ? 0.8 : 0.9;
+	$limit = sprintf( '≥ %d %% of the floor', 100 * $share );
 	if ( null === $rps || null === $floor8 || $floor8 <= 0 ) {
-		$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", 'not measured', '≥ 90 % of the floor', 'not measured' );
+		$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", 'not measured', $limit, 'not measured' );
 		continue;
 	}
 	$ratio     = $rps / $floor8;
@@ -262,7 +284,7 @@ foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
 		$machine['cores'] ?? '?',
 		$per_row
 	);
-	$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", sprintf( '%.1f req/s, floor %.1f req/s: %.0f %%', $rps, $floor8, 100 * $ratio ), '≥ 90 % of the floor', $ratio >= 0.9 ? 'met' : 'not met: ' . $why );
+	$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", sprintf( '%.1f req/s, floor %.1f req/s: %.0f %%', $rps, $floor8, 100 * $ratio ), $limit, $ratio >= $share ? 'met' : 'not met: ' . $why );
 }
 foreach ( array( '1', $c8 ) as $c ) {
 	$with    = $get( "page-plugin-c$c", 'p50_us' );
