@@ -30,13 +30,19 @@ if ( 1 === preg_match( '/^[0-9a-f]{32}$/', $wpf_test_request ) ) {
 	if ( ! headers_sent() ) {
 		header( 'X-Test-Request-Id: ' . $wpf_test_request );
 	}
+	// Registered again once shutdown has begun, so that it runs after every other shutdown function (the test
+	// probe's record, the plugin's): "ended" means ended.
 	register_shutdown_function(
 		static function () use ( $wpf_test_request ) {
-			$dir = dirname( WPF_TEST_MAIL_LOG ) . '/ended';
-			if ( ! is_dir( $dir ) ) {
-				mkdir( $dir, 0700, true );
-			}
-			touch( $dir . '/' . $wpf_test_request );
+			register_shutdown_function(
+				static function () use ( $wpf_test_request ) {
+					$dir = dirname( WPF_TEST_MAIL_LOG ) . '/ended';
+					if ( ! is_dir( $dir ) ) {
+						mkdir( $dir, 0700, true );
+					}
+					touch( $dir . '/' . $wpf_test_request );
+				}
+			);
 		}
 	);
 }

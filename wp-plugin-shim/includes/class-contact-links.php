@@ -106,19 +106,28 @@ final class ContactLinks {
 
 	/**
 	 * A user meta was added, updated or deleted (actions added_user_meta, updated_user_meta, deleted_user_meta,
-	 * which fire for every meta write of the site: other keys cost one string comparison).
+	 * which fire for every meta write of the site: other keys cost one string comparison). A row added is linked
+	 * as it is (one statement: a new user's contact id costs no more); after an update or a deletion, the user's
+	 * links for that CRM are rewritten from its meta (an update may have touched only some of its rows).
 	 *
-	 * @param int|int[] $meta_ids The meta row(s).
-	 * @param int       $user_id  The user (0 when a key was deleted for every user: those links go stale, and
-	 *                            lookups drop them).
-	 * @param string    $meta_key The key.
+	 * @param int|int[] $meta_ids   The meta row(s).
+	 * @param int       $user_id    The user (0 when a key was deleted for every user: those links go stale, and
+	 *                              lookups pass them over).
+	 * @param string    $meta_key   The key.
+	 * @param mixed     $meta_value The value written (or deleted).
 	 */
-	public static function meta_changed( $meta_ids, $user_id, $meta_key ): void {
+	public static function meta_changed( $meta_ids, $user_id, $meta_key, $meta_value = null ): void {
 		if ( ! is_string( $meta_key ) || ! str_ends_with( $meta_key, '_contact_id' ) || ! isset( self::keys()[ $meta_key ] ) ) {
 			return;
 		}
-		if ( (int) $user_id > 0 && self::exists() ) {
-			self::sync( (int) $user_id, self::keys()[ $meta_key ] );
+		if ( (int) $user_id < 1 || ! self::exists() ) {
+			return;
+		}
+		$slug = self::keys()[ $meta_key ];
+		if ( 'added_user_meta' === current_action() ) {
+			self::insert( array( array( $slug, $meta_value, (int) $user_id ) ) );
+		} else {
+			self::sync( (int) $user_id, $slug );
 		}
 	}
 

@@ -29,7 +29,7 @@ final class Plugin {
 		add_action( QueueRunner::CRON_HOOK, array( QueueRunner::class, 'work_from_cron' ) );
 		add_action( ContactLinks::CRON_HOOK, array( ContactLinks::class, 'work_from_cron' ) );
 		foreach ( array( 'added_user_meta', 'updated_user_meta', 'deleted_user_meta' ) as $meta_written ) {
-			add_action( $meta_written, array( ContactLinks::class, 'meta_changed' ), 10, 3 );
+			add_action( $meta_written, array( ContactLinks::class, 'meta_changed' ), 10, 4 );
 		}
 		add_action( 'deleted_user', array( ContactLinks::class, 'user_deleted' ) );
 		add_action( 'wpmu_delete_user', array( ContactLinks::class, 'user_deleted_from_network' ) );
