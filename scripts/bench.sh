@@ -102,10 +102,16 @@ check_settings() {
 start_site() {
   local run=$1 port=$2 workers=$3 db=${4:-$DB}
   SITES+=("$run")
-  WPF_RUN=$run WPF_SITE_PORT=$port WPF_SANDBOX_PORT=$((port + 1)) WPF_DB=$db WPF_DB_PORT=$((PORT_BASE + 4)) \
-    WPF_FPM_WORKERS=$workers WPF_MU_PLUGINS=$REPO/scripts/bench/mu WPF_WP_CONFIG_EXTRA=$WP_CONFIG_EXTRA \
-    scripts/wp-env.sh up >"$RESULTS/wp-env-$(basename "$run").log" 2>&1 ||
-    { cat "$RESULTS/wp-env-$(basename "$run").log" >&2; die "the site in $run did not start"; }
+  local try
+  # Twice: the ports are in the kernel's ephemeral range, so a client socket of the run before may hold one briefly.
+  for try in 1 2; do
+    WPF_RUN=$run WPF_SITE_PORT=$port WPF_SANDBOX_PORT=$((port + 1)) WPF_DB=$db WPF_DB_PORT=$((PORT_BASE + 4)) \
+      WPF_FPM_WORKERS=$workers WPF_MU_PLUGINS=$REPO/scripts/bench/mu WPF_WP_CONFIG_EXTRA=$WP_CONFIG_EXTRA \
+      scripts/wp-env.sh up >"$RESULTS/wp-env-$(basename "$run").log" 2>&1 && break
+    ((try == 1)) || { cat "$RESULTS/wp-env-$(basename "$run").log" >&2; die "the site in $run did not start"; }
+    WPF_RUN=$run scripts/wp-env.sh down >/dev/null 2>&1 || true
+    sleep 5
+  done
   SITE_URL=http://127.0.0.1:$port
   SANDBOX_URL=http://127.0.0.1:$((port + 1))
   KEY=$(WPF_RUN=$run scripts/wp-env.sh php "$CONFIGURE" settings)
