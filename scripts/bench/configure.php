@@ -10,7 +10,8 @@
  *   configure.php facts          prints `name=value` lines: WordPress and PHP versions, the database
  *   configure.php users N        adds N users (`bulk-I@bulk.example`), each with the 14 meta rows WordPress gives a
  *                                subscriber and linked to its Customer.io contact (`customer-io_contact_id`,
- *                                `customer-io_tags`), in multi-row INSERTs of 1 000 users: the size of a large
+ *                                `customer-io_tags`), 1 000 users at a time (multi-row INSERTs; on SQLite prepared
+ *                                statements on the drop-in's PDO connection, one transaction): the size of a large
  *                                membership site, for the lookups' cost; the meta is written by SQL, so no
  *                                contact link is made (as on a site switching from WP Fusion)
  *   configure.php backfill       (re)starts the contact links' backfill and runs it to its end in this process;
@@ -75,19 +76,37 @@ switch ( $argv[1] ?? '' ) {
 			$wpdb->prefix . 'user_level'   => '0',
 			'dismissed_wp_pointers' => '',
 		);
+		// On SQLite, through the drop-in's PDO connection: its translation of MySQL queries, in PHP, would take most
+		// of an hour for 200 000 users' multi-row INSERTs.
+		$wpf_bench_pdo = defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE ? $wpdb->dbh->get_connection()->get_pdo() : null;
+		if ( $wpf_bench_pdo ) {
+			$wpf_bench_insert_user = $wpf_bench_pdo->prepare( "INSERT INTO {$wpdb->users} (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES (?, ?, ?, ?, ?, ?, ?)" );
+			$wpf_bench_insert_meta = $wpf_bench_pdo->prepare( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES (?, ?, ?)" );
+		}
 		for ( $wpf_bench_from = 0; $wpf_bench_from < $wpf_bench_count; $wpf_bench_from += 1000 ) {
 			$wpf_bench_users = array();
 			$wpf_bench_meta  = array();
 			for ( $wpf_bench_i = $wpf_bench_from; $wpf_bench_i < min( $wpf_bench_count, $wpf_bench_from + 1000 ); $wpf_bench_i++ ) {
 				$wpf_bench_id      = $wpf_bench_first + $wpf_bench_i;
 				$wpf_bench_email   = "bulk-$wpf_bench_i@bulk.example";
-				$wpf_bench_users[] = $wpdb->prepare( '(%d, %s, %s, %s, %s, %s, %s)', $wpf_bench_id, $wpf_bench_email, 'x', "bulk-$wpf_bench_i", $wpf_bench_email, '2026-01-01 00:00:00', "Bulk $wpf_bench_i" );
+				$wpf_bench_users[] = array( $wpf_bench_id, $wpf_bench_email, 'x', "bulk-$wpf_bench_i", $wpf_bench_email, '2026-01-01 00:00:00', "Bulk $wpf_bench_i" );
 				foreach ( array( 'customer-io_contact_id' => $wpf_bench_email, 'customer-io_tags' => 'a:1:{i:0;s:1:"1";}' ) + $wpf_bench_core_meta as $wpf_bench_key => $wpf_bench_value ) {
-					$wpf_bench_meta[] = $wpdb->prepare( '(%d, %s, %s)', $wpf_bench_id, $wpf_bench_key, $wpf_bench_value );
+					$wpf_bench_meta[] = array( $wpf_bench_id, $wpf_bench_key, $wpf_bench_value );
 				}
 			}
-			$wpdb->query( "INSERT INTO {$wpdb->users} (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES " . implode( ', ', $wpf_bench_users ) ); // phpcs:ignore WordPress.DB
-			$wpdb->query( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES " . implode( ', ', $wpf_bench_meta ) ); // phpcs:ignore WordPress.DB
+			if ( $wpf_bench_pdo ) {
+				$wpf_bench_pdo->beginTransaction();
+				foreach ( $wpf_bench_users as $wpf_bench_row ) {
+					$wpf_bench_insert_user->execute( $wpf_bench_row );
+				}
+				foreach ( $wpf_bench_meta as $wpf_bench_row ) {
+					$wpf_bench_insert_meta->execute( $wpf_bench_row );
+				}
+				$wpf_bench_pdo->commit();
+				continue;
+			}
+			$wpdb->query( "INSERT INTO {$wpdb->users} (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES " . implode( ', ', array_map( fn( $row ) => $wpdb->prepare( '(%d, %s, %s, %s, %s, %s, %s)', $row ), $wpf_bench_users ) ) ); // phpcs:ignore WordPress.DB
+			$wpdb->query( "INSERT INTO {$wpdb->usermeta} (user_id, meta_key, meta_value) VALUES " . implode( ', ', array_map( fn( $row ) => $wpdb->prepare( '(%d, %s, %s)', $row ), $wpf_bench_meta ) ) ); // phpcs:ignore WordPress.DB
 		}
 		printf( "%d\n", (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->users}" ) ); // phpcs:ignore WordPress.DB,WordPress.Security.EscapeOutput
 		break;
