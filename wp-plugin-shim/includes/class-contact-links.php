@@ -209,8 +209,8 @@ final class ContactLinks {
 
 	/**
 	 * The user linked to a contact id, lowest id first, among the links whose user's meta row holds the contact id
-	 * (case-insensitively) in the database now: one statement, through the link table's primary key and the meta
-	 * table's user_id index. Until the backfill is done (or on a network where the plugin is not
+	 * (case-insensitively) in the database now: the links through the table's primary key, then (when there are
+	 * some) their users' meta rows through the meta table's user_id index. Until the backfill is done (or on a network where the plugin is not
 	 * network-activated), the meta rows it has not linked yet are scanned too.
 	 *
 	 * @param string $slug    The CRM's slug.
@@ -224,16 +224,15 @@ final class ContactLinks {
 		$found = null;
 		if ( null !== $state ) {
 			$table = self::table();
-			$id    = $wpdb->get_var(
-				$wpdb->prepare(
-					"SELECT MIN(l.user_id) FROM {$table} l INNER JOIN {$wpdb->usermeta} m ON m.user_id = l.user_id AND m.meta_key = %s WHERE l.slug = %s AND l.contact_hash = %s AND LOWER(m.meta_value) = %s", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-					$key,
-					$slug,
-					self::hash( $contact ),
-					$lower
-				)
-			);
-			$found = null === $id ? null : (int) $id;
+			// Two statements rather than a join, so that every planner starts from the link table's primary key:
+			// SQLite joined from the meta table's meta_key index, reading every contact-id row (150 ms at 200 000).
+			$ids = array_map( 'intval', $wpdb->get_col( $wpdb->prepare( "SELECT user_id FROM {$table} WHERE slug = %s AND contact_hash = %s", $slug, self::hash( $contact ) ) ) ); // phpcs:ignore WordPress.DB
+			if ( array() !== $ids ) {
+				$id    = $wpdb->get_var(
+					$wpdb->prepare( "SELECT MIN(user_id) FROM {$wpdb->usermeta} WHERE user_id IN (" . implode( ', ', $ids ) . ') AND meta_key = %s AND LOWER(meta_value) = %s', $key, $lower ) // phpcs:ignore WordPress.DB -- the ids are integers.
+				);
+				$found = null === $id ? null : (int) $id;
+			}
 		}
 		$from = self::unindexed_from( $state );
 		if ( null !== $from ) {
