@@ -160,7 +160,7 @@ foreach ( $titles as $group => $title ) {
 		foreach ( array( 'mariadb', 'sqlite' ) as $db ) {
 			$fill = is_file( "$results_dir/large-$db-backfill.txt" ) ? preg_split( '/\s+/', trim( (string) file_get_contents( "$results_dir/large-$db-backfill.txt" ) ) ) : array();
 			if ( 2 === count( $fill ) && (float) $fill[1] > 0 ) {
-				$md[] = sprintf( '- Backfill on %s: %s contact-id rows linked in %.1f s, %s rows/s, with `update_tags` webhooks answered meanwhile (the row below).', $db, number_format( (int) $fill[0] ), (float) $fill[1], number_format( (int) $fill[0] / (float) $fill[1] ) );
+				$md[] = sprintf( '- Backfill on %s: %s contact-id rows linked in %.1f s, %s rows/s, with `update_tags` webhooks sent meanwhile (the row below).', $db, number_format( (int) $fill[0] ), (float) $fill[1], number_format( (int) $fill[0] / (float) $fill[1] ) );
 			}
 		}
 		$md[] = '';
