@@ -81,7 +81,7 @@ final class LockTest extends WebhookTestCase {
 
 	public function test_another_install_on_the_same_database_server_has_locks_of_its_own(): void {
 		if ( Lock::uses_sqlite() ) {
-			$this->markTestSkipped( 'An SQLite site keeps its lock rows in its own database file' );
+			$this->markTestSkipped( 'An SQLite site keeps its lock files beside its own database file' );
 		}
 		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
 		$this->while_fixture_holds(
