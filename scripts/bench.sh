@@ -12,8 +12,8 @@
 #                step timed inside PHP by the mu-plugin scripts/bench/mu/wpf-bench-profile.php
 #   large site   on a site of its own, on MariaDB and on SQLite: update_tags and add on the fresh site, then after
 #                WPF_BENCH_USERS (MariaDB) or WPF_BENCH_SQLITE_USERS users linked to contacts were added in bulk
-#                (as a site switching from WP Fusion has them: meta without contact links), update_tags while the
-#                contact links' backfill runs, its rate, and update_tags and add once it is done
+#                (as a site switching from WP Fusion has them: meta without contact links), update_tags and add
+#                while the contact links' backfill runs, its rate, and update_tags and add once it is done
 #   memory       the RSS of a one-worker pool's php-fpm worker after 0, 1 000, 5 000 and 10 000 webhooks
 #   micro        cargo bench -p wpf-webhooks-core (parsing, key check, field mapping, logins, decisions)
 # Exits non-zero when any scenario had a failed request (wrong status or code, socket error, timeout): such a
@@ -46,6 +46,8 @@ readonly WORKERS=${WPF_BENCH_WORKERS:-8}
 readonly PROFILED=${WPF_BENCH_PROFILED:-200}
 readonly LARGE_USERS=${WPF_BENCH_USERS:-1000000}
 readonly SQLITE_USERS=${WPF_BENCH_SQLITE_USERS:-200000}
+# While the backfill runs: adds of contacts the links do not know, then update_tags for a linked contact.
+readonly BACKFILL_UPDATES=200 BACKFILL_ADDS=5
 readonly PROFILE_WARMUP=20
 readonly PORT_BASE=${WPF_BENCH_PORT_BASE:-48089}
 readonly MICRO=${WPF_BENCH_MICRO:-1}
@@ -192,6 +194,11 @@ profile() {
   done
 }
 
+# Seconds from the EPOCHREALTIME value FROM to TO, to a tenth.
+since() {
+  awk -v from="$1" -v to="$2" 'BEGIN { printf "%.1f", to - from }'
+}
+
 webhook() {
   local action=$1
   printf '/?wpf_action=%s' "$action"
@@ -258,8 +265,11 @@ main_site_scenarios() {
 }
 
 # large_series DB USERS: a fresh site on DB (sequential update_tags and add, CRM 0 ms), then USERS users added in
-# bulk with their contact-id meta and no links; update_tags while the backfill links them (its rate in
-# RESULTS/large-DB-backfill.txt: `rows seconds`), then update_tags and add once it is done.
+# bulk with their contact-id meta and no links; while the backfill links them (its rate in
+# RESULTS/large-DB-backfill.txt: `rows seconds`), BACKFILL_ADDS adds (new contacts: each scans the rows not
+# linked yet) and BACKFILL_UPDATES update_tags for jane (linked), with no warm-up, so that no request is
+# left running (each measurement's start and end, in seconds after the backfill's start, in
+# RESULTS/large-DB-during.tsv); then update_tags and add once it is done.
 large_series() {
   local db=$1 users=$2
   ((users > 0)) || return 0
@@ -269,10 +279,18 @@ large_series() {
   measure "large-$db-fresh-add-c1" large "$db, fresh site: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" users "$users" >"$RESULTS/large-$db-users.txt"
   local label="$db, $(<"$RESULTS/large-$db-users.txt") users"
+  local started=$EPOCHREALTIME from
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" backfill >"$RESULTS/large-$db-backfill.txt" &
   local backfill=$!
+  : >"$RESULTS/large-$db-during.tsv"
+  from=$EPOCHREALTIME
+  measure "large-$db-backfilling-add-c1" large "$label, while the backfill runs: add, CRM 0 ms" 1 POST \
+    "$(webhook add)" "$NEW_CONTACT" created 200 "$BACKFILL_ADDS"
+  printf 'add\t%s\t%s\n' "$(since "$started" "$from")" "$(since "$started" "$EPOCHREALTIME")" >>"$RESULTS/large-$db-during.tsv"
+  from=$EPOCHREALTIME
   measure "large-$db-backfilling-update_tags-c1" large "$label, while the backfill runs: update_tags, CRM 0 ms" 1 POST \
-    "$(webhook update_tags)" "$JANE" updated
+    "$(webhook update_tags)" "$JANE" updated 200 "$BACKFILL_UPDATES"
+  printf 'update_tags\t%s\t%s\n' "$(since "$started" "$from")" "$(since "$started" "$EPOCHREALTIME")" >>"$RESULTS/large-$db-during.tsv"
   wait "$backfill" || die "the backfill on $db failed: $(cat "$RESULTS/large-$db-backfill.txt")"
   measure "large-$db-update_tags-c1" large "$label, backfill done: update_tags, CRM 0 ms" 1 POST "$(webhook update_tags)" "$JANE" updated
   measure "large-$db-add-c1" large "$label, backfill done: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created

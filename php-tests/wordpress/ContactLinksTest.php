@@ -188,6 +188,39 @@ final class ContactLinksTest extends WebhookTestCase {
 		$this->assertSame( $second, $this->found( 'shared@example.com' ) );
 	}
 
+	public function test_while_the_backfill_runs_a_linked_contact_costs_no_scan_of_the_unlinked_rows(): void {
+		global $wpdb;
+		$unlinked = $this->make_user( 'unlinked' );
+		$linked   = $this->make_user( 'linked' );
+		update_user_meta( $unlinked, self::KEY, 'both@example.com' );
+		update_user_meta( $unlinked, 'customerly_contact_id', 'alone@example.com' );
+		$wpdb->query( 'DELETE FROM ' . ContactLinks::table() ); // phpcs:ignore WordPress.DB -- written before the plugin: meta, no link.
+		update_user_meta( $linked, self::KEY, 'both@example.com' );
+		ContactLinks::start_backfill();
+		$scans = array();
+		$watch = function ( $query ) use ( &$scans, $wpdb ) {
+			if ( str_contains( (string) $query, "FROM {$wpdb->usermeta} WHERE meta_key = " ) ) {
+				$scans[] = $query;
+			}
+			return $query;
+		};
+		add_filter( 'query', $watch );
+		try {
+			$found = $this->found( 'both@example.com' );
+		} finally {
+			remove_filter( 'query', $watch );
+		}
+		$this->assertSame( $linked, $found, 'the verified link answers: a contact in the index is not looked for in the unlinked rows (CONTRACT §5)' );
+		$this->assertSame( array(), $scans, 'no scan of the contact-id rows the backfill has not reached' );
+		$user = UserStore::find( 'customerly', 'alone@example.com' );
+		$this->assertSame( $unlinked, null === $user ? 0 : $user->ID, 'a contact not in the index is looked for in the unlinked rows' );
+
+		while ( ! ContactLinks::backfill_batch() ) {
+			continue;
+		}
+		$this->assertSame( $unlinked, $this->found( 'both@example.com' ), 'once both are linked, the lowest user id wins' );
+	}
+
 	public function test_the_backfill_runs_in_batches_resumes_reports_progress_and_lookups_stay_right(): void {
 		global $wpdb;
 		$users = array();

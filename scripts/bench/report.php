@@ -155,12 +155,17 @@ foreach ( $titles as $group => $title ) {
 	$md[] = "### $title";
 	$md[] = '';
 	if ( 'large' === $group ) {
-		$md[] = sprintf( 'A site of its own per database, measured fresh, then after %s (MariaDB) or %s (SQLite) more users were added in bulk, each with the 14 meta rows WordPress gives a subscriber and linked to a Customer.io contact (`customer-io_contact_id`, `customer-io_tags`; `scripts/bench/configure.php users`), as on a large membership site switching from WP Fusion: the meta is there, the contact links are not. The backfill then links them (`configure.php backfill`, in one process, while `update_tags` is measured: until it is done a lookup also scans the contact-id rows it has not reached); once it is done, a lookup is one statement on the link table whatever the number of users. `jane@example.com` is the user `update_tags` finds; `add` creates a new user each time.', number_format( (int) ( $machine['users'] ?? 0 ) ), number_format( (int) ( $machine['sqlite_users'] ?? 0 ) ) );
+		$md[] = sprintf( 'A site of its own per database, measured fresh, then after %s (MariaDB) or %s (SQLite) more users were added in bulk, each with the 14 meta rows WordPress gives a subscriber and linked to a Customer.io contact (`customer-io_contact_id`, `customer-io_tags`; `scripts/bench/configure.php users`), as on a large membership site switching from WP Fusion: the meta is there, the contact links are not. The backfill then links them (`configure.php backfill`, in one process), while `add` and `update_tags` are measured without a warm-up (a fixed number of requests each, so that none is left running): `jane@example.com`, whom `update_tags` finds, is linked, so its lookup is the link table\'s; `add` creates a new user each time, a contact the links do not know, so until the backfill is done its lookup scans the contact-id rows the backfill has not reached (CONTRACT §5). Once it is done, a lookup is one statement on the link table whatever the number of users.', number_format( (int) ( $machine['users'] ?? 0 ) ), number_format( (int) ( $machine['sqlite_users'] ?? 0 ) ) );
 		$md[] = '';
 		foreach ( array( 'mariadb', 'sqlite' ) as $db ) {
 			$fill = is_file( "$results_dir/large-$db-backfill.txt" ) ? preg_split( '/\s+/', trim( (string) file_get_contents( "$results_dir/large-$db-backfill.txt" ) ) ) : array();
 			if ( 2 === count( $fill ) && (float) $fill[1] > 0 ) {
-				$md[] = sprintf( '- Backfill on %s: %s contact-id rows linked in %.1f s, %s rows/s, with `update_tags` webhooks sent meanwhile (the row below).', $db, number_format( (int) $fill[0] ), (float) $fill[1], number_format( (int) $fill[0] / (float) $fill[1] ) );
+				$during = array();
+				foreach ( is_file( "$results_dir/large-$db-during.tsv" ) ? file( "$results_dir/large-$db-during.tsv", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) : array() as $line ) {
+					[ $action, $from, $to ] = explode( "\t", $line ) + array( '', '', '' );
+					$during[]               = sprintf( '`%s` from +%s s to +%s s', $action, $from, $to );
+				}
+				$md[] = sprintf( '- Backfill on %s: %s contact-id rows linked in %.1f s, %s rows/s; measured meanwhile (seconds after its start): %s.', $db, number_format( (int) $fill[0] ), (float) $fill[1], number_format( (int) $fill[0] / (float) $fill[1] ), array() === $during ? 'nothing' : implode( ', ', $during ) );
 			}
 		}
 		$md[] = '';
