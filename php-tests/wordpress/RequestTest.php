@@ -7,6 +7,7 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Schema;
 
 /**
@@ -100,6 +101,9 @@ final class RequestTest extends WebhookTestCase {
 			$this->assertSame( array(), $writes, "$action of an unchanged contact writes nothing but the log row" );
 			$this->assertSame( array(), preg_grep( '/^(SHOW|DESCRIBE)\b/i', $statements ), "$action asks the database for no table description" );
 			$this->assertSame( array(), preg_grep( '/^(START TRANSACTION|BEGIN|COMMIT)\b/i', $statements ), "$action opens no transaction with nothing to write" );
+			if ( ! is_multisite() ) {
+				$this->assertSame( array(), preg_grep( '/' . ContactLinks::BACKFILL_OPTION . '/', $statements ), "$action reads the backfill's state with the autoloaded options, not with a query of its own" );
+			}
 		}
 	}
 

@@ -31,7 +31,7 @@ defined( 'ABSPATH' ) || exit;
 final class ContactLinks {
 
 	/**
-	 * The backfill's state, a network option: `cursor` (the last umeta_id done), `end` (the last contact-id row
+	 * The backfill's state, a network option (autoloaded on a single site): `cursor` (the last umeta_id done), `end` (the last contact-id row
 	 * when it started), `done` and `total` (contact-id rows), `finished`. Absent until the table exists.
 	 */
 	const BACKFILL_OPTION = 'wpf_webhooks_links_backfill';
@@ -304,6 +304,20 @@ final class ContactLinks {
 	}
 
 	/**
+	 * Stores the backfill's state: a network option on a network; on a single site an autoloaded option, so that
+	 * a webhook reads it with the options WordPress loads anyway (update_site_option() would not autoload it).
+	 *
+	 * @param array $state The state.
+	 */
+	private static function save_state( array $state ): void {
+		if ( is_multisite() ) {
+			update_site_option( self::BACKFILL_OPTION, $state );
+		} else {
+			update_option( self::BACKFILL_OPTION, $state, true );
+		}
+	}
+
+	/**
 	 * (Re)starts the backfill from the first meta row (activation, the schema upgrade that made the table,
 	 * Settings → Webhooks): every contact-id row there is now gets a link; rows written later are the hooks'.
 	 * Existing links stay. WP-Cron works it every minute until it is done.
@@ -323,7 +337,7 @@ final class ContactLinks {
 			'total'    => (int) ( $rows->total ?? 0 ),
 			'finished' => 0 === $end,
 		);
-		update_site_option( self::BACKFILL_OPTION, $state );
+		self::save_state( $state );
 		$lock->release();
 		if ( ! $state['finished'] && ! wp_next_scheduled( self::CRON_HOOK ) ) {
 			wp_schedule_event( time(), QueueRunner::CRON_SCHEDULE, self::CRON_HOOK );
@@ -357,7 +371,7 @@ final class ContactLinks {
 			$state['cursor']   = $to;
 			$state['done']    += count( $rows );
 			$state['finished'] = $to >= $state['end'];
-			update_site_option( self::BACKFILL_OPTION, $state );
+			self::save_state( $state );
 		}
 		$lock->release();
 		$finished = null === $state || $state['finished'];
