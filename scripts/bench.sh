@@ -114,6 +114,7 @@ start_site() {
     WPF_RUN=$run scripts/wp-env.sh down >/dev/null 2>&1 || true
     sleep 5
   done
+  SITE_RUN=$run
   SITE_URL=http://127.0.0.1:$port
   SANDBOX_URL=http://127.0.0.1:$((port + 1))
   KEY=$(WPF_RUN=$run scripts/wp-env.sh php "$CONFIGURE" settings)
@@ -132,6 +133,22 @@ sandbox() {
   local method=$1 route=$2 body=${3:-}
   curl -sS --fail -o /dev/null -X "$method" "$SANDBOX_URL/_sandbox/$route" ${body:+-d "$body"} ||
     die "sandbox: $method /_sandbox/$route failed"
+}
+
+# The CPU time (clock ticks, user + system) the site's processes have used so far: `php database web sandbox`,
+# each the process a pid file of SITE_RUN/pids names and its children (php-fpm's workers, nginx's); the database
+# is 0 on SQLite, which runs inside PHP. The processes must have been running since the site started.
+cpu_ticks() {
+  local group file pids total
+  for group in 'php-fpm*' mariadb nginx sandbox; do
+    total=0
+    for file in "$SITE_RUN"/pids/$group.pid; do
+      [[ -r $file ]] || continue
+      pids="$(<"$file") $(ps -o pid= --ppid "$(<"$file")")"
+      total=$((total + $(cd /proc && cat $(printf '%s/stat ' $pids) 2>/dev/null | awk '{ t += $14 + $15 } END { print t + 0 }')))
+    done
+    printf '%s ' "$total"
+  done
 }
 
 # Sets WRK to the wrk command for CONNECTIONS connections during SECONDS, on two threads at most.
@@ -159,22 +176,37 @@ measure() {
   fi
   local -a env=(BENCH_PATH="$path" BENCH_METHOD="$method" BENCH_BODY="$body" BENCH_EXPECT="$expect"
     BENCH_STATUS="$status" BENCH_LIMIT="$limit" BENCH_KEY="$key")
+  # Other processes' buffered writes (a build, a copy) flushed by the kernel during a run make every COMMIT wait
+  # for the disk: 100-300 ms answers while p50 stays put (the tail `add` once showed). Flush them first.
+  sync
   if ((limit == 0 && WARMUP > 0)); then
     wrk_command "$connections" "$WARMUP"
     env "${env[@]}" BENCH_RUN="$id-warmup-$RANDOM" BENCH_OUT="$RESULTS/$id.warmup.json" "${WRK[@]}" >/dev/null
   fi
   printf '%-20s %s, %s connection(s)\n' "$id" "$label" "$connections" >&2
   wrk_command "$connections" "$seconds"
-  env "${env[@]}" BENCH_RUN="$id-$RANDOM$RANDOM" BENCH_OUT="$RESULTS/$id.json" "${WRK[@]}" >"$RESULTS/$id.wrk.txt" &
+  local cpu_before
+  cpu_before=$(cpu_ticks)
+  # wrk's own CPU time: `times` in the subshell, once wrk (its only child) has ended.
+  (
+    env "${env[@]}" BENCH_RUN="$id-$RANDOM$RANDOM" BENCH_OUT="$RESULTS/$id.json" "${WRK[@]}" >"$RESULTS/$id.wrk.txt"
+    status=$?
+    times >"$RESULTS/$id.wrk-times.txt"
+    exit "$status"
+  ) &
   local wrk_pid=$!
   if ((limit > 0)); then
-    # wrk runs until its duration ends or SIGINT, which makes it stop and report at once.
+    # wrk (the subshell's child) runs until its duration ends or SIGINT, which makes it stop and report at once.
     while [[ ! -e $RESULTS/$id.json.stopped ]] && kill -0 "$wrk_pid" 2>/dev/null; do
       sleep 0.1
     done
-    kill -INT "$wrk_pid" 2>/dev/null || true
+    pkill -INT -P "$wrk_pid" -x wrk 2>/dev/null || true
   fi
   wait "$wrk_pid" || die "wrk failed for $id (see $RESULTS/$id.wrk.txt)"
+  # `php database web sandbox wrk` CPU seconds used during the run.
+  printf '%s %s\n' "$(awk -v before="$cpu_before" -v after="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+      n = split(before, b, " "); split(after, a, " "); for (i = 1; i <= n; i++) printf "%.2f ", (a[i] - b[i]) / hz }')" \
+    "$(awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$RESULTS/$id.wrk-times.txt")" >"$RESULTS/$id.cpu"
   printf '%s\t%s\t%s\t%s\t%s %s\n' "$id" "$group" "$label" "$connections" "$env_text" "${WRK[*]}" >>"$RESULTS/index.tsv"
 }
 
