@@ -82,6 +82,24 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( array(), $links(), 'deleted from the network' );
 	}
 
+	public function test_where_the_plugin_is_not_network_activated_the_lowest_user_holding_a_contact_id_wins(): void {
+		global $wpdb;
+		$low  = $this->user_of_second_site( 'low@example.com', 'subscriber' );
+		$high = $this->user_of_second_site( 'high@example.com', 'subscriber' );
+		update_user_meta( $low, 'customer-io_contact_id', 'shared@example.com' );
+		// Written on a site where the plugin is not active: the meta, and no link.
+		$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . ContactLinks::table() . ' WHERE user_id = %d', $low ) ); // phpcs:ignore WordPress.DB
+		update_user_meta( $high, 'customer-io_contact_id', 'shared@example.com' );
+		$network = get_site_option( 'active_sitewide_plugins' );
+		update_site_option( 'active_sitewide_plugins', array_diff_key( (array) $network, array( plugin_basename( WPF_WEBHOOKS_FILE ) => true ) ) );
+		try {
+			$this->assertFalse( ContactLinks::is_complete(), 'active on some sites only: the links may miss what the others write' );
+			$this->assertSame( $low, UserStore::find( 'customer-io', 'shared@example.com' )->ID, 'the scan still finds the lower user, though the higher one is linked' );
+		} finally {
+			update_site_option( 'active_sitewide_plugins', $network );
+		}
+	}
+
 	public function test_a_site_whose_queue_workers_are_all_busy_does_not_hold_up_another_sites_queue(): void {
 		$this->assertSame( 202, $this->hook( 'update', 'jane@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) )['status'] );
 		$this->while_fixture_holds(

@@ -22,17 +22,19 @@ defined( 'ABSPATH' ) || exit;
  *   (not as this process's cache remembers it), so a stale link is passed over, never written on the webhook's
  *   path. Lowest user id wins, as the meta scan did.
  * - The backfill links the contact-id meta rows that exist when it starts, in windows of `umeta_id` (a primary-key
- *   range: each batch costs the same at any size), resumably (its cursor is a network option), from WP-Cron and
- *   from Settings → Webhooks. Until it is done, a lookup that finds no verified link scans the rows past its
- *   cursor, so a contact is found while it runs. After a direct SQL write, an administrator runs it again.
+ *   range: each batch costs the same at any size), resumably (its cursor is an option, the network's on a
+ *   network), from WP-Cron and from Settings → Webhooks. Until it is done, a lookup that finds no verified link
+ *   scans the rows past its cursor, so a contact is found while it runs. After a direct SQL write, an
+ *   administrator runs it again.
  * - On a multisite network the table and the backfill are the network's, as its users are; the hooks only run
  *   where the plugin is active, so unless it is network-activated every lookup also scans the meta.
  */
 final class ContactLinks {
 
 	/**
-	 * The backfill's state, a network option (autoloaded on a single site): `cursor` (the last umeta_id done), `end` (the last contact-id row
-	 * when it started), `done` and `total` (contact-id rows), `finished`. Absent until the table exists.
+	 * The backfill's state, a network option (autoloaded on a single site): `cursor` (the last umeta_id done),
+	 * `end` (the last contact-id row when it started), `done` and `total` (contact-id rows), `finished`. Absent
+	 * until the table exists.
 	 */
 	const BACKFILL_OPTION = 'wpf_webhooks_links_backfill';
 
@@ -210,10 +212,10 @@ final class ContactLinks {
 	/**
 	 * The user linked to a contact id, lowest id first, among the links whose user's meta row holds the contact id
 	 * (case-insensitively) in the database now: the links through the table's primary key, then (when there are
-	 * some) their users' meta rows through the meta table's user_id index. A contact with no such link, until the
-	 * backfill is done (or on a network where the plugin is not network-activated), is looked for in the meta rows
-	 * the backfill has not linked yet: a scan whose cost grows with them, so a contact the links know (every one
-	 * written since the table was made) never pays it.
+	 * some) their users' meta rows through the meta table's user_id index. Until the backfill is done, a contact
+	 * with no such link is looked for in the meta rows the backfill has not linked yet: a scan whose cost grows
+	 * with them, which a contact the links know (every one written since the table was made) never pays. On a
+	 * network where the plugin is not network-activated, every lookup scans every contact-id row too.
 	 *
 	 * @param string $slug    The CRM's slug.
 	 * @param string $contact The contact id.
@@ -236,13 +238,16 @@ final class ContactLinks {
 				$found = null === $id ? null : (int) $id;
 			}
 		}
-		$from = null === $found ? self::unindexed_from( $state ) : null;
+		// Where the hooks miss some sites' writes, a verified link does not prove that no lower user holds the id.
+		$from = null === $found || ! self::hooks_see_every_site() ? self::unindexed_from( $state ) : null;
 		if ( null !== $from ) {
 			// Through the meta_key index; MIN() keeps the database from walking every meta row in user_id order.
 			$scanned = $wpdb->get_var(
 				$wpdb->prepare( "SELECT MIN(user_id) FROM {$wpdb->usermeta} WHERE meta_key = %s AND umeta_id > %d AND LOWER(meta_value) = %s", $key, $from, $lower )
 			);
-			$found = null === $scanned ? null : (int) $scanned;
+			if ( null !== $scanned && ( null === $found || (int) $scanned < $found ) ) {
+				$found = (int) $scanned;
+			}
 		}
 		return $found;
 	}

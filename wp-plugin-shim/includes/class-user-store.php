@@ -17,8 +17,8 @@ final class UserStore {
 
 	/**
 	 * The user linked to a contact: by contact id (ContactLinks: the link table, each hit checked against the
-	 * contact-id meta; the meta rows the backfill has not linked yet are scanned), lowest id wins; then by email;
-	 * case-insensitive. The email lookup uses the users table's index.
+	 * contact-id meta; a contact with no link, while the backfill runs, in the meta rows it has not linked yet),
+	 * lowest id wins; then by email; case-insensitive. The email lookup uses the users table's index.
 	 *
 	 * @param string $slug  The CRM's slug.
 	 * @param string $email The contact's email.

@@ -108,7 +108,7 @@ final class SiteHealth {
 			__( 'The contact links are being built', 'wpf-webhooks' ),
 			sprintf(
 				/* translators: %s: rows done of the total, with the percentage */
-				__( 'The users already linked to a CRM contact (e.g. by WP Fusion) are being added to the contact-link table: %s. WP-Cron works on it every minute, and Settings → Webhooks can run it now. Meanwhile webhooks find their users by scanning the rest, a little slower on a large site.', 'wpf-webhooks' ),
+				__( 'The users already linked to a CRM contact (e.g. by WP Fusion) are being added to the contact-link table: %s. WP-Cron works on it every minute, and Settings → Webhooks can run it now. Meanwhile a webhook for a contact not linked yet finds its user by scanning the rest, which takes seconds on a site with a million users.', 'wpf-webhooks' ),
 				SettingsPage::links_progress()
 			)
 		);
