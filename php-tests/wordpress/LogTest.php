@@ -158,6 +158,34 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( array( 'n6', 'ok', 'n5', 'n4' ), $this->codes(), '0 = no limit' );
 	}
 
+	public function test_a_large_cap_is_trimmed_at_one_insert_in_a_hundredth_of_it_not_at_every_one(): void {
+		global $wpdb;
+		$this->configure( array( 'log_max_rows' => 500 ) );
+		$deletes = 0;
+		$count   = function ( $query ) use ( &$deletes ) {
+			$deletes += (int) str_starts_with( (string) $query, 'DELETE FROM ' . Log::table() );
+			return $query;
+		};
+		add_filter( 'query', $count );
+		try {
+			for ( $i = 1; $i <= 700; $i++ ) { // At least the last 200 get ids past the cap.
+				Log::record( array( 'code' => "n{$i}" ) );
+			}
+		} finally {
+			remove_filter( 'query', $count );
+		}
+		// The inserts whose id passed the cap (ids are consecutive here: nothing else writes the log meanwhile).
+		$past = min( 700, (int) $wpdb->get_var( 'SELECT MAX(id) FROM ' . Log::table() ) - 500 ); // phpcs:ignore WordPress.DB
+		// One trim in five of them on average; twice that many, for at least 200 of them: p < 1e-11.
+		$this->assertGreaterThan( 0, $deletes );
+		$this->assertLessThan( 0.4 * $past, $deletes, "a webhook seldom pays a second write for the cap ($past inserts past it)" );
+		$rows = (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Log::table() ); // phpcs:ignore WordPress.DB
+		$this->assertGreaterThanOrEqual( 500, $rows );
+		$this->assertLessThanOrEqual( 600, $rows, 'the table stays near its cap (over by 100: p < 1e-9)' );
+		Log::prune();
+		$this->assertSame( '500', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Log::table() ), 'the daily prune keeps exactly the cap' ); // phpcs:ignore WordPress.DB
+	}
+
 	public function test_the_duration_runs_from_the_request_start_to_the_answer(): void {
 		self::$sandbox->latency( 300 );
 		$answer = $this->hook( 'update', 'jane@example.com' );

@@ -23,6 +23,11 @@ final class Log {
 	const PRUNE_EVENT = 'wpf_webhooks_prune_log';
 
 	/**
+	 * The log is trimmed to its cap at one insert in (cap / TRIM_SHARE), on average: see trims_now().
+	 */
+	const TRIM_SHARE = 100;
+
+	/**
 	 * Answers to requests refused before their key was accepted: counted, never logged. A body over the limit is
 	 * refused before the key is checked; a wrong or missing key, before anything else (CONTRACT §2).
 	 */
@@ -84,13 +89,25 @@ final class Log {
 					}
 				}
 				$max_rows = max( 0, (int) $settings['log_max_rows'] );
-				if ( Schema::insert( self::table(), $row ) && $max_rows > 0 && $wpdb->insert_id > $max_rows ) {
+				if ( Schema::insert( self::table(), $row ) && $max_rows > 0 && $wpdb->insert_id > $max_rows && self::trims_now( $max_rows ) ) {
 					// The cap, at the cost of one indexed delete: ids only grow, so the rows past it are below this range.
 					$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . ' WHERE id <= %d', (int) $wpdb->insert_id - $max_rows ) ); // phpcs:ignore WordPress.DB
 				}
 			},
 			'the webhook log failed'
 		);
+	}
+
+	/**
+	 * Whether this insert trims the log to its cap: on average one insert in every hundredth of the cap (every
+	 * insert under a cap of 200), at random, so that a webhook seldom pays a second write and commit, and no gap
+	 * in the ids (a rollback, another node's auto-increment offset) can make the trims stop. Between trims the
+	 * table holds about that many rows more than the cap; the daily prune() cuts it to the cap exactly.
+	 *
+	 * @param int $max_rows The cap.
+	 */
+	private static function trims_now( int $max_rows ): bool {
+		return 0 === random_int( 0, max( 1, intdiv( $max_rows, self::TRIM_SHARE ) ) - 1 );
 	}
 
 	/**
