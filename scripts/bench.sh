@@ -34,6 +34,8 @@
 #   WPF_DB                mariadb [default: what production WordPress sites run on] or sqlite, as for
 #                         scripts/wp-env.sh
 set -euo pipefail
+# Decimal points in EPOCHREALTIME and `times` that awk reads.
+export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO
@@ -189,8 +191,8 @@ measure() {
   cpu_before=$(cpu_ticks)
   # wrk's own CPU time: `times` in the subshell, once wrk (its only child) has ended.
   (
-    env "${env[@]}" BENCH_RUN="$id-$RANDOM$RANDOM" BENCH_OUT="$RESULTS/$id.json" "${WRK[@]}" >"$RESULTS/$id.wrk.txt"
-    status=$?
+    status=0
+    env "${env[@]}" BENCH_RUN="$id-$RANDOM$RANDOM" BENCH_OUT="$RESULTS/$id.json" "${WRK[@]}" >"$RESULTS/$id.wrk.txt" || status=$?
     times >"$RESULTS/$id.wrk-times.txt"
     exit "$status"
   ) &

@@ -57,7 +57,7 @@ foreach ( file( "$results_dir/index.tsv", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPT
 	if ( $failed > 0 || 0 === $figures['requests'] ) {
 		$invalid[] = sprintf( '%s: %d of %d requests failed (first bad answer: %s)', $id, $failed, $figures['requests'], $figures['first_bad'] );
 	}
-	$cpu = preg_split( '/\s+/', trim( (string) @file_get_contents( "$results_dir/$id.cpu" ) ) );
+	$cpu = is_file( "$results_dir/$id.cpu" ) ? preg_split( '/\s+/', trim( (string) file_get_contents( "$results_dir/$id.cpu" ) ) ) : array();
 	if ( 5 === count( $cpu ) && $figures['requests'] > 0 ) {
 		// CPU ms per answered request: php, database, web, sandbox, wrk.
 		$figures['cpu'] = array_map( fn( $seconds ) => 1000 * (float) $seconds / $figures['requests'], array_combine( array( 'php', 'database', 'web', 'sandbox', 'wrk' ), $cpu ) );
@@ -199,9 +199,10 @@ foreach ( $titles as $group => $title ) {
 	$md[] = '';
 }
 
-$c8_ids = array_filter( array( 'floor-c8', 'floor-write-c8', 'test-c8', 'update_tags-0-c8', 'update-0-c8', 'add-0-c8' ), fn( $id ) => isset( $scenarios[ $id ]['cpu'] ) );
+$c8     = $machine['concurrency'] ?? '8';
+$c8_ids = array_filter( array( "floor-c$c8", "floor-write-c$c8", "test-c$c8", "update_tags-0-c$c8", "update-0-c$c8", "add-0-c$c8" ), fn( $id ) => isset( $scenarios[ $id ]['cpu'] ) );
 if ( array() !== $c8_ids ) {
-	$md[] = '### CPU per request at concurrency 8';
+	$md[] = "### CPU per request at concurrency $c8";
 	$md[] = '';
 	$md[] = sprintf( 'The CPU time (user + system, from `/proc/PID/stat`) each process group used during the measured run, divided by the requests answered, in ms: php-fpm\'s workers (WordPress, the plugin and the extension, and on SQLite the database too), MariaDB, nginx, the sandbox CRM, and wrk. With every core busy, the rate is at most %s cores ÷ the total.', $machine['cores'] ?? '?' );
 	$md[] = '';
@@ -210,7 +211,7 @@ if ( array() !== $c8_ids ) {
 	foreach ( $c8_ids as $id ) {
 		$cpu   = $scenarios[ $id ]['cpu'];
 		$total = array_sum( $cpu );
-		$md[]  = sprintf( '| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |', $scenarios[ $id ]['label'], $cpu['php'], $cpu['database'], $cpu['web'], $cpu['sandbox'], $cpu['wrk'], $total, $total > 0 ? sprintf( '%.0f', 1000 * (int) ( $machine['cores'] ?? 0 ) / $total ) : '?' );
+		$md[]  = sprintf( '| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |', $scenarios[ $id ]['label'], $cpu['php'], $cpu['database'], $cpu['web'], $cpu['sandbox'], $cpu['wrk'], $total, $total > 0 && isset( $machine['cores'] ) ? sprintf( '%.0f', 1000 * (int) $machine['cores'] / $total ) : '?' );
 	}
 	$md[] = '';
 }
@@ -235,7 +236,6 @@ $get     = fn( string $id, string $field ) => isset( $scenarios[ $id ] ) ? (floa
 $targets = array();
 $floor1  = $get( 'floor-c1', 'p50_us' );
 $floor8  = $get( 'floor-c8', 'rps' );
-$c8      = $machine['concurrency'] ?? '8';
 
 $delta_target = function ( string $name, ?float $value, ?float $floor, float $limit_ms, string $why ) use ( &$targets ): void {
 	if ( null === $value || null === $floor ) {
@@ -310,20 +310,21 @@ foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
 		$machine['cores'] ?? '?',
 		$per_row
 	);
-	$cpu = $scenarios[ 'test' === $action ? "test-c$c8" : "$action-0-c$c8" ]['cpu'] ?? null;
+	$cpu = $scenarios[ "$action-0-c$c8" ]['cpu'] ?? $scenarios[ "$action-c$c8" ]['cpu'] ?? null;
 	$at  = $scenarios[ "floor-c$c8" ]['cpu'] ?? null;
 	if ( null !== $cpu && null !== $at ) {
 		$why = sprintf(
-			'each `%s` takes %.2f ms of CPU against the floor\'s %.2f ms (CPU per request at concurrency 8): PHP %+.2f ms, the database %+.2f ms, nginx %+.2f ms, the sandbox %+.2f ms, wrk %+.2f ms; the profile shows where the PHP and database time goes',
+			'each `%s` takes %.2f ms of CPU against the floor\'s %.2f ms (CPU per request at concurrency %s): PHP %+.2f ms, the database %+.2f ms, nginx %+.2f ms, the sandbox %+.2f ms, wrk %+.2f ms; ',
 			$action,
 			array_sum( $cpu ),
 			array_sum( $at ),
+			$c8,
 			$cpu['php'] - $at['php'],
 			$cpu['database'] - $at['database'],
 			$cpu['web'] - $at['web'],
 			$cpu['sandbox'] - $at['sandbox'],
 			$cpu['wrk'] - $at['wrk']
-		);
+		) . $why;
 	}
 	$targets[] = array( "`$action` throughput, c$c8, CRM 0 ms", sprintf( '%.1f req/s, floor %.1f req/s: %.0f %%', $rps, $floor8, 100 * $ratio ), $limit, $ratio >= $share ? 'met' : 'not met: ' . $why );
 }
