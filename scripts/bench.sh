@@ -9,7 +9,8 @@
 #                0 ms and 100 ms, sequential and at concurrency 8
 #   async ack    `async=true` with the CRM stalled for 10 s (measured only where the async queue exists)
 #   profile      where a webhook's time goes: test, update_tags, update and add at CRM 0 ms, sequential, each
-#                step timed inside PHP by the mu-plugin scripts/bench/mu/wpf-bench-profile.php
+#                step timed inside PHP by the mu-plugin scripts/bench/mu/wpf-bench-profile.php, on the main
+#                site and on the other database's fresh large site
 #   large site   on a site of its own, on MariaDB and on SQLite: update_tags and add on the fresh site, then after
 #                WPF_BENCH_USERS (MariaDB) or WPF_BENCH_SQLITE_USERS users linked to contacts were added in bulk
 #                (as a site switching from WP Fusion has them: meta without contact links), update_tags and add
@@ -212,12 +213,12 @@ measure() {
   printf '%s\t%s\t%s\t%s\t%s %s\n' "$id" "$group" "$label" "$connections" "$env_text" "${WRK[*]}" >>"$RESULTS/index.tsv"
 }
 
-# profile ACTION BODY EXPECT: PROFILE_WARMUP + PROFILED sequential webhooks with `wpf_bench_profile=1`, each
-# answered with its steps' timings (RESULTS/profile-ACTION.jsonl, the counted ones); the webhook's own answer
-# must be EXPECT.
+# profile DB ACTION BODY EXPECT: PROFILE_WARMUP + PROFILED sequential webhooks with `wpf_bench_profile=1` to the
+# current site, on DB, each answered with its steps' timings (RESULTS/profile-DB-ACTION.jsonl, the counted ones);
+# the webhook's own answer must be EXPECT.
 profile() {
-  local action=$1 body=$2 expect=$3 i answer out=$RESULTS/profile-$1.jsonl
-  printf '%-20s %s, %s webhooks, each step timed\n' "profile-$action" "$action" "$PROFILED" >&2
+  local db=$1 action=$2 body=$3 expect=$4 i answer out=$RESULTS/profile-$1-$2.jsonl
+  printf '%-20s %s on %s, %s webhooks, each step timed\n' "profile-$action" "$action" "$db" "$PROFILED" >&2
   : >"$out"
   for ((i = 1; i <= PROFILE_WARMUP + PROFILED; i++)); do
     answer=$(curl -sS -X POST "$SITE_URL$(webhook "$action")&wpf_bench_profile=1" -H 'Content-Type: application/json' \
@@ -231,6 +232,14 @@ profile() {
 # Seconds from the EPOCHREALTIME value FROM to TO, to a tenth.
 since() {
   awk -v from="$1" -v to="$2" 'BEGIN { printf "%.1f", to - from }'
+}
+
+# Profiles every action on the current site, on DB.
+profile_actions() {
+  profile "$1" test "$JANE" ok
+  profile "$1" update_tags "$JANE" updated
+  profile "$1" update "$JANE" updated
+  profile "$1" add "$NEW_CONTACT" created
 }
 
 webhook() {
@@ -280,10 +289,7 @@ main_site_scenarios() {
     done
   done
   sandbox PUT latency '{"ms": 0}'
-  profile test "$JANE" ok
-  profile update_tags "$JANE" updated
-  profile update "$JANE" updated
-  profile add "$NEW_CONTACT" created
+  profile_actions "$DB"
 
   if async_queue_present; then
     # Every CRM request stalls 10 s; the queue's workers run after the answer, on other php-fpm workers.
@@ -311,6 +317,8 @@ large_series() {
   start_site "$LARGE_RUN-$db" "$PORT_BASE" "$WORKERS" "$db"
   measure "large-$db-fresh-update_tags-c1" large "$db, fresh site: update_tags, CRM 0 ms" 1 POST "$(webhook update_tags)" "$JANE" updated
   measure "large-$db-fresh-add-c1" large "$db, fresh site: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created
+  # The main site's profile is on the main database; this one gives the other's.
+  [[ $db == "$DB" ]] || profile_actions "$db"
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" users "$users" >"$RESULTS/large-$db-users.txt"
   local label="$db, $(<"$RESULTS/large-$db-users.txt") users"
   local started=$EPOCHREALTIME from

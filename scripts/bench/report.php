@@ -80,22 +80,40 @@ function median( array $values ): float {
 	return 1 === $n % 2 ? $values[ intdiv( $n, 2 ) ] : ( $values[ $n / 2 - 1 ] + $values[ $n / 2 ] ) / 2;
 }
 
-// Profile: the median of each step, in ms, per action.
-$profile = array();
-foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
-	$lines = is_file( "$results_dir/profile-$action.jsonl" ) ? file( "$results_dir/profile-$action.jsonl", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) : array();
-	$rows  = array_values( array_filter( array_map( fn( $line ) => json_decode( $line, true ), $lines ), 'is_array' ) );
-	if ( ! $rows ) {
-		continue;
+/**
+ * The profile of the site on a database: the median of each step, in ms, and of each count, per action.
+ *
+ * @param string $results_dir The results.
+ * @param string $db          `mariadb` or `sqlite`.
+ */
+function profile_of( string $results_dir, string $db ): array {
+	$profile = array();
+	foreach ( array( 'test', 'update_tags', 'update', 'add' ) as $action ) {
+		$file  = "$results_dir/profile-$db-$action.jsonl";
+		$lines = is_file( $file ) ? file( $file, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES ) : array();
+		$rows  = array_values( array_filter( array_map( fn( $line ) => json_decode( $line, true ), $lines ), 'is_array' ) );
+		if ( ! $rows ) {
+			continue;
+		}
+		foreach ( array( 'boot', 'settings', 'extension', 'handle', 'log' ) as $step ) {
+			$profile[ $action ][ $step ] = median( array_map( fn( $row ) => (float) $row[ "{$step}_ms" ], $rows ) );
+		}
+		foreach ( array( 'queries', 'writes', 'commits' ) as $count ) {
+			$profile[ $action ][ $count ] = median( array_map( fn( $row ) => (float) ( $row[ $count ] ?? 0 ), $rows ) );
+		}
 	}
-	foreach ( array( 'boot', 'settings', 'extension', 'handle', 'log' ) as $step ) {
-		$profile[ $action ][ $step ] = median( array_map( fn( $row ) => (float) $row[ "{$step}_ms" ], $rows ) );
-	}
-	foreach ( array( 'queries', 'writes', 'commits' ) as $count ) {
-		$profile[ $action ][ $count ] = median( array_map( fn( $row ) => (float) ( $row[ $count ] ?? 0 ), $rows ) );
-	}
-	$profile[ $action ]['count'] = count( $rows );
+	return $profile;
 }
+
+// The main site's profile (the targets' reasons use it), and the other database's.
+$main_db  = $machine['db'] ?? 'mariadb';
+$profiles = array(
+	$main_db => profile_of( $results_dir, $main_db ),
+);
+foreach ( array( 'mariadb', 'sqlite' ) as $db ) {
+	$profiles += array( $db => profile_of( $results_dir, $db ) );
+}
+$profile = $profiles[ $main_db ];
 
 $md   = array();
 $md[] = '# Benchmarks';
@@ -218,13 +236,15 @@ if ( array() !== $c8_ids ) {
 
 $md[] = '### Where a webhook\'s time goes';
 $md[] = '';
-if ( $profile ) {
-	$md[] = sprintf( '%d sequential webhooks per action at CRM 0 ms (after 20 not counted), on the same site, each with `wpf_bench_profile=1`: the mu-plugin `scripts/bench/mu/wpf-bench-profile.php` runs the plugin\'s own functions and times each step inside PHP (`hrtime`). Medians, in ms. *After the decision* is `Endpoint::handle()` less the settings read and the extension\'s decision: the duplicate check, the contact lock, the user lookup, the user\'s writes, and for `add` the Return Password write to the CRM and the password hash. The log row is written after the answer is released (php-fpm), so the sender does not wait for it, but the worker does. The last three columns count the database statements `Endpoint::handle()` sends (medians): all of them, the writes (INSERT, UPDATE, DELETE, REPLACE) and the COMMITs.', (int) ( $machine['profiled'] ?? 0 ) );
+if ( array_filter( $profiles ) ) {
+	$md[] = sprintf( '%d sequential webhooks per action at CRM 0 ms (after 20 not counted), each with `wpf_bench_profile=1`, on the main site (%s) and on the other database\'s large site while it is fresh: the mu-plugin `scripts/bench/mu/wpf-bench-profile.php` runs the plugin\'s own functions and times each step inside PHP (`hrtime`). Medians, in ms. *After the decision* is `Endpoint::handle()` less the settings read and the extension\'s decision: the duplicate check, the contact lock, the user lookup, the user\'s writes, and for `add` the Return Password write to the CRM and the password hash. The log row is written after the answer is released (php-fpm), so the sender does not wait for it, but the worker does. The last three columns count the database statements `Endpoint::handle()` sends (medians): all of them, the writes (INSERT, UPDATE, DELETE, REPLACE) and the COMMITs.', (int) ( $machine['profiled'] ?? 0 ), $main_db );
 	$md[] = '';
-	$md[] = '| action | WordPress to `init` | settings read (one query) | extension\'s decision (CRM reads included) | after the decision | `Endpoint::handle()`: before the answer | log row, after the answer | statements | writes | commits |';
-	$md[] = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
-	foreach ( $profile as $action => $p ) {
-		$md[] = sprintf( '| `%s` | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | %d |', $action, $p['boot'], $p['settings'], $p['extension'], max( 0.0, $p['handle'] - $p['settings'] - $p['extension'] ), $p['handle'], $p['log'], $p['queries'], $p['writes'], $p['commits'] );
+	$md[] = '| database | action | WordPress to `init` | settings read (one query) | extension\'s decision (CRM reads included) | after the decision | `Endpoint::handle()`: before the answer | log row, after the answer | statements | writes | commits |';
+	$md[] = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+	foreach ( $profiles as $db => $by_action ) {
+		foreach ( $by_action as $action => $p ) {
+			$md[] = sprintf( '| %s | `%s` | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | %d |', $db, $action, $p['boot'], $p['settings'], $p['extension'], max( 0.0, $p['handle'] - $p['settings'] - $p['extension'] ), $p['handle'], $p['log'], $p['queries'], $p['writes'], $p['commits'] );
+		}
 	}
 } else {
 	$md[] = '**not measured**';
