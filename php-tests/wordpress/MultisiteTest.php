@@ -90,13 +90,14 @@ final class MultisiteTest extends WebhookTestCase {
 		// Written on a site where the plugin is not active: the meta, and no link.
 		$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . ContactLinks::table() . ' WHERE user_id = %d', $low ) ); // phpcs:ignore WordPress.DB
 		update_user_meta( $high, 'customer-io_contact_id', 'shared@example.com' );
-		$network = get_site_option( 'active_sitewide_plugins' );
-		update_site_option( 'active_sitewide_plugins', array_diff_key( (array) $network, array( plugin_basename( WPF_WEBHOOKS_FILE ) => true ) ) );
+		// In this process only: a test that dies here leaves the network as it was.
+		$deactivated = fn( $network ) => array_diff_key( (array) $network, array( plugin_basename( WPF_WEBHOOKS_FILE ) => true ) );
+		add_filter( 'site_option_active_sitewide_plugins', $deactivated );
 		try {
 			$this->assertFalse( ContactLinks::is_complete(), 'active on some sites only: the links may miss what the others write' );
 			$this->assertSame( $low, UserStore::find( 'customer-io', 'shared@example.com' )->ID, 'the scan still finds the lower user, though the higher one is linked' );
 		} finally {
-			update_site_option( 'active_sitewide_plugins', $network );
+			remove_filter( 'site_option_active_sitewide_plugins', $deactivated );
 		}
 	}
 

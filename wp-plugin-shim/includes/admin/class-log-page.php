@@ -204,7 +204,7 @@ final class LogPage {
 		}
 		if ( $rows > 0 ) {
 			/* translators: %s: a number of entries */
-			$text .= ' ' . sprintf( _n( 'At most the newest %s entry is kept.', 'At most the newest %s entries are kept.', $rows, 'wpf-webhooks' ), number_format_i18n( $rows ) );
+			$text .= ' ' . sprintf( _n( 'The newest %s entry is kept (about 1%% more between the daily clean-ups).', 'The newest %s entries are kept (about 1%% more between the daily clean-ups).', $rows, 'wpf-webhooks' ), number_format_i18n( $rows ) );
 		}
 		return $text;
 	}

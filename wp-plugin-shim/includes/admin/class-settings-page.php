@@ -31,7 +31,7 @@ final class SettingsPage {
 	 */
 	const LOG_LIMITS = array(
 		'log_retention_days' => 'Keep log entries (days)',
-		'log_max_rows'       => 'Keep at most (log entries)',
+		'log_max_rows'       => 'Keep the newest (log entries)',
 	);
 
 	/**
