@@ -50,7 +50,7 @@ readonly PROFILED=${WPF_BENCH_PROFILED:-200}
 readonly LARGE_USERS=${WPF_BENCH_USERS:-1000000}
 readonly SQLITE_USERS=${WPF_BENCH_SQLITE_USERS:-200000}
 # While the backfill runs: adds of contacts the links do not know, then update_tags for a linked contact.
-readonly BACKFILL_UPDATES=200 BACKFILL_ADDS=5
+readonly BACKFILL_UPDATES=200 BACKFILL_ADDS=3
 readonly PROFILE_WARMUP=20
 readonly PORT_BASE=${WPF_BENCH_PORT_BASE:-48089}
 readonly MICRO=${WPF_BENCH_MICRO:-1}
@@ -321,9 +321,14 @@ large_series() {
   [[ $db == "$DB" ]] || profile_actions "$db"
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" users "$users" >"$RESULTS/large-$db-users.txt"
   local label="$db, $(<"$RESULTS/large-$db-users.txt") users"
-  local started=$EPOCHREALTIME from
-  WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" backfill >"$RESULTS/large-$db-backfill.txt" &
+  local started=$EPOCHREALTIME from marker=$RESULTS/large-$db-backfill-started
+  WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" backfill "$marker" >"$RESULTS/large-$db-backfill.txt" &
   local backfill=$!
+  # Until its state says it runs (counting the rows to link takes a while), webhooks would not see it.
+  while [[ ! -e $marker ]]; do
+    kill -0 "$backfill" 2>/dev/null || die "the backfill on $db ended before it started: $(cat "$RESULTS/large-$db-backfill.txt")"
+    sleep 0.1
+  done
   : >"$RESULTS/large-$db-during.tsv"
   from=$EPOCHREALTIME
   measure "large-$db-backfilling-add-c1" large "$label, while the backfill runs: add, CRM 0 ms" 1 POST \

@@ -14,8 +14,9 @@
  *                                statements on the drop-in's PDO connection, one transaction): the size of a large
  *                                membership site, for the lookups' cost; the meta is written by SQL, so no
  *                                contact link is made (as on a site switching from WP Fusion)
- *   configure.php backfill       (re)starts the contact links' backfill and runs it to its end in this process;
- *                                prints `ROWS SECONDS`: the contact-id rows linked and the time it took
+ *   configure.php backfill FILE  (re)starts the contact links' backfill, creates FILE once it has started (a webhook
+ *                                then sees it running), and runs it to its end in this process; prints
+ *                                `ROWS SECONDS`: the contact-id rows linked and the time it took
  *
  * @package WpfWebhooks\Bench
  */
@@ -113,6 +114,7 @@ switch ( $argv[1] ?? '' ) {
 	case 'backfill':
 		$wpf_bench_started = microtime( true );
 		WpfWebhooks\ContactLinks::start_backfill();
+		touch( (string) ( $argv[2] ?? '' ) );
 		while ( true !== WpfWebhooks\ContactLinks::backfill_batch() ) {
 			continue;
 		}
@@ -122,6 +124,6 @@ switch ( $argv[1] ?? '' ) {
 		printf( "wordpress=%s\nphp=%s\ndatabase=%s %s\n", get_bloginfo( 'version' ), PHP_VERSION, defined( 'DB_ENGINE' ) && 'sqlite' === DB_ENGINE ? 'SQLite' : 'MariaDB', $wpdb->db_server_info() ); // phpcs:ignore WordPress.Security.EscapeOutput
 		break;
 	default:
-		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts | users N | backfill\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		fwrite( STDERR, "usage: configure.php settings | plugin on|off | facts | users N | backfill FILE\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		exit( 2 );
 }
