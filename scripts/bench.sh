@@ -304,6 +304,16 @@ main_site_scenarios() {
   WPF_RUN=$MAIN_RUN scripts/wp-env.sh down >/dev/null
 }
 
+# during_backfill ACTION BODY EXPECT COUNT: COUNT sequential webhooks on the large site while its backfill runs
+# (db, label and the backfill's start from large_series), and the seconds after that start they covered.
+during_backfill() {
+  local action=$1 body=$2 expect=$3 count=$4 from=$EPOCHREALTIME
+  measure "large-$db-backfilling-$action-c1" large "$label, while the backfill runs: $action, CRM 0 ms" 1 POST \
+    "$(webhook "$action")" "$body" "$expect" 200 "$count"
+  printf '%s\t%s\t%s\n' "$action" "$(since "$started" "$from")" "$(since "$started" "$EPOCHREALTIME")" \
+    >>"$RESULTS/large-$db-during.tsv"
+}
+
 # large_series DB USERS: a fresh site on DB (sequential update_tags and add, CRM 0 ms), then USERS users added in
 # bulk with their contact-id meta and no links; while the backfill links them (its rate in
 # RESULTS/large-DB-backfill.txt: `rows seconds`), BACKFILL_ADDS adds (new contacts: each scans the rows not
@@ -321,7 +331,7 @@ large_series() {
   [[ $db == "$DB" ]] || profile_actions "$db"
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" users "$users" >"$RESULTS/large-$db-users.txt"
   local label="$db, $(<"$RESULTS/large-$db-users.txt") users"
-  local started=$EPOCHREALTIME from marker=$RESULTS/large-$db-backfill-started
+  local started=$EPOCHREALTIME marker=$RESULTS/large-$db-backfill-started
   WPF_RUN=$LARGE_RUN-$db scripts/wp-env.sh php "$CONFIGURE" backfill "$marker" >"$RESULTS/large-$db-backfill.txt" &
   local backfill=$!
   # Until its state says it runs (counting the rows to link takes a while), webhooks would not see it.
@@ -330,14 +340,8 @@ large_series() {
     sleep 0.1
   done
   : >"$RESULTS/large-$db-during.tsv"
-  from=$EPOCHREALTIME
-  measure "large-$db-backfilling-add-c1" large "$label, while the backfill runs: add, CRM 0 ms" 1 POST \
-    "$(webhook add)" "$NEW_CONTACT" created 200 "$BACKFILL_ADDS"
-  printf 'add\t%s\t%s\n' "$(since "$started" "$from")" "$(since "$started" "$EPOCHREALTIME")" >>"$RESULTS/large-$db-during.tsv"
-  from=$EPOCHREALTIME
-  measure "large-$db-backfilling-update_tags-c1" large "$label, while the backfill runs: update_tags, CRM 0 ms" 1 POST \
-    "$(webhook update_tags)" "$JANE" updated 200 "$BACKFILL_UPDATES"
-  printf 'update_tags\t%s\t%s\n' "$(since "$started" "$from")" "$(since "$started" "$EPOCHREALTIME")" >>"$RESULTS/large-$db-during.tsv"
+  during_backfill add "$NEW_CONTACT" created "$BACKFILL_ADDS"
+  during_backfill update_tags "$JANE" updated "$BACKFILL_UPDATES"
   wait "$backfill" || die "the backfill on $db failed: $(cat "$RESULTS/large-$db-backfill.txt")"
   measure "large-$db-update_tags-c1" large "$label, backfill done: update_tags, CRM 0 ms" 1 POST "$(webhook update_tags)" "$JANE" updated
   measure "large-$db-add-c1" large "$label, backfill done: add, CRM 0 ms" 1 POST "$(webhook add)" "$NEW_CONTACT" created

@@ -145,7 +145,7 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'In the last 24 hours, 320 requests to the webhook URL were refused before their access key was accepted (a wrong or missing access key × 300, a body over 64 KiB × 20).', $this->render_page(), 'the log page tells of them' );
 	}
 
-	public function test_the_row_cap_holds_at_every_insert(): void {
+	public function test_a_row_cap_under_200_holds_at_every_insert(): void {
 		$this->configure( array( 'log_max_rows' => 3 ) );
 		for ( $i = 1; $i <= 5; $i++ ) {
 			Log::record( array( 'code' => "n{$i}" ) );
