@@ -27,6 +27,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_test_connection))
         .function(wrap_function!(wpf_webhooks_key_bits))
         .function(wrap_function!(wpf_webhooks_field_problem))
+        .function(wrap_function!(wpf_webhooks_signing_problems))
         .function(wrap_function!(wpf_webhooks_privileged_roles))
         .function(wrap_function!(wpf_webhooks_is_privileged))
         .function(wrap_function!(wpf_webhooks_privileged_capabilities))
@@ -39,7 +40,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
 /// array, 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
 /// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
 /// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
-/// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted.
+/// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted, and
+/// `signature`: once the access key was accepted, the signature check's `['status' => 'unsigned'|'unchecked'|
+/// 'verified'|'refused', 'scheme' => name|null, 'reason' => why it was refused|null]`, else null.
 #[php_function]
 pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
     let method = request.get("method").and_then(Zval::string).unwrap_or_default();
@@ -112,6 +115,14 @@ pub fn wpf_webhooks_key_bits(key: String) -> f64 {
 #[php_function]
 pub fn wpf_webhooks_field_problem(wp_field: String) -> Option<String> {
     wpf_webhooks_core::fields::forbidden_reason(&wp_field, &wpf_webhooks_core::crm::SLUGS).map(str::to_string)
+}
+
+/// What is wrong with the signing settings of a `wpf_webhooks_settings` array: `[setting key => why]` for a
+/// secret its scheme cannot read and for `require_signature` without a signing secret (empty when nothing is).
+#[php_function]
+pub fn wpf_webhooks_signing_problems(settings: &ZendHashTable) -> BTreeMap<String, String> {
+    let settings = wpf_webhooks_core::settings::Settings::from_value(&to_json(settings));
+    wpf_webhooks_core::signature::problems(&settings).into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.

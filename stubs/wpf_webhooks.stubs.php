@@ -13,7 +13,7 @@
  *
  * @param array{method: string, query: string, body: string, headers: array<string, string>}              $request The request, header names lower-case.
  * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool, proxy?: string} $site    What the site knows.
- * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`), each with `log_request`: the request as the log stores it, redacted (`method`, `query`, `headers`, `body`, `body_truncated` when cut, `body_bytes`).
+ * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`), each with `log_request`: the request as the log stores it, redacted (`method`, `query`, `headers`, `body`, `body_truncated` when cut, `body_bytes`), and `signature`: once the access key was accepted, the signature check's verdict (`status` `unsigned`, `unchecked`, `verified` or `refused`, `scheme`, `reason` when refused), else null.
  */
 function wpf_handle_webhook( array $request, array $site ): mixed {}
 
@@ -57,9 +57,9 @@ function wpf_webhooks_build_info(): mixed {}
  * The core's rules the plugin applies, so that it restates none of them: every code with its HTTP status and
  * default message, the `wpf_action` names with WP Fusion's aliases, the body limit, every setting with its
  * default, whether it is secret and its CRM, each CRM's required setting and not-configured message, and the
- * schemes a base-URL override may have.
+ * schemes a base-URL override may have, and the signing schemes (name, label, secret setting) with their tolerance.
  *
- * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string, kind?: string, label?: string, help?: string, options?: ?array<string, string>, wpf_option?: ?string}>, crms: array<string, array{name: string, slug: string, required: string, not_configured: string, webhook_help: string, example_body: string}>, no_crm: string, url_schemes: string[]}
+ * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string, kind?: string, label?: string, help?: string, options?: ?array<string, string>, wpf_option?: ?string}>, crms: array<string, array{name: string, slug: string, required: string, not_configured: string, webhook_help: string, example_body: string}>, no_crm: string, url_schemes: string[], signatures: list<array{name: string, label: string, secret_setting: string}>, signature_tolerance_secs: int}
  */
 function wpf_webhooks_contract(): mixed {}
 
@@ -89,6 +89,15 @@ function wpf_webhooks_key_bits( string $key ): float {}
  * @param string $wp_field The WordPress field.
  */
 function wpf_webhooks_field_problem( string $wp_field ): ?string {}
+
+/**
+ * What is wrong with the signing settings of a `wpf_webhooks_settings` array: a secret its scheme cannot read,
+ * `require_signature` without a signing secret.
+ *
+ * @param array $settings The settings.
+ * @return array<string, string> Setting key => why; empty when nothing is wrong.
+ */
+function wpf_webhooks_signing_problems( array $settings ): array {}
 
 /**
  * The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.

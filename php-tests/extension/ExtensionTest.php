@@ -66,7 +66,7 @@ final class ExtensionTest extends TestCase {
 	public function test_the_module_describes_itself(): void {
 		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
 		$functions = get_extension_funcs( 'wpf_webhooks' );
-		$all = array( 'wpf_handle_webhook', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged', 'wpf_webhooks_privileged_capabilities' );
+		$all = array( 'wpf_handle_webhook', 'wpf_webhooks_signing_problems', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged', 'wpf_webhooks_privileged_capabilities' );
 		foreach ( $all as $f ) {
 			$this->assertContains( $f, $functions );
 		}
@@ -110,7 +110,12 @@ final class ExtensionTest extends TestCase {
 
 	public function test_test_action_needs_only_the_key(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' . self::KEY ), $this->site( array( 'crm' => '' ) ) );
-		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
+		$unsigned = array(
+			'reason' => null,
+			'scheme' => null,
+			'status' => 'unsigned',
+		);
+		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'signature' => $unsigned, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test', '', array( 'x-wpf-access-key' => self::KEY ) ), $this->site() );
 		$this->assertSame( 'ok', $answer['code'] );
 	}
@@ -238,12 +243,33 @@ final class ExtensionTest extends TestCase {
 		$this->assertTrue( $create['notify'] );
 	}
 
+	public function test_a_signature_is_checked_over_the_exact_bytes_received(): void {
+		$key  = 'cio-signing-key-' . bin2hex( random_bytes( 8 ) );
+		$site = $this->site( array( 'customerio_signing_key' => $key ) );
+		$body = "{ \"email\" : \"jane@example.com\", \"note\": \"caf\u{e9}\\u00e9\" }\n";
+		$ts   = (string) time();
+		$sign = fn( string $signed_body, string $at ) => array(
+			'x-cio-timestamp' => $at,
+			'x-cio-signature' => hash_hmac( 'sha256', "v0:{$at}:{$signed_body}", $key ),
+		);
+		$query = 'wpf_action=test&access_key=' . self::KEY;
+		$this->assertSame( array( 'reason' => null, 'scheme' => 'customerio', 'status' => 'verified' ), wpf_handle_webhook( $this->request( $query, $body, $sign( $body, $ts ) ), $site )['signature'] );
+		$reencoded = (string) json_encode( json_decode( $body ) );
+		foreach ( array( 'a re-encoded body' => $sign( $reencoded, $ts ), 'a stale one' => $sign( $body, (string) ( time() - 301 ) ) ) as $what => $headers ) {
+			$answer = wpf_handle_webhook( $this->request( $query, $body, $headers ), $site );
+			$this->assertSame( array( 403, 'refused' ), array( $answer['status'], $answer['signature']['status'] ), $what );
+			$this->assertStringNotContainsString( $headers['x-cio-signature'], (string) json_encode( $answer ), $what );
+		}
+		$this->assertSame( array(), wpf_webhooks_signing_problems( $site['settings'] ) );
+		$this->assertSame( array( 'require_signature', 'standard_webhooks_secret' ), array_keys( wpf_webhooks_signing_problems( array( 'require_signature' => true, 'standard_webhooks_secret' => 'whsec_%%%' ) ) ) );
+	}
+
 	public function test_async_is_queued_and_its_stored_request_decided_later(): void {
 		$queued = wpf_handle_webhook(
 			$this->request( 'wpf_action=add&async=true&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-wpf-access-key' => self::KEY, 'webhook-id' => 'w-1', 'cookie' => 'c=1' ) ),
 			$this->site()
 		);
-		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request' ), array_keys( $queued ) );
+		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request', 'signature' ), array_keys( $queued ) );
 		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
 		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
 		$this->assertSame( array(), self::$sandbox->requests() );

@@ -21,7 +21,8 @@ final class Endpoint {
 
 	/**
 	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). A request
-	 * refused before its key was accepted is only counted (Log::REFUSALS): nothing of it is stored. Where PHP
+	 * refused before its key was accepted is only counted (Log::REFUSALS): nothing of it is stored. One refused
+	 * for its signature, after its key was accepted, is logged with the reason. Where PHP
 	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row or count is
 	 * written and before a queued webhook's worker starts; elsewhere they are written first.
 	 */
@@ -31,7 +32,8 @@ final class Endpoint {
 		}
 		$context  = array();
 		$response = self::handle( $context );
-		$entry    = in_array( $response->code, Log::REFUSALS, true ) ? null : self::log_entry( $response, $context );
+		$counted  = in_array( $response->code, Log::REFUSALS, true ) && ! isset( $context['signature'] );
+		$entry    = $counted ? null : self::log_entry( $response, $context );
 		$write    = fn() => null === $entry ? Log::refused( $response->code ) : Log::record( $entry );
 		if ( ! Response::can_release() ) {
 			$write();
@@ -50,7 +52,8 @@ final class Endpoint {
 	 * The answer to this webhook.
 	 *
 	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), the
-	 *                       extension's `log_request` once it decided, and, once it made a plan or queued the
+	 *                       extension's `log_request` once it decided, its `signature` verdict once it accepted
+	 *                       the key, and, once it made a plan or queued the
 	 *                       webhook, its `contact` and `delivery_key` (never the plan: it holds the generated
 	 *                       password), and `job_id` when it was queued.
 	 */
@@ -75,6 +78,9 @@ final class Endpoint {
 		try {
 			$decision               = wpf_handle_webhook( $request, $site );
 			$context['log_request'] = $decision['log_request'] ?? null;
+			if ( is_array( $decision['signature'] ?? null ) ) {
+				$context['signature'] = $decision['signature'];
+			}
 			if ( 'queue' === $decision['kind'] ) {
 				$context['contact']      = (string) $decision['contact'];
 				$context['delivery_key'] = $decision['delivery_key'];
@@ -164,7 +170,8 @@ final class Endpoint {
 			'user_id'      => $response->user_id,
 			'delivery_key' => $context['delivery_key'] ?? null,
 			'job_id'       => $context['job_id'] ?? null,
-			'message'      => $response->message,
+			'signature'    => (string) ( $context['signature']['status'] ?? '' ),
+			'message'      => $context['signature']['reason'] ?? $response->message,
 			'warnings'     => $response->warnings,
 			'request'      => is_array( $context['log_request'] ?? null ) ? $context['log_request'] : $bare(),
 		);

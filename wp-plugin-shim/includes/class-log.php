@@ -37,9 +37,10 @@ final class Log {
 	 * Column widths of the table.
 	 */
 	const WIDTHS = array(
-		'action'  => 20,
-		'contact' => 254,
-		'code'    => 32,
+		'action'    => 20,
+		'contact'   => 254,
+		'code'      => 32,
+		'signature' => 16,
 	);
 
 	/**
@@ -60,7 +61,9 @@ final class Log {
 	 * Records one webhook. Never throws and never prints: a logging failure must not change the answer.
 	 *
 	 * @param array $entry `action`, `contact`, `code`, `status`, `duration_ms`, `user_id`, `delivery_key`,
-	 *                     `job_id` (a queued webhook's job), `message`, `warnings` (list of codes) and `request`:
+	 *                     `job_id` (a queued webhook's job), `signature` (the extension's verdict on a sender's
+	 *                     signature: `unsigned`, `unchecked`, `verified`, `refused`; '' when it gave none, as for
+	 *                     a queued webhook's run), `message`, `warnings` (list of codes) and `request`:
 	 *                     the extension's `log_request`, or bare_request(), stored as given; optionally
 	 *                     `created_at` (unix seconds, default now).
 	 */
@@ -79,6 +82,7 @@ final class Log {
 					'user_id'      => isset( $entry['user_id'] ) ? (int) $entry['user_id'] : null,
 					'delivery_key' => isset( $entry['delivery_key'] ) ? substr( (string) $entry['delivery_key'], 0, 64 ) : null,
 					'job_id'       => isset( $entry['job_id'] ) ? (int) $entry['job_id'] : null,
+					'signature'    => Text::cut( (string) ( $entry['signature'] ?? '' ), self::WIDTHS['signature'] ),
 					'message'      => (string) ( $entry['message'] ?? '' ),
 					'warnings'     => Text::json( array_values( array_map( 'strval', (array) ( $entry['warnings'] ?? array() ) ) ) ),
 					'request'      => Text::json( (array) ( $entry['request'] ?? array() ) ),
@@ -208,15 +212,15 @@ final class Log {
 	/**
 	 * A page of rows, newest first.
 	 *
-	 * @param array $args `code`, `action` (exact; empty = any), `search` (in contact and message), `per_page`
-	 *                    (1–100, default 20), `page` (from 1).
+	 * @param array $args `code`, `action`, `signature` (exact; empty = any), `search` (in contact and message),
+	 *                    `per_page` (1–100, default 20), `page` (from 1).
 	 * @return array{rows: array[], total: int}
 	 */
 	public static function query( array $args = array() ): array {
 		global $wpdb;
 		$where  = array( '1=1' );
 		$values = array();
-		foreach ( array( 'code', 'action' ) as $column ) {
+		foreach ( array( 'code', 'action', 'signature' ) as $column ) {
 			if ( isset( $args[ $column ] ) && '' !== (string) $args[ $column ] ) {
 				$where[]  = "{$column} = %s";
 				$values[] = (string) $args[ $column ];

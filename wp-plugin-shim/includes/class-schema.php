@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 6;
+	const VERSION        = 7;
 
 	/**
 	 * The first version with the contact-link table (ContactLinks).
@@ -78,6 +78,7 @@ final class Schema {
 				user_id bigint(20) unsigned NULL,
 				delivery_key char(64) NULL,
 				job_id bigint(20) unsigned NULL,
+				signature varchar(16) NOT NULL DEFAULT '',
 				message text NOT NULL,
 				warnings text NOT NULL,
 				request mediumtext NOT NULL,

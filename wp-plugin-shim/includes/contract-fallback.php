@@ -191,6 +191,18 @@ return array (
     array (
       'crm' => 'customerio',
       'default' => '',
+      'help' => 'Proves that a webhook comes from your workspace. In Customer.io: Settings › Workspace Settings › API & webhook credentials › Webhook Signing Key.',
+      'key' => 'customerio_signing_key',
+      'kind' => 'secret',
+      'label' => 'Customer.io webhook signing key',
+      'options' => NULL,
+      'secret' => true,
+      'wpf_option' => NULL,
+    ),
+    7 =>
+    array (
+      'crm' => 'customerio',
+      'default' => '',
       'help' => '',
       'key' => 'customerio_app_url',
       'kind' => 'base_url',
@@ -199,7 +211,7 @@ return array (
       'secret' => false,
       'wpf_option' => NULL,
     ),
-    7 =>
+    8 =>
     array (
       'crm' => 'customerio',
       'default' => '',
@@ -211,7 +223,7 @@ return array (
       'secret' => false,
       'wpf_option' => NULL,
     ),
-    8 =>
+    9 =>
     array (
       'crm' => 'customerly',
       'default' => '',
@@ -223,7 +235,7 @@ return array (
       'secret' => true,
       'wpf_option' => 'customerly_key',
     ),
-    9 =>
+    10 =>
     array (
       'crm' => 'customerly',
       'default' => '',
@@ -235,7 +247,7 @@ return array (
       'secret' => false,
       'wpf_option' => NULL,
     ),
-    10 =>
+    11 =>
     array (
       'crm' => NULL,
       'default' =>
@@ -246,28 +258,28 @@ return array (
       'key' => 'field_map',
       'secret' => false,
     ),
-    11 =>
+    12 =>
     array (
       'crm' => NULL,
       'default' => true,
       'key' => 'return_password',
       'secret' => false,
     ),
-    12 =>
+    13 =>
     array (
       'crm' => NULL,
       'default' => '',
       'key' => 'return_password_field',
       'secret' => false,
     ),
-    13 =>
+    14 =>
     array (
       'crm' => NULL,
       'default' => '',
       'key' => 'default_role',
       'secret' => false,
     ),
-    14 =>
+    15 =>
     array (
       'crm' => NULL,
       'default' =>
@@ -277,33 +289,63 @@ return array (
       'key' => 'allowed_roles',
       'secret' => false,
     ),
-    15 =>
+    16 =>
     array (
       'crm' => NULL,
       'default' => false,
       'key' => 'send_welcome_email',
       'secret' => false,
     ),
-    16 =>
+    17 =>
     array (
       'crm' => NULL,
       'default' => false,
       'key' => 'async',
       'secret' => false,
     ),
-    17 =>
+    18 =>
+    array (
+      'crm' => NULL,
+      'default' => '',
+      'key' => 'standard_webhooks_secret',
+      'secret' => true,
+    ),
+    19 =>
+    array (
+      'crm' => NULL,
+      'default' => false,
+      'key' => 'require_signature',
+      'secret' => false,
+    ),
+    20 =>
     array (
       'crm' => NULL,
       'default' => 30,
       'key' => 'log_retention_days',
       'secret' => false,
     ),
-    18 =>
+    21 =>
     array (
       'crm' => NULL,
       'default' => 10000,
       'key' => 'log_max_rows',
       'secret' => false,
+    ),
+  ),
+  'signature_tolerance_secs' => 300,
+  'signatures' =>
+  array (
+    0 =>
+    array (
+      'label' => 'Customer.io',
+      'name' => 'customerio',
+      'secret_setting' => 'customerio_signing_key',
+    ),
+    1 =>
+    array (
+      'label' => 'Standard Webhooks',
+      'name' => 'standard_webhooks',
+      'secret_setting' => 'standard_webhooks_secret',
     ),
   ),
   'url_schemes' =>

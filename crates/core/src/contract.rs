@@ -7,6 +7,7 @@ use crate::crm::{self, Kind};
 use crate::error::Code;
 use crate::request::{Action, MAX_BODY_BYTES};
 use crate::settings;
+use crate::signature;
 use serde_json::{json, Map, Value};
 
 /// The contract as one JSON object:
@@ -19,7 +20,9 @@ use serde_json::{json, Map, Value};
 /// - `crms`: value of `crm` => `name`, `slug` (WP Fusion's), `required`, `not_configured`, `webhook_help`,
 ///   `example_body` (JSON text), in the order the settings page offers them;
 /// - `no_crm`: the not-configured message when none is chosen;
-/// - `url_schemes`.
+/// - `url_schemes`;
+/// - `signatures`: each signing scheme's `name` (as the log and the answers' verdicts give it), `label` and
+///   `secret_setting`, the CRMs' first; `signature_tolerance_secs`.
 pub fn contract() -> Value {
     let codes: Map<String, Value> = Code::ALL
         .iter()
@@ -37,6 +40,10 @@ pub fn contract() -> Value {
         "crms": crms,
         "no_crm": crm::NO_CRM,
         "url_schemes": crm::URL_SCHEMES,
+        "signatures": signature::schemes()
+            .map(|s| json!({"name": s.name, "label": s.label, "secret_setting": s.secret_setting}))
+            .collect::<Vec<_>>(),
+        "signature_tolerance_secs": signature::TOLERANCE_SECS,
     })
 }
 
@@ -92,10 +99,12 @@ mod tests {
                    "label": "Customer.io region", "help": "The data centre of the workspace; Test connection tells a wrong one.",
                    "options": {"us": "US", "eu": "EU"}, "wpf_option": "customer-io_region"})
         );
-        assert_eq!(c["settings"][8]["key"], "customerly_token");
-        assert_eq!(c["settings"][8]["kind"], "secret");
+        assert_eq!(c["settings"][6]["key"], "customerio_signing_key");
+        assert_eq!(c["settings"][6]["kind"], "secret");
+        assert_eq!(c["settings"][9]["key"], "customerly_token");
+        assert_eq!(c["settings"][9]["kind"], "secret");
         assert_eq!(
-            c["settings"][14],
+            c["settings"][15],
             json!({"key": "allowed_roles", "default": ["subscriber"], "secret": false, "crm": null})
         );
         assert_eq!(c["crms"]["customerio"]["required"], "customerio_app_key");
@@ -103,5 +112,13 @@ mod tests {
         let crms: Vec<&String> = c["crms"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
         assert_eq!(crms, ["customerio", "customerly"]);
         assert_eq!(c["url_schemes"], json!(["http", "https"]));
+        assert_eq!(
+            c["signatures"],
+            json!([
+                {"name": "customerio", "label": "Customer.io", "secret_setting": "customerio_signing_key"},
+                {"name": "standard_webhooks", "label": "Standard Webhooks", "secret_setting": "standard_webhooks_secret"},
+            ])
+        );
+        assert_eq!(c["signature_tolerance_secs"], 300);
     }
 }

@@ -16,6 +16,7 @@ pub mod redact;
 pub mod request;
 pub mod roles;
 pub mod settings;
+pub mod signature;
 pub mod webhook;
 
 pub use error::{Code, Outcome};

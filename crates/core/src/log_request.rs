@@ -31,6 +31,17 @@ pub const HEADERS: [&str; 7] = [
     DELIVERY_HEADERS[2],
 ];
 
+/// Whether the log keeps a header, and whether as present only, its value [redacted](crate::redact::REDACTED):
+/// [`HEADERS`] (the access key's as present), and each signing scheme's timestamp and signature (as present: with
+/// the body, a signature is all a holder of the key would need to replay the webhook within the tolerance).
+fn kept(name: &str) -> Option<bool> {
+    if HEADERS.contains(&name) {
+        return Some(name == ACCESS_KEY_HEADER);
+    }
+    crate::signature::schemes()
+        .find_map(|s| (name == s.signature_header).then_some(true).or((name == s.timestamp_header).then_some(false)))
+}
+
 /// The request as logged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogRequest {
@@ -56,9 +67,9 @@ impl LogRequest {
         let headers = raw
             .headers
             .iter()
-            .filter(|(name, _)| HEADERS.contains(&name.as_str()))
-            .map(|(name, value)| {
-                let value = if name == ACCESS_KEY_HEADER {
+            .filter_map(|(name, value)| Some((name, value, kept(name)?)))
+            .map(|(name, value, present_only)| {
+                let value = if present_only {
                     crate::redact::REDACTED.to_string()
                 } else {
                     cut(&secrets.without_credentials(value), HEADER_BYTES).to_string()
@@ -277,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn only_allowed_headers_are_kept_the_access_key_as_present() {
+    fn only_allowed_headers_are_kept_the_access_key_and_signatures_as_present() {
         let long = format!("{}{KEY}", "u".repeat(HEADER_BYTES - 6));
         let log = logged(
             "wpf_action=test",
@@ -289,6 +300,11 @@ mod tests {
                 ("cookie", "secret-cookie"),
                 ("authorization", "Bearer secret"),
                 ("x-api-key", "header-key"),
+                ("x-cio-signature", "69063fcbe7eab2a2"),
+                ("x-cio-timestamp", "1700000000"),
+                ("webhook-signature", "v1,g0hM9SsE"),
+                ("webhook-timestamp", "1614265330"),
+                ("x-cio-signature-extra", "x"),
             ],
             "",
         );
@@ -297,6 +313,10 @@ mod tests {
             ("user-agent", cut(&format!("{}{REDACTED}", "u".repeat(HEADER_BYTES - 6)), HEADER_BYTES).to_string()),
             ("x-cio-delivery-id", "dlv-1".to_string()),
             ("x-wpf-access-key", REDACTED.to_string()),
+            ("x-cio-signature", REDACTED.to_string()),
+            ("x-cio-timestamp", "1700000000".to_string()),
+            ("webhook-signature", REDACTED.to_string()),
+            ("webhook-timestamp", "1614265330".to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

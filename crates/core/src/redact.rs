@@ -39,7 +39,10 @@ impl Secrets {
         let mut credentials = Vec::new();
         let crm_secrets = crate::crm::ALL.iter().flat_map(|d| d.settings).filter(|s| matches!(s.kind, Kind::Secret));
         let values = crm_secrets.map(|s| settings.crm_setting(s.key));
-        for value in std::iter::once(settings.access_key.as_str()).chain(values) {
+        let standard = settings.standard_webhooks_secret.as_str();
+        // The secret as set, and its base64 part alone, as a sender's settings may show it.
+        let signing = [standard, standard.strip_prefix(crate::signature::WHSEC_PREFIX).unwrap_or_default()];
+        for value in std::iter::once(settings.access_key.as_str()).chain(values).chain(signing) {
             for c in [value, value.trim()] {
                 if c.trim().len() >= MIN_CREDENTIAL_LEN && !credentials.iter().any(|k| k == c) {
                     credentials.push(c.to_string());

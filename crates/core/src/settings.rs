@@ -27,6 +27,10 @@ pub struct Settings {
     pub send_welcome_email: bool,
     /// `async`: queue every webhook as if it asked for `async=true`.
     pub queue_all: bool,
+    /// The secret of senders that sign as Standard Webhooks (`whsec_` + base64; see `signature`).
+    pub standard_webhooks_secret: String,
+    /// Refuse webhooks without a verified signature (only while a signing secret is set: `signature::required`).
+    pub require_signature: bool,
     /// The proxy for CRM calls: wp-config.php's `WPF_WEBHOOKS_PROXY`, which the shim passes beside the settings
     /// (see `Site::from_value`); never read from the option, so that only the site owner can set it.
     pub proxy: String,
@@ -45,6 +49,8 @@ impl Default for Settings {
             allowed_roles: vec!["subscriber".into()],
             send_welcome_email: false,
             queue_all: false,
+            standard_webhooks_secret: String::new(),
+            require_signature: false,
             proxy: String::new(),
         }
     }
@@ -74,7 +80,17 @@ impl Settings {
         }
         s.send_welcome_email = map.get("send_welcome_email").is_some_and(truthy);
         s.queue_all = map.get("async").is_some_and(truthy);
+        s.standard_webhooks_secret = text("standard_webhooks_secret").trim().to_string();
+        s.require_signature = map.get("require_signature").is_some_and(truthy);
         s
+    }
+
+    /// A secret setting's value by its key: a CRM's, or the site's `standard_webhooks_secret`.
+    pub fn secret(&self, key: &str) -> &str {
+        match key {
+            "standard_webhooks_secret" => &self.standard_webhooks_secret,
+            _ => self.crm_setting(key),
+        }
     }
 
     /// A CRM's setting, as read ('' for a key no CRM describes).
@@ -122,6 +138,8 @@ pub fn schema() -> Vec<(Setting, Value)> {
         site("allowed_roles", false, json!(d.allowed_roles)),
         site("send_welcome_email", false, json!(d.send_welcome_email)),
         site("async", false, json!(d.queue_all)),
+        site(crate::signature::STANDARD_WEBHOOKS.secret_setting, true, json!(d.standard_webhooks_secret)),
+        site("require_signature", false, json!(d.require_signature)),
         site("log_retention_days", false, json!(LOG_RETENTION_DAYS)),
         site("log_max_rows", false, json!(LOG_MAX_ROWS)),
     ]);
@@ -203,7 +221,15 @@ mod tests {
         let secret: Vec<&str> = schema.iter().filter(|(s, _)| s.secret).map(|(s, _)| s.key).collect();
         assert_eq!(
             secret,
-            ["access_key", "customerio_app_key", "customerio_site_id", "customerio_track_key", "customerly_token"]
+            [
+                "access_key",
+                "customerio_app_key",
+                "customerio_site_id",
+                "customerio_track_key",
+                "customerio_signing_key",
+                "customerly_token",
+                "standard_webhooks_secret"
+            ]
         );
     }
 

@@ -14,8 +14,9 @@ use crate::redact::{Secrets, REDACTED};
 use crate::request::{self, Action, Flags, RawRequest};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
+use crate::signature::{self, Verdict};
 use serde_json::{Map, Value};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long the CRM work of a queued webhook may take: the background worker answers no sender.
 pub const BACKGROUND_BUDGET: Duration = Duration::from_secs(10);
@@ -116,23 +117,27 @@ enum Origin {
     Queue,
 }
 
-/// Decides a webhook from its sender, checking in the contract's order: size, key, shape, configuration,
-/// then either queues it (`async`) or asks the CRM.
+/// Decides a webhook from its sender, checking in the contract's order: size, key, signature, shape,
+/// configuration, then either queues it (`async`) or asks the CRM.
 pub fn decide(raw: &RawRequest, site: &Site) -> Decision {
-    checked(raw, site, Origin::Sender).unwrap_or_else(Decision::Respond)
+    decided(raw, site, Origin::Sender).0
 }
 
-/// Decides a webhook taken from the queue (the request [`Queued`] gave to store): no key check, never queued
-/// again, and the CRM gets the background budget.
+/// Decides a webhook taken from the queue (the request [`Queued`] gave to store): no key or signature check (both
+/// were made when it arrived), never queued again, and the CRM gets the background budget.
 pub fn decide_queued(raw: &RawRequest, site: &Site) -> Decision {
     let site = Site { background: true, ..site.clone() };
-    checked(raw, &site, Origin::Queue).unwrap_or_else(Decision::Respond)
+    decided(raw, &site, Origin::Queue).0
 }
 
 /// What `wpf_handle_webhook()` answers: the wire form of [`decide`]'s decision with `log_request`, the request as
-/// the log may keep it (CONTRACT §6), `method` being the HTTP request's.
+/// the log may keep it (CONTRACT §6), `method` being the HTTP request's, and `signature`, the signature check's
+/// [verdict](Verdict::to_value) once the access key was accepted (null before: such a request is only counted).
 pub fn answer(raw: &RawRequest, method: &str, site: &Site) -> Value {
-    logged(&decide(raw, site), raw, method, site)
+    let (decision, verdict) = decided(raw, site, Origin::Sender);
+    let mut value = logged(&decision, raw, method, site);
+    value["signature"] = verdict.map_or(Value::Null, |v| v.to_value());
+    value
 }
 
 /// What `wpf_handle_queued()` answers: the wire form of [`decide_queued`]'s decision with `log_request`, the
@@ -147,13 +152,39 @@ fn logged(decision: &Decision, raw: &RawRequest, method: &str, site: &Site) -> V
     value
 }
 
-fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Outcome> {
-    request::check_size(&raw.body)?;
-    if origin == Origin::Sender
-        && !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes())
-    {
-        return Err(Outcome::new(Code::Forbidden, "the access key is missing or wrong"));
+/// The decision, and the signature check's verdict once a sender's key was accepted.
+fn decided(raw: &RawRequest, site: &Site, origin: Origin) -> (Decision, Option<Verdict>) {
+    let (admitted, verdict) = match origin {
+        Origin::Sender => admitted(raw, site),
+        Origin::Queue => (request::check_size(&raw.body), None),
+    };
+    (admitted.and_then(|()| checked(raw, site, origin)).unwrap_or_else(Decision::Respond), verdict)
+}
+
+/// The answer to a refused key or signature: the same for both, so that it tells a caller nothing of which
+/// check failed (the log says, through the verdict).
+const FORBIDDEN: &str = "the access key or the signature is missing or wrong";
+
+/// A sender's webhook through the checks that come before its content: size, key, then signature (CONTRACT §2).
+fn admitted(raw: &RawRequest, site: &Site) -> (Result<(), Outcome>, Option<Verdict>) {
+    if let Err(too_large) = request::check_size(&raw.body) {
+        return (Err(too_large), None);
     }
+    if !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes()) {
+        return (Err(Outcome::new(Code::Forbidden, FORBIDDEN)), None);
+    }
+    let now =
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let verdict = signature::check(&raw.headers, &raw.body, &site.settings, now);
+    let admitted = match verdict {
+        Verdict::Refused { .. } => Err(Outcome::new(Code::Forbidden, FORBIDDEN)),
+        _ => Ok(()),
+    };
+    (admitted, Some(verdict))
+}
+
+/// The checks of a webhook's content (shape, configuration, contact), then its decision.
+fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Outcome> {
     let action = Action::parse(raw.param("wpf_action").as_deref())?;
     let body = request::parse_body(&raw.body)?;
     if action == Action::Test {
@@ -572,6 +603,68 @@ mod tests {
         let plain = raw(&format!("wpf_action=update&access_key={KEY}"), r#"{"cio_id":"c-1"}"#);
         let Decision::Queue(q) = decide(&plain, &all) else { panic!("the async setting queues every webhook") };
         assert_eq!(q.contact, "c-1");
+    }
+
+    /// `X-CIO-Timestamp` and `X-CIO-Signature` for a body, signed now with `key`, `age` seconds ago.
+    fn cio_signed(r: &mut RawRequest, key: &str, age: i64) {
+        use hmac::{Hmac, KeyInit, Mac};
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs() as i64;
+        let ts = (now - age).to_string();
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("key");
+        mac.update(format!("v0:{ts}:").as_bytes());
+        mac.update(&r.body);
+        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        r.headers.insert("x-cio-timestamp".into(), ts);
+        r.headers.insert("x-cio-signature".into(), hex);
+    }
+
+    #[test]
+    fn a_refused_signature_is_answered_as_a_wrong_key_before_any_crm_call_or_queueing() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.settings.crm_settings.insert("customerio_signing_key".into(), "signing-key-1".into());
+        s.settings.queue_all = true;
+        let body = r#"{"email":"jane@example.com"}"#;
+        let query = format!("wpf_action=add&access_key={KEY}");
+        let wrong_key = answer(&raw("wpf_action=add&access_key=nope", body), "POST", &s);
+        assert_eq!(wrong_key["signature"], Value::Null, "no verdict before the key is accepted");
+
+        let mut good = raw(&query, body);
+        cio_signed(&mut good, "signing-key-1", 0);
+        let a = answer(&good, "POST", &s);
+        assert_eq!((a["kind"].as_str(), a["signature"]["status"].as_str()), (Some("queue"), Some("verified")));
+        assert_eq!(a["signature"]["scheme"], "customerio");
+
+        let mut bad = Vec::new();
+        for (key, age) in [("another-key", 0), ("signing-key-1", 301), ("signing-key-1", -301)] {
+            let mut r = raw(&query, body);
+            cio_signed(&mut r, key, age);
+            bad.push(r);
+        }
+        let mut garbled = good.clone();
+        garbled.headers.insert("x-cio-signature".into(), "not hex".into());
+        bad.push(garbled);
+        let mut required = s.clone();
+        required.settings.require_signature = true;
+        for (r, site) in bad.iter().map(|r| (r, &s)).chain([(&raw(&query, body), &required)]) {
+            let a = answer(r, "POST", site);
+            assert_eq!((a["kind"].as_str(), a["status"].as_u64()), (Some("respond"), Some(403)), "{:?}", r.headers);
+            assert_eq!(a["message"], wrong_key["message"], "the answer does not say which check failed");
+            assert_eq!(a["signature"]["status"], "refused");
+            assert!(a["signature"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+            assert!(!a["log_request"]["headers"].to_string().contains(&good.headers["x-cio-signature"]));
+        }
+        assert!(sb.requests().is_empty(), "no CRM call for a refused signature");
+
+        let unsigned = answer(&raw(&query, body), "POST", &s);
+        assert_eq!(
+            (unsigned["kind"].as_str(), unsigned["signature"]["status"].as_str()),
+            (Some("queue"), Some("unsigned"))
+        );
+        let Decision::Queue(q) = decide(&good, &required) else { panic!("a verified webhook is queued") };
+        assert!(!q.request.headers.keys().any(|h| h.contains("signature")), "{:?}", q.request.headers);
+        assert!(matches!(decide_queued(&q.request, &required), Decision::Apply(_)), "checked once, on arrival");
+        assert_eq!(answer_queued(&q.request, &required).get("signature"), None);
     }
 
     #[test]

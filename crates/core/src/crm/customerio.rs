@@ -8,6 +8,7 @@ use super::{
 use crate::error::{Code, Outcome};
 use crate::http::{agent, join, refused, with_retries, Deadline, Reply, Verdict};
 use crate::settings::Settings;
+use crate::signature::{header, unix_time, Scheme, Signed};
 use serde_json::{json, Map, Value};
 use ureq::Agent;
 
@@ -46,6 +47,14 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
             wpf_option: Some("customer-io_region"),
         },
         CrmSetting {
+            key: "customerio_signing_key",
+            kind: Kind::Secret,
+            label: "Customer.io webhook signing key",
+            help: "Proves that a webhook comes from your workspace. In Customer.io: Settings › Workspace Settings › \
+                   API & webhook credentials › Webhook Signing Key.",
+            wpf_option: None,
+        },
+        CrmSetting {
             key: "customerio_app_url",
             kind: Kind::BaseUrl,
             label: "customerio_app_url",
@@ -65,7 +74,27 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     webhook_help: "In a Customer.io journey: add \"Send and receive data\", method POST, paste a URL, header \
                    Content-Type: application/json, and this body:",
     example_body: r#"{"email": "{{customer.email}}"}"#,
+    signature: Some(&SIGNATURE),
     open: |s| Ok(Box::new(CustomerIo::from_settings(s)?)),
+};
+
+/// How Customer.io signs its journey webhooks (CRM-REFERENCE.md): `X-CIO-Signature` is the lower-case hex
+/// HMAC-SHA256 of `v0:{X-CIO-Timestamp}:{body}`, keyed with the workspace's Webhook Signing Key.
+pub const SIGNATURE: Scheme = Scheme {
+    name: "customerio",
+    label: "Customer.io",
+    secret_setting: "customerio_signing_key",
+    signature_header: "x-cio-signature",
+    timestamp_header: "x-cio-timestamp",
+    key: |secret| Ok(secret.as_bytes().to_vec()),
+    offered: |headers, body| {
+        let at = header(headers, "x-cio-timestamp")?.ok_or("it has no x-cio-timestamp")?;
+        let timestamp = unix_time(at)?;
+        let given = header(headers, "x-cio-signature")?.unwrap_or_default();
+        let signature =
+            hex::decode(given).ok().filter(|s| s.len() == 32).ok_or("its x-cio-signature is not 64 hex digits")?;
+        Ok(Signed { content: [b"v0:", at.as_bytes(), b":", body].concat(), timestamp, signatures: vec![signature] })
+    },
 };
 
 /// The values of the setting `customerio_region`.

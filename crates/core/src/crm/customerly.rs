@@ -37,6 +37,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     webhook_help: "In Customerly: Settings → Webhooks → new webhook, choose the events (e.g. contact tagged, \
                    contact details updated) and paste a URL. Customerly sends its own JSON body, for example:",
     example_body: r#"{"type": "user_tagged", "data": {"user": {"data": {"email": "jane@example.com"}}}}"#,
+    signature: None,
     open: |s| Ok(Box::new(Customerly::from_settings(s)?)),
 };
 

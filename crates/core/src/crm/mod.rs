@@ -50,6 +50,8 @@ pub struct Descriptor {
     pub webhook_help: &'static str,
     /// A webhook body the CRM sends (JSON), for the settings page.
     pub example_body: &'static str,
+    /// How it signs its webhooks, if it does: the secret is among its settings, a [`Kind::Secret`].
+    pub signature: Option<&'static crate::signature::Scheme>,
     /// Its client, from the settings ([`from_settings`] checks `required` first).
     pub open: fn(&Settings) -> Result<Box<dyn Crm + Sync>, Outcome>,
 }
