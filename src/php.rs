@@ -40,9 +40,9 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
 /// array, 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
 /// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
 /// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
-/// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted, and
-/// `signature`: once the access key was accepted, the signature check's `['status' => 'unsigned'|'unchecked'|
-/// 'verified'|'refused', 'scheme' => name|null, 'reason' => why it was refused|null]`, else null.
+/// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted, with,
+/// once the access key was accepted, `signature`: the signature check's `['status' => 'unsigned'|'unchecked'|
+/// 'verified'|'refused', 'scheme' => name|null, 'reason' => why it was refused|null]`.
 #[php_function]
 pub fn wpf_handle_webhook(request: &ZendHashTable, site: &ZendHashTable) -> Zval {
     let method = request.get("method").and_then(Zval::string).unwrap_or_default();

@@ -110,12 +110,8 @@ final class ExtensionTest extends TestCase {
 
 	public function test_test_action_needs_only_the_key(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' . self::KEY ), $this->site( array( 'crm' => '' ) ) );
-		$unsigned = array(
-			'reason' => null,
-			'scheme' => null,
-			'status' => 'unsigned',
-		);
-		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'signature' => $unsigned, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
+		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
+		$this->assertSame( array( 'reason' => null, 'scheme' => null, 'status' => 'unsigned' ), $answer['log_request']['signature'] );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test', '', array( 'x-wpf-access-key' => self::KEY ) ), $this->site() );
 		$this->assertSame( 'ok', $answer['code'] );
 	}
@@ -253,11 +249,11 @@ final class ExtensionTest extends TestCase {
 			'x-cio-signature' => hash_hmac( 'sha256', "v0:{$at}:{$signed_body}", $key ),
 		);
 		$query = 'wpf_action=test&access_key=' . self::KEY;
-		$this->assertSame( array( 'reason' => null, 'scheme' => 'customerio', 'status' => 'verified' ), wpf_handle_webhook( $this->request( $query, $body, $sign( $body, $ts ) ), $site )['signature'] );
+		$this->assertSame( array( 'reason' => null, 'scheme' => 'customerio', 'status' => 'verified' ), wpf_handle_webhook( $this->request( $query, $body, $sign( $body, $ts ) ), $site )['log_request']['signature'] );
 		$reencoded = (string) json_encode( json_decode( $body ) );
 		foreach ( array( 'a re-encoded body' => $sign( $reencoded, $ts ), 'a stale one' => $sign( $body, (string) ( time() - 301 ) ) ) as $what => $headers ) {
 			$answer = wpf_handle_webhook( $this->request( $query, $body, $headers ), $site );
-			$this->assertSame( array( 403, 'refused' ), array( $answer['status'], $answer['signature']['status'] ), $what );
+			$this->assertSame( array( 403, 'refused' ), array( $answer['status'], $answer['log_request']['signature']['status'] ), $what );
 			$this->assertStringNotContainsString( $headers['x-cio-signature'], (string) json_encode( $answer ), $what );
 		}
 		$this->assertSame( array(), wpf_webhooks_signing_problems( $site['settings'] ) );
@@ -269,7 +265,7 @@ final class ExtensionTest extends TestCase {
 			$this->request( 'wpf_action=add&async=true&access_key=' . self::KEY, '{"email":"jane@example.com"}', array( 'x-wpf-access-key' => self::KEY, 'webhook-id' => 'w-1', 'cookie' => 'c=1' ) ),
 			$this->site()
 		);
-		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request', 'signature' ), array_keys( $queued ) );
+		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request' ), array_keys( $queued ) );
 		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
 		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
 		$this->assertSame( array(), self::$sandbox->requests() );
@@ -297,7 +293,7 @@ final class ExtensionTest extends TestCase {
 		foreach ( $logged as $kind => $decision ) {
 			$this->assertSame( $kind, $decision['kind'] );
 			$log = $decision['log_request'];
-			$this->assertSame( array( 'body', 'body_bytes', 'headers', 'method', 'query' ), array_keys( $log ), $kind );
+			$this->assertSame( array( 'body', 'body_bytes', 'headers', 'method', 'query', 'signature' ), array_keys( $log ), $kind );
 			$this->assertSame( 'POST', $log['method'] );
 			$this->assertEqualsCanonicalizing( array( 'wpf_action', 'password', 'access_key' ), array_values( array_diff( array_keys( $log['query'] ), array( 'async' ) ) ) );
 			$this->assertSame( array( '[redacted]', '[redacted]' ), array( $log['query']['password'], $log['query']['access_key'] ) );

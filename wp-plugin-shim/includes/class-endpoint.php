@@ -52,8 +52,8 @@ final class Endpoint {
 	 * The answer to this webhook.
 	 *
 	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), the
-	 *                       extension's `log_request` once it decided, its `signature` verdict once it accepted
-	 *                       the key, and, once it made a plan or queued the
+	 *                       extension's `log_request` once it decided, the `signature` verdict it holds once the
+	 *                       key was accepted, and, once it made a plan or queued the
 	 *                       webhook, its `contact` and `delivery_key` (never the plan: it holds the generated
 	 *                       password), and `job_id` when it was queued.
 	 */
@@ -78,8 +78,8 @@ final class Endpoint {
 		try {
 			$decision               = wpf_handle_webhook( $request, $site );
 			$context['log_request'] = $decision['log_request'] ?? null;
-			if ( is_array( $decision['signature'] ?? null ) ) {
-				$context['signature'] = $decision['signature'];
+			if ( is_array( $decision['log_request']['signature'] ?? null ) ) {
+				$context['signature'] = $decision['log_request']['signature'];
 			}
 			if ( 'queue' === $decision['kind'] ) {
 				$context['contact']      = (string) $decision['contact'];

@@ -28,7 +28,8 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// The Return Password field, the CRM field mapped to `user_pass`, and the access key and CRM credentials.
+    /// The Return Password field, the CRM field mapped to `user_pass`, and the access key, the CRM credentials
+    /// and the signing secrets.
     pub fn of(settings: &Settings) -> Secrets {
         let mapped = crate::fields::source_of(&settings.field_map, "user_pass");
         let fields = std::iter::once(settings.return_password_field.as_str())

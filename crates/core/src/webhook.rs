@@ -131,12 +131,15 @@ pub fn decide_queued(raw: &RawRequest, site: &Site) -> Decision {
 }
 
 /// What `wpf_handle_webhook()` answers: the wire form of [`decide`]'s decision with `log_request`, the request as
-/// the log may keep it (CONTRACT §6), `method` being the HTTP request's, and `signature`, the signature check's
-/// [verdict](Verdict::to_value) once the access key was accepted (null before: such a request is only counted).
+/// the log may keep it (CONTRACT §6), `method` being the HTTP request's; once the access key was accepted,
+/// `log_request` holds the signature check's [verdict](Verdict::to_value) as `signature` (a request without it is
+/// only counted).
 pub fn answer(raw: &RawRequest, method: &str, site: &Site) -> Value {
     let (decision, verdict) = decided(raw, site, Origin::Sender);
     let mut value = logged(&decision, raw, method, site);
-    value["signature"] = verdict.map_or(Value::Null, |v| v.to_value());
+    if let Some(verdict) = verdict {
+        value["log_request"]["signature"] = verdict.to_value();
+    }
     value
 }
 
@@ -627,13 +630,16 @@ mod tests {
         let body = r#"{"email":"jane@example.com"}"#;
         let query = format!("wpf_action=add&access_key={KEY}");
         let wrong_key = answer(&raw("wpf_action=add&access_key=nope", body), "POST", &s);
-        assert_eq!(wrong_key["signature"], Value::Null, "no verdict before the key is accepted");
+        assert_eq!(wrong_key["log_request"].get("signature"), None, "no verdict before the key is accepted");
 
         let mut good = raw(&query, body);
         cio_signed(&mut good, "signing-key-1", 0);
         let a = answer(&good, "POST", &s);
-        assert_eq!((a["kind"].as_str(), a["signature"]["status"].as_str()), (Some("queue"), Some("verified")));
-        assert_eq!(a["signature"]["scheme"], "customerio");
+        assert_eq!(
+            (a["kind"].as_str(), a["log_request"]["signature"]["status"].as_str()),
+            (Some("queue"), Some("verified"))
+        );
+        assert_eq!(a["log_request"]["signature"]["scheme"], "customerio");
 
         let mut bad = Vec::new();
         for (key, age) in [("another-key", 0), ("signing-key-1", 301), ("signing-key-1", -301)] {
@@ -650,21 +656,21 @@ mod tests {
             let a = answer(r, "POST", site);
             assert_eq!((a["kind"].as_str(), a["status"].as_u64()), (Some("respond"), Some(403)), "{:?}", r.headers);
             assert_eq!(a["message"], wrong_key["message"], "the answer does not say which check failed");
-            assert_eq!(a["signature"]["status"], "refused");
-            assert!(a["signature"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+            assert_eq!(a["log_request"]["signature"]["status"], "refused");
+            assert!(a["log_request"]["signature"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
             assert!(!a["log_request"]["headers"].to_string().contains(&good.headers["x-cio-signature"]));
         }
         assert!(sb.requests().is_empty(), "no CRM call for a refused signature");
 
         let unsigned = answer(&raw(&query, body), "POST", &s);
         assert_eq!(
-            (unsigned["kind"].as_str(), unsigned["signature"]["status"].as_str()),
+            (unsigned["kind"].as_str(), unsigned["log_request"]["signature"]["status"].as_str()),
             (Some("queue"), Some("unsigned"))
         );
         let Decision::Queue(q) = decide(&good, &required) else { panic!("a verified webhook is queued") };
         assert!(!q.request.headers.keys().any(|h| h.contains("signature")), "{:?}", q.request.headers);
         assert!(matches!(decide_queued(&q.request, &required), Decision::Apply(_)), "checked once, on arrival");
-        assert_eq!(answer_queued(&q.request, &required).get("signature"), None);
+        assert_eq!(answer_queued(&q.request, &required)["log_request"].get("signature"), None);
     }
 
     #[test]
