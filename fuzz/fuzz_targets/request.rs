@@ -9,7 +9,8 @@
 //! `RawRequest::stored` (what the queue keeps) and `LogRequest::of` (what the log keeps) with the header's key as
 //! the credential and the other header's line as the Return Password field, `webhook::decide` with sites whose settings name no CRM (so every decision ends, at the latest, at
 //! `not_configured`, before any network I/O), one with a fixed key the input does not know and one with the
-//! header's key.
+//! header's key, and `signature::check` on the input's headers with the header's key as every signing secret, and
+//! on the body signed here (its own HMAC, not the core's code) as Customer.io and as Standard Webhooks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +21,7 @@ use wpf_webhooks_core::log_request::{self, LogRequest};
 use wpf_webhooks_core::redact::{Secrets, MIN_CREDENTIAL_LEN, REDACTED};
 use wpf_webhooks_core::request::{self, Action, Flags, ACCESS_KEY_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH};
 use wpf_webhooks_core::settings::{flag, scalar_text, Settings};
+use wpf_webhooks_core::signature::{self, Verdict};
 use wpf_webhooks_core::{decide, Code, Decision, RawRequest, Site};
 
 /// A key no input is expected to guess: decisions against it must stop at `forbidden` (or earlier).
@@ -101,8 +103,16 @@ fuzz_target!(|data: &[u8]| {
     });
     let log = LogRequest::of(&raw, "POST", &secrets);
     assert_eq!(log.body_bytes, raw.body.len());
-    assert!(log.headers.keys().all(|h| log_request::HEADERS.contains(&h.as_str())));
+    let signing_headers: Vec<&str> =
+        signature::schemes().flat_map(|s| [s.signature_header, s.timestamp_header]).collect();
+    assert!(log
+        .headers
+        .keys()
+        .all(|h| log_request::HEADERS.contains(&h.as_str()) || signing_headers.contains(&h.as_str())));
     assert!(log.headers.get(ACCESS_KEY_HEADER).is_none_or(|v| v == REDACTED));
+    for s in signature::schemes() {
+        assert!(log.headers.get(s.signature_header).is_none_or(|v| v == REDACTED), "a signature is kept as present");
+    }
     if log.body_truncated {
         assert!(log.body.as_str().is_some_and(|b| b.len() <= log_request::BODY_EXCERPT_BYTES));
     }
@@ -139,11 +149,16 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(!key_matches(None, key_header.as_bytes()));
 
-    // Whole decisions, against sites that name no CRM: no decision may go further than `not_configured`.
+    signatures(&raw, &key_header);
+
+    // Whole decisions, against sites that name no CRM: no decision may go further than `not_configured`. No
+    // signing secret is set (the signature's own checks are above, at a fixed time), so none is refused.
     let body_value: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
     let mut fixed = Site::from_value(&body_value);
     fixed.settings.crm = String::new();
     fixed.settings.access_key = FIXED_KEY.to_string();
+    fixed.settings.crm_settings.insert("customerio_signing_key".into(), String::new());
+    fixed.settings.standard_webhooks_secret = String::new();
     let size_ok = raw.body.len() <= MAX_BODY_BYTES;
     let fixed_code = respond_code(&decide(&raw, &fixed));
     if !size_ok {
@@ -168,6 +183,72 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(own_code, want, "checks in the contract's order");
     }
 });
+
+/// A fixed "now" for the signature checks, so that no check depends on the clock.
+const NOW: i64 = 1_700_000_000;
+
+/// The signature check on the input as it is, with the header's key as every secret (set or not, required or not),
+/// and on the body signed here in each scheme with that key: verified, and refused once the body or the time
+/// changes.
+fn signatures(raw: &RawRequest, key: &str) {
+    let settings = |secret: &str, require: bool| {
+        Settings::from_value(&serde_json::json!({
+            "customerio_signing_key": secret, "standard_webhooks_secret": secret, "require_signature": require,
+        }))
+    };
+    let none = signature::check(&raw.headers, &raw.body, &settings("", true), NOW);
+    assert!(!matches!(none, Verdict::Refused { .. }), "no secret, nothing refused: {none:?}");
+    for require in [false, true] {
+        let set = settings(key, require);
+        let verdict = signature::check(&raw.headers, &raw.body, &set, NOW);
+        if let Verdict::Verified(name) = verdict {
+            let scheme = signature::schemes().find(|s| s.name == name).expect("a scheme");
+            assert!(raw.headers.contains_key(scheme.signature_header));
+        }
+        if require && signature::required(&set) {
+            assert!(matches!(verdict, Verdict::Verified(_) | Verdict::Refused { .. }), "{verdict:?}");
+        }
+    }
+
+    let set = settings(key, true);
+    let cio_key = set.secret("customerio_signing_key").to_string();
+    if !cio_key.is_empty() {
+        let ts = NOW.to_string();
+        let mut headers = BTreeMap::new();
+        headers.insert("x-cio-timestamp".to_string(), ts.clone());
+        let hex: String = hmac(cio_key.as_bytes(), &[b"v0:", ts.as_bytes(), b":", &raw.body].concat())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        headers.insert("x-cio-signature".to_string(), hex);
+        assert_eq!(signature::check(&headers, &raw.body, &set, NOW), Verdict::Verified("customerio"));
+        assert_eq!(signature::check(&headers, &raw.body, &set, NOW + 300), Verdict::Verified("customerio"));
+        assert_eq!(signature::check(&headers, &raw.body, &set, NOW + 301).status(), "refused");
+        let mut changed = raw.body.clone();
+        changed.push(b' ');
+        assert_eq!(signature::check(&headers, &changed, &set, NOW).status(), "refused");
+    }
+    if let Ok(secret) = (signature::STANDARD_WEBHOOKS.key)(set.secret("standard_webhooks_secret")) {
+        let (id, ts) = ("msg_fuzz", NOW.to_string());
+        let mac = hmac(&secret, &[id.as_bytes(), b".", ts.as_bytes(), b".", &raw.body].concat());
+        let encoded = base64::Engine::encode(&base64::prelude::BASE64_STANDARD, mac);
+        let mut headers = BTreeMap::new();
+        headers.insert("webhook-id".to_string(), id.to_string());
+        headers.insert("webhook-timestamp".to_string(), ts);
+        headers.insert("webhook-signature".to_string(), format!("v1a,x v1,{encoded}"));
+        assert_eq!(signature::check(&headers, &raw.body, &set, NOW), Verdict::Verified("standard_webhooks"));
+        headers.insert("webhook-id".to_string(), "msg_other".to_string());
+        assert_eq!(signature::check(&headers, &raw.body, &set, NOW).status(), "refused");
+    }
+}
+
+/// HMAC-SHA256, computed here with the `hmac` crate directly.
+fn hmac(key: &[u8], content: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("any key length");
+    mac.update(content);
+    mac.finalize().into_bytes().to_vec()
+}
 
 /// The code of a decision that must be an answer (no CRM is configured, so no plan can be made).
 fn respond_code(decision: &Decision) -> Code {
