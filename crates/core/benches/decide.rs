@@ -1,5 +1,5 @@
-//! Micro-benchmarks of what the core does for every webhook: parsing the request, checking the key, mapping
-//! fields, deriving logins, and whole decisions (`test` without the network; `update` and `add` against the
+//! Micro-benchmarks of what the core does for every webhook: parsing the request, checking the key and a
+//! signature, mapping fields, deriving logins, and whole decisions (`test` without the network; `update` and `add` against the
 //! in-process sandbox CRM over loopback). `cargo bench -p wpf-webhooks-core`; figures in BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use wpf_sandbox::{Person, Sandbox};
 use wpf_webhooks_core::request::parse_body;
-use wpf_webhooks_core::{auth, crm, decide, fields, login, Decision, RawRequest, Site};
+use wpf_webhooks_core::{auth, crm, decide, fields, login, signature, Decision, RawRequest, Site};
 
 const KEY: &str = "bench-key-Zq8xV3mN7pL2rT9kW4yB6cD1fG5hJ0s";
 
@@ -79,6 +79,30 @@ fn planning(c: &mut Criterion) {
     let test = request(&format!("wpf_action=test&access_key={KEY}"), CUSTOMERIO_BODY);
     let offline = site(json!({"access_key": KEY}));
     c.bench_function("decide/test", |b| b.iter(|| decide(black_box(&test), &offline)));
+
+    let signing = site(json!({"access_key": KEY, "customerio_signing_key": SIGNING_KEY}));
+    let signed = signed(test.clone());
+    let now = signed.headers["x-cio-timestamp"].parse().unwrap_or_default();
+    assert_eq!(signature::check(&signed.headers, &signed.body, &signing.settings, now).status(), "verified");
+    c.bench_function("signature::check/customerio", |b| {
+        b.iter(|| signature::check(black_box(&signed.headers), black_box(&signed.body), &signing.settings, now))
+    });
+    c.bench_function("decide/test (signed, Customer.io)", |b| b.iter(|| decide(black_box(&signed), &signing)));
+}
+
+const SIGNING_KEY: &str = "bench-signing-key-0123456789";
+
+/// The request signed now as Customer.io signs it.
+fn signed(mut raw: RawRequest) -> RawRequest {
+    use hmac::{Hmac, KeyInit, Mac};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SIGNING_KEY.as_bytes()).expect("any key length");
+    mac.update(format!("v0:{now}:").as_bytes());
+    mac.update(&raw.body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    raw.headers.insert("x-cio-timestamp".into(), now.to_string());
+    raw.headers.insert("x-cio-signature".into(), hex);
+    raw
 }
 
 /// Whole decisions with the CRM reads over loopback to the in-process sandbox (0 ms latency): what the
