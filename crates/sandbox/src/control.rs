@@ -339,7 +339,8 @@ mod tests {
         assert_eq!(
             config,
             json!({"region": "eu", "app_key": "k2", "site_id": "sandbox-site-id", "track_key": "sandbox-track-key",
-                   "customerly_token": "sandbox-customerly-token"})
+                   "customerly_token": "sandbox-customerly-token", "cio_signing_key": "sandbox-cio-signing-key",
+                   "standard_webhooks_secret": "whsec_d3BmLXNhbmRib3gtc3RhbmRhcmQtd2ViaG9va3MtMzI="})
         );
         assert_eq!(sandbox.config().region, Region::Eu);
         assert_eq!(control(&sandbox, "GET", "/_sandbox/config", None).json(), config);

@@ -81,7 +81,10 @@ use std::time::{Duration, Instant};
 
 pub use customerly::{CustomerlyContact, CustomerlyKind, CUSTOMERLY_TOKEN};
 pub use faults::{Fault, FaultAction, StatusFault};
-pub use model::{Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, SITE_ID, TRACK_KEY};
+pub use model::{
+    Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, CIO_SIGNING_KEY, SITE_ID,
+    STANDARD_WEBHOOKS_SECRET, TRACK_KEY,
+};
 pub use record::RecordedRequest;
 
 use http::{Handled, Handler, Reply, Request, Response, Server};
