@@ -70,6 +70,7 @@ mod record;
 mod state;
 #[cfg(test)]
 mod testkit;
+mod webhooks;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -87,6 +88,7 @@ pub use model::{
 };
 pub use record::RecordedRequest;
 
+use control::Control;
 use http::{Handled, Handler, Reply, Request, Response, Server};
 use state::State;
 
@@ -396,7 +398,12 @@ fn crm_answer(state: &mut State, request: &Request) -> Response {
 impl Handler for Shared {
     fn handle(&self, request: &Request) -> Handled {
         if request.segments.first().map(String::as_str) == Some(control::PREFIX) {
-            let answer = control::handle(&mut self.settled_lock(), request);
+            let control = control::handle(&mut self.settled_lock(), request);
+            // The state is released: the site a webhook goes to may call the sandbox before it answers.
+            let answer = match control {
+                Control::Answer(answer) => answer,
+                Control::Send(delivery) => delivery.send(),
+            };
             return Handled { reply: Reply::Send(answer), token: None };
         }
         self.handle_api(request)

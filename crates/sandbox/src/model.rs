@@ -402,10 +402,15 @@ where
 
 /// A fresh `cio_` id: 16 hex digits, unique within the process.
 pub(crate) fn new_cio_id() -> String {
+    new_id("cio_")
+}
+
+/// A fresh id: the prefix and 16 hex digits, unique within the process (a counter, hashed with random keys).
+pub(crate) fn new_id(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!("cio_{:016x}", hasher.finish())
+    format!("{prefix}{:016x}", hasher.finish())
 }
 
 /// The default seed's segments: `1` Customers, `7` Newsletter, `"42"` VIP (a string id).
