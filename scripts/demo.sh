@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The product's main job on a local default: installs what is missing, builds the extension and the sandbox
 # CRM, starts a local WordPress (nginx + php-fpm + SQLite) with the plugin and the extension against the
-# Customer.io sandbox, prints the webhook URLs, sends a sample `add` webhook like a Customer.io journey would,
-# and shows the user it made. The site keeps running until `scripts/wp-env.sh down` (the script says how).
+# Customer.io sandbox (the site holding the sandbox's webhook signing key), prints the webhook URLs, has the
+# sandbox send a sample `add` webhook signed as a Customer.io journey signs it, and shows the user it made and
+# the log's verdict on the signature. The site keeps running until `scripts/wp-env.sh down` (the script says how).
 #
 # Usage: scripts/demo.sh     (WPF_CRM=customerly for the Customerly sandbox instead of Customer.io;
 #                             WPF_SITE_PORT / WPF_SANDBOX_PORT move the ports, default 8089 / 8090)
@@ -45,11 +46,18 @@ for action in test add update update_tags; do
 done
 printf '  %-12s %s/?wpf_action=add&access_key=%s&send_notification=true&role=subscriber\n' "add + email" "$WPF_SITE_URL" "$KEY"
 
-step "Sending a sample 'add' webhook for $EMAIL, as $CRM_NAME would"
-curl -sS -X POST "$WPF_SITE_URL/?wpf_action=add&access_key=$KEY&send_notification=true" \
-  -H 'Content-Type: application/json' -H "X-CIO-Delivery-Id: demo-$(date +%s)" \
-  -d "$BODY"
-echo
+readonly URL="$WPF_SITE_URL/?wpf_action=add&access_key=$KEY&send_notification=true"
+if [[ $CRM == customerio ]]; then
+  # Customer.io signs its webhooks; the site has the workspace's (here the sandbox's) signing key and checks it.
+  step "Sending a sample 'add' webhook for $EMAIL, signed as $CRM_NAME signs it (X-CIO-Timestamp, X-CIO-Signature)"
+  php -r 'echo json_encode(["url" => $argv[1], "body" => $argv[2], "sign" => "customerio"]);' "$URL" "$BODY" \
+    | curl -sS -X POST "$WPF_SANDBOX_URL/_sandbox/webhooks" -H 'Content-Type: application/json' --data-binary @- \
+    | php -r '$a = json_decode(stream_get_contents(STDIN), true); echo "  HTTP ", $a["status"], " ", $a["body"], "\n";'
+else
+  step "Sending a sample 'add' webhook for $EMAIL, as $CRM_NAME would (Customerly does not sign its webhooks)"
+  curl -sS -X POST "$URL" -H 'Content-Type: application/json' -H "X-CIO-Delivery-Id: demo-$(date +%s)" -d "$BODY"
+  echo
+fi
 
 step "The WordPress user it made"
 scripts/wp-env.sh php scripts/php/demo-show-user.php "$EMAIL" "$SLUG"

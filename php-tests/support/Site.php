@@ -32,6 +32,35 @@ final class Site {
 	}
 
 	/**
+	 * Has the sandbox CRM send a webhook to the site, signed as a CRM would sign it (Sandbox::send_webhook()),
+	 * and returns the answer as webhook() does.
+	 *
+	 * @param Sandbox $sandbox The sandbox.
+	 * @param array   $query   Query parameters (wpf_action, access_key, …).
+	 * @param string  $body    Raw body.
+	 * @param string  $sign    `customerio`, `standard_webhooks` or `none`.
+	 * @param array   $options More of the sandbox's options: `secret`, `timestamp`, `delivery_id`, `signature`, `headers`.
+	 * @return array{request_id:string, status:int, headers:array<string,string>, json:?array, raw:string, seconds:float, sent:array<string,string>}
+	 */
+	public static function signed_webhook( Sandbox $sandbox, array $query, string $body, string $sign, array $options = array() ): array {
+		$id                                      = bin2hex( random_bytes( 16 ) );
+		$options['headers']['X-Test-Request-Id'] = $id;
+		$t0                                      = microtime( true );
+		$sent                                    = $sandbox->send_webhook( getenv( 'WPF_SITE_URL' ) . '/?' . http_build_query( $query ), $body, $sign, $options );
+		$answer                                  = array(
+			'request_id' => $id,
+			'status'     => (int) $sent['status'],
+			'headers'    => $sent['headers'],
+			'json'       => json_decode( $sent['body'], true ),
+			'raw'        => $sent['body'],
+			'seconds'    => microtime( true ) - $t0,
+			'sent'       => $sent['sent'],
+		);
+		self::await_end( array( $answer ) );
+		return $answer;
+	}
+
+	/**
 	 * Waits until the requests behind these answers have ended on the site: the plugin answers first, then
 	 * logs the webhook and works the queue. An answer the site's PHP did not give (a page cache's) is not
 	 * waited for.

@@ -78,6 +78,37 @@ final class SecretsTest extends WebhookTestCase {
 	}
 
 	/**
+	 * The signing secrets live in the settings only: not in the log (a body quoting them included), the queue,
+	 * the deliveries or any log file, whether the signature was verified, refused or queued.
+	 */
+	public function test_signing_secrets_are_stored_only_in_the_settings(): void {
+		$logs_before = array_map( 'filesize', array_combine( self::log_files(), self::log_files() ) );
+		$secrets     = array( Sandbox::CIO_SIGNING_KEY, Sandbox::STANDARD_WEBHOOKS_SECRET, substr( Sandbox::STANDARD_WEBHOOKS_SECRET, strlen( 'whsec_' ) ) );
+		$this->configure(
+			array(
+				'customerio_signing_key'   => $secrets[0],
+				'standard_webhooks_secret' => $secrets[1],
+			)
+		);
+		$body  = (string) wp_json_encode(
+			array(
+				'email' => 'jane@example.com',
+				'note'  => "keys {$secrets[0]} and {$secrets[1]}",
+			)
+		);
+		$query = array(
+			'wpf_action' => 'add',
+			'access_key' => self::KEY,
+		);
+		$codes = array();
+		foreach ( array( array( 'customerio', array(), array() ), array( 'standard_webhooks', array( 'async' => 'true' ), array() ), array( 'customerio', array(), array( 'secret' => 'wrong' ) ) ) as [ $sign, $params, $options ] ) {
+			$codes[] = Site::signed_webhook( self::$sandbox, $query + $params, $body, $sign, $options + array( 'headers' => array( 'X-Test-Queue-Only' => '1' ) ) )['json']['code'] ?? null;
+		}
+		$this->assertSame( array( 'created', 'queued', 'forbidden' ), $codes );
+		$this->assertStoredNowhere( array(), $secrets, $logs_before, 'signed webhooks' );
+	}
+
+	/**
 	 * Settings for one CRM, pointing at the sandbox.
 	 *
 	 * @param string $crm `customerio` or `customerly`.
@@ -159,6 +190,9 @@ final class SecretsTest extends WebhookTestCase {
 	 * @return string[] Base names of the files that hold one.
 	 */
 	private static function files_containing( array $needles, array $files ): array {
+		if ( array() === $needles ) {
+			return array(); // grep reads an empty pattern as one that every line holds.
+		}
 		$patterns = (string) tempnam( sys_get_temp_dir(), 'wpf-secrets' );
 		file_put_contents( $patterns, implode( "\n", $needles ) . "\n" );
 		exec( 'grep -a -l -F -f ' . escapeshellarg( $patterns ) . ' -- ' . implode( ' ', array_map( 'escapeshellarg', $files ) ), $hits );

@@ -1,7 +1,8 @@
 <?php
 /**
  * Demo: points the plugin at the sandbox's Customer.io ($argv[1] = customerio) or Customerly ($argv[1] =
- * customerly) and prints the access key.
+ * customerly) and prints the access key. For Customer.io it also sets the webhook signing key to the one the
+ * sandbox signs its webhooks with (its config's `cio_signing_key`), as a site owner copies the workspace's.
  *
  * Run through `scripts/wp-env.sh php`, which sets WPF_WP_DIR and WPF_SANDBOX_URL.
  *
@@ -24,6 +25,10 @@ $crms    = array(
 		'customerly_api_url' => $sandbox . '/customerly/v1',
 	),
 );
+$config = json_decode( (string) file_get_contents( $sandbox . '/_sandbox/config' ), true );
+
+$crms['customerio']['customerio_signing_key'] = (string) ( $config['cio_signing_key'] ?? '' );
+
 $crm = $argv[1] ?? 'customerio';
 if ( ! isset( $crms[ $crm ] ) ) {
 	fwrite( STDERR, "unknown CRM '$crm': customerio or customerly\n" );

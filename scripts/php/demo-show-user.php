@@ -1,7 +1,7 @@
 <?php
 /**
  * Demo: shows the WordPress user a webhook made for the email in $argv[1], with the meta of the CRM slug
- * $argv[2] (customer-io or customerly).
+ * $argv[2] (customer-io or customerly), and the newest row of the webhook log: its outcome and signature check.
  *
  * @package WpfWebhooks
  */
@@ -28,4 +28,9 @@ $rows = array(
 );
 foreach ( $rows as $name => $value ) {
 	printf( "  %-24s %s\n", $name, $value );
+}
+$logged = WpfWebhooks\Log::query( array( 'per_page' => 1 ) )['rows'][0] ?? null;
+if ( null !== $logged ) {
+	$verdict = $logged['request']['signature'] ?? array();
+	printf( "\n  webhook log: %s → %s, signature %s%s\n", $logged['action'], $logged['code'], $logged['signature'], isset( $verdict['scheme'] ) ? " ({$verdict['scheme']})" : '' );
 }
