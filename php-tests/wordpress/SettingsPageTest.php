@@ -585,4 +585,66 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'Retry button', $failed['description'] );
 		$this->assertArrayHasKey( 'wpf_webhooks_queue', SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) )['direct'] );
 	}
+
+	public function test_site_health_recommends_requiring_signatures_once_webhooks_arrive_signed(): void {
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'no webhook yet' );
+		$this->record_signature( 'unsigned' );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'unsigned webhooks and no secret: nothing to recommend' );
+		foreach ( array( 1, 2, 3 ) as $ago ) {
+			$this->record_signature( 'verified', 'customerio', null, $ago );
+		}
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'one unsigned webhook among the recent ones: requiring would refuse it' );
+		Log::clear();
+		foreach ( array( 1, 2, 3 ) as $ago ) {
+			$this->record_signature( 'verified', 'customerio', null, $ago );
+			$this->record_signature( '', null, null, $ago );
+		}
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789' ) );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks arrive signed: require signatures' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( 'The last 3 webhooks were signed and verified', $result['description'] );
+		$this->assertStringContainsString( 'Require signed webhooks', $result['description'] );
+		$this->assertStringContainsString( esc_url( SettingsPage::url() ), $result['actions'] );
+
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789', 'require_signature' => true ) );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'required already' );
+
+		Log::clear();
+		$this->configure();
+		$this->record_signature( 'unchecked', 'customerio' );
+		$this->record_signature( 'verified', 'standard_webhooks' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( 'recommended', $result['status'] );
+		$this->assertStringContainsString( '1 of the last 2 webhooks was signed as Customer.io, with no secret set to check it', $result['description'], 'signed but not checked: set the key first' );
+		$this->assertArrayHasKey( 'wpf_webhooks_signatures', SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) )['direct'] );
+	}
+
+	public function test_site_health_notices_unsigned_webhooks_despite_a_secret_and_refused_signatures(): void {
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789' ) );
+		$this->record_signature( 'verified', 'customerio', null, 60 );
+		$this->record_signature( 'unsigned', null, null, 30 );
+		$this->record_signature( 'unsigned' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks arrive unsigned although a signing secret is set' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( 'The last 2 webhooks were not signed, although a signing secret is set.', $result['description'] );
+		$this->assertStringContainsString( 'signature=unsigned', $result['actions'], 'a link to them in the log' );
+
+		$this->record_signature( 'verified', 'customerio' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( 'good', $result['status'], 'the newest is signed: the unsigned ones may predate the secret' );
+		$this->assertStringContainsString( '2 of the last 4 webhooks were not signed: signatures can be required once every sender signs.', $result['description'] );
+
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature is 900 s old', DAY_IN_SECONDS + 60 );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'a refusal over a day old is not news' );
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature does not match' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks were refused for their signature' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( '1 of the last 6 webhooks was refused for its signature in the last 24 hours; the last because: Customer.io signature does not match.', $result['description'] );
+		$this->assertStringContainsString( 'signature=refused', $result['actions'] );
+
+		Log::clear();
+		$this->configure();
+		$this->record_signature( 'unsigned' );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'no secret: unsigned webhooks are expected' );
+	}
 }

@@ -217,6 +217,24 @@ final class SettingsPage {
 	}
 
 	/**
+	 * Whether signatures can be required with these settings: a signing secret is set that the extension can read.
+	 *
+	 * @param array $settings The settings.
+	 */
+	private static function can_require( array $settings ): bool {
+		return self::signing_secret_set( $settings ) && ! isset( self::signing_problems( array_merge( $settings, array( self::REQUIRE_SIGNATURE => true ) ) )[ self::REQUIRE_SIGNATURE ] );
+	}
+
+	/**
+	 * Whether webhooks without a verified signature are refused: `require_signature` is on, and counts.
+	 *
+	 * @param array $settings The settings.
+	 */
+	public static function signatures_required( array $settings ): bool {
+		return ! empty( $settings[ self::REQUIRE_SIGNATURE ] ) && self::can_require( $settings );
+	}
+
+	/**
 	 * Whether any signing scheme's secret is set.
 	 *
 	 * @param array $settings The settings.
@@ -856,7 +874,7 @@ final class SettingsPage {
 	private static function render_signatures( array $s ): void {
 		$secret  = self::site_signing_secret();
 		$secrets = self::signing_secret_labels();
-		$allowed = self::signing_secret_set( $s ) && ! isset( self::signing_problems( array_merge( $s, array( self::REQUIRE_SIGNATURE => true ) ) )[ self::REQUIRE_SIGNATURE ] );
+		$allowed = self::can_require( $s );
 		echo '<h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
 		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
 		echo '<table class="form-table" role="presentation">';
