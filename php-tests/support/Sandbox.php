@@ -1,6 +1,7 @@
 <?php
 /**
- * The sandbox CRM, from a test: start it (or find it), seed it, fault it, read its request log.
+ * The sandbox CRM, from a test: start it (or find it), seed it, fault it, read its request log, have it send
+ * signed webhooks.
  *
  * @package WpfWebhooks\Tests
  */
@@ -12,9 +13,11 @@ namespace WpfWebhooks\Tests;
  */
 final class Sandbox {
 
-	const APP_KEY   = 'sandbox-app-key';
-	const SITE_ID   = 'sandbox-site-id';
-	const TRACK_KEY = 'sandbox-track-key';
+	const APP_KEY                  = 'sandbox-app-key';
+	const SITE_ID                  = 'sandbox-site-id';
+	const TRACK_KEY                = 'sandbox-track-key';
+	const CIO_SIGNING_KEY          = 'sandbox-cio-signing-key';
+	const STANDARD_WEBHOOKS_SECRET = 'whsec_d3BmLXNhbmRib3gtc3RhbmRhcmQtd2ViaG9va3MtMzI=';
 
 	/**
 	 * Its base URL.
@@ -148,13 +151,46 @@ final class Sandbox {
 	}
 
 	/**
+	 * Has the sandbox POST a webhook to a site, signed as Customer.io or as a Standard Webhooks sender, with the
+	 * sandbox's secrets (self::CIO_SIGNING_KEY, self::STANDARD_WEBHOOKS_SECRET) unless `secret` is given.
+	 *
+	 * @param string $url     The site's http:// URL.
+	 * @param string $body    The body, sent byte for byte.
+	 * @param string $sign    customerio, standard_webhooks or none.
+	 * @param array  $options Optional `secret`, `timestamp` (Unix seconds, default now), `delivery_id`,
+	 *                        `signature` (sent as it is instead of the computed one), `headers` (name => value).
+	 * @return array `status`, `headers` (lower-case names) and `body` of the site's answer, and the headers
+	 *               `sent`.
+	 * @throws \RuntimeException When the sandbox refused the request or the site gave no answer.
+	 */
+	public function send_webhook( string $url, string $body, string $sign = 'none', array $options = array() ): array {
+		$order = array_merge(
+			$options,
+			array(
+				'url'  => $url,
+				'body' => $body,
+				'sign' => $sign,
+			)
+		);
+		if ( isset( $order['headers'] ) ) {
+			$order['headers'] = (object) $order['headers'];
+		}
+		$answer = $this->call( 'POST', '/_sandbox/webhooks', $order, 20 );
+		if ( isset( $answer['error'] ) ) {
+			throw new \RuntimeException( "sandbox webhook to $url: {$answer['error']}" );
+		}
+		return $answer;
+	}
+
+	/**
 	 * One control call.
 	 *
-	 * @param string     $method HTTP method.
-	 * @param string     $path   Path under the base URL.
-	 * @param array|null $body   JSON body.
+	 * @param string     $method  HTTP method.
+	 * @param string     $path    Path under the base URL.
+	 * @param array|null $body    JSON body.
+	 * @param int        $timeout Seconds to wait for the answer.
 	 */
-	public function call( string $method, string $path, ?array $body = null ): array {
+	public function call( string $method, string $path, ?array $body = null, int $timeout = 10 ): array {
 		$context = stream_context_create(
 			array(
 				'http' => array(
@@ -162,7 +198,7 @@ final class Sandbox {
 					'header'        => "Content-Type: application/json\r\n",
 					'content'       => null === $body ? '' : json_encode( $body ),
 					'ignore_errors' => true,
-					'timeout'       => 10,
+					'timeout'       => $timeout,
 				),
 			)
 		);

@@ -1,5 +1,8 @@
 //! The control API under `/_sandbox`: JSON in and out, no auth, never recorded. The routes are listed in
 //! the crate documentation.
+//!
+//! Every route is answered while the state is held, except `POST /_sandbox/webhooks`, whose webhook is sent
+//! once it is released (see `webhooks.rs`).
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -10,12 +13,31 @@ use crate::faults::Fault;
 use crate::http::{Request, Response};
 use crate::model::{segment_key, AutoPeople, ConfigUpdate, Person, Segment};
 use crate::state::State;
+use crate::webhooks::{Delivery, Order};
 
 /// The `/_sandbox` prefix.
 pub(crate) const PREFIX: &str = "_sandbox";
 
-/// Answers a control request (one whose first path segment is [`PREFIX`]).
-pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
+/// What a control request asks for.
+pub(crate) enum Control {
+    /// This answer.
+    Answer(Response),
+    /// Sending this webhook, with the state released; its outcome is the answer.
+    Send(Delivery),
+}
+
+/// Decides a control request (one whose first path segment is [`PREFIX`]).
+pub(crate) fn handle(state: &mut State, request: &Request) -> Control {
+    if request.method == "POST" && request.segments[1..] == ["webhooks"] {
+        let delivery =
+            parse::<Order>(request).and_then(|order| order.delivery(&state.config).map_err(|e| error(400, &e)));
+        return delivery.map_or_else(Control::Answer, Control::Send);
+    }
+    Control::Answer(answer(state, request))
+}
+
+/// Answers a control request other than a webhook to send.
+fn answer(state: &mut State, request: &Request) -> Response {
     let rest: Vec<&str> = request.segments.iter().skip(1).map(String::as_str).collect();
     let result = match (request.method.as_str(), rest.as_slice()) {
         ("GET", ["health"]) => Ok(json!({"ok": true})),
@@ -114,7 +136,8 @@ pub(crate) fn handle(state: &mut State, request: &Request) -> Response {
         }
         (
             _,
-            ["health" | "reset" | "people" | "auto_people" | "segments" | "faults" | "latency" | "config" | "requests"],
+            ["health" | "reset" | "people" | "auto_people" | "segments" | "faults" | "latency" | "config" | "requests"
+            | "webhooks"],
         )
         | (_, ["customerly", "contacts"]) => Err(error(405, "method not allowed")),
         _ => Err(error(404, "not found")),
@@ -339,7 +362,8 @@ mod tests {
         assert_eq!(
             config,
             json!({"region": "eu", "app_key": "k2", "site_id": "sandbox-site-id", "track_key": "sandbox-track-key",
-                   "customerly_token": "sandbox-customerly-token"})
+                   "customerly_token": "sandbox-customerly-token", "cio_signing_key": "sandbox-cio-signing-key",
+                   "standard_webhooks_secret": "whsec_d3BmLXNhbmRib3gtc3RhbmRhcmQtd2ViaG9va3MtMzI="})
         );
         assert_eq!(sandbox.config().region, Region::Eu);
         assert_eq!(control(&sandbox, "GET", "/_sandbox/config", None).json(), config);

@@ -41,9 +41,36 @@
 //! | `GET`, `PUT /_sandbox/config` | the [`Config`]; a partial [`ConfigUpdate`], answering the whole config |
 //! | `GET /_sandbox/requests[?since=seq]` | `{"requests":[…]}` ([`RecordedRequest`]s with a greater `seq`) |
 //! | `DELETE /_sandbox/requests` | empty the log |
+//! | `POST /_sandbox/webhooks` | send a webhook to a site (below): `{"status","headers","body","sent"}` |
 //!
 //! Errors answer `{"error":"…"}` with 400 (bad JSON, say why), 404 or 405. Control requests first wait (up
 //! to a second) for answers being written to finish, like [`Sandbox::requests`].
+//!
+//! ## Sending webhooks
+//! `POST /_sandbox/webhooks` sends a signed webhook as Customer.io or as a
+//! [Standard Webhooks](https://www.standardwebhooks.com) sender would. Its body:
+//!
+//! | Field | Meaning |
+//! |---|---|
+//! | `url` | required: an `http://` URL to `POST` to (other schemes: 400) |
+//! | `body` | the body, sent byte for byte (default `""`) |
+//! | `sign` | `"customerio"`, `"standard_webhooks"` or `"none"` (default) |
+//! | `secret` | signing secret instead of the config's `cio_signing_key` ([`CIO_SIGNING_KEY`]) or `standard_webhooks_secret` ([`STANDARD_WEBHOOKS_SECRET`]) |
+//! | `timestamp` | Unix seconds instead of now (any integer, stale ones too) |
+//! | `delivery_id` | delivery id instead of a new `msg_…` one |
+//! | `signature` | signature header value sent as it is, instead of the computed one |
+//! | `headers` | more headers, `{name: value}`, replacing the sandbox's of the same name (any case) |
+//!
+//! Headers sent: `Content-Type: application/json`, and for `customerio` `X-CIO-Timestamp`, `X-CIO-Signature`
+//! (lower-case hex HMAC-SHA256, keyed with the secret's bytes, of `v0:TIMESTAMP:BODY`) and
+//! `X-CIO-Delivery-Id`; for `standard_webhooks` `webhook-id`, `webhook-timestamp` and `webhook-signature`
+//! (`v1,` and the base64 HMAC-SHA256, keyed with the secret base64-decoded after its `whsec_` prefix, of
+//! `ID.TIMESTAMP.BODY`); for `none` only `X-CIO-Delivery-Id`, when a `delivery_id` is given (`secret` and
+//! `signature` need a signature: 400). The answer is 200 with the site's `status`, `headers` (lower-case names,
+//! repeated ones joined with `, `), `body` (as text) and the headers `sent` (lower-case; the HTTP client adds
+//! `Host`, `Content-Length`, `User-Agent` and `Accept`); 502 `{"error"}` when the site gives no answer within
+//! 15 seconds. Redirects are not followed. The send is not recorded, and the state is not held while it
+//! lasts: the site may call the sandbox's APIs before it answers.
 //!
 //! ```
 //! use serde_json::json;
@@ -70,6 +97,7 @@ mod record;
 mod state;
 #[cfg(test)]
 mod testkit;
+mod webhooks;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -81,9 +109,13 @@ use std::time::{Duration, Instant};
 
 pub use customerly::{CustomerlyContact, CustomerlyKind, CUSTOMERLY_TOKEN};
 pub use faults::{Fault, FaultAction, StatusFault};
-pub use model::{Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, SITE_ID, TRACK_KEY};
+pub use model::{
+    Config, ConfigUpdate, Person, Region, Segment, SegmentType, APP_KEY, CIO_SIGNING_KEY, SITE_ID,
+    STANDARD_WEBHOOKS_SECRET, TRACK_KEY,
+};
 pub use record::RecordedRequest;
 
+use control::Control;
 use http::{Handled, Handler, Reply, Request, Response, Server};
 use state::State;
 
@@ -393,7 +425,12 @@ fn crm_answer(state: &mut State, request: &Request) -> Response {
 impl Handler for Shared {
     fn handle(&self, request: &Request) -> Handled {
         if request.segments.first().map(String::as_str) == Some(control::PREFIX) {
-            let answer = control::handle(&mut self.settled_lock(), request);
+            let control = control::handle(&mut self.settled_lock(), request);
+            // The state is released: the site a webhook goes to may call the sandbox before it answers.
+            let answer = match control {
+                Control::Answer(answer) => answer,
+                Control::Send(delivery) => delivery.send(),
+            };
             return Handled { reply: Reply::Send(answer), token: None };
         }
         self.handle_api(request)

@@ -22,7 +22,8 @@ Once ready it prints `wpf-sandbox listening on http://IP:PORT` and serves until 
   Customerly:  /customerly/v1                    Authorization: Bearer sandbox-customerly-token
                                                  (or Authentication: AccessToken: sandbox-customerly-token)
   Control API: /_sandbox/{health,reset,people,segments,faults,latency,config,requests}
-               /_sandbox/customerly/contacts";
+               /_sandbox/customerly/contacts
+               POST /_sandbox/webhooks  send a site a webhook signed as Customer.io or Standard Webhooks";
 
 /// Parsed command line.
 #[derive(Debug)]

@@ -17,6 +17,11 @@ pub const APP_KEY: &str = "sandbox-app-key";
 pub const SITE_ID: &str = "sandbox-site-id";
 /// Default Track API key (the password of the Track API's HTTP Basic auth).
 pub const TRACK_KEY: &str = "sandbox-track-key";
+/// Default key that signs the webhooks the sandbox sends as Customer.io (`X-CIO-Signature`).
+pub const CIO_SIGNING_KEY: &str = "sandbox-cio-signing-key";
+/// Default secret that signs the webhooks the sandbox sends as a Standard Webhooks sender: `whsec_` and the
+/// base64 of 32 bytes (`wpf-sandbox-standard-webhooks-32`).
+pub const STANDARD_WEBHOOKS_SECRET: &str = "whsec_d3BmLXNhbmRib3gtc3RhbmRhcmQtd2ViaG9va3MtMzI=";
 
 /// Creation time given to the seeded people and contacts (2023-11-14T22:13:20Z).
 pub(crate) const SEED_CREATED_AT: u64 = 1_700_000_000;
@@ -65,7 +70,8 @@ impl fmt::Display for Region {
     }
 }
 
-/// Every fake CRM's credentials, and the Customer.io workspace's region.
+/// Every fake CRM's credentials, the secrets that sign the webhooks the sandbox sends, and the Customer.io
+/// workspace's region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     /// The region the workspace lives in; the other region answers 401.
@@ -79,10 +85,25 @@ pub struct Config {
     /// Customerly's API access token (defaults to [`CUSTOMERLY_TOKEN`] when absent from JSON).
     #[serde(default = "default_customerly_token")]
     pub customerly_token: String,
+    /// Key of Customer.io's webhook signatures (defaults to [`CIO_SIGNING_KEY`] when absent from JSON).
+    #[serde(default = "default_cio_signing_key")]
+    pub cio_signing_key: String,
+    /// Standard Webhooks signing secret, `whsec_` and base64 (defaults to [`STANDARD_WEBHOOKS_SECRET`] when
+    /// absent from JSON).
+    #[serde(default = "default_standard_webhooks_secret")]
+    pub standard_webhooks_secret: String,
 }
 
 fn default_customerly_token() -> String {
     CUSTOMERLY_TOKEN.to_owned()
+}
+
+fn default_cio_signing_key() -> String {
+    CIO_SIGNING_KEY.to_owned()
+}
+
+fn default_standard_webhooks_secret() -> String {
+    STANDARD_WEBHOOKS_SECRET.to_owned()
 }
 
 impl Default for Config {
@@ -93,6 +114,8 @@ impl Default for Config {
             site_id: SITE_ID.to_owned(),
             track_key: TRACK_KEY.to_owned(),
             customerly_token: default_customerly_token(),
+            cio_signing_key: default_cio_signing_key(),
+            standard_webhooks_secret: default_standard_webhooks_secret(),
         }
     }
 }
@@ -116,6 +139,12 @@ pub struct ConfigUpdate {
     /// New Customerly access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customerly_token: Option<String>,
+    /// New key of Customer.io's webhook signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cio_signing_key: Option<String>,
+    /// New Standard Webhooks signing secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_webhooks_secret: Option<String>,
 }
 
 impl ConfigUpdate {
@@ -154,6 +183,20 @@ impl ConfigUpdate {
         self
     }
 
+    /// Sets the key of Customer.io's webhook signatures.
+    #[must_use]
+    pub fn cio_signing_key(mut self, key: impl Into<String>) -> Self {
+        self.cio_signing_key = Some(key.into());
+        self
+    }
+
+    /// Sets the Standard Webhooks signing secret.
+    #[must_use]
+    pub fn standard_webhooks_secret(mut self, secret: impl Into<String>) -> Self {
+        self.standard_webhooks_secret = Some(secret.into());
+        self
+    }
+
     /// Applies the set fields to `config`.
     pub(crate) fn apply(self, config: &mut Config) {
         if let Some(region) = self.region {
@@ -170,6 +213,12 @@ impl ConfigUpdate {
         }
         if let Some(token) = self.customerly_token {
             config.customerly_token = token;
+        }
+        if let Some(key) = self.cio_signing_key {
+            config.cio_signing_key = key;
+        }
+        if let Some(secret) = self.standard_webhooks_secret {
+            config.standard_webhooks_secret = secret;
         }
     }
 }
@@ -353,10 +402,15 @@ where
 
 /// A fresh `cio_` id: 16 hex digits, unique within the process.
 pub(crate) fn new_cio_id() -> String {
+    new_id("cio_")
+}
+
+/// A fresh id: the prefix and 16 hex digits, unique within the process (a counter, hashed with random keys).
+pub(crate) fn new_id(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!("cio_{:016x}", hasher.finish())
+    format!("{prefix}{:016x}", hasher.finish())
 }
 
 /// The default seed's segments: `1` Customers, `7` Newsletter, `"42"` VIP (a string id).
@@ -436,9 +490,16 @@ mod tests {
         ConfigUpdate::default().customerly_token("t2").apply(&mut config);
         assert_eq!((config.customerly_token.as_str(), config.region), ("t2", Region::Eu));
         assert!(serde_json::from_value::<ConfigUpdate>(json!({"bogus": 1})).is_err());
-        // Config JSON from before Customerly still reads.
+        // Config JSON from before Customerly and the signing secrets still reads.
         let old: Config =
             serde_json::from_value(json!({"region": "us", "app_key": "a", "site_id": "s", "track_key": "t"})).unwrap();
         assert_eq!(old.customerly_token, CUSTOMERLY_TOKEN);
+        assert_eq!(
+            (old.cio_signing_key.as_str(), old.standard_webhooks_secret.as_str()),
+            (CIO_SIGNING_KEY, STANDARD_WEBHOOKS_SECRET)
+        );
+        ConfigUpdate::default().cio_signing_key("k2").standard_webhooks_secret("whsec_c2Vj").apply(&mut config);
+        assert_eq!((config.cio_signing_key.as_str(), config.standard_webhooks_secret.as_str()), ("k2", "whsec_c2Vj"));
+        assert_eq!(config.customerly_token, "t2");
     }
 }

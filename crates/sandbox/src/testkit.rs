@@ -2,8 +2,9 @@
 //! framing as it is.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -132,6 +133,103 @@ impl Client {
         let _ = self.reader.read_to_end(&mut raw);
         String::from_utf8_lossy(&raw).into_owned()
     }
+}
+
+/// A request as a [`Site`] received it.
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub method: String,
+    pub target: String,
+    /// Names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A site that receives one request on a free loopback port, runs a callback, then answers it and closes.
+pub(crate) struct Site {
+    pub url: String,
+    received: JoinHandle<Received>,
+}
+
+impl Site {
+    /// Answers `200 {"ok":true}`.
+    pub fn start() -> Site {
+        Site::start_with(200, || {})
+    }
+
+    /// Answers `status` with `{"ok":…}`, once `before_answer` has run.
+    pub fn start_with(status: u16, before_answer: impl FnOnce() + Send + 'static) -> Site {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hook?x=1", listener.local_addr().expect("addr"));
+        let received = thread::spawn(move || {
+            let stream = accept_within(&listener, Duration::from_secs(5));
+            stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let received = read_request(&mut reader);
+            before_answer();
+            let body = format!(r#"{{"ok":{}}}"#, status == 200);
+            let answer = format!(
+                "HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\nX-Site: yes\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            (&stream).write_all(answer.as_bytes()).expect("answer");
+            received
+        });
+        Site { url, received }
+    }
+
+    /// The request it received (waiting for it).
+    pub fn received(self) -> Received {
+        self.received.join().expect("the site failed")
+    }
+}
+
+/// The first connection to come within `timeout` (panics if none does).
+fn accept_within(listener: &TcpListener, timeout: Duration) -> TcpStream {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + timeout;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                return stream;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("no request came: {e}"),
+        }
+    }
+}
+
+/// Reads one request with a `Content-Length` body (or none).
+fn read_request(reader: &mut impl BufRead) -> Received {
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("request line");
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().expect("method").to_owned(), parts.next().expect("target").to_owned());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("header line");
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').expect("header line");
+        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length = headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().expect("length"));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("body");
+    Received { method, target, headers, body }
 }
 
 /// The Customer.io App API's path in the default (US) workspace.

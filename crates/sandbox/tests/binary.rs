@@ -1,8 +1,9 @@
-//! The `wpf-sandbox` binary: start-up line, serving, request log file, bind failure.
+//! The `wpf-sandbox` binary: start-up line, serving, request log file, sending a webhook, bind failure.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::thread;
 
 /// Kills the child when the test ends, even on failure.
 struct Running(Child);
@@ -23,20 +24,26 @@ fn exchange(addr: &str, request: &str) -> String {
     answer
 }
 
-#[test]
-fn serves_prints_its_url_and_logs_requests() {
-    let log = std::env::temp_dir().join(format!("wpf-sandbox-bin-{}.jsonl", std::process::id()));
-    let _ = std::fs::remove_file(&log);
+/// Starts the binary with these arguments; returns it and its `IP:PORT`.
+fn start(args: &[&str]) -> (Running, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_wpf-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--empty", "--log"])
-        .arg(&log)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut running = Running(child);
     let mut line = String::new();
     BufReader::new(running.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("wpf-sandbox listening on http://").expect(&line).to_owned();
+    let addr = line.trim().strip_prefix("wpf-sandbox listening on http://").expect(&line).to_owned();
+    (running, addr)
+}
+
+#[test]
+fn serves_prints_its_url_and_logs_requests() {
+    let log = std::env::temp_dir().join(format!("wpf-sandbox-bin-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let (_running, url) = start(&["--empty", "--log", log.to_str().unwrap()]);
 
     let health = exchange(&url, "GET /_sandbox/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(health.starts_with("HTTP/1.1 200 OK\r\n") && health.ends_with(r#"{"ok":true}"#), "{health}");
@@ -58,11 +65,53 @@ fn serves_prints_its_url_and_logs_requests() {
     assert!(requests.contains(r#""path":"/customerio/us/app/v1/segments""#), "{requests}");
     let text = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Lines come in the order answers finished, and a `Connection: close` answer's line is written after the
+    // close, so the next request's line may come first: sort by arrival.
+    let mut lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    lines.sort_by_key(|line| line["seq"].as_u64());
     assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(lines[0]["status"], 200);
     assert_eq!(lines[0]["headers"]["authorization"], "Bearer sandbox-app-key");
     assert_eq!(lines[1]["path"], "/customerly/v1/tags");
+}
+
+#[test]
+fn sends_a_signed_webhook() {
+    let (_running, url) = start(&[]);
+    let site = TcpListener::bind("127.0.0.1:0").unwrap();
+    let site_url = format!("http://{}/hook", site.local_addr().unwrap());
+    let received = thread::spawn(move || {
+        let (mut stream, _) = site.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        while !head.ends_with("\r\n\r\n") {
+            reader.read_line(&mut head).unwrap();
+        }
+        let mut body = [0; 17];
+        reader.read_exact(&mut body).unwrap();
+        stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").unwrap();
+        (head.to_ascii_lowercase(), body)
+    });
+    let order = serde_json::json!({"url": site_url, "body": r#"{"email":"a@b.c"}"#, "sign": "customerio",
+                                   "timestamp": 1_700_000_000, "delivery_id": "msg_1"})
+    .to_string();
+    let answer = exchange(
+        &url,
+        &format!(
+            "POST /_sandbox/webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{order}",
+            order.len()
+        ),
+    );
+    // Checked first: had the sandbox not sent it, the site would wait for ever.
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.contains(r#""status":204"#), "{answer}");
+    let (head, body) = received.join().unwrap();
+    assert!(head.starts_with("post /hook http/1.1\r\n"), "{head}");
+    // printf 'v0:1700000000:{"email":"a@b.c"}' | openssl dgst -sha256 -hmac 'sandbox-cio-signing-key'
+    assert!(
+        head.contains("\r\nx-cio-signature: 4dce6463966b6658515601e5cc59d6bdc690f4d80e14c2a21f3e54c248d82ee5\r\n"),
+        "{head}"
+    );
+    assert_eq!(&body, br#"{"email":"a@b.c"}"#);
 }
 
 #[test]
