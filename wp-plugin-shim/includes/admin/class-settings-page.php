@@ -875,7 +875,7 @@ final class SettingsPage {
 		$secret  = self::site_signing_secret();
 		$secrets = self::signing_secret_labels();
 		$allowed = self::can_require( $s );
-		echo '<h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
+		echo '<div id="wpf-signatures"><h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
 		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
 		echo '<table class="form-table" role="presentation">';
 		self::render_setting( $secret, (string) $s[ $secret['key'] ] );
@@ -893,7 +893,7 @@ final class SettingsPage {
 			$description,
 			$allowed ? $attributes : $attributes + array( 'disabled' => '' )
 		);
-		echo '</table>';
+		echo '</table></div>';
 	}
 
 	/**
