@@ -109,7 +109,7 @@ final class SettingsPage {
 				$new = self::sanitize_setting( $setting, $in, $new );
 			}
 		}
-		$new                             = self::sanitize_setting( self::site_signing_secret(), $in, $new );
+		$new                            = self::sanitize_setting( self::site_signing_secret(), $in, $new );
 		$new[ self::REQUIRE_SIGNATURE ] = ! empty( $in[ self::REQUIRE_SIGNATURE ] );
 
 		$new['field_map'] = self::sanitize_field_map( $in['field_map'] ?? array(), $old['field_map'] );
