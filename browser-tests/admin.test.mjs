@@ -16,7 +16,9 @@ import {
   describeAnswer,
   openBrowser,
   screenshot,
+  screenshotOf,
   screenshotPath,
+  sendFromSandbox,
   sendWebhook,
   siteFromEnv,
   watchdog,
@@ -28,6 +30,8 @@ const SETTINGS_PATH = '/wp-admin/options-general.php?page=wpf-webhooks';
 const LOG_PATH = '/wp-admin/tools.php?page=wpf-webhooks-log';
 const OPTION = 'wpf_webhooks_settings';
 const JANE = { email: 'jane@example.com' };
+/** The Customer.io webhook signing key step 10 sets on the page and signs with (the sandbox's own is not used). */
+const CIO_SIGNING_KEY = 'browser-cio-signing-key-Q7x2';
 
 /** State shared by the steps. */
 const s = {
@@ -356,5 +360,53 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.match((await dialog).message(), /^Discard 1 queued webhook\? It will not be processed/, 'a confirmation first');
     assert.match(await s.page.locator('#wpf-old-jobs-result').innerText(), /1 queued webhook accepted with the previous access key was discarded/);
     assert.equal(await offer.count(), 0, 'not offered again');
+  });
+
+  step(10, 'set the signing key, send a signed webhook, see verified in the log', [6], async () => {
+    await open(SETTINGS_PATH);
+    await s.page.locator('#wpf-webhooks-settings').waitFor();
+    assert.match(await s.page.locator('#wpf-last-signature').innerText(), /The last webhook \(.+ ago\) was not signed\./);
+    const requireBox = field('require_signature');
+    assert.equal(await requireBox.isDisabled(), true, 'Require signed webhooks waits for a signing secret');
+    await screenshotOf(s.page.locator('#wpf-signatures'), screenshotPath(s.site, 10, 'signed webhooks section before'));
+    const key = field('customerio_signing_key');
+    assert.equal(await key.isVisible(), true, 'the signing key is among the chosen CRM\'s settings');
+    assert.match(await key.locator('xpath=ancestor::tr[1]').innerText(), /Customer\.io webhook signing key[\s\S]*Webhook Signing Key/, 'with where to find it');
+    await key.fill(CIO_SIGNING_KEY);
+    assert.equal(await requireBox.isDisabled(), false, 'typing a signing secret allows requiring signatures');
+    await submitAndWait(s.page.locator('#submit'), /[?&]settings-updated=/);
+    await s.page.locator('#setting-error-settings_updated').waitFor();
+    assert.equal(await s.page.locator('.notice-error, .settings-error.error').count(), 0, 'no error notice');
+    assert.equal(await key.inputValue(), '', 'the saved signing key is not printed back');
+    assert.equal(await key.getAttribute('placeholder'), `••••${CIO_SIGNING_KEY.slice(-4)}`, 'masked placeholder');
+    assert.ok(!(await s.page.content()).includes(CIO_SIGNING_KEY), 'the page never shows the signing key');
+
+    const answer = await sendFromSandbox(s.site, { url: s.newAddUrl, body: JSON.stringify(JANE), sign: 'customerio', secret: CIO_SIGNING_KEY });
+    assert.equal(answer.json?.code, 'updated', `a webhook signed with the key: ${describeAnswer(answer)}`);
+    assert.ok(answer.sent['x-cio-signature'], 'the sandbox signed it');
+
+    await open(LOG_PATH);
+    const newest = s.page.locator('table.wp-list-table tr[data-log-id]').first();
+    await newest.waitFor();
+    assert.equal((await newest.locator('td.column-signature').innerText()).trim(), 'Verified (Customer.io)');
+    assert.match(await newest.locator('td.column-code').innerText(), /\bupdated\b/);
+    const headers = (await s.page.locator('table.wp-list-table thead th').allInnerTexts()).map((t) => t.trim());
+    assert.ok(headers.includes('Signature'), `a Signature column: ${JSON.stringify(headers)}`);
+    await s.page.locator('#wpf-webhooks-log-signature').selectOption('verified');
+    await submitAndWait(s.page.locator('#wpf-webhooks-log-filter'), /[?&]signature=verified/);
+    const verified = s.page.locator('table.wp-list-table tr[data-log-id]');
+    assert.equal(await verified.count(), 1, 'the filter keeps the verified webhook only');
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(s.page, screenshotPath(s.site, 10, 'signature filter', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(s.page, screenshotPath(s.site, 10, 'signature filter'));
+
+    await open(SETTINGS_PATH);
+    assert.match(await s.page.locator('#wpf-last-signature').innerText(), /The last webhook \(.+ ago\) was signed and verified \(Customer\.io\)\./);
+    assert.equal(await requireBox.isDisabled(), false, 'signatures can be required now');
+    await screenshotOf(s.page.locator('#wpf-signatures'), screenshotPath(s.site, 10, 'signed webhooks section'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(s.page.locator('#wpf-signatures'), screenshotPath(s.site, 10, 'signed webhooks section', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
   });
 });

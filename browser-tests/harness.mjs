@@ -122,6 +122,17 @@ export async function screenshot(page, file) {
   }
 }
 
+/** A screenshot of one element (e.g. a section at a phone's width); a failure to take it is reported, not thrown. */
+export async function screenshotOf(locator, file) {
+  try {
+    await locator.screenshot({ path: file, timeout: ACTION_TIMEOUT_MS });
+    return file;
+  } catch (error) {
+    process.stderr.write(`screenshot ${file} failed: ${error.message}\n`);
+    return null;
+  }
+}
+
 /**
  * Sends a webhook from Node: POST, JSON body, extra headers, bounded. Returns { status, json, text }.
  */
@@ -141,6 +152,25 @@ export async function sendWebhook(url, body, { timeoutMs = ACTION_TIMEOUT_MS, he
     // Not JSON: the assertion shows the text.
   }
   return { status: response.status, json, text };
+}
+
+/**
+ * Has the sandbox CRM send a webhook to the site (`POST /_sandbox/webhooks`), signed as `order.sign` says
+ * (`customerio`, `standard_webhooks` or `none`) with `order.secret`. Returns the site's answer as sendWebhook()
+ * does, with `sent`: the headers the sandbox sent.
+ */
+export async function sendFromSandbox(site, order, { timeoutMs = ACTION_TIMEOUT_MS } = {}) {
+  const control = await sendWebhook(`${site.sandboxUrl}/_sandbox/webhooks`, order, { timeoutMs });
+  if (control.status !== 200 || !control.json) {
+    throw new Error(`the sandbox did not send the webhook: ${describeAnswer(control)}`);
+  }
+  let json = null;
+  try {
+    json = JSON.parse(control.json.body);
+  } catch {
+    // Not JSON: the assertion shows the text.
+  }
+  return { status: control.json.status, json, text: control.json.body, sent: control.json.sent };
 }
 
 /** A short, secret-free description of a webhook answer for assertion messages. */

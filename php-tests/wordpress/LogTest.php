@@ -495,6 +495,50 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'No webhook matches these filters.', $this->render_page( array( 'result' => 'crm_error' ) ) );
 	}
 
+	public function test_the_list_shows_each_webhooks_signature_in_words_and_filters_by_it(): void {
+		$this->record_signature( 'verified', 'customerio' );
+		$this->record_signature( 'unsigned' );
+		$this->record_signature( 'unchecked', 'standard_webhooks' );
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature is 900 s old (at most 300 s)' );
+		$this->record_signature( '' );
+		$ids = array_reverse( array_column( Log::query()['rows'], 'id' ) );
+
+		$html = $this->render_page();
+		$this->assertMatchesRegularExpression( '#<th scope="col" id=\'signature\'[^>]*>Signature</th>#', $html );
+		$cells = array();
+		foreach ( $ids as $id ) {
+			$this->assertSame( 1, preg_match( '#<tr data-log-id="' . $id . '">.*?<td class=\'signature column-signature\'[^>]*>(.*?)</td>#s', $html, $m ), "row $id has a signature cell" );
+			$cells[] = trim( wp_strip_all_tags( $m[1] ) );
+		}
+		$this->assertSame( array( 'Verified (Customer.io)', 'Unsigned', 'Not checked (Standard Webhooks)', 'Refused (Customer.io)', '—' ), $cells, 'words, not colours' );
+
+		$this->assertStringContainsString( 'name="signature"', $html );
+		foreach ( array( 'verified' => 'Signature: Verified', 'unsigned' => 'Signature: Unsigned', 'unchecked' => 'Signature: Not checked', 'refused' => 'Signature: Refused' ) as $value => $label ) {
+			$this->assertStringContainsString( '<option value="' . $value . '">' . $label . '</option>', $html );
+		}
+		$refused = $this->render_page( array( 'signature' => 'refused' ) );
+		$this->assertSame( 1, substr_count( $refused, 'data-log-id=' ) );
+		$this->assertStringContainsString( 'data-log-id="' . $ids[3] . '"', $refused );
+		$this->assertStringContainsString( '<option value="refused" selected=\'selected\'>', $refused );
+		$this->assertSame( 0, substr_count( $this->render_page( array( 'signature' => 'refused', 'result' => 'updated' ) ), 'data-log-id=' ), 'beside the other filters' );
+		$this->assertSame( 5, substr_count( $this->render_page( array( 'signature' => 'bogus' ) ), 'data-log-id=' ), 'an unknown value filters nothing' );
+	}
+
+	public function test_the_detail_view_shows_the_signature_verdict(): void {
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature does not match <script>' );
+		$this->record_signature( 'verified', 'standard_webhooks' );
+		$this->record_signature( '' );
+		$ids  = array_reverse( array_column( Log::query()['rows'], 'id' ) );
+		$rows = array_map( fn( $id ) => $this->render_page( array( 'log' => (string) $id ) ), $ids );
+		$cell = function ( string $html ): string {
+			$this->assertSame( 1, preg_match( '#<th scope="row"[^>]*>Signature</th><td>(.*?)</td>#s', $html, $m ), $html );
+			return $m[1];
+		};
+		$this->assertSame( 'Refused (Customer.io): Customer.io signature does not match &lt;script&gt;', $cell( $rows[0] ) );
+		$this->assertSame( 'Verified (Standard Webhooks)', $cell( $rows[1] ) );
+		$this->assertSame( '— (a queued webhook&#039;s run: its signature was checked when it arrived)', $cell( $rows[2] ) );
+	}
+
 	public function test_the_list_pages_by_twenty(): void {
 		for ( $i = 1; $i <= 21; $i++ ) {
 			Log::record( array( 'code' => 'ok', 'contact' => "c{$i}@example.com" ) );

@@ -11,6 +11,7 @@ namespace WpfWebhooks\Tests;
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Admin\SiteHealth;
 use WpfWebhooks\Admin\WpfImport;
+use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 
@@ -18,6 +19,11 @@ use WpfWebhooks\Settings;
  * What an administrator does on Settings → Webhooks.
  */
 final class SettingsPageTest extends WebhookTestCase {
+
+	/**
+	 * A Standard Webhooks secret (the specification's example).
+	 */
+	const WHSEC = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 	protected function setUp(): void {
 		parent::setUp();
@@ -146,6 +152,104 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertSame( 'fresh-app-key', $saved['customerio_app_key'], 'the valid fields are saved' );
 	}
 
+	public function test_signing_secrets_are_saved_masked_and_kept_like_every_credential(): void {
+		$saved = $this->submit(
+			array(
+				'crm'                      => 'customerio',
+				'customerio_signing_key'   => ' cio-signing-key-0123456789 ',
+				'standard_webhooks_secret' => self::WHSEC,
+				'require_signature'        => '1',
+			)
+		);
+		$this->assertSame( array(), $this->errors() );
+		$this->assertSame( array( 'cio-signing-key-0123456789', self::WHSEC, true ), array( $saved['customerio_signing_key'], $saved['standard_webhooks_secret'], $saved['require_signature'] ) );
+		update_option( Settings::OPTION, $saved );
+
+		$page = $this->xpath( $this->page() );
+		$html = $page->document->saveHTML();
+		$this->assertStringNotContainsString( 'cio-signing-key-0123456789', $html, 'a saved signing key is never printed back' );
+		$this->assertStringNotContainsString( 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', $html );
+		$key = $this->input( $page, 'customerio_signing_key' );
+		$this->assertSame( array( 'password', '', '••••6789' ), array( $key->getAttribute( 'type' ), $key->getAttribute( 'value' ), $key->getAttribute( 'placeholder' ) ) );
+		$this->assertSame( 'customerio', $page->query( 'ancestor::*[@data-crm][1]', $key )->item( 0 )->getAttribute( 'data-crm' ), 'in the Customer.io section' );
+		$row = $page->query( 'ancestor::tr[1]', $key )->item( 0 )->textContent;
+		$this->assertStringContainsString( 'Customer.io webhook signing key', $row );
+		$this->assertStringContainsString( 'Settings › Workspace Settings › API & webhook credentials › Webhook Signing Key', $row, 'where to find it' );
+		$secret = $this->input( $page, 'standard_webhooks_secret' );
+		$this->assertSame( array( 'password', '', '••••LaSw' ), array( $secret->getAttribute( 'type' ), $secret->getAttribute( 'value' ), $secret->getAttribute( 'placeholder' ) ) );
+		$this->assertSame( 0, $page->query( 'ancestor::*[@data-crm]', $secret )->length, 'a site setting, shown whatever the CRM' );
+		$require = $this->input( $page, 'require_signature' );
+		$this->assertSame( array( 'checkbox', 'checked', false ), array( $require->getAttribute( 'type' ), $require->getAttribute( 'checked' ), $require->hasAttribute( 'disabled' ) ) );
+		$this->assertStringContainsString( 'Require signed webhooks', $page->query( 'ancestor::tr[1]', $require )->item( 0 )->textContent );
+
+		$kept = $this->submit( array( 'crm' => 'customerio', 'customerio_signing_key' => '', 'standard_webhooks_secret' => '  ', 'require_signature' => '1' ) );
+		$this->assertSame( array(), $this->errors() );
+		$this->assertSame( array( 'cio-signing-key-0123456789', self::WHSEC, true ), array( $kept['customerio_signing_key'], $kept['standard_webhooks_secret'], $kept['require_signature'] ), 'empty inputs keep the saved secrets' );
+		$off = $this->submit( array( 'crm' => 'customerio' ) );
+		$this->assertFalse( $off['require_signature'], 'an unticked box turns it off' );
+	}
+
+	public function test_an_invalid_signing_secret_and_requiring_signatures_without_a_secret_are_refused(): void {
+		$old   = Settings::get();
+		$saved = $this->submit(
+			array(
+				'crm'                      => 'customerio',
+				'standard_webhooks_secret' => 'whsec_not base64!',
+				'require_signature'        => '1',
+				'customerio_app_key'       => 'fresh-app-key',
+			)
+		);
+		$this->assertEqualsCanonicalizing( array( 'wpf_standard_webhooks_secret', 'wpf_require_signature' ), $this->errors() );
+		$messages = implode( "\n", array_column( get_settings_errors( Settings::OPTION ), 'message' ) );
+		$this->assertStringContainsString( 'whsec_ followed by base64', $messages, 'the extension says why' );
+		$this->assertStringContainsString( 'only while a signing secret is set', $messages );
+		$this->assertSame( $old['standard_webhooks_secret'], $saved['standard_webhooks_secret'], 'the previous secret is kept' );
+		$this->assertFalse( $saved['require_signature'], 'stored off' );
+		$this->assertSame( 'fresh-app-key', $saved['customerio_app_key'], 'the rest is saved' );
+
+		$page    = $this->xpath( $this->page() );
+		$require = $this->input( $page, 'require_signature' );
+		$this->assertTrue( $require->hasAttribute( 'disabled' ), 'no signing secret: the box cannot be ticked' );
+		$this->assertStringContainsString( 'once a signing secret is saved', $page->query( 'ancestor::tr[1]', $require )->item( 0 )->textContent );
+
+		$this->configure( array( 'standard_webhooks_secret' => self::WHSEC ) );
+		$saved = $this->submit( array( 'crm' => 'customerio', 'standard_webhooks_secret' => 'whsec_not base64!', 'require_signature' => '1' ) );
+		$this->assertSame( array( 'wpf_standard_webhooks_secret' ), $this->errors(), 'the kept secret still lets signatures be required' );
+		$this->assertSame( array( self::WHSEC, true ), array( $saved['standard_webhooks_secret'], $saved['require_signature'] ) );
+	}
+
+	public function test_the_page_tells_whether_the_last_webhook_was_verified(): void {
+		$check = fn() => $this->xpath( $this->page() )->query( '//*[@id="wpf-last-signature"]' )->item( 0 );
+		$this->assertSame( 'No recent webhook.', trim( $check()->textContent ) );
+		$cases = array(
+			array( array( 'verified', 'customerio', null ), 'The last webhook (5 mins ago) was signed and verified (Customer.io).' ),
+			array( array( 'unsigned', null, null ), 'The last webhook (5 mins ago) was not signed.' ),
+			array( array( 'unchecked', 'standard_webhooks', null ), 'The last webhook (5 mins ago) was signed as Standard Webhooks, but no signing key is set to check it.' ),
+			array( array( 'refused', 'customerio', 'Customer.io signature does not match <b>' ), 'The last webhook (5 mins ago) was refused: Customer.io signature does not match <b>' ),
+		);
+		foreach ( $cases as [ [ $status, $scheme, $reason ], $says ] ) {
+			Log::clear();
+			$this->record_signature( $status, $scheme, $reason, 300 );
+			$this->record_signature( '', null, null, 10 );
+			$line = $check();
+			$this->assertStringContainsString( $says, $line->textContent, $status );
+			$link = ( new \DOMXPath( $line->ownerDocument ) )->query( './/a', $line )->item( 0 );
+			$this->assertNotNull( $link, "$status: a link to the log" );
+			$this->assertStringContainsString( 'page=wpf-webhooks-log&signature=' . $status, $link->getAttribute( 'href' ) );
+		}
+		$this->assertStringNotContainsString( 'does not match <b>', $this->page(), 'escaped' );
+	}
+
+	public function test_the_last_webhook_is_looked_for_among_the_newest_rows_only(): void {
+		global $wpdb;
+		$this->record_signature( 'verified', 'customerio' );
+		$this->assertSame( 'verified', Log::last_signed()['signature'] );
+		$rows = implode( ', ', array_fill( 0, Log::SIGNED_WINDOW, "(0, '', '[]', '{}')" ) );
+		$wpdb->query( 'INSERT INTO ' . Log::table() . " (created_at, message, warnings, request) VALUES {$rows}" ); // phpcs:ignore WordPress.DB
+		$this->assertNull( Log::last_signed(), 'a read of a bounded number of rows, whatever the log holds' );
+		$this->assertSame( array(), Log::recent_signed( 50 ) );
+	}
+
 	public function test_updates_by_the_plugin_itself_pass_unchanged(): void {
 		unset( $_POST['option_page'] );
 		$settings = array_merge( Settings::get(), array( 'access_key' => 'abc' ) );
@@ -270,6 +374,31 @@ final class SettingsPageTest extends WebhookTestCase {
 		return (string) ob_get_clean();
 	}
 
+	/**
+	 * A page's HTML, to query.
+	 *
+	 * @param string $html The HTML.
+	 */
+	private function xpath( string $html ): \DOMXPath {
+		$page = new \DOMDocument();
+		libxml_use_internal_errors( true );
+		$page->loadHTML( '<?xml encoding="utf-8"?>' . $html );
+		libxml_clear_errors();
+		return new \DOMXPath( $page );
+	}
+
+	/**
+	 * The settings form's one input of a setting.
+	 *
+	 * @param \DOMXPath $page The page.
+	 * @param string    $key  The setting.
+	 */
+	private function input( \DOMXPath $page, string $key ): \DOMElement {
+		$inputs = $page->query( sprintf( '//form[@id="wpf-webhooks-settings"]//input[@name="%s[%s]"]', Settings::OPTION, $key ) );
+		$this->assertSame( 1, $inputs->length, "one input for $key" );
+		return $inputs->item( 0 );
+	}
+
 	public function test_test_connection_reports_success_and_the_precise_failure(): void {
 		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
 		$this->assertStringContainsString( 'Track API credentials work', $this->connection_result() );
@@ -313,13 +442,7 @@ final class SettingsPageTest extends WebhookTestCase {
 		$contract = wpf_webhooks_contract();
 		foreach ( array( 'customerio', 'customerly', '' ) as $chosen ) {
 			$this->configure( array( 'crm' => $chosen ) );
-			ob_start();
-			SettingsPage::render();
-			$page = new \DOMDocument();
-			libxml_use_internal_errors( true );
-			$page->loadHTML( '<?xml encoding="utf-8"?>' . ob_get_clean() );
-			libxml_clear_errors();
-			$xpath = new \DOMXPath( $page );
+			$xpath = $this->xpath( $this->page() );
 			foreach ( $contract['settings'] as $setting ) {
 				if ( null === $setting['crm'] ) {
 					continue;
@@ -461,5 +584,67 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertSame( 'recommended', $failed['status'] );
 		$this->assertStringContainsString( 'Retry button', $failed['description'] );
 		$this->assertArrayHasKey( 'wpf_webhooks_queue', SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) )['direct'] );
+	}
+
+	public function test_site_health_recommends_requiring_signatures_once_webhooks_arrive_signed(): void {
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'no webhook yet' );
+		$this->record_signature( 'unsigned' );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'unsigned webhooks and no secret: nothing to recommend' );
+		foreach ( array( 1, 2, 3 ) as $ago ) {
+			$this->record_signature( 'verified', 'customerio', null, $ago );
+		}
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'one unsigned webhook among the recent ones: requiring would refuse it' );
+		Log::clear();
+		foreach ( array( 1, 2, 3 ) as $ago ) {
+			$this->record_signature( 'verified', 'customerio', null, $ago );
+			$this->record_signature( '', null, null, $ago );
+		}
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789' ) );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks arrive signed: require signatures' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( 'The last 3 webhooks were signed and verified', $result['description'] );
+		$this->assertStringContainsString( 'Require signed webhooks', $result['description'] );
+		$this->assertStringContainsString( esc_url( SettingsPage::url() ), $result['actions'] );
+
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789', 'require_signature' => true ) );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'required already' );
+
+		Log::clear();
+		$this->configure();
+		$this->record_signature( 'unchecked', 'customerio' );
+		$this->record_signature( 'verified', 'standard_webhooks' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( 'recommended', $result['status'] );
+		$this->assertStringContainsString( '1 of the last 2 webhooks was signed as Customer.io, with no secret set to check it', $result['description'], 'signed but not checked: set the key first' );
+		$this->assertArrayHasKey( 'wpf_webhooks_signatures', SiteHealth::add_tests( array( 'direct' => array(), 'async' => array() ) )['direct'] );
+	}
+
+	public function test_site_health_notices_unsigned_webhooks_despite_a_secret_and_refused_signatures(): void {
+		$this->configure( array( 'customerio_signing_key' => 'cio-signing-key-0123456789' ) );
+		$this->record_signature( 'verified', 'customerio', null, 60 );
+		$this->record_signature( 'unsigned', null, null, 30 );
+		$this->record_signature( 'unsigned' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks arrive unsigned although a signing secret is set' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( 'The last 2 webhooks were not signed, although a signing secret is set.', $result['description'] );
+		$this->assertStringContainsString( 'signature=unsigned', $result['actions'], 'a link to them in the log' );
+
+		$this->record_signature( 'verified', 'customerio' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( 'good', $result['status'], 'the newest is signed: the unsigned ones may predate the secret' );
+		$this->assertStringContainsString( '2 of the last 4 webhooks were not signed: signatures can be required once every sender signs.', $result['description'] );
+
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature is 900 s old', DAY_IN_SECONDS + 60 );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'a refusal over a day old is not news' );
+		$this->record_signature( 'refused', 'customerio', 'Customer.io signature does not match' );
+		$result = SiteHealth::signatures_test();
+		$this->assertSame( array( 'recommended', 'Webhooks were refused for their signature' ), array( $result['status'], $result['label'] ) );
+		$this->assertStringContainsString( '1 of the last 6 webhooks was refused for its signature in the last 24 hours; the last because: Customer.io signature does not match.', $result['description'] );
+		$this->assertStringContainsString( 'signature=refused', $result['actions'] );
+
+		Log::clear();
+		$this->configure();
+		$this->record_signature( 'unsigned' );
+		$this->assertSame( 'good', SiteHealth::signatures_test()['status'], 'no secret: unsigned webhooks are expected' );
 	}
 }

@@ -169,4 +169,29 @@ abstract class WebhookTestCase extends TestCase {
 		global $wpdb;
 		return (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->users}" );
 	}
+
+	/**
+	 * A log row of a webhook whose signature the extension judged, as the endpoint records it: a refused one is a
+	 * `403 forbidden` with the reason as its message; `''` is a queued webhook's run (checked when it arrived).
+	 *
+	 * @param string      $status  `verified`, `unsigned`, `unchecked`, `refused` or ''.
+	 * @param string|null $scheme  The scheme's name, or null.
+	 * @param string|null $reason  Why it was refused, or null.
+	 * @param int         $ago     Seconds before now.
+	 */
+	protected function record_signature( string $status, ?string $scheme = null, ?string $reason = null, int $ago = 0 ): void {
+		$refused = 'refused' === $status;
+		\WpfWebhooks\Log::record(
+			array(
+				'created_at' => time() - $ago,
+				'action'     => 'add',
+				'contact'    => $refused ? '' : 'jane@example.com',
+				'code'       => $refused ? 'forbidden' : 'updated',
+				'status'     => $refused ? 403 : 200,
+				'signature'  => $status,
+				'message'    => (string) $reason,
+				'request'    => array( 'method' => '' === $status ? 'QUEUE' : 'POST' ) + ( '' === $status ? array() : array( 'signature' => array( 'status' => $status, 'scheme' => $scheme, 'reason' => $reason ) ) ),
+			)
+		);
+	}
 }

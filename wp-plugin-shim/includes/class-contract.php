@@ -90,6 +90,16 @@ final class Contract {
 	}
 
 	/**
+	 * The signing schemes by name (as the log's `signature` verdicts give it), the CRMs' first: `label` (for
+	 * people) and `secret_setting` (the setting holding its secret).
+	 *
+	 * @return array<string, array{name: string, label: string, secret_setting: string}>
+	 */
+	public static function signatures(): array {
+		return array_column( self::get()['signatures'], null, 'name' );
+	}
+
+	/**
 	 * What is missing for webhooks to reach the CRM, or null when a CRM and the setting it needs are set.
 	 *
 	 * @param array $settings The settings.

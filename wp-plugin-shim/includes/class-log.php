@@ -44,6 +44,11 @@ final class Log {
 	);
 
 	/**
+	 * How many of the newest rows recent_signed() reads at the most, whatever the log holds.
+	 */
+	const SIGNED_WINDOW = 1000;
+
+	/**
 	 * The table's name.
 	 */
 	public static function table(): string {
@@ -244,6 +249,30 @@ final class Log {
 			'rows'  => array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() ),
 			'total' => $total,
 		);
+	}
+
+	/**
+	 * The newest rows with a signature verdict, newest first: webhooks whose key was accepted, not a queued
+	 * webhook's run (its signature was checked when it arrived) nor a row older than signatures. For the admin
+	 * screens, and bounded whatever the log holds: looked for among the newest SIGNED_WINDOW rows only, a range of
+	 * the primary key after one read of its largest value.
+	 *
+	 * @param int $limit How many at the most.
+	 * @return array[] Rows as query() gives them.
+	 */
+	public static function recent_signed( int $limit ): array {
+		global $wpdb;
+		$table = self::table();
+		$last  = (int) $wpdb->get_var( "SELECT MAX(id) FROM {$table}" ); // phpcs:ignore WordPress.DB
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE id > %d AND signature <> '' ORDER BY id DESC LIMIT %d", $last - self::SIGNED_WINDOW, max( 1, $limit ) ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() );
+	}
+
+	/**
+	 * The newest row with a signature verdict (see recent_signed()), or null.
+	 */
+	public static function last_signed(): ?array {
+		return self::recent_signed( 1 )[0] ?? null;
 	}
 
 	/**

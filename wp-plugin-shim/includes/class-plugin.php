@@ -55,6 +55,7 @@ final class Plugin {
 	 * @param array $tests The tests.
 	 */
 	public static function site_status_tests( array $tests ): array {
+		require_once __DIR__ . '/admin/class-log-page.php';
 		require_once __DIR__ . '/admin/class-settings-page.php';
 		require_once __DIR__ . '/admin/class-site-health.php';
 		return Admin\SiteHealth::add_tests( $tests );

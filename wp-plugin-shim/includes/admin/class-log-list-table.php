@@ -12,7 +12,8 @@ use WpfWebhooks\Log;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Rows of the log, filtered by result code and action, searched in contact and message, 20 per page.
+ * Rows of the log, filtered by result code, action and signature verdict, searched in contact and message, 20 per
+ * page.
  */
 final class LogListTable extends \WP_List_Table {
 
@@ -47,7 +48,7 @@ final class LogListTable extends \WP_List_Table {
 	/**
 	 * The filters of this request.
 	 *
-	 * @var array{code: string, action: string, search: string}
+	 * @var array{code: string, action: string, signature: string, search: string}
 	 */
 	private array $filters;
 
@@ -65,12 +66,14 @@ final class LogListTable extends \WP_List_Table {
 		// phpcs:disable WordPress.Security.NonceVerification -- read-only filters.
 		$code          = isset( $_REQUEST['result'] ) ? sanitize_key( wp_unslash( $_REQUEST['result'] ) ) : '';
 		$action        = isset( $_REQUEST['log_action'] ) ? sanitize_key( wp_unslash( $_REQUEST['log_action'] ) ) : '';
+		$signature     = isset( $_REQUEST['signature'] ) ? sanitize_key( wp_unslash( $_REQUEST['signature'] ) ) : '';
 		$search        = isset( $_REQUEST['s'] ) && is_string( $_REQUEST['s'] ) ? trim( sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) ) : '';
 		// phpcs:enable
 		$this->filters = array(
-			'code'   => in_array( $code, self::CODES, true ) ? $code : '',
-			'action' => in_array( $action, self::ACTIONS, true ) ? $action : '',
-			'search' => $search,
+			'code'      => in_array( $code, self::CODES, true ) ? $code : '',
+			'action'    => in_array( $action, self::ACTIONS, true ) ? $action : '',
+			'signature' => isset( LogPage::signature_statuses()[ $signature ] ) ? $signature : '',
+			'search'    => $search,
 		);
 	}
 
@@ -86,13 +89,14 @@ final class LogListTable extends \WP_List_Table {
 	 */
 	public function get_columns() {
 		return array(
-			'time'     => __( 'Time', 'wpf-webhooks' ),
-			'action'   => __( 'Action', 'wpf-webhooks' ),
-			'contact'  => __( 'Contact', 'wpf-webhooks' ),
-			'code'     => __( 'Result', 'wpf-webhooks' ),
-			'status'   => __( 'HTTP status', 'wpf-webhooks' ),
-			'duration' => __( 'Duration', 'wpf-webhooks' ),
-			'user'     => __( 'User', 'wpf-webhooks' ),
+			'time'      => __( 'Time', 'wpf-webhooks' ),
+			'action'    => __( 'Action', 'wpf-webhooks' ),
+			'contact'   => __( 'Contact', 'wpf-webhooks' ),
+			'code'      => __( 'Result', 'wpf-webhooks' ),
+			'status'    => __( 'HTTP status', 'wpf-webhooks' ),
+			'signature' => __( 'Signature', 'wpf-webhooks' ),
+			'duration'  => __( 'Duration', 'wpf-webhooks' ),
+			'user'      => __( 'User', 'wpf-webhooks' ),
 		);
 	}
 
@@ -197,6 +201,15 @@ final class LogListTable extends \WP_List_Table {
 	}
 
 	/**
+	 * The signature's verdict, in words.
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_signature( $item ): string {
+		return esc_html( LogPage::signature_text( $item ) );
+	}
+
+	/**
 	 * The time from the request's start to the answer.
 	 *
 	 * @param array $item A log row.
@@ -224,8 +237,11 @@ final class LogListTable extends \WP_List_Table {
 			return;
 		}
 		echo '<div class="alignleft actions">';
-		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), self::CODES, $this->filters['code'] );
-		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), self::ACTIONS, $this->filters['action'] );
+		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), array_combine( self::CODES, self::CODES ), $this->filters['code'] );
+		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), array_combine( self::ACTIONS, self::ACTIONS ), $this->filters['action'] );
+		/* translators: %s: a signature's status, e.g. "Refused" */
+		$signatures = array_map( fn( $words ) => sprintf( __( 'Signature: %s', 'wpf-webhooks' ), $words ), LogPage::signature_statuses() );
+		self::dropdown( 'signature', __( 'Filter by signature', 'wpf-webhooks' ), __( 'All signatures', 'wpf-webhooks' ), $signatures, $this->filters['signature'] );
 		submit_button( __( 'Filter', 'wpf-webhooks' ), '', 'filter_action', false, array( 'id' => 'wpf-webhooks-log-filter' ) );
 		echo '</div>';
 	}
@@ -233,19 +249,19 @@ final class LogListTable extends \WP_List_Table {
 	/**
 	 * A labelled select.
 	 *
-	 * @param string   $name     Field name.
-	 * @param string   $label    Screen-reader label.
-	 * @param string   $all      The "any" option.
-	 * @param string[] $values   The options.
-	 * @param string   $selected The current value.
+	 * @param string                $name     Field name.
+	 * @param string                $label    Screen-reader label.
+	 * @param string                $all      The "any" option.
+	 * @param array<string, string> $options  The options: value => text.
+	 * @param string                $selected The current value.
 	 */
-	private static function dropdown( string $name, string $label, string $all, array $values, string $selected ): void {
+	private static function dropdown( string $name, string $label, string $all, array $options, string $selected ): void {
 		$id = 'wpf-webhooks-log-' . $name;
 		echo '<label class="screen-reader-text" for="' . esc_attr( $id ) . '">' . esc_html( $label ) . '</label>';
 		echo '<select name="' . esc_attr( $name ) . '" id="' . esc_attr( $id ) . '">';
 		echo '<option value="">' . esc_html( $all ) . '</option>';
-		foreach ( $values as $value ) {
-			echo '<option value="' . esc_attr( $value ) . '"' . selected( $selected, $value, false ) . '>' . esc_html( $value ) . '</option>';
+		foreach ( $options as $value => $text ) {
+			echo '<option value="' . esc_attr( (string) $value ) . '"' . selected( $selected, (string) $value, false ) . '>' . esc_html( $text ) . '</option>';
 		}
 		echo '</select>';
 	}

@@ -7,6 +7,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\Contract;
 use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 
@@ -233,6 +234,7 @@ final class LogPage {
 			__( 'User', 'wpf-webhooks' )         => self::user_html( $row['user_id'] ),
 			__( 'Delivery key', 'wpf-webhooks' ) => null === $row['delivery_key'] ? '—' : '<code>' . esc_html( $row['delivery_key'] ) . '</code>',
 			__( 'Queue job', 'wpf-webhooks' )    => null === $row['job_id'] ? '—' : esc_html( '#' . $row['job_id'] ),
+			__( 'Signature', 'wpf-webhooks' )    => esc_html( self::entry_signature_text( $row ) ),
 			__( 'Message', 'wpf-webhooks' )      => esc_html( $row['message'] ),
 			__( 'Warnings', 'wpf-webhooks' )     => array() === $row['warnings'] ? '—' : '<code>' . esc_html( implode( ', ', $row['warnings'] ) ) . '</code>',
 		);
@@ -244,6 +246,73 @@ final class LogPage {
 		echo '<h2>' . esc_html__( 'Request (redacted)', 'wpf-webhooks' ) . '</h2>';
 		$request = wp_json_encode( $row['request'], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
 		echo '<pre class="wpf-webhooks-request" style="white-space:pre-wrap;word-break:break-all;background:#fff;border:1px solid #c3c4c7;padding:1em">' . esc_html( (string) $request ) . '</pre>';
+	}
+
+	/**
+	 * The signature verdicts of the log's `signature` column (CONTRACT §6), in words.
+	 *
+	 * @return array<string, string> status => words.
+	 */
+	public static function signature_statuses(): array {
+		return array(
+			'verified'  => __( 'Verified', 'wpf-webhooks' ),
+			'unsigned'  => __( 'Unsigned', 'wpf-webhooks' ),
+			'unchecked' => __( 'Not checked', 'wpf-webhooks' ),
+			'refused'   => __( 'Refused', 'wpf-webhooks' ),
+		);
+	}
+
+	/**
+	 * A row's signature verdict as the extension gave it with the request (`request['signature']`): its status
+	 * (the row's column), the label of the scheme it was signed in ('' when none) and why it was refused ('').
+	 *
+	 * @param array $row A log row.
+	 * @return array{status: string, scheme: string, reason: string}
+	 */
+	public static function verdict( array $row ): array {
+		$verdict = is_array( $row['request']['signature'] ?? null ) ? $row['request']['signature'] : array();
+		$scheme  = (string) ( $verdict['scheme'] ?? '' );
+		return array(
+			'status' => (string) $row['signature'],
+			'scheme' => '' === $scheme ? '' : ( Contract::signatures()[ $scheme ]['label'] ?? $scheme ),
+			'reason' => (string) ( $verdict['reason'] ?? '' ),
+		);
+	}
+
+	/**
+	 * A row's signature verdict in words: "Verified (Customer.io)", "Unsigned", …; with `$reason`, why it was
+	 * refused after it. A dash for a row without one (a queued webhook's run, or a row from before signatures).
+	 *
+	 * @param array $row    A log row.
+	 * @param bool  $reason Whether to add the reason.
+	 */
+	public static function signature_text( array $row, bool $reason = false ): string {
+		$verdict = self::verdict( $row );
+		if ( '' === $verdict['status'] ) {
+			return '—';
+		}
+		$text = self::signature_statuses()[ $verdict['status'] ] ?? $verdict['status'];
+		if ( '' !== $verdict['scheme'] ) {
+			/* translators: 1: a signature's status, e.g. "Verified", 2: the scheme it was signed in, e.g. "Standard Webhooks" */
+			$text = sprintf( __( '%1$s (%2$s)', 'wpf-webhooks' ), $text, $verdict['scheme'] );
+		}
+		if ( $reason && '' !== $verdict['reason'] ) {
+			/* translators: 1: a signature's verdict, e.g. "Refused (Customer.io)", 2: why */
+			$text = sprintf( __( '%1$s: %2$s', 'wpf-webhooks' ), $text, $verdict['reason'] );
+		}
+		return $text;
+	}
+
+	/**
+	 * The detail view's signature: the verdict with its reason; for a queued webhook's run, where it was checked.
+	 *
+	 * @param array $row A log row.
+	 */
+	private static function entry_signature_text( array $row ): string {
+		if ( '' === $row['signature'] && 'QUEUE' === ( $row['request']['method'] ?? '' ) ) {
+			return __( '— (a queued webhook\'s run: its signature was checked when it arrived)', 'wpf-webhooks' );
+		}
+		return self::signature_text( $row, true );
 	}
 
 	/**

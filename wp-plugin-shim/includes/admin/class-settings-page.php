@@ -1,7 +1,8 @@
 <?php
 /**
  * Settings → Webhooks: every setting (a CRM's as the CRM describes itself, see Contract::crms()), the access key,
- * ready-to-paste webhook URLs, Test connection, and the import of WP Fusion's settings.
+ * ready-to-paste webhook URLs, Test connection, signed webhooks (whether the last one was verified), and the
+ * import of WP Fusion's settings.
  *
  * @package WpfWebhooks
  */
@@ -11,6 +12,7 @@ namespace WpfWebhooks\Admin;
 use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Contract;
 use WpfWebhooks\Extension;
+use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 use WpfWebhooks\SiteContext;
@@ -33,6 +35,11 @@ final class SettingsPage {
 		'log_retention_days' => 'Keep log entries (days)',
 		'log_max_rows'       => 'Keep the newest (log entries)',
 	);
+
+	/**
+	 * The setting that refuses webhooks without a verified signature.
+	 */
+	const REQUIRE_SIGNATURE = 'require_signature';
 
 	/**
 	 * A strong key has at least this many bits.
@@ -99,9 +106,11 @@ final class SettingsPage {
 		}
 		foreach ( Contract::settings() as $setting ) {
 			if ( null !== $setting['crm'] ) {
-				$new = self::sanitize_crm_setting( $setting, $in, $new );
+				$new = self::sanitize_setting( $setting, $in, $new );
 			}
 		}
+		$new                            = self::sanitize_setting( self::site_signing_secret(), $in, $new );
+		$new[ self::REQUIRE_SIGNATURE ] = ! empty( $in[ self::REQUIRE_SIGNATURE ] );
 
 		$new['field_map'] = self::sanitize_field_map( $in['field_map'] ?? array(), $old['field_map'] );
 
@@ -141,20 +150,116 @@ final class SettingsPage {
 				self::refuse( $key, sprintf( __( '%s must be a whole number (0 = no limit); the previous value was kept.', 'wpf-webhooks' ), $label ) );
 			}
 		}
+		return self::refuse_signing_problems( $new, $old );
+	}
+
+	/**
+	 * Refuses what the extension finds wrong with the signing settings (CONTRACT §4): a secret its scheme cannot
+	 * read keeps the saved one; then `require_signature` without a secret the site can read is stored off.
+	 *
+	 * @param array $new The settings being saved.
+	 * @param array $old The saved settings.
+	 */
+	private static function refuse_signing_problems( array $new, array $old ): array {
+		foreach ( self::signing_problems( $new ) as $key => $why ) {
+			if ( self::REQUIRE_SIGNATURE !== $key ) {
+				/* translators: 1: the setting's label, 2: why it is refused */
+				self::refuse( $key, sprintf( __( '%1$s refused: %2$s; the previous value was kept.', 'wpf-webhooks' ), self::signing_secret_labels()[ $key ] ?? $key, $why ) );
+				$new[ $key ] = $old[ $key ];
+			}
+		}
+		$why = self::signing_problems( $new )[ self::REQUIRE_SIGNATURE ] ?? null;
+		if ( null !== $why ) {
+			/* translators: 1: the setting's label, 2: why it is refused */
+			self::refuse( self::REQUIRE_SIGNATURE, sprintf( __( '%1$s refused: %2$s; it stays off.', 'wpf-webhooks' ), __( 'Require signed webhooks', 'wpf-webhooks' ), $why ) );
+			$new[ self::REQUIRE_SIGNATURE ] = false;
+		}
 		return $new;
 	}
 
 	/**
-	 * One CRM setting from the form, checked as its kind says: a credential is kept when the input is empty; a
+	 * What the extension finds wrong with signing settings (setting => why); nothing without it (it alone reads
+	 * them, and without it no webhook is handled).
+	 *
+	 * @param array $settings The settings.
+	 * @return array<string, string>
+	 */
+	private static function signing_problems( array $settings ): array {
+		return function_exists( 'wpf_webhooks_signing_problems' ) ? wpf_webhooks_signing_problems( $settings ) : array();
+	}
+
+	/**
+	 * The site's own signing secret, a sender's that signs as Standard Webhooks, described as a CRM describes its
+	 * settings, so that the page handles it as every other credential.
+	 */
+	private static function site_signing_secret(): array {
+		return array(
+			'key'   => 'standard_webhooks_secret',
+			'kind'  => 'secret',
+			'label' => __( 'Standard Webhooks signing secret', 'wpf-webhooks' ),
+			'help'  => __( 'For a sender that signs its webhooks as Standard Webhooks (headers webhook-id, webhook-timestamp, webhook-signature): its secret, whsec_ followed by base64.', 'wpf-webhooks' ),
+		);
+	}
+
+	/**
+	 * Each signing scheme's secret setting with its label, the CRMs' first (see Contract::signatures()).
+	 *
+	 * @return array<string, string> setting => label.
+	 */
+	private static function signing_secret_labels(): array {
+		$site   = self::site_signing_secret();
+		$labels = array_column( Contract::settings(), 'label', 'key' ) + array( $site['key'] => $site['label'] );
+		$out    = array();
+		foreach ( Contract::signatures() as $scheme ) {
+			$out[ $scheme['secret_setting'] ] = $labels[ $scheme['secret_setting'] ] ?? $scheme['secret_setting'];
+		}
+		return $out;
+	}
+
+	/**
+	 * Whether signatures can be required with these settings: a signing secret is set that the extension can read.
+	 *
+	 * @param array $settings The settings.
+	 */
+	private static function can_require( array $settings ): bool {
+		return self::signing_secret_set( $settings ) && ! isset( self::signing_problems( array_merge( $settings, array( self::REQUIRE_SIGNATURE => true ) ) )[ self::REQUIRE_SIGNATURE ] );
+	}
+
+	/**
+	 * Whether webhooks without a verified signature are refused: `require_signature` is on, and counts.
+	 *
+	 * @param array $settings The settings.
+	 */
+	public static function signatures_required( array $settings ): bool {
+		return ! empty( $settings[ self::REQUIRE_SIGNATURE ] ) && self::can_require( $settings );
+	}
+
+	/**
+	 * Whether any signing scheme's secret is set.
+	 *
+	 * @param array $settings The settings.
+	 */
+	public static function signing_secret_set( array $settings ): bool {
+		foreach ( array_keys( self::signing_secret_labels() ) as $key ) {
+			if ( '' !== (string) ( $settings[ $key ] ?? '' ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * One described setting from the form (a CRM's, as Contract::settings() describes it, or the site's signing
+	 * secret), checked as its kind says: a credential is kept when the input is empty; a
 	 * choice must be one of its values; a base-URL override must be empty or a URL the core accepts, and is for a
 	 * network administrator only on a multisite network (see may_set_urls()). An input the form did not send
 	 * keeps the saved value.
 	 *
-	 * @param array $setting The setting, as Contract::settings() describes it.
+	 * @param array $setting The setting: `key`, `kind`, `label`, and a choice's `options`.
 	 * @param array $in      The posted values.
 	 * @param array $new     The settings being saved.
 	 */
-	private static function sanitize_crm_setting( array $setting, array $in, array $new ): array {
+	private static function sanitize_setting( array $setting, array $in, array $new ): array {
 		$key = $setting['key'];
 		if ( ! isset( $in[ $key ] ) || ! is_scalar( $in[ $key ] ) ) {
 			return $new;
@@ -650,6 +755,7 @@ final class SettingsPage {
 			__( 'For CRMs that send bursts or give webhooks little time. Queued webhooks are stored first, retried when the CRM is unavailable, and listed under Tools → Webhook Logs.', 'wpf-webhooks' )
 		);
 		echo '</table>';
+		self::render_signatures( $s );
 
 		echo '<details id="wpf-advanced"><summary>' . esc_html__( 'Advanced: API base URLs (proxies, tests) and log retention', 'wpf-webhooks' ) . '</summary><table class="form-table" role="presentation">';
 		self::render_crm_settings( $s, array( 'base_url' ) );
@@ -684,7 +790,7 @@ final class SettingsPage {
 			printf( '<tbody data-crm="%s"%s>', esc_attr( $crm ), self::hidden_unless( $crm, $s ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- a constant attribute.
 			foreach ( $about['settings'] as $setting ) {
 				if ( in_array( $setting['kind'], $kinds, true ) ) {
-					self::render_crm_setting( $setting, (string) $s[ $setting['key'] ] );
+					self::render_setting( $setting, (string) $s[ $setting['key'] ] );
 				}
 			}
 			echo '</tbody>';
@@ -692,12 +798,12 @@ final class SettingsPage {
 	}
 
 	/**
-	 * One CRM setting's row.
+	 * One described setting's row (a CRM's, as Contract::settings() describes it, or the site's signing secret).
 	 *
-	 * @param array  $setting The setting, as Contract::settings() describes it.
+	 * @param array  $setting The setting: `key`, `kind`, `label`, `help`, and a choice's `options`.
 	 * @param string $value   Its saved value.
 	 */
-	private static function render_crm_setting( array $setting, string $value ): void {
+	private static function render_setting( array $setting, string $value ): void {
 		$key  = $setting['key'];
 		$name = Settings::OPTION . '[' . $key . ']';
 		$help = array( $setting['help'] );
@@ -734,21 +840,92 @@ final class SettingsPage {
 	/**
 	 * A form row with one checkbox.
 	 *
-	 * @param string $title       The row's heading.
-	 * @param string $name        The input's name.
-	 * @param bool   $checked     Whether it is ticked.
-	 * @param string $label       The checkbox's label.
-	 * @param string $description A line under it ('' = none).
+	 * @param string                $title       The row's heading.
+	 * @param string                $name        The input's name.
+	 * @param bool                  $checked     Whether it is ticked.
+	 * @param string                $label       The checkbox's label.
+	 * @param string                $description A line under it ('' = none).
+	 * @param array<string, string> $attributes  More attributes of the input (a name => its value; '' = a
+	 *                                           boolean attribute).
 	 */
-	private static function render_checkbox( string $title, string $name, bool $checked, string $label, string $description = '' ): void {
+	private static function render_checkbox( string $title, string $name, bool $checked, string $label, string $description = '', array $attributes = array() ): void {
+		$more = '';
+		foreach ( $attributes as $attribute => $value ) {
+			$more .= ' ' . esc_attr( $attribute ) . ( '' === $value ? '' : '="' . esc_attr( $value ) . '"' );
+		}
 		printf(
-			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label>%s</td></tr>',
+			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s%s> %s</label>%s</td></tr>',
 			esc_html( $title ),
 			esc_attr( $name ),
 			checked( $checked, true, false ),
+			$more, // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
 			esc_html( $label ),
 			'' === $description ? '' : '<p class="description">' . esc_html( $description ) . '</p>'
 		);
+	}
+
+	/**
+	 * Signed webhooks: whether the last one was verified, the site's signing secret (a CRM's, such as Customer.io's
+	 * signing key, is among its CRM's settings), and Require signed webhooks, which can be ticked once a signing
+	 * secret the extension can read is saved, or as soon as one is typed in (the script; the save checks it).
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_signatures( array $s ): void {
+		$secret  = self::site_signing_secret();
+		$secrets = self::signing_secret_labels();
+		$allowed = self::can_require( $s );
+		echo '<div id="wpf-signatures"><h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
+		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
+		echo '<table class="form-table" role="presentation">';
+		self::render_setting( $secret, (string) $s[ $secret['key'] ] );
+		$description = __( 'Refuse (403) every webhook without a verified signature, so that a leaked webhook URL alone is not enough. Turn it on once Tools → Webhook Logs shows your webhooks as verified: a sender that does not sign is refused too.', 'wpf-webhooks' );
+		if ( ! $allowed ) {
+			/* translators: %s: the signing secrets' labels */
+			$description .= ' ' . sprintf( __( 'It can be ticked once a signing secret is saved or typed in: %s.', 'wpf-webhooks' ), implode( ', ', $secrets ) );
+		}
+		$attributes = array( 'id' => 'wpf-require-signature', 'data-secrets' => implode( ' ', array_map( fn( $key ) => 'wpf-' . $key, array_keys( $secrets ) ) ) );
+		self::render_checkbox(
+			__( 'Require signed webhooks', 'wpf-webhooks' ),
+			Settings::OPTION . '[' . self::REQUIRE_SIGNATURE . ']',
+			$allowed && ! empty( $s[ self::REQUIRE_SIGNATURE ] ),
+			__( 'Refuse webhooks without a verified signature', 'wpf-webhooks' ),
+			$description,
+			$allowed ? $attributes : $attributes + array( 'disabled' => '' )
+		);
+		echo '</table></div>';
+	}
+
+	/**
+	 * Whether the last webhook was verified, from the newest log row with a signature verdict (see
+	 * Log::last_signed()), with a link to the log's webhooks of the same verdict.
+	 */
+	private static function last_signature_html(): string {
+		$row = Log::last_signed();
+		if ( null === $row ) {
+			return esc_html__( 'No recent webhook.', 'wpf-webhooks' );
+		}
+		$verdict = LogPage::verdict( $row );
+		/* translators: %s: a time span, e.g. "5 mins" */
+		$when = sprintf( __( '%s ago', 'wpf-webhooks' ), human_time_diff( $row['created_at'] ) );
+		switch ( $verdict['status'] ) {
+			case 'verified':
+				/* translators: 1: how long ago, e.g. "5 mins ago", 2: the signing scheme, e.g. "Standard Webhooks" */
+				$text = sprintf( __( 'The last webhook (%1$s) was signed and verified (%2$s).', 'wpf-webhooks' ), $when, $verdict['scheme'] );
+				break;
+			case 'unsigned':
+				/* translators: %s: how long ago, e.g. "5 mins ago" */
+				$text = sprintf( __( 'The last webhook (%s) was not signed.', 'wpf-webhooks' ), $when );
+				break;
+			case 'unchecked':
+				/* translators: 1: how long ago, e.g. "5 mins ago", 2: the signing scheme, e.g. "Standard Webhooks" */
+				$text = sprintf( __( 'The last webhook (%1$s) was signed as %2$s, but no signing key is set to check it.', 'wpf-webhooks' ), $when, $verdict['scheme'] );
+				break;
+			default:
+				/* translators: 1: how long ago, e.g. "5 mins ago", 2: why, e.g. "Customer.io signature does not match" */
+				$text = sprintf( __( 'The last webhook (%1$s) was refused: %2$s.', 'wpf-webhooks' ), $when, '' === $verdict['reason'] ? $row['message'] : $verdict['reason'] );
+		}
+		return esc_html( $text ) . ' <a href="' . esc_url( LogPage::url( array( 'signature' => $verdict['status'] ) ) ) . '">' . esc_html__( 'Show the webhooks with this verdict in the log', 'wpf-webhooks' ) . '</a>';
 	}
 
 	/**
@@ -809,7 +986,8 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Copy buttons, the switch between the CRMs' settings, and the field map's "Add row".
+	 * Copy buttons, the switch between the CRMs' settings, Require signed webhooks once a signing secret is typed
+	 * in, and the field map's "Add row".
 	 */
 	private static function render_script(): void {
 		?>
@@ -843,6 +1021,19 @@ final class SettingsPage {
 				crm.addEventListener( 'change', function () {
 					document.querySelectorAll( '[data-crm]' ).forEach( function ( part ) {
 						part.hidden = part.dataset.crm !== crm.value;
+					} );
+				} );
+			}
+			var requireBox = document.getElementById( 'wpf-require-signature' );
+			if ( requireBox && requireBox.disabled ) {
+				var secrets = requireBox.dataset.secrets.split( ' ' ).map( function ( id ) {
+					return document.getElementById( id );
+				} ).filter( Boolean );
+				secrets.forEach( function ( input ) {
+					input.addEventListener( 'input', function () {
+						requireBox.disabled = ! secrets.some( function ( secret ) {
+							return '' !== secret.value.trim();
+						} );
 					} );
 				} );
 			}

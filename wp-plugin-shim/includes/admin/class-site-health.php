@@ -1,7 +1,7 @@
 <?php
 /**
  * Tools → Site Health: is the extension there and matching, is the plugin configured, is the key strong,
- * does the CRM answer, is the queue worked.
+ * does the CRM answer, is the queue worked, do the signing settings suit the webhooks that arrive.
  *
  * @package WpfWebhooks
  */
@@ -10,6 +10,7 @@ namespace WpfWebhooks\Admin;
 
 use WpfWebhooks\ContactLinks;
 use WpfWebhooks\Extension;
+use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 use WpfWebhooks\SiteContext;
@@ -27,6 +28,11 @@ final class SiteHealth {
 	 * A queued webhook due later than this is parked: the longest backoff is 2 h (+20 % jitter).
 	 */
 	const PARKED_SECONDS = 3 * HOUR_IN_SECONDS;
+
+	/**
+	 * How many of the newest webhooks with a signature verdict the signatures test reads.
+	 */
+	const SIGNED_SAMPLE = 50;
 
 	/**
 	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM, so it runs asynchronously.
@@ -57,6 +63,10 @@ final class SiteHealth {
 		$tests['direct']['wpf_webhooks_queue'] = array(
 			'label' => __( 'wpf-webhooks queue', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'queue_test' ),
+		);
+		$tests['direct']['wpf_webhooks_signatures'] = array(
+			'label' => __( 'wpf-webhooks signatures', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'signatures_test' ),
 		);
 		$tests['direct']['wpf_webhooks_contact_links'] = array(
 			'label' => __( 'wpf-webhooks contact links', 'wpf-webhooks' ),
@@ -91,6 +101,105 @@ final class SiteHealth {
 			),
 			'actions'     => sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) ),
 		);
+	}
+
+	/**
+	 * The signing settings suit the recent webhooks (the newest SIGNED_SAMPLE with a signature verdict, see
+	 * Log::recent_signed()): none was refused for its signature in the last 24 hours; the newest do not arrive
+	 * unsigned while a signing secret is set (older ones may predate it); and when they all arrive signed,
+	 * signatures are required.
+	 */
+	public static function signatures_test(): array {
+		\WpfWebhooks\Schema::upgrade();
+		$test     = 'wpf_webhooks_signatures';
+		$settings = Settings::get();
+		$rows     = Log::recent_signed( self::SIGNED_SAMPLE );
+		$total    = count( $rows );
+		$day      = time() - DAY_IN_SECONDS;
+		$refused  = array_values( array_filter( $rows, fn( $row ) => 'refused' === $row['signature'] && $row['created_at'] >= $day ) );
+		$unsigned = array_filter( $rows, fn( $row ) => 'unsigned' === $row['signature'] );
+		$signed   = array_filter( $rows, fn( $row ) => in_array( $row['signature'], array( 'verified', 'unchecked' ), true ) );
+		// The unsigned webhooks since the newest signed one (rows are newest first).
+		$latest   = count( array_filter( array_keys( $unsigned ), fn( $i ) => array() === $signed || $i < array_key_first( $signed ) ) );
+		$required = SettingsPage::signatures_required( $settings );
+		if ( array() !== $refused ) {
+			$verdict = LogPage::verdict( $refused[0] );
+			$result  = self::result(
+				$test,
+				'recommended',
+				__( 'Webhooks were refused for their signature', 'wpf-webhooks' ),
+				sprintf(
+					/* translators: 1: a number of webhooks, 2: how many were read, 3: why the last one was refused */
+					_n( '%1$s of the last %2$s webhooks was refused for its signature in the last 24 hours; the last because: %3$s.', '%1$s of the last %2$s webhooks were refused for their signature in the last 24 hours; the last because: %3$s.', count( $refused ), 'wpf-webhooks' ),
+					number_format_i18n( count( $refused ) ),
+					number_format_i18n( $total ),
+					'' === $verdict['reason'] ? $refused[0]['message'] : $verdict['reason']
+				) . ' ' . __( 'If your CRM sent them, compare its signing key with the one on the Webhooks settings page and check the server\'s clock; if it does not sign them, turn off Require signed webhooks. If nobody you know sent them, someone has the access key: regenerate it.', 'wpf-webhooks' )
+			);
+			return self::with_log_link( $result, 'refused' );
+		}
+		if ( ! $required && $latest > 0 && SettingsPage::signing_secret_set( $settings ) ) {
+			$result = self::result(
+				$test,
+				'recommended',
+				__( 'Webhooks arrive unsigned although a signing secret is set', 'wpf-webhooks' ),
+				/* translators: %s: a number of webhooks */
+				sprintf( _n( 'The last webhook was not signed, although a signing secret is set.', 'The last %s webhooks were not signed, although a signing secret is set.', $latest, 'wpf-webhooks' ), number_format_i18n( $latest ) )
+				. ' ' . __( 'Check that the CRM journey (or whatever sends them) signs its webhooks, with the secret set on the Webhooks settings page. Signatures cannot be required while webhooks arrive unsigned.', 'wpf-webhooks' )
+			);
+			return self::with_log_link( $result, 'unsigned' );
+		}
+		if ( $required ) {
+			return self::result( $test, 'good', __( 'Webhooks must carry a verified signature', 'wpf-webhooks' ), __( 'Require signed webhooks is on, and no recent webhook was refused for its signature.', 'wpf-webhooks' ) );
+		}
+		if ( array() === $signed ) {
+			return self::result( $test, 'good', __( 'Webhook signatures need no change', 'wpf-webhooks' ), __( 'No recent webhook was signed. When your CRM signs its webhooks, set its signing key on the Webhooks settings page: a signature proves that a webhook comes from it.', 'wpf-webhooks' ) );
+		}
+		if ( array() === $unsigned ) {
+			return self::result( $test, 'recommended', __( 'Webhooks arrive signed: require signatures', 'wpf-webhooks' ), self::signed_text( array_values( $signed ), $total ) );
+		}
+		return self::result(
+			$test,
+			'good',
+			__( 'Webhook signatures need no change', 'wpf-webhooks' ),
+			/* translators: 1: a number of webhooks, 2: how many were read */
+			sprintf( _n( '%1$s of the last %2$s webhooks was not signed: signatures can be required once every sender signs.', '%1$s of the last %2$s webhooks were not signed: signatures can be required once every sender signs.', count( $unsigned ), 'wpf-webhooks' ), number_format_i18n( count( $unsigned ) ), number_format_i18n( $total ) )
+		);
+	}
+
+	/**
+	 * Why to require signatures, when every recent webhook was signed: verified, or signed in a scheme whose secret
+	 * is not set, which must be set first.
+	 *
+	 * @param array[] $signed The recent webhooks, all signed.
+	 * @param int     $total  How many recent webhooks were read.
+	 */
+	private static function signed_text( array $signed, int $total ): string {
+		$unchecked = array_values( array_filter( $signed, fn( $row ) => 'unchecked' === $row['signature'] ) );
+		$then      = __( 'Turn on Require signed webhooks on the Webhooks settings page: a request with a leaked access key but no valid signature is then refused.', 'wpf-webhooks' );
+		if ( array() === $unchecked ) {
+			/* translators: %s: a number of webhooks */
+			return sprintf( _n( 'The last %s webhook was signed and verified.', 'The last %s webhooks were signed and verified.', $total, 'wpf-webhooks' ), number_format_i18n( $total ) ) . ' ' . $then;
+		}
+		$schemes = array_unique( array_map( fn( $row ) => LogPage::verdict( $row )['scheme'], $unchecked ) );
+		return sprintf(
+			/* translators: 1: a number of webhooks, 2: how many were read, 3: signing schemes, e.g. "Standard Webhooks" */
+			_n( '%1$s of the last %2$s webhooks was signed as %3$s, with no secret set to check it.', '%1$s of the last %2$s webhooks were signed as %3$s, with no secret set to check them.', count( $unchecked ), 'wpf-webhooks' ),
+			number_format_i18n( count( $unchecked ) ),
+			number_format_i18n( $total ),
+			implode( ', ', $schemes )
+		) . ' ' . __( 'Set its signing secret on the Webhooks settings page, so that they are verified.', 'wpf-webhooks' ) . ' ' . $then;
+	}
+
+	/**
+	 * A result whose actions lead to the log's webhooks of a signature verdict, and to the settings.
+	 *
+	 * @param array  $result    A result.
+	 * @param string $signature The verdict.
+	 */
+	private static function with_log_link( array $result, string $signature ): array {
+		$result['actions'] = sprintf( '<a href="%s">%s</a> ', esc_url( LogPage::url( array( 'signature' => $signature ) ) ), esc_html__( 'These webhooks in the log', 'wpf-webhooks' ) ) . $result['actions'];
+		return $result;
 	}
 
 	/**
