@@ -27,7 +27,7 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wpf_test_connection))
         .function(wrap_function!(wpf_webhooks_key_bits))
         .function(wrap_function!(wpf_webhooks_field_problem))
-        .function(wrap_function!(wpf_webhooks_signing_problems))
+        .function(wrap_function!(wpf_webhooks_signing))
         .function(wrap_function!(wpf_webhooks_privileged_roles))
         .function(wrap_function!(wpf_webhooks_is_privileged))
         .function(wrap_function!(wpf_webhooks_privileged_capabilities))
@@ -117,12 +117,14 @@ pub fn wpf_webhooks_field_problem(wp_field: String) -> Option<String> {
     wpf_webhooks_core::fields::forbidden_reason(&wp_field, &wpf_webhooks_core::crm::SLUGS).map(str::to_string)
 }
 
-/// What is wrong with the signing settings of a `wpf_webhooks_settings` array: `[setting key => why]` for a
-/// secret its scheme cannot read and for `require_signature` without a signing secret (empty when nothing is).
+/// The signing state of a `wpf_webhooks_settings` array: `['armed' => [scheme name, …], 'required' => bool,
+/// 'problems' => [setting key => why]]`: the site's schemes (its CRM's, Standard Webhooks') whose secret can verify
+/// a webhook, whether unsigned webhooks are refused, and what to refuse on save (a secret its scheme cannot read,
+/// `require_signature` without an armed scheme).
 #[php_function]
-pub fn wpf_webhooks_signing_problems(settings: &ZendHashTable) -> BTreeMap<String, String> {
+pub fn wpf_webhooks_signing(settings: &ZendHashTable) -> Zval {
     let settings = wpf_webhooks_core::settings::Settings::from_value(&to_json(settings));
-    wpf_webhooks_core::signature::problems(&settings).into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    to_zval(&wpf_webhooks_core::signature::state(&settings))
 }
 
 /// The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.

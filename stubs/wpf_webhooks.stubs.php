@@ -91,13 +91,13 @@ function wpf_webhooks_key_bits( string $key ): float {}
 function wpf_webhooks_field_problem( string $wp_field ): ?string {}
 
 /**
- * What is wrong with the signing settings of a `wpf_webhooks_settings` array: a secret its scheme cannot read,
- * `require_signature` without a signing secret.
+ * The signing state of a `wpf_webhooks_settings` array: the site's schemes (its CRM's, Standard Webhooks') whose
+ * secret can verify a webhook, whether unsigned webhooks are refused, and what to refuse on save.
  *
  * @param array $settings The settings.
- * @return array<string, string> Setting key => why; empty when nothing is wrong.
+ * @return array{armed: list<string>, required: bool, problems: array<string, string>} `problems`: setting key => why (a secret its scheme cannot read, `require_signature` without an armed scheme).
  */
-function wpf_webhooks_signing_problems( array $settings ): array {}
+function wpf_webhooks_signing( array $settings ): mixed {}
 
 /**
  * The slugs of the privileged roles among `wp_roles()->roles`: never assignable by a webhook.

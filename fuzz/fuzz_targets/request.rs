@@ -188,18 +188,21 @@ fuzz_target!(|data: &[u8]| {
 const NOW: i64 = 1_700_000_000;
 
 /// The signature check on the input as it is, with the header's key as every secret (set or not, required or not),
-/// and on the body signed here in each scheme with that key: verified, and refused once the body or the time
-/// changes.
+/// and on the body signed here in each scheme with that key (its base64 for Standard Webhooks): verified, and
+/// refused once the body, the time or the signed id changes.
 fn signatures(raw: &RawRequest, key: &str) {
-    let settings = |secret: &str, require: bool| {
+    // The header's key as Customer.io's signing key, and its bytes in base64 as the Standard Webhooks secret.
+    let sw_secret = format!("whsec_{}", base64::Engine::encode(&base64::prelude::BASE64_STANDARD, key.as_bytes()));
+    let settings = |cio: &str, sw: &str, require: bool| {
         Settings::from_value(&serde_json::json!({
-            "customerio_signing_key": secret, "standard_webhooks_secret": secret, "require_signature": require,
+            "crm": "customerio", "customerio_signing_key": cio, "standard_webhooks_secret": sw,
+            "require_signature": require,
         }))
     };
-    let none = signature::check(&raw.headers, &raw.body, &settings("", true), NOW);
+    let none = signature::check(&raw.headers, &raw.body, &settings("", "", true), NOW);
     assert!(!matches!(none, Verdict::Refused { .. }), "no secret, nothing refused: {none:?}");
     for require in [false, true] {
-        let set = settings(key, require);
+        let set = settings(key, key, require);
         let verdict = signature::check(&raw.headers, &raw.body, &set, NOW);
         if let Verdict::Verified(name) = verdict {
             let scheme = signature::schemes().find(|s| s.name == name).expect("a scheme");
@@ -210,7 +213,7 @@ fn signatures(raw: &RawRequest, key: &str) {
         }
     }
 
-    let set = settings(key, true);
+    let set = settings(key, &sw_secret, true);
     let cio_key = set.secret("customerio_signing_key").to_string();
     if !cio_key.is_empty() {
         let ts = NOW.to_string();

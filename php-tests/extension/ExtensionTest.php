@@ -66,7 +66,7 @@ final class ExtensionTest extends TestCase {
 	public function test_the_module_describes_itself(): void {
 		$this->assertContains( 'wpf_webhooks', get_loaded_extensions() );
 		$functions = get_extension_funcs( 'wpf_webhooks' );
-		$all = array( 'wpf_handle_webhook', 'wpf_webhooks_signing_problems', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged', 'wpf_webhooks_privileged_capabilities' );
+		$all = array( 'wpf_handle_webhook', 'wpf_webhooks_signing', 'wpf_return_password', 'wpf_webhooks_build_info', 'wpf_webhooks_generate_key', 'wpf_test_connection', 'wpf_webhooks_key_bits', 'wpf_webhooks_field_problem', 'wpf_webhooks_privileged_roles', 'wpf_webhooks_is_privileged', 'wpf_webhooks_privileged_capabilities' );
 		foreach ( $all as $f ) {
 			$this->assertContains( $f, $functions );
 		}
@@ -256,8 +256,17 @@ final class ExtensionTest extends TestCase {
 			$this->assertSame( array( 403, 'refused' ), array( $answer['status'], $answer['log_request']['signature']['status'] ), $what );
 			$this->assertStringNotContainsString( $headers['x-cio-signature'], (string) json_encode( $answer ), $what );
 		}
-		$this->assertSame( array(), wpf_webhooks_signing_problems( $site['settings'] ) );
-		$this->assertSame( array( 'require_signature', 'standard_webhooks_secret' ), array_keys( wpf_webhooks_signing_problems( array( 'require_signature' => true, 'standard_webhooks_secret' => 'whsec_%%%' ) ) ) );
+		$this->assertSame(
+			array(
+				'armed'    => array( 'customerio' ),
+				'problems' => array(),
+				'required' => false,
+			),
+			wpf_webhooks_signing( $site['settings'] )
+		);
+		$broken = wpf_webhooks_signing( array( 'crm' => 'customerly', 'customerio_signing_key' => $key, 'require_signature' => true, 'standard_webhooks_secret' => 'whsec_%%%' ) );
+		$this->assertSame( array( array(), false ), array( $broken['armed'], $broken['required'] ), "another CRM's key arms nothing" );
+		$this->assertSame( array( 'require_signature', 'standard_webhooks_secret' ), array_keys( $broken['problems'] ) );
 	}
 
 	public function test_async_is_queued_and_its_stored_request_decided_later(): void {
@@ -267,7 +276,7 @@ final class ExtensionTest extends TestCase {
 		);
 		$this->assertSame( array( 'action', 'contact', 'delivery_key', 'kind', 'log_request', 'request' ), array_keys( $queued ) );
 		$this->assertSame( array( 'queue', 'add', hash( 'sha256', 'w-1' ), 'jane@example.com' ), array( $queued['kind'], $queued['action'], $queued['delivery_key'], $queued['contact'] ) );
-		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1' ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
+		$this->assertSame( array( 'body' => '{"email":"jane@example.com"}', 'headers' => array( 'webhook-id' => 'w-1', 'x-wpf-delivery-key' => hash( 'sha256', 'w-1' ) ), 'query' => 'wpf_action=add&async=true' ), $queued['request'] );
 		$this->assertSame( array(), self::$sandbox->requests() );
 		$this->assertSame( 'forbidden', wpf_handle_webhook( $queued['request'], $this->site() )['code'] );
 		$plan = wpf_handle_queued( $queued['request'], $this->site() );

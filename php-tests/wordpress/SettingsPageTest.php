@@ -240,6 +240,37 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertStringNotContainsString( 'does not match <b>', $this->page(), 'escaped' );
 	}
 
+	public function test_a_customerio_signing_key_left_on_a_customerly_site_cannot_make_it_require_signatures(): void {
+		$this->configure(
+			array(
+				'crm'                    => 'customerly',
+				'customerly_token'       => 'token-1',
+				'customerio_signing_key' => 'cio-signing-key-0123456789',
+			)
+		);
+		$require = $this->input( $this->xpath( $this->page() ), 'require_signature' );
+		$this->assertTrue( $require->hasAttribute( 'disabled' ), "another CRM's key checks no webhook of this site" );
+		$saved = $this->submit( array( 'crm' => 'customerly', 'require_signature' => '1' ) );
+		$this->assertSame( array( 'wpf_require_signature' ), $this->errors() );
+		$this->assertFalse( $saved['require_signature'] );
+	}
+
+	public function test_after_a_files_only_update_the_page_upgrades_the_log_before_reading_it(): void {
+		global $wpdb;
+		$table = Log::table();
+		$wpdb->query( "DROP TABLE {$table}" ); // phpcs:ignore WordPress.DB
+		$wpdb->query( "CREATE TABLE {$table} (id bigint(20) unsigned NOT NULL AUTO_INCREMENT, created_at bigint(20) unsigned NOT NULL, message text NOT NULL, warnings text NOT NULL, request mediumtext NOT NULL, PRIMARY KEY  (id))" ); // phpcs:ignore WordPress.DB
+		update_option( \WpfWebhooks\Schema::VERSION_OPTION, 6 );
+		$shown = $wpdb->show_errors( true );
+		try {
+			$html = $this->page();
+		} finally {
+			$wpdb->show_errors( $shown );
+		}
+		$this->assertStringNotContainsString( 'database error', $html );
+		$this->assertSame( \WpfWebhooks\Schema::VERSION, (int) get_option( \WpfWebhooks\Schema::VERSION_OPTION ) );
+	}
+
 	public function test_the_last_webhook_is_looked_for_among_the_newest_rows_only(): void {
 		global $wpdb;
 		$this->record_signature( 'verified', 'customerio' );

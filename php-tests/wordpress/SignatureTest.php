@@ -136,6 +136,20 @@ final class SignatureTest extends WebhookTestCase {
 		$this->assertAnswer( 200, 'created', $first['customerio'] );
 		$this->assertAnswer( 200, 'updated', $first['standard_webhooks'] );
 		$this->assertCount( 1, $this->password_writes(), 'one password write-back' );
+
+		$options = array(
+			'delivery_id' => 'msg_' . bin2hex( random_bytes( 8 ) ),
+			'timestamp'   => time(),
+		);
+		$this->assertAnswer( 202, 'queued', $this->send( 'standard_webhooks', 'update', array( 'async' => 'true' ), $options ) );
+		$this->assertTrue( $this->run_cron_until( fn() => 0 === array_sum( Queue::counts() ) ), 'the job ran' );
+		foreach ( array( array(), array( 'async' => 'true' ) ) as $params ) {
+			$replay = $this->send( 'standard_webhooks', 'add', $params, $options + array( 'headers' => array( 'X-CIO-Delivery-Id' => 'dlv-' . bin2hex( random_bytes( 4 ) ) ) ) );
+			// An unsigned delivery id added, another action: the signed webhook-id still names the delivery.
+			$this->assertAnswer( 200, 'duplicate', $replay );
+		}
+		// An unsigned request naming a signed delivery is not that delivery.
+		$this->assertAnswer( 200, 'updated', $this->send( 'none', 'update', array(), array( 'headers' => array( 'webhook-id' => $options['delivery_id'] ) ) ) );
 	}
 
 	public function test_without_a_secret_a_signature_is_unchecked_and_an_unsigned_webhook_passes_unless_required(): void {

@@ -57,7 +57,7 @@ return array (
     ),
     'forbidden' =>
     array (
-      'message' => 'The access key is missing or wrong.',
+      'message' => 'The access key or the signature is missing or wrong.',
       'status' => 403,
     ),
     'internal_error' =>

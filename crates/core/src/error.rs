@@ -87,7 +87,7 @@ impl Code {
             Code::Duplicate => "This delivery was already processed.".into(),
             Code::Queued => "The webhook was stored and will be processed shortly.".into(),
             Code::BadRequest => "The request is not a valid webhook.".into(),
-            Code::Forbidden => "The access key is missing or wrong.".into(),
+            Code::Forbidden => "The access key or the signature is missing or wrong.".into(),
             Code::ContactNotFound => "The CRM has no such contact.".into(),
             Code::UserNotFound => "No WordPress user is linked to this contact.".into(),
             Code::PayloadTooLarge => format!("The body is over {} bytes.", crate::request::MAX_BODY_BYTES),

@@ -16,6 +16,8 @@ pub const MAX_JSON_DEPTH: usize = 64;
 pub const ACCESS_KEY_HEADER: &str = "x-wpf-access-key";
 /// Headers naming a delivery, first present wins.
 pub const DELIVERY_HEADERS: [&str; 3] = ["x-cio-delivery-id", "x-cio-idempotency-key", "webhook-id"];
+/// The header in which a queued webhook's stored copy keeps the delivery key decided when it arrived.
+pub const STORED_DELIVERY_KEY: &str = "x-wpf-delivery-key";
 
 /// What the shim passes through: the raw query string, body and headers (names lower-cased, `-` separated).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,8 +77,13 @@ impl RawRequest {
             .filter_map(|h| self.header(h))
             .map(str::trim)
             .find(|v| !v.is_empty())
-            .map(|id| Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect())
+            .map(|id| hex_sha256(id.as_bytes()))
     }
+}
+
+/// SHA-256 of some bytes, in lower-case hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// What a webhook asks for.

@@ -5,6 +5,7 @@
 //! written. A CRM that signs describes its scheme beside itself (`crm::Descriptor::signature`, with its secret
 //! among the CRM's settings); [`STANDARD_WEBHOOKS`] is any sender's, with the site's `standard_webhooks_secret`.
 
+use crate::request::RawRequest;
 use crate::settings::Settings;
 use base64::prelude::{Engine, BASE64_STANDARD};
 use hmac::{Hmac, KeyInit, Mac};
@@ -34,6 +35,9 @@ pub struct Scheme {
     pub signature_header: &'static str,
     /// The header with the signature's timestamp (the log keeps it).
     pub timestamp_header: &'static str,
+    /// The signed header that names a delivery, by which a verified webhook is remembered (see [`delivery_key`]);
+    /// none when the scheme signs no delivery id.
+    pub delivery_header: Option<&'static str>,
     /// The secret's bytes from the setting's text, or why it is not a secret of this scheme.
     pub key: fn(&str) -> Result<Vec<u8>, &'static str>,
     /// The signed content and the signatures the request offers, from its headers and body; or why they are
@@ -60,6 +64,7 @@ pub const STANDARD_WEBHOOKS: Scheme = Scheme {
     secret_setting: "standard_webhooks_secret",
     signature_header: "webhook-signature",
     timestamp_header: "webhook-timestamp",
+    delivery_header: Some("webhook-id"),
     key: |secret| {
         let encoded = secret.strip_prefix(WHSEC_PREFIX).unwrap_or(secret);
         match BASE64_STANDARD.decode(encoded) {
@@ -87,6 +92,40 @@ pub const STANDARD_WEBHOOKS: Scheme = Scheme {
 /// Every scheme: each CRM's that signs, then [`STANDARD_WEBHOOKS`].
 pub fn schemes() -> impl Iterator<Item = &'static Scheme> {
     crate::crm::ALL.iter().filter_map(|d| d.signature).chain(std::iter::once(&STANDARD_WEBHOOKS))
+}
+
+/// The schemes a site checks: its chosen CRM's, if that CRM signs, and [`STANDARD_WEBHOOKS`]. The secret of a CRM
+/// not chosen (left from before a switch, on a hidden part of the settings page) is not used.
+pub fn schemes_of(settings: &Settings) -> impl Iterator<Item = &'static Scheme> {
+    crate::crm::descriptor(&settings.crm)
+        .and_then(|d| d.signature)
+        .into_iter()
+        .chain(std::iter::once(&STANDARD_WEBHOOKS))
+}
+
+/// The schemes of a site whose secret is set and readable: those that can verify a webhook.
+pub fn armed(settings: &Settings) -> impl Iterator<Item = &'static Scheme> + '_ {
+    schemes_of(settings).filter(|s| {
+        let secret = settings.secret(s.secret_setting);
+        !secret.is_empty() && (s.key)(secret).is_ok()
+    })
+}
+
+/// The key a delivery is remembered by, to answer it `duplicate` once it succeeded (CONTRACT §2 "Delivery ids"):
+/// for a webhook verified in a scheme that signs a delivery id (Standard Webhooks' `webhook-id`), that id under the
+/// scheme's name, so that no unsigned header can make a replay new nor an unsigned request take a signed
+/// delivery's key; else the request's delivery id (Customer.io signs none: two of its webhooks may carry the same
+/// signature, one body signed in the same second).
+pub fn delivery_key(verdict: &Verdict, raw: &RawRequest) -> Option<String> {
+    let signed = match verdict {
+        Verdict::Verified(name) => schemes().find(|s| s.name == *name).and_then(|s| Some((*name, s.delivery_header?))),
+        _ => None,
+    };
+    let Some((name, header)) = signed else {
+        return raw.delivery_key();
+    };
+    let id = raw.headers.get(header).map_or("", |v| v.trim());
+    Some(crate::request::hex_sha256(format!("{name}:{id}").as_bytes()))
 }
 
 /// A header's value, trimmed, or why it is refused unread (over [`MAX_HEADER_BYTES`]).
@@ -145,18 +184,15 @@ impl Verdict {
 /// Whether the site refuses webhooks without a verified signature: `require_signature` counts only while a
 /// signing secret its scheme can read is set, so that a site can never refuse every webhook.
 pub fn required(settings: &Settings) -> bool {
-    settings.require_signature
-        && schemes().any(|s| {
-            let secret = settings.secret(s.secret_setting);
-            !secret.is_empty() && (s.key)(secret).is_ok()
-        })
+    settings.require_signature && armed(settings).next().is_some()
 }
 
-/// Checks a webhook's signatures at `now` (Unix seconds). A wrong, stale or malformed signature is refused in
-/// any scheme whose secret is set; one in a scheme without a secret is unchecked.
+/// Checks a webhook's signatures at `now` (Unix seconds) in the site's [schemes](schemes_of). A wrong, stale or
+/// malformed signature is refused in any of them whose secret is set; one in a scheme without a secret is
+/// unchecked.
 pub fn check(headers: &Headers, body: &[u8], settings: &Settings, now: i64) -> Verdict {
     let mut verdict = Verdict::Unsigned;
-    for scheme in schemes() {
+    for scheme in schemes_of(settings) {
         if !headers.contains_key(scheme.signature_header) {
             continue;
         }
@@ -217,6 +253,17 @@ pub fn matches_any(key: &[u8], content: &[u8], offered: &[Vec<u8>]) -> Choice {
     offered.iter().fold(Choice::from(0), |any, given| any | expected.as_slice().ct_eq(given))
 }
 
+/// The signing state of a site's settings, for the settings page and Site Health (`wpf_webhooks_signing()`):
+/// `armed`, the names of its schemes that can verify a webhook ([`armed`]); `required` ([`required`]); `problems`
+/// ([`problems`]).
+pub fn state(settings: &Settings) -> Value {
+    json!({
+        "armed": armed(settings).map(|s| s.name).collect::<Vec<_>>(),
+        "required": required(settings),
+        "problems": problems(settings),
+    })
+}
+
 /// What is wrong with the signing settings of an option (key => why), for the settings page: a secret its
 /// scheme cannot read, and `require_signature` without a secret.
 pub fn problems(settings: &Settings) -> BTreeMap<&'static str, String> {
@@ -251,7 +298,7 @@ mod tests {
     const SW_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
     fn settings(cio: &str, sw: &str, require: bool) -> Settings {
-        let mut s = Settings::default();
+        let mut s = Settings { crm: "customerio".into(), ..Settings::default() };
         s.crm_settings.insert("customerio_signing_key".into(), cio.into());
         s.standard_webhooks_secret = sw.into();
         s.require_signature = require;
@@ -415,6 +462,36 @@ mod tests {
         let unreadable = settings("", "whsec_***", true);
         assert!(!required(&unreadable), "a secret that cannot check anything does not make signatures required");
         assert_eq!(problems(&unreadable).len(), 2);
+    }
+
+    #[test]
+    fn a_site_checks_its_own_crms_scheme_and_standard_webhooks_only() {
+        let ts = CIO_TS.to_string();
+        let mut customerly = settings(CIO_KEY, "", true);
+        customerly.crm = "customerly".into();
+        assert!(!required(&customerly), "a Customer.io key left from before cannot make a Customerly site refuse all");
+        assert_eq!(check(&cio(CIO_SIGNATURE, &ts), CIO_BODY.as_bytes(), &customerly, CIO_TS), Verdict::Unsigned);
+        assert_eq!(check(&cio("0", &ts), CIO_BODY.as_bytes(), &customerly, CIO_TS), Verdict::Unsigned);
+        assert_eq!(armed(&customerly).count(), 0);
+        customerly.standard_webhooks_secret = SW_SECRET.into();
+        assert!(required(&customerly));
+        assert_eq!(armed(&customerly).map(|s| s.name).collect::<Vec<_>>(), ["standard_webhooks"]);
+        let mut unchosen = settings(CIO_KEY, "", true);
+        unchosen.crm = String::new();
+        assert!(!required(&unchosen));
+        assert_eq!(
+            state(&settings(CIO_KEY, "whsec_***", true)),
+            json!({"armed": ["customerio"], "required": true,
+                   "problems": {"standard_webhooks_secret": "a Standard Webhooks secret is whsec_ followed by base64"}})
+        );
+    }
+
+    #[test]
+    fn customerio_signatures_are_lower_case_hex_so_a_replay_cannot_respell_one() {
+        let s = settings(CIO_KEY, "", false);
+        let ts = CIO_TS.to_string();
+        let upper = cio(&CIO_SIGNATURE.to_ascii_uppercase(), &ts);
+        assert!(refused(&check(&upper, CIO_BODY.as_bytes(), &s, CIO_TS)).contains("malformed"));
     }
 
     #[test]

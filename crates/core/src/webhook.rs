@@ -11,7 +11,7 @@ use crate::log_request::{LogRequest, QUEUE_METHOD};
 use crate::login::{self, Logins};
 use crate::password::generate_password;
 use crate::redact::{Secrets, REDACTED};
-use crate::request::{self, Action, Flags, RawRequest};
+use crate::request::{self, Action, Flags, RawRequest, STORED_DELIVERY_KEY};
 use crate::roles::{self, Roles};
 use crate::settings::Settings;
 use crate::signature::{self, Verdict};
@@ -157,16 +157,31 @@ fn logged(decision: &Decision, raw: &RawRequest, method: &str, site: &Site) -> V
 
 /// The decision, and the signature check's verdict once a sender's key was accepted.
 fn decided(raw: &RawRequest, site: &Site, origin: Origin) -> (Decision, Option<Verdict>) {
-    let (admitted, verdict) = match origin {
-        Origin::Sender => admitted(raw, site),
-        Origin::Queue => (request::check_size(&raw.body), None),
+    let (admitted, verdict, delivery) = match origin {
+        Origin::Sender => {
+            let (admitted, verdict) = admitted(raw, site);
+            let delivery = verdict.as_ref().and_then(|v| signature::delivery_key(v, raw));
+            (admitted, verdict, delivery)
+        }
+        Origin::Queue => (request::check_size(&raw.body), None, stored_delivery_key(raw)),
     };
-    (admitted.and_then(|()| checked(raw, site, origin)).unwrap_or_else(Decision::Respond), verdict)
+    (admitted.and_then(|()| checked(raw, site, origin, delivery)).unwrap_or_else(Decision::Respond), verdict)
 }
 
-/// The answer to a refused key or signature: the same for both, so that it tells a caller nothing of which
-/// check failed (the log says, through the verdict).
-const FORBIDDEN: &str = "the access key or the signature is missing or wrong";
+/// The delivery key a queued webhook's stored copy keeps ([`STORED_DELIVERY_KEY`], decided when it arrived); a copy
+/// stored before it was kept there is known by its delivery headers.
+fn stored_delivery_key(stored: &RawRequest) -> Option<String> {
+    match stored.headers.get(STORED_DELIVERY_KEY) {
+        Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => Some(key.clone()),
+        _ => stored.delivery_key(),
+    }
+}
+
+/// The answer to a refused key or signature: the same for both (the code's own message), so that it tells a caller
+/// nothing of which check failed (the log says, through the verdict).
+fn forbidden() -> Outcome {
+    Outcome::new(Code::Forbidden, Code::Forbidden.message())
+}
 
 /// A sender's webhook through the checks that come before its content: size, key, then signature (CONTRACT §2).
 fn admitted(raw: &RawRequest, site: &Site) -> (Result<(), Outcome>, Option<Verdict>) {
@@ -174,20 +189,21 @@ fn admitted(raw: &RawRequest, site: &Site) -> (Result<(), Outcome>, Option<Verdi
         return (Err(too_large), None);
     }
     if !crate::auth::key_matches(raw.access_key().as_deref(), site.settings.access_key.as_bytes()) {
-        return (Err(Outcome::new(Code::Forbidden, FORBIDDEN)), None);
+        return (Err(forbidden()), None);
     }
     let now =
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let verdict = signature::check(&raw.headers, &raw.body, &site.settings, now);
     let admitted = match verdict {
-        Verdict::Refused { .. } => Err(Outcome::new(Code::Forbidden, FORBIDDEN)),
+        Verdict::Refused { .. } => Err(forbidden()),
         _ => Ok(()),
     };
     (admitted, Some(verdict))
 }
 
-/// The checks of a webhook's content (shape, configuration, contact), then its decision.
-fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Outcome> {
+/// The checks of a webhook's content (shape, configuration, contact), then its decision, which names the
+/// delivery by `delivery` (see [`signature::delivery_key`]).
+fn checked(raw: &RawRequest, site: &Site, origin: Origin, delivery: Option<String>) -> Result<Decision, Outcome> {
     let action = Action::parse(raw.param("wpf_action").as_deref())?;
     let body = request::parse_body(&raw.body)?;
     if action == Action::Test {
@@ -203,8 +219,11 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Ou
             ContactRef::Id { value, .. } => value,
         };
         let contact = if secrets.holds_credential(&contact) { REDACTED.to_string() } else { contact };
-        let request = raw.stored(&body, &secrets);
-        return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: raw.delivery_key(), contact, request })));
+        let mut request = raw.stored(&body, &secrets);
+        if let Some(key) = &delivery {
+            request.headers.insert(STORED_DELIVERY_KEY.into(), key.clone());
+        }
+        return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: delivery, contact, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
     let contact = crm::load(&*crm, &who, &copyable(body, &site.settings), need, site.deadline())?;
@@ -213,7 +232,7 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin) -> Result<Decision, Ou
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));
     Ok(Decision::Apply(Box::new(Plan {
         action,
-        delivery_key: raw.delivery_key(),
+        delivery_key: delivery,
         slug: crm.slug(),
         email: contact.email,
         tags: contact.tags,
@@ -652,17 +671,26 @@ mod tests {
         bad.push(garbled);
         let mut required = s.clone();
         required.settings.require_signature = true;
-        for (r, site) in bad.iter().map(|r| (r, &s)).chain([(&raw(&query, body), &required)]) {
+        let mut sync = s.clone();
+        sync.settings.queue_all = false;
+        let mut sync_required = required.clone();
+        sync_required.settings.queue_all = false;
+        let unsigned = raw(&query, body);
+        let cases = bad.iter().flat_map(|r| [(r, &s), (r, &sync)]);
+        for (r, site) in cases.chain([(&unsigned, &required), (&unsigned, &sync_required)]) {
             let a = answer(r, "POST", site);
             assert_eq!((a["kind"].as_str(), a["status"].as_u64()), (Some("respond"), Some(403)), "{:?}", r.headers);
             assert_eq!(a["message"], wrong_key["message"], "the answer does not say which check failed");
             assert_eq!(a["log_request"]["signature"]["status"], "refused");
             assert!(a["log_request"]["signature"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
-            assert!(!a["log_request"]["headers"].to_string().contains(&good.headers["x-cio-signature"]));
+            if let Some(signature) = r.headers.get("x-cio-signature") {
+                assert!(!a["log_request"]["headers"].to_string().contains(signature.as_str()), "kept as present only");
+            }
         }
-        assert!(sb.requests().is_empty(), "no CRM call for a refused signature");
+        assert!(sb.requests().is_empty(), "no CRM call for a refused signature, queued or not");
+        assert!(matches!(decide(&good, &sync), Decision::Apply(_)) && !sb.requests().is_empty(), "the good one calls");
 
-        let unsigned = answer(&raw(&query, body), "POST", &s);
+        let unsigned = answer(&unsigned, "POST", &s);
         assert_eq!(
             (unsigned["kind"].as_str(), unsigned["log_request"]["signature"]["status"].as_str()),
             (Some("queue"), Some("unsigned"))
@@ -671,6 +699,70 @@ mod tests {
         assert!(!q.request.headers.keys().any(|h| h.contains("signature")), "{:?}", q.request.headers);
         assert!(matches!(decide_queued(&q.request, &required), Decision::Apply(_)), "checked once, on arrival");
         assert_eq!(answer_queued(&q.request, &required)["log_request"].get("signature"), None);
+    }
+
+    /// `webhook-id`, `webhook-timestamp` and `webhook-signature` for a body, signed now with `secret`'s bytes.
+    fn standard_signed(r: &mut RawRequest, secret: &[u8], id: &str) {
+        use base64::prelude::{Engine, BASE64_STANDARD};
+        use hmac::{Hmac, KeyInit, Mac};
+        let ts = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs().to_string();
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).expect("key");
+        mac.update(format!("{id}.{ts}.").as_bytes());
+        mac.update(&r.body);
+        let signature = BASE64_STANDARD.encode(mac.finalize().into_bytes());
+        r.headers.insert("webhook-id".into(), id.into());
+        r.headers.insert("webhook-timestamp".into(), ts);
+        r.headers.insert("webhook-signature".into(), format!("v1,{signature}"));
+    }
+
+    #[test]
+    fn a_verified_webhook_is_known_by_what_its_signature_covers_not_by_headers_it_does_not() {
+        use base64::prelude::{Engine, BASE64_STANDARD};
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        let secret = b"standard-webhooks-secret-24b";
+        s.settings.standard_webhooks_secret = format!("whsec_{}", BASE64_STANDARD.encode(secret));
+        s.settings.crm_settings.insert("customerio_signing_key".into(), "signing-key-1".into());
+        let query = format!("wpf_action=update&access_key={KEY}");
+        let body = r#"{"email":"jane@example.com"}"#;
+        let key = |r: &RawRequest, site: &Site| match decide(r, site) {
+            Decision::Apply(plan) => plan.delivery_key,
+            other => panic!("expected a plan: {other:?}"),
+        };
+
+        let mut sw = raw(&query, body);
+        standard_signed(&mut sw, secret, "msg_1");
+        let mut sw_more = sw.clone();
+        sw_more.headers.insert("x-cio-delivery-id".into(), "another-delivery".into());
+        assert_eq!(key(&sw, &s), key(&sw_more, &s), "an unsigned delivery id cannot make a replay new");
+        let unsigned_same_id = raw(&query, body);
+        let mut unsigned_same_id = unsigned_same_id;
+        unsigned_same_id.headers.insert("webhook-id".into(), "msg_1".into());
+        assert_ne!(key(&unsigned_same_id, &s), key(&sw, &s), "an unsigned request cannot take a signed delivery's id");
+
+        let mut cio = raw(&query, body);
+        cio.headers.insert("x-cio-delivery-id".into(), "dlv-1".into());
+        cio_signed(&mut cio, "signing-key-1", 0);
+        let mut retry = cio.clone();
+        cio_signed(&mut retry, "signing-key-1", 1);
+        assert_eq!(key(&retry, &s), key(&cio, &s), "Customer.io signs no delivery id: a retry signed anew is the same");
+        let mut next_step = cio.clone();
+        next_step.headers.insert("x-cio-delivery-id".into(), "dlv-2".into());
+        assert_ne!(
+            key(&next_step, &s),
+            key(&cio, &s),
+            "one body signed in the same second by two steps: two deliveries"
+        );
+
+        let mut queued = s.clone();
+        queued.settings.queue_all = true;
+        let Decision::Queue(q) = decide(&sw_more, &queued) else { panic!("expected to queue") };
+        assert_eq!(q.delivery_key, key(&sw, &s));
+        let Decision::Apply(later) = decide_queued(&q.request, &s) else { panic!("expected a plan") };
+        assert_eq!(later.delivery_key, q.delivery_key, "the job keeps the key its webhook arrived with");
+        let mut forged = raw(&query, body);
+        forged.headers.insert(STORED_DELIVERY_KEY.into(), "0".repeat(64));
+        assert_ne!(key(&forged, &s), Some("0".repeat(64)), "a sender cannot name the stored key");
     }
 
     #[test]

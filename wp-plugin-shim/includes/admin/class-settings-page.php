@@ -185,7 +185,24 @@ final class SettingsPage {
 	 * @return array<string, string>
 	 */
 	private static function signing_problems( array $settings ): array {
-		return function_exists( 'wpf_webhooks_signing_problems' ) ? wpf_webhooks_signing_problems( $settings ) : array();
+		return self::signing( $settings )['problems'];
+	}
+
+	/**
+	 * The extension's signing state of some settings (`wpf_webhooks_signing()`): `armed`, the site's schemes whose
+	 * secret can verify a webhook (its CRM's and Standard Webhooks'), `required` and `problems`; without the
+	 * extension none armed, nothing required, no problem.
+	 *
+	 * @param array $settings The settings.
+	 * @return array{armed: string[], required: bool, problems: array<string, string>}
+	 */
+	private static function signing( array $settings ): array {
+		$none = array(
+			'armed'    => array(),
+			'required' => false,
+			'problems' => array(),
+		);
+		return null === Extension::problem() ? wpf_webhooks_signing( $settings ) + $none : $none;
 	}
 
 	/**
@@ -217,35 +234,21 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Whether signatures can be required with these settings: a signing secret is set that the extension can read.
-	 *
-	 * @param array $settings The settings.
-	 */
-	private static function can_require( array $settings ): bool {
-		return self::signing_secret_set( $settings ) && ! isset( self::signing_problems( array_merge( $settings, array( self::REQUIRE_SIGNATURE => true ) ) )[ self::REQUIRE_SIGNATURE ] );
-	}
-
-	/**
 	 * Whether webhooks without a verified signature are refused: `require_signature` is on, and counts.
 	 *
 	 * @param array $settings The settings.
 	 */
 	public static function signatures_required( array $settings ): bool {
-		return ! empty( $settings[ self::REQUIRE_SIGNATURE ] ) && self::can_require( $settings );
+		return self::signing( $settings )['required'];
 	}
 
 	/**
-	 * Whether any signing scheme's secret is set.
+	 * Whether a signing secret of the site's schemes is set that can verify a webhook.
 	 *
 	 * @param array $settings The settings.
 	 */
-	public static function signing_secret_set( array $settings ): bool {
-		foreach ( array_keys( self::signing_secret_labels() ) as $key ) {
-			if ( '' !== (string) ( $settings[ $key ] ?? '' ) ) {
-				return true;
-			}
-		}
-		return false;
+	public static function signing_armed( array $settings ): bool {
+		return array() !== self::signing( $settings )['armed'];
 	}
 
 	/**
@@ -519,6 +522,7 @@ final class SettingsPage {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			return;
 		}
+		\WpfWebhooks\Schema::upgrade(); // The page reads the log and the queue: after a files-only update, their new columns first.
 		$s = Settings::get();
 		echo '<div class="wrap"><h1>' . esc_html__( 'Webhooks', 'wpf-webhooks' ) . '</h1>';
 		self::render_notices( $s );
@@ -874,7 +878,7 @@ final class SettingsPage {
 	private static function render_signatures( array $s ): void {
 		$secret  = self::site_signing_secret();
 		$secrets = self::signing_secret_labels();
-		$allowed = self::can_require( $s );
+		$allowed = self::signing_armed( $s );
 		echo '<div id="wpf-signatures"><h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
 		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
 		echo '<table class="form-table" role="presentation">';

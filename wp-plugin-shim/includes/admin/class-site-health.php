@@ -138,7 +138,7 @@ final class SiteHealth {
 			);
 			return self::with_log_link( $result, 'refused' );
 		}
-		if ( ! $required && $latest > 0 && SettingsPage::signing_secret_set( $settings ) ) {
+		if ( ! $required && $latest > 0 && SettingsPage::signing_armed( $settings ) ) {
 			$result = self::result(
 				$test,
 				'recommended',

@@ -86,13 +86,19 @@ pub const SIGNATURE: Scheme = Scheme {
     secret_setting: "customerio_signing_key",
     signature_header: "x-cio-signature",
     timestamp_header: "x-cio-timestamp",
+    // Customer.io signs no delivery id (X-CIO-Delivery-Id is outside the signature).
+    delivery_header: None,
     key: |secret| Ok(secret.as_bytes().to_vec()),
     offered: |headers, body| {
         let at = header(headers, "x-cio-timestamp")?.ok_or("it has no x-cio-timestamp")?;
         let timestamp = unix_time(at)?;
         let given = header(headers, "x-cio-signature")?.unwrap_or_default();
-        let signature =
-            hex::decode(given).ok().filter(|s| s.len() == 32).ok_or("its x-cio-signature is not 64 hex digits")?;
+        // Lower case only, as Customer.io sends it: one spelling per signature, so a replay cannot respell one.
+        let lower = given.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let signature = hex::decode(given)
+            .ok()
+            .filter(|s| lower && s.len() == 32)
+            .ok_or("its x-cio-signature is not 64 lower-case hex digits")?;
         Ok(Signed { content: [b"v0:", at.as_bytes(), b":", body].concat(), timestamp, signatures: vec![signature] })
     },
 };
