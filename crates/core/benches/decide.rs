@@ -80,7 +80,7 @@ fn planning(c: &mut Criterion) {
     let offline = site(json!({"access_key": KEY}));
     c.bench_function("decide/test", |b| b.iter(|| decide(black_box(&test), &offline)));
 
-    let signing = site(json!({"access_key": KEY, "customerio_signing_key": SIGNING_KEY}));
+    let signing = site(json!({"crm": "customerio", "access_key": KEY, "customerio_signing_key": SIGNING_KEY}));
     let signed = signed(test.clone());
     let now = signed.headers["x-cio-timestamp"].parse().unwrap_or_default();
     assert_eq!(signature::check(&signed.headers, &signed.body, &signing.settings, now).status(), "verified");
