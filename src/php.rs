@@ -117,10 +117,10 @@ pub fn wpf_webhooks_field_problem(wp_field: String) -> Option<String> {
     wpf_webhooks_core::fields::forbidden_reason(&wp_field, &wpf_webhooks_core::crm::SLUGS).map(str::to_string)
 }
 
-/// The signing state of a `wpf_webhooks_settings` array: `['armed' => [scheme name, …], 'required' => bool,
-/// 'problems' => [setting key => why]]`: the site's schemes (its CRM's, Standard Webhooks') whose secret can verify
-/// a webhook, whether unsigned webhooks are refused, and what to refuse on save (a secret its scheme cannot read,
-/// `require_signature` without an armed scheme).
+/// The signing state of a `wpf_webhooks_settings` array: `['schemes' => [scheme name, …], 'armed' => [scheme
+/// name, …], 'required' => bool, 'problems' => [setting key => why]]`: the schemes the site checks (its CRM's,
+/// Standard Webhooks'), those whose secret can verify a webhook, whether unsigned webhooks are refused, and what
+/// to refuse on save (a secret its scheme cannot read, `require_signature` without an armed scheme).
 #[php_function]
 pub fn wpf_webhooks_signing(settings: &ZendHashTable) -> Zval {
     let settings = wpf_webhooks_core::settings::Settings::from_value(&to_json(settings));

@@ -95,7 +95,7 @@ function wpf_webhooks_field_problem( string $wp_field ): ?string {}
  * secret can verify a webhook, whether unsigned webhooks are refused, and what to refuse on save.
  *
  * @param array $settings The settings.
- * @return array{armed: list<string>, required: bool, problems: array<string, string>} `problems`: setting key => why (a secret its scheme cannot read, `require_signature` without an armed scheme).
+ * @return array{schemes: list<string>, armed: list<string>, required: bool, problems: array<string, string>} `schemes`: those the site checks; `armed`: those whose secret can verify a webhook; `problems`: setting key => why (a secret its scheme cannot read, `require_signature` without an armed scheme).
  */
 function wpf_webhooks_signing( array $settings ): mixed {}
 

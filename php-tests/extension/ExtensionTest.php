@@ -261,11 +261,12 @@ final class ExtensionTest extends TestCase {
 				'armed'    => array( 'customerio' ),
 				'problems' => array(),
 				'required' => false,
+				'schemes'  => array( 'customerio', 'standard_webhooks' ),
 			),
 			wpf_webhooks_signing( $site['settings'] )
 		);
 		$broken = wpf_webhooks_signing( array( 'crm' => 'customerly', 'customerio_signing_key' => $key, 'require_signature' => true, 'standard_webhooks_secret' => 'whsec_%%%' ) );
-		$this->assertSame( array( array(), false ), array( $broken['armed'], $broken['required'] ), "another CRM's key arms nothing" );
+		$this->assertSame( array( array( 'standard_webhooks' ), array(), false ), array( $broken['schemes'], $broken['armed'], $broken['required'] ), "another CRM's key arms nothing" );
 		$this->assertSame( array( 'require_signature', 'standard_webhooks_secret' ), array_keys( $broken['problems'] ) );
 	}
 

@@ -248,8 +248,13 @@ final class SettingsPageTest extends WebhookTestCase {
 				'customerio_signing_key' => 'cio-signing-key-0123456789',
 			)
 		);
-		$require = $this->input( $this->xpath( $this->page() ), 'require_signature' );
+		$page    = $this->xpath( $this->page() );
+		$require = $this->input( $page, 'require_signature' );
 		$this->assertTrue( $require->hasAttribute( 'disabled' ), "another CRM's key checks no webhook of this site" );
+		$this->assertSame( 'wpf-standard_webhooks_secret', $require->getAttribute( 'data-secrets' ), 'typing that key enables nothing' );
+		$said = $page->query( 'ancestor::tr[1]', $require )->item( 0 )->textContent;
+		$this->assertStringContainsString( 'Standard Webhooks signing secret', $said );
+		$this->assertStringNotContainsString( 'Customer.io webhook signing key', $said, 'the help names only what this site checks' );
 		$saved = $this->submit( array( 'crm' => 'customerly', 'require_signature' => '1' ) );
 		$this->assertSame( array( 'wpf_require_signature' ), $this->errors() );
 		$this->assertFalse( $saved['require_signature'] );

@@ -254,10 +254,11 @@ pub fn matches_any(key: &[u8], content: &[u8], offered: &[Vec<u8>]) -> Choice {
 }
 
 /// The signing state of a site's settings, for the settings page and Site Health (`wpf_webhooks_signing()`):
-/// `armed`, the names of its schemes that can verify a webhook ([`armed`]); `required` ([`required`]); `problems`
-/// ([`problems`]).
+/// `schemes`, the names of the schemes it checks ([`schemes_of`]); `armed`, those that can verify a webhook
+/// ([`armed`]); `required` ([`required`]); `problems` ([`problems`]).
 pub fn state(settings: &Settings) -> Value {
     json!({
+        "schemes": schemes_of(settings).map(|s| s.name).collect::<Vec<_>>(),
         "armed": armed(settings).map(|s| s.name).collect::<Vec<_>>(),
         "required": required(settings),
         "problems": problems(settings),
@@ -481,7 +482,7 @@ mod tests {
         assert!(!required(&unchosen));
         assert_eq!(
             state(&settings(CIO_KEY, "whsec_***", true)),
-            json!({"armed": ["customerio"], "required": true,
+            json!({"schemes": ["customerio", "standard_webhooks"], "armed": ["customerio"], "required": true,
                    "problems": {"standard_webhooks_secret": "a Standard Webhooks secret is whsec_ followed by base64"}})
         );
     }

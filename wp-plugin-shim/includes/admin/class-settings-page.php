@@ -189,15 +189,16 @@ final class SettingsPage {
 	}
 
 	/**
-	 * The extension's signing state of some settings (`wpf_webhooks_signing()`): `armed`, the site's schemes whose
-	 * secret can verify a webhook (its CRM's and Standard Webhooks'), `required` and `problems`; without the
-	 * extension none armed, nothing required, no problem.
+	 * The extension's signing state of some settings (`wpf_webhooks_signing()`): `schemes`, those the site checks
+	 * (its CRM's and Standard Webhooks'), `armed`, those whose secret can verify a webhook, `required` and
+	 * `problems`; without the extension no scheme, nothing required, no problem.
 	 *
 	 * @param array $settings The settings.
-	 * @return array{armed: string[], required: bool, problems: array<string, string>}
+	 * @return array{schemes: string[], armed: string[], required: bool, problems: array<string, string>}
 	 */
 	private static function signing( array $settings ): array {
 		$none = array(
+			'schemes'  => array(),
 			'armed'    => array(),
 			'required' => false,
 			'problems' => array(),
@@ -871,13 +872,15 @@ final class SettingsPage {
 	/**
 	 * Signed webhooks: whether the last one was verified, the site's signing secret (a CRM's, such as Customer.io's
 	 * signing key, is among its CRM's settings), and Require signed webhooks, which can be ticked once a signing
-	 * secret the extension can read is saved, or as soon as one is typed in (the script; the save checks it).
+	 * secret of a scheme the site checks is saved and readable, or as soon as one is typed in (the script; the save
+	 * checks it).
 	 *
 	 * @param array $s The settings.
 	 */
 	private static function render_signatures( array $s ): void {
 		$secret  = self::site_signing_secret();
-		$secrets = self::signing_secret_labels();
+		$checked = array_column( array_intersect_key( Contract::signatures(), array_flip( self::signing( $s )['schemes'] ) ), 'secret_setting' );
+		$secrets = array_intersect_key( self::signing_secret_labels(), array_flip( $checked ) );
 		$allowed = self::signing_armed( $s );
 		echo '<div id="wpf-signatures"><h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
 		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
