@@ -261,6 +261,25 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( array(), $this->returned_passwords(), 'a password from the CRM is not written back' );
 	}
 
+	public function test_the_username_format_makes_the_login_from_the_crms_names(): void {
+		$fallback = fn( string $email ) => $email . '-' . substr( hash( 'sha256', $email ), 0, 8 );
+		$login    = fn( string $email ) => $this->user( $email )->user_login;
+		$this->configure( array( 'username_format' => 'flname' ) );
+		foreach ( array( 'grace@example.com', 'grace.b@example.com' ) as $email ) {
+			$this->seed( $email, array( 'first_name' => 'Grace', 'last_name' => 'Hopper' ), array() );
+			$this->assertAnswer( 200, 'created', $this->hook( 'add', $email ) );
+		}
+		$this->assertSame( array( 'GraceHopper', $fallback( 'grace.b@example.com' ) ), array( $login( 'grace@example.com' ), $login( 'grace.b@example.com' ) ), 'a taken one falls back' );
+		$this->seed( 'nolast@example.com', array( 'first_name' => 'Solo' ), array() );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'nolast@example.com' ) );
+		$this->assertSame( $fallback( 'nolast@example.com' ), $login( 'nolast@example.com' ), 'a missing name falls back' );
+
+		$this->configure( array( 'username_format' => 'fnamenum' ) );
+		$this->seed( 'ada.n@example.com', array( 'first_name' => 'Ada', 'last_name' => 'Lovelace' ), array() );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'ada.n@example.com' ) );
+		$this->assertMatchesRegularExpression( '/^Ada([1-9][0-9]{0,4})$/', $login( 'ada.n@example.com' ) );
+	}
+
 	public function test_logins_wordpress_would_alter_get_the_predictable_fallback(): void {
 		$this->seed( 'ada+news@example.com', array( 'first_name' => 'Ada' ), array() );
 		wp_insert_user( array( 'user_login' => 'adanews@example.com', 'user_email' => 'someone@example.org', 'user_pass' => wp_generate_password() ) );

@@ -276,6 +276,21 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertSame( \WpfWebhooks\Schema::VERSION, (int) get_option( \WpfWebhooks\Schema::VERSION_OPTION ) );
 	}
 
+	public function test_the_username_format_is_a_choice_of_wp_fusions_values(): void {
+		$select = $this->xpath( $this->page() )->query( '//select[@name="' . Settings::OPTION . '[username_format]"]' )->item( 0 );
+		$this->assertNotNull( $select );
+		$options = array();
+		foreach ( ( new \DOMXPath( $select->ownerDocument ) )->query( './/option', $select ) as $option ) {
+			$options[ $option->getAttribute( 'value' ) ] = $option->hasAttribute( 'selected' );
+		}
+		$this->assertSame( array( 'email' => true, 'flname' => false, 'fnamenum' => false ), $options, 'email by default' );
+		$this->assertSame( 'fnamenum', $this->submit( array( 'crm' => 'customerio', 'username_format' => 'fnamenum' ) )['username_format'] );
+		$this->configure( array( 'username_format' => 'fnamenum' ) );
+		$kept = $this->submit( array( 'crm' => 'customerio', 'username_format' => 'username' ) );
+		$this->assertSame( array( 'wpf_username_format' ), $this->errors() );
+		$this->assertSame( 'fnamenum', $kept['username_format'], 'an unknown format keeps the saved one' );
+	}
+
 	public function test_the_last_webhook_is_looked_for_among_the_newest_rows_only(): void {
 		global $wpdb;
 		$this->record_signature( 'verified', 'customerio' );
@@ -525,6 +540,7 @@ final class SettingsPageTest extends WebhookTestCase {
 				),
 				'return_password'       => true,
 				'return_password_field' => array( 'crm_field' => 'password' ),
+				'username_format'       => 'flname',
 			)
 		);
 		$this->assertTrue( WpfImport::available() );
@@ -535,6 +551,7 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertSame( array( 'customerio', '1a2b3c4d', 'wpf-app-key', 'wpf-site', 'wpf-track', 'eu' ), array( $s['crm'], $s['access_key'], $s['customerio_app_key'], $s['customerio_site_id'], $s['customerio_track_key'], $s['customerio_region'] ) );
 		$this->assertSame( array( 'first_name' => 'first_name', 'billing_phone' => 'phone' ), $s['field_map'] );
 		$this->assertSame( 'password', $s['return_password_field'] );
+		$this->assertSame( 'flname', $s['username_format'] );
 		$this->assertTrue( SettingsPage::is_weak_key( $s['access_key'] ) );
 		$this->assertSame( 'critical', SiteHealth::access_key_test()['status'] );
 		ob_start();

@@ -100,6 +100,15 @@ final class Contract {
 	}
 
 	/**
+	 * The values of `username_format` with their labels (untranslated: the page translates them), the default first.
+	 *
+	 * @return array<string, string>
+	 */
+	public static function username_formats(): array {
+		return self::get()['username_formats'];
+	}
+
+	/**
 	 * What is missing for webhooks to reach the CRM, or null when a CRM and the setting it needs are set.
 	 *
 	 * @param array $settings The settings.

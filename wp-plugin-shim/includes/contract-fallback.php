@@ -320,11 +320,18 @@ return array (
     20 =>
     array (
       'crm' => NULL,
+      'default' => 'email',
+      'key' => 'username_format',
+      'secret' => false,
+    ),
+    21 =>
+    array (
+      'crm' => NULL,
       'default' => 30,
       'key' => 'log_retention_days',
       'secret' => false,
     ),
-    21 =>
+    22 =>
     array (
       'crm' => NULL,
       'default' => 10000,
@@ -352,5 +359,11 @@ return array (
   array (
     0 => 'http',
     1 => 'https',
+  ),
+  'username_formats' =>
+  array (
+    'email' => 'Email address',
+    'flname' => 'First name and last name',
+    'fnamenum' => 'First name and a random number',
   ),
 );

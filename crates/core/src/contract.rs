@@ -22,7 +22,8 @@ use serde_json::{json, Map, Value};
 /// - `no_crm`: the not-configured message when none is chosen;
 /// - `url_schemes`;
 /// - `signatures`: each signing scheme's `name` (as the log and the answers' verdicts give it), `label` and
-///   `secret_setting`, the CRMs' first; `signature_tolerance_secs`.
+///   `secret_setting`, the CRMs' first; `signature_tolerance_secs`;
+/// - `username_formats`: each value of `username_format` => its label, the default first.
 pub fn contract() -> Value {
     let codes: Map<String, Value> = Code::ALL
         .iter()
@@ -44,6 +45,10 @@ pub fn contract() -> Value {
             .map(|s| json!({"name": s.name, "label": s.label, "secret_setting": s.secret_setting}))
             .collect::<Vec<_>>(),
         "signature_tolerance_secs": signature::TOLERANCE_SECS,
+        "username_formats": settings::UsernameFormat::ALL
+            .iter()
+            .map(|(_, value, label)| (value.to_string(), json!(label)))
+            .collect::<Map<String, Value>>(),
     })
 }
 
@@ -120,5 +125,7 @@ mod tests {
             ])
         );
         assert_eq!(c["signature_tolerance_secs"], 300);
+        let formats: Vec<&String> = c["username_formats"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        assert_eq!(formats, ["email", "flname", "fnamenum"]);
     }
 }

@@ -1,6 +1,7 @@
 //! The username of a new user (CONTRACT §2 `add`): the email, unless `field_map` supplies one; when that login
 //! is not valid as it stands, a predictable fallback derived from the email.
 
+use crate::settings::UsernameFormat;
 use sha2::{Digest, Sha256};
 
 /// WordPress's limit for `user_login`.
@@ -23,6 +24,31 @@ impl Logins {
     /// Every candidate, in the order they are tried.
     pub fn candidates(&self) -> Vec<String> {
         self.primary.iter().chain(&self.fallbacks).cloned().collect()
+    }
+}
+
+/// The logins of a new user whose login is made by a username format (CONTRACT §4 `username_format`), unless the
+/// CRM field mapped to `user_login` gave one: `email`, the email; `flname`, the mapped first and last names joined
+/// as the CRM gives them (trimmed); `fnamenum`, the first name and a random number from 1 to 99 999. A name the
+/// format needs that is empty leaves no primary login, and one WordPress would alter is no primary either: then
+/// the email's fallbacks, as for any login.
+pub fn for_format(
+    format: UsernameFormat,
+    email: &str,
+    mapped: Option<&str>,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> Logins {
+    let name = |n: Option<&str>| n.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    let wanted = match (mapped, format) {
+        (Some(login), _) => Some(login.to_string()),
+        (None, UsernameFormat::Email) => Some(email.to_string()),
+        (None, UsernameFormat::FlName) => name(first).zip(name(last)).map(|(f, l)| format!("{f}{l}")),
+        (None, UsernameFormat::FNameNum) => name(first).map(|f| format!("{f}{}", rand::random_range(1..=99_999u32))),
+    };
+    match wanted {
+        Some(login) => logins(email, Some(&login)),
+        None => Logins { primary: None, ..logins(email, None) },
     }
 }
 
@@ -144,6 +170,41 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(60));
         assert_eq!(logins(&long, None).primary, None);
+    }
+
+    #[test]
+    fn a_username_format_makes_the_primary_login_from_the_mapped_names() {
+        let email = "jane@example.com";
+        let of = |format, mapped, first, last| for_format(format, email, mapped, first, last);
+        assert_eq!(of(UsernameFormat::Email, None, Some("Jane"), Some("Doe")).primary.as_deref(), Some(email));
+        assert_eq!(of(UsernameFormat::FlName, None, Some("Jane"), Some("Doe")).primary.as_deref(), Some("JaneDoe"));
+        assert_eq!(
+            of(UsernameFormat::FlName, None, Some(" Mary Ann "), Some("Smith")).primary.as_deref(),
+            Some("Mary AnnSmith")
+        );
+        for _ in 0..200 {
+            let login = of(UsernameFormat::FNameNum, None, Some("Jane"), None).primary.expect("a login");
+            let n: u32 = login.strip_prefix("Jane").and_then(|n| n.parse().ok()).expect("Jane and a number");
+            assert!((1..=99_999).contains(&n), "{login}");
+        }
+        assert_eq!(
+            of(UsernameFormat::FlName, Some("jd_login"), Some("Jane"), Some("Doe")).primary.as_deref(),
+            Some("jd_login"),
+            "a mapped user_login wins"
+        );
+        for (format, first, last) in [
+            (UsernameFormat::FlName, Some("Jane"), None),
+            (UsernameFormat::FlName, None, Some("Doe")),
+            (UsernameFormat::FlName, Some("  "), Some("Doe")),
+            (UsernameFormat::FNameNum, None, Some("Doe")),
+            (UsernameFormat::FlName, Some("José"), Some("García")),
+        ] {
+            let l = of(format, None, first, last);
+            assert_eq!(l.primary, None, "empty or invalid: {format:?} {first:?} {last:?}");
+            assert_eq!(l.fallbacks, logins(email, None).fallbacks, "the email's fallbacks, as for any login");
+        }
+        let long = "a".repeat(40);
+        assert_eq!(of(UsernameFormat::FlName, None, Some(&long), Some(&long)).primary, None, "over 60 characters");
     }
 
     #[test]

@@ -11,6 +11,39 @@ pub const LOG_RETENTION_DAYS: u64 = 30;
 /// The log entries kept at most by default (0 = no limit).
 pub const LOG_MAX_ROWS: u64 = 10_000;
 
+/// How a new user's login is made when no CRM field is mapped to `user_login` (CONTRACT §4 `username_format`),
+/// with WP Fusion's values of its option of the same name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UsernameFormat {
+    /// The email.
+    #[default]
+    Email,
+    /// The first name and the last name.
+    FlName,
+    /// The first name and a random number.
+    FNameNum,
+}
+
+impl UsernameFormat {
+    /// Every format: its value in the option (WP Fusion's too) and its label, the default first.
+    pub const ALL: [(UsernameFormat, &'static str, &'static str); 3] = [
+        (UsernameFormat::Email, "email", "Email address"),
+        (UsernameFormat::FlName, "flname", "First name and last name"),
+        (UsernameFormat::FNameNum, "fnamenum", "First name and a random number"),
+    ];
+
+    /// The format a stored value names (any case, trimmed); the default for anything else.
+    pub fn parse(value: &str) -> UsernameFormat {
+        let value = value.trim().to_ascii_lowercase();
+        UsernameFormat::ALL.iter().find(|(_, v, _)| *v == value).map_or_else(UsernameFormat::default, |(f, _, _)| *f)
+    }
+
+    /// Its value in the option.
+    pub fn as_str(self) -> &'static str {
+        UsernameFormat::ALL.iter().find(|(f, _, _)| *f == self).map_or("email", |(_, v, _)| v)
+    }
+}
+
 /// The settings the core needs, with the contract's defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -31,6 +64,7 @@ pub struct Settings {
     pub standard_webhooks_secret: String,
     /// Refuse webhooks without a verified signature (only while a signing secret is set: `signature::required`).
     pub require_signature: bool,
+    pub username_format: UsernameFormat,
     /// The proxy for CRM calls: wp-config.php's `WPF_WEBHOOKS_PROXY`, which the shim passes beside the settings
     /// (see `Site::from_value`); never read from the option, so that only the site owner can set it.
     pub proxy: String,
@@ -51,6 +85,7 @@ impl Default for Settings {
             queue_all: false,
             standard_webhooks_secret: String::new(),
             require_signature: false,
+            username_format: UsernameFormat::Email,
             proxy: String::new(),
         }
     }
@@ -82,6 +117,7 @@ impl Settings {
         s.queue_all = map.get("async").is_some_and(truthy);
         s.standard_webhooks_secret = text("standard_webhooks_secret").trim().to_string();
         s.require_signature = map.get("require_signature").is_some_and(truthy);
+        s.username_format = UsernameFormat::parse(&text("username_format"));
         s
     }
 
@@ -140,6 +176,7 @@ pub fn schema() -> Vec<(Setting, Value)> {
         site("async", false, json!(d.queue_all)),
         site(crate::signature::STANDARD_WEBHOOKS.secret_setting, true, json!(d.standard_webhooks_secret)),
         site("require_signature", false, json!(d.require_signature)),
+        site("username_format", false, json!(d.username_format.as_str())),
         site("log_retention_days", false, json!(LOG_RETENTION_DAYS)),
         site("log_max_rows", false, json!(LOG_MAX_ROWS)),
     ]);
@@ -249,6 +286,7 @@ mod tests {
             "allowed_roles": {"0": "subscriber", "3": "customer", "4": ""},
             "field_map": {"first_name": "fname", "nickname": 7, "": "x", "bad": ["array"]},
             "customerio_app_key": ["not", "a", "string"],
+            "username_format": " FLName ",
         }));
         assert_eq!(s.crm, "customerio");
         assert_eq!(s.crm_setting("customerio_region"), "eu");
@@ -262,6 +300,10 @@ mod tests {
         );
         assert_eq!(s.crm_setting("customerio_app_key"), "");
         assert_eq!(s.crm_setting("no_such_setting"), "");
+        assert_eq!(s.username_format, UsernameFormat::FlName);
+        for other in ["", "username", "first_name"] {
+            assert_eq!(Settings::from_value(&json!({"username_format": other})).username_format, UsernameFormat::Email);
+        }
     }
 
     #[test]

@@ -276,7 +276,13 @@ fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped)
     }
     let return_field = (wanted && contact.writable).then(|| s.return_password_field.clone());
     NewUser {
-        logins: login::logins(&contact.email, fields.login.as_deref()),
+        logins: login::for_format(
+            s.username_format,
+            &contact.email,
+            fields.login.as_deref(),
+            fields.core.get("first_name").map(String::as_str),
+            fields.core.get("last_name").map(String::as_str),
+        ),
         password,
         return_password_field: return_field,
         role: decision.role,
@@ -558,6 +564,23 @@ mod tests {
         let v = plan.to_value();
         assert_eq!(v["kind"], "apply");
         assert_eq!(v["create"]["role"], "customer");
+    }
+
+    #[test]
+    fn a_username_format_names_the_new_user_from_the_crms_names() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        let r = raw(&format!("wpf_action=add&access_key={KEY}"), r#"{"email":"jane@example.com"}"#);
+        let primary = |s: &Site| match decide(&r, s) {
+            Decision::Apply(plan) => plan.create.expect("create").logins.primary,
+            other => panic!("expected a plan: {other:?}"),
+        };
+        s.settings.username_format = crate::settings::UsernameFormat::FlName;
+        assert_eq!(primary(&s).as_deref(), Some("JaneDoe"), "the sandbox's Jane Doe");
+        s.settings.field_map.retain(|(wp, _)| wp != "last_name");
+        assert_eq!(primary(&s), None, "no mapped last name: the email's fallbacks");
+        s.settings.username_format = crate::settings::UsernameFormat::FNameNum;
+        assert!(primary(&s).is_some_and(|l| l.starts_with("Jane") && l.len() > 4));
     }
 
     #[test]

@@ -130,6 +130,12 @@ final class SettingsPage {
 		} else {
 			self::refuse( 'default_role', __( 'That default role is unknown or privileged; the previous one was kept.', 'wpf-webhooks' ) );
 		}
+		$format = isset( $in['username_format'] ) ? (string) $in['username_format'] : (string) $old['username_format'];
+		if ( isset( Contract::username_formats()[ $format ] ) ) {
+			$new['username_format'] = $format;
+		} else {
+			self::refuse( 'username_format', __( 'That username format is unknown; the previous one was kept.', 'wpf-webhooks' ) );
+		}
 		$allowed = array_map( 'strval', (array) ( $in['allowed_roles'] ?? array() ) );
 		$refused = array_values( array_intersect( $allowed, $privileged ) );
 		if ( array() !== $refused ) {
@@ -962,11 +968,21 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Default role and allowed roles; privileged roles are shown but cannot be chosen.
+	 * Username format, default role and allowed roles; privileged roles are shown but cannot be chosen.
 	 *
 	 * @param array $s The settings.
 	 */
 	private static function render_roles( array $s ): void {
+		$labels = array(
+			'email'    => __( 'Email address', 'wpf-webhooks' ),
+			'flname'   => __( 'First name and last name', 'wpf-webhooks' ),
+			'fnamenum' => __( 'First name and a random number', 'wpf-webhooks' ),
+		);
+		echo '<tr><th scope="row"><label for="wpf-username-format">' . esc_html__( 'Username format', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-username-format" name="' . esc_attr( Settings::OPTION . '[username_format]' ) . '">';
+		foreach ( Contract::username_formats() as $value => $label ) {
+			printf( '<option value="%s"%s>%s</option>', esc_attr( $value ), selected( $s['username_format'], $value, false ), esc_html( $labels[ $value ] ?? $label ) );
+		}
+		echo '</select><p class="description">' . esc_html__( 'The login of a user a webhook creates, from the first and last names the field map reads from the CRM (a CRM field mapped to user_login wins). When a name is missing, or the login is not valid or taken, the login is the email followed by a short code.', 'wpf-webhooks' ) . '</p></td></tr>';
 		$privileged = self::privileged_roles();
 		$roles      = wp_roles()->roles;
 		echo '<tr><th scope="row"><label for="wpf-default-role">' . esc_html__( 'Default role', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-default-role" name="' . esc_attr( Settings::OPTION . '[default_role]' ) . '">';

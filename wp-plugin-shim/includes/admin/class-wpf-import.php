@@ -44,7 +44,8 @@ final class WpfImport {
 
 	/**
 	 * The settings with WP Fusion's CRM, credentials, access key (kept as it is, so the CRM's URLs keep
-	 * working, and flagged if weak), active field mappings and Return Password; null when there is none. A
+	 * working, and flagged if weak), active field mappings, Return Password and username format; null when there
+	 * is none. A
 	 * choice WP Fusion holds that is none of the setting's values is left as it was.
 	 *
 	 * @param array $settings The current settings.
@@ -79,6 +80,10 @@ final class WpfImport {
 		}
 		if ( is_string( $field ) && '' !== $field ) {
 			$settings['return_password_field'] = $field;
+		}
+		$format = $wpf['username_format'] ?? null;
+		if ( is_string( $format ) && isset( Contract::username_formats()[ $format ] ) ) {
+			$settings['username_format'] = $format;
 		}
 		return $settings;
 	}
