@@ -271,8 +271,13 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		}
 		$this->assertSame( array( 'GraceHopper', $fallback( 'grace.b@example.com' ) ), array( $login( 'grace@example.com' ), $login( 'grace.b@example.com' ) ), 'a taken one falls back' );
 		$this->seed( 'nolast@example.com', array( 'first_name' => 'Solo' ), array() );
-		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'nolast@example.com' ) );
-		$this->assertSame( $fallback( 'nolast@example.com' ), $login( 'nolast@example.com' ), 'a missing name falls back' );
+		$copy = $this->body_with_copy( 'nolast@example.com', array( 'last_name' => 'Chosen', 'attributes' => array( 'last_name' => 'Chosen' ) ) );
+		$this->assertAnswer( 200, 'created', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => self::KEY ), $copy ) );
+		wp_cache_flush();
+		$this->assertSame( $fallback( 'nolast@example.com' ), $login( 'nolast@example.com' ), 'a missing name falls back; the body cannot supply it' );
+		$this->seed( 'other@example.org', array( 'first_name' => 'ceo@example', 'last_name' => '.com' ), array() );
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'other@example.org' ) );
+		$this->assertSame( $fallback( 'other@example.org' ), $login( 'other@example.org' ), 'names that spell an email make no login' );
 
 		$this->configure( array( 'username_format' => 'fnamenum' ) );
 		$this->seed( 'ada.n@example.com', array( 'first_name' => 'Ada', 'last_name' => 'Lovelace' ), array() );

@@ -30,8 +30,8 @@ impl Logins {
 /// The logins of a new user whose login is made by a username format (CONTRACT §4 `username_format`), unless the
 /// CRM field mapped to `user_login` gave one: `email`, the email; `flname`, the mapped first and last names joined
 /// as the CRM gives them (trimmed); `fnamenum`, the first name and a random number from 1 to 99 999. A name the
-/// format needs that is empty leaves no primary login, and one WordPress would alter is no primary either: then
-/// the email's fallbacks, as for any login.
+/// format needs that is empty leaves no primary login, and so does a login WordPress would alter or one made of
+/// names that holds an `@` (it could be someone else's email): then the email's fallbacks, as for any login.
 pub fn for_format(
     format: UsernameFormat,
     email: &str,
@@ -47,6 +47,10 @@ pub fn for_format(
         (None, UsernameFormat::FNameNum) => name(first).map(|f| format!("{f}{}", rand::random_range(1..=99_999u32))),
     };
     match wanted {
+        // Names joined into an address could make a login that is someone else's email.
+        Some(login) if mapped.is_none() && format != UsernameFormat::Email && login.contains('@') => {
+            Logins { primary: None, ..logins(email, None) }
+        }
         Some(login) => logins(email, Some(&login)),
         None => Logins { primary: None, ..logins(email, None) },
     }
@@ -203,6 +207,8 @@ mod tests {
             assert_eq!(l.primary, None, "empty or invalid: {format:?} {first:?} {last:?}");
             assert_eq!(l.fallbacks, logins(email, None).fallbacks, "the email's fallbacks, as for any login");
         }
+        let address = of(UsernameFormat::FlName, None, Some("ceo@example"), Some(".com"));
+        assert_eq!(address.primary, None, "names that spell an email make no login");
         let long = "a".repeat(40);
         assert_eq!(of(UsernameFormat::FlName, None, Some(&long), Some(&long)).primary, None, "over 60 characters");
     }

@@ -32,9 +32,9 @@ impl UsernameFormat {
         (UsernameFormat::FNameNum, "fnamenum", "First name and a random number"),
     ];
 
-    /// The format a stored value names (any case, trimmed); the default for anything else.
+    /// The format a stored value names, exactly (as the settings page and WP Fusion store it); the default for
+    /// anything else.
     pub fn parse(value: &str) -> UsernameFormat {
-        let value = value.trim().to_ascii_lowercase();
         UsernameFormat::ALL.iter().find(|(_, v, _)| *v == value).map_or_else(UsernameFormat::default, |(f, _, _)| *f)
     }
 
@@ -286,7 +286,7 @@ mod tests {
             "allowed_roles": {"0": "subscriber", "3": "customer", "4": ""},
             "field_map": {"first_name": "fname", "nickname": 7, "": "x", "bad": ["array"]},
             "customerio_app_key": ["not", "a", "string"],
-            "username_format": " FLName ",
+            "username_format": "flname",
         }));
         assert_eq!(s.crm, "customerio");
         assert_eq!(s.crm_setting("customerio_region"), "eu");
@@ -301,7 +301,7 @@ mod tests {
         assert_eq!(s.crm_setting("customerio_app_key"), "");
         assert_eq!(s.crm_setting("no_such_setting"), "");
         assert_eq!(s.username_format, UsernameFormat::FlName);
-        for other in ["", "username", "first_name"] {
+        for other in ["", "username", "first_name", "FLName", " flname"] {
             assert_eq!(Settings::from_value(&json!({"username_format": other})).username_format, UsernameFormat::Email);
         }
     }

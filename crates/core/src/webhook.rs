@@ -243,12 +243,19 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin, delivery: Option<Strin
 
 /// What a CRM may take from a webhook body once the contact is identified: the body without what a queued copy
 /// would lose (its secrets, the Return Password field, the field mapped to `user_pass`: see [`Secrets`]) and without
-/// the field mapped to `user_login`, so a body's copy of the contact can never choose a new user's password or
-/// login, and a webhook is planned alike whether it was queued or not.
+/// the field mapped to `user_login` — and, when the username format makes the login from the names, without the
+/// fields mapped to `first_name` and `last_name` — so a body's copy of the contact can never choose a new user's
+/// password or login, and a webhook is planned alike whether it was queued or not.
 fn copyable(body: Map<String, Value>, settings: &crate::settings::Settings) -> Map<String, Value> {
     let mut secrets = Secrets::of(settings);
-    if let Some(login) = fields::source_of(&settings.field_map, "user_login") {
-        secrets = secrets.and_field(login);
+    let mut login_sources = vec!["user_login"];
+    if settings.username_format != crate::settings::UsernameFormat::Email {
+        login_sources.extend(["first_name", "last_name"]);
+    }
+    for field in login_sources {
+        if let Some(source) = fields::source_of(&settings.field_map, field) {
+            secrets = secrets.and_field(source);
+        }
     }
     let mut value = Value::Object(body);
     secrets.strip(&mut value);
@@ -610,6 +617,22 @@ mod tests {
         let create = plan.create.expect("create");
         assert_eq!(create.return_password_field, None, "POST /users would create a user out of the lead");
         assert_eq!(create.warnings, vec![WARN_PASSWORD_NOT_RETURNED]);
+    }
+
+    #[test]
+    fn a_bodys_copy_of_the_names_cannot_choose_a_new_users_login() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        sb.put_customerly_contact(
+            wpf_sandbox::CustomerlyContact::user("grace@example.com").attr("first_name", json!("Grace")),
+        );
+        let mut s = customerly_site(&sb);
+        s.settings.username_format = crate::settings::UsernameFormat::FlName;
+        let body =
+            json!({"data": {"user": {"data": {"email": "grace@example.com", "attributes": {"last_name": "Min"}}}}});
+        let r = raw(&format!("wpf_action=add&access_key={KEY}"), &body.to_string());
+        let Decision::Apply(plan) = decide(&r, &s) else { panic!("expected a plan") };
+        assert_eq!(plan.create.expect("create").logins.primary, None, "the CRM has no last name: the fallbacks");
+        assert_eq!(plan.fields.core.get("last_name"), None, "nor is the copy's written");
     }
 
     #[test]
