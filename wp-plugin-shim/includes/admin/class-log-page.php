@@ -52,6 +52,7 @@ final class LogPage {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to view the webhook log.', 'wpf-webhooks' ), 403 );
 		}
+		\WpfWebhooks\Schema::upgrade(); // After a files-only update, the tables' new columns before they are read.
 		$id = isset( $_GET['log'] ) ? absint( $_GET['log'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- a read-only view.
 		echo '<div class="wrap">';
 		if ( $id > 0 ) {
@@ -110,7 +111,6 @@ final class LogPage {
 	 * The queue: how many webhooks wait, and the failed ones with their Retry buttons.
 	 */
 	private static function render_queue(): void {
-		\WpfWebhooks\Schema::upgrade();
 		$counts = Queue::counts();
 		if ( 0 === array_sum( $counts ) ) {
 			return;
