@@ -32,7 +32,7 @@ final class Endpoint {
 		}
 		$context  = array();
 		$response = self::handle( $context );
-		$counted  = in_array( $response->code, Log::REFUSALS, true ) && ! isset( $context['signature'] );
+		$counted  = in_array( $response->code, Log::REFUSALS, true ) && ! isset( $context['log_request']['signature'] );
 		$entry    = $counted ? null : self::log_entry( $response, $context );
 		$write    = fn() => null === $entry ? Log::refused( $response->code ) : Log::record( $entry );
 		if ( ! Response::can_release() ) {
@@ -52,10 +52,10 @@ final class Endpoint {
 	 * The answer to this webhook.
 	 *
 	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), the
-	 *                       extension's `log_request` once it decided, the `signature` verdict it holds once the
-	 *                       key was accepted, and, once it made a plan or queued the
-	 *                       webhook, its `contact` and `delivery_key` (never the plan: it holds the generated
-	 *                       password), and `job_id` when it was queued.
+	 *                       extension's `log_request` once it decided (with the `signature` verdict once the
+	 *                       key was accepted), and, once it made a plan or queued the webhook, its `contact` and
+	 *                       `delivery_key` (never the plan: it holds the generated password), and `job_id` when it
+	 *                       was queued.
 	 */
 	public static function handle( array &$context = array() ): Response {
 		self::mark_webhook();
@@ -78,9 +78,6 @@ final class Endpoint {
 		try {
 			$decision               = wpf_handle_webhook( $request, $site );
 			$context['log_request'] = $decision['log_request'] ?? null;
-			if ( is_array( $decision['log_request']['signature'] ?? null ) ) {
-				$context['signature'] = $decision['log_request']['signature'];
-			}
 			if ( 'queue' === $decision['kind'] ) {
 				$context['contact']      = (string) $decision['contact'];
 				$context['delivery_key'] = $decision['delivery_key'];
@@ -170,8 +167,8 @@ final class Endpoint {
 			'user_id'      => $response->user_id,
 			'delivery_key' => $context['delivery_key'] ?? null,
 			'job_id'       => $context['job_id'] ?? null,
-			'signature'    => (string) ( $context['signature']['status'] ?? '' ),
-			'message'      => $context['signature']['reason'] ?? $response->message,
+			'signature'    => (string) ( $context['log_request']['signature']['status'] ?? '' ),
+			'message'      => $context['log_request']['signature']['reason'] ?? $response->message,
 			'warnings'     => $response->warnings,
 			'request'      => is_array( $context['log_request'] ?? null ) ? $context['log_request'] : $bare(),
 		);

@@ -29,7 +29,8 @@ final class Log {
 
 	/**
 	 * Answers to requests refused before their key was accepted: counted, never logged. A body over the limit is
-	 * refused before the key is checked; a wrong or missing key, before anything else (CONTRACT §2).
+	 * refused before the key is checked; a wrong or missing key, before anything else (CONTRACT §2). A `forbidden`
+	 * for a refused signature comes after the key was accepted, and is logged (Endpoint::maybe_handle()).
 	 */
 	const REFUSALS = array( 'forbidden', 'payload_too_large' );
 

@@ -167,31 +167,24 @@ final class SettingsPage {
 	 * @param array $old The saved settings.
 	 */
 	private static function refuse_signing_problems( array $new, array $old ): array {
-		foreach ( self::signing_problems( $new ) as $key => $why ) {
+		$problems = self::signing( $new )['problems'];
+		$reverted = false;
+		foreach ( $problems as $key => $why ) {
 			if ( self::REQUIRE_SIGNATURE !== $key ) {
 				/* translators: 1: the setting's label, 2: why it is refused */
 				self::refuse( $key, sprintf( __( '%1$s refused: %2$s; the previous value was kept.', 'wpf-webhooks' ), self::signing_secret_labels()[ $key ] ?? $key, $why ) );
 				$new[ $key ] = $old[ $key ];
+				$reverted    = true;
 			}
 		}
-		$why = self::signing_problems( $new )[ self::REQUIRE_SIGNATURE ] ?? null;
+		// A secret put back may let signatures be required again: ask about the settings as they will be saved.
+		$why = ( $reverted ? self::signing( $new )['problems'] : $problems )[ self::REQUIRE_SIGNATURE ] ?? null;
 		if ( null !== $why ) {
 			/* translators: 1: the setting's label, 2: why it is refused */
 			self::refuse( self::REQUIRE_SIGNATURE, sprintf( __( '%1$s refused: %2$s; it stays off.', 'wpf-webhooks' ), __( 'Require signed webhooks', 'wpf-webhooks' ), $why ) );
 			$new[ self::REQUIRE_SIGNATURE ] = false;
 		}
 		return $new;
-	}
-
-	/**
-	 * What the extension finds wrong with signing settings (setting => why); nothing without it (it alone reads
-	 * them, and without it no webhook is handled).
-	 *
-	 * @param array $settings The settings.
-	 * @return array<string, string>
-	 */
-	private static function signing_problems( array $settings ): array {
-		return self::signing( $settings )['problems'];
 	}
 
 	/**
@@ -202,7 +195,7 @@ final class SettingsPage {
 	 * @param array $settings The settings.
 	 * @return array{schemes: string[], armed: string[], required: bool, problems: array<string, string>}
 	 */
-	private static function signing( array $settings ): array {
+	public static function signing( array $settings ): array {
 		$none = array(
 			'schemes'  => array(),
 			'armed'    => array(),
@@ -238,24 +231,6 @@ final class SettingsPage {
 			$out[ $scheme['secret_setting'] ] = $labels[ $scheme['secret_setting'] ] ?? $scheme['secret_setting'];
 		}
 		return $out;
-	}
-
-	/**
-	 * Whether webhooks without a verified signature are refused: `require_signature` is on, and counts.
-	 *
-	 * @param array $settings The settings.
-	 */
-	public static function signatures_required( array $settings ): bool {
-		return self::signing( $settings )['required'];
-	}
-
-	/**
-	 * Whether a signing secret of the site's schemes is set that can verify a webhook.
-	 *
-	 * @param array $settings The settings.
-	 */
-	public static function signing_armed( array $settings ): bool {
-		return array() !== self::signing( $settings )['armed'];
 	}
 
 	/**
@@ -885,15 +860,20 @@ final class SettingsPage {
 	 */
 	private static function render_signatures( array $s ): void {
 		$secret  = self::site_signing_secret();
-		$checked = array_column( array_intersect_key( Contract::signatures(), array_flip( self::signing( $s )['schemes'] ) ), 'secret_setting' );
-		$secrets = array_intersect_key( self::signing_secret_labels(), array_flip( $checked ) );
-		$allowed = self::signing_armed( $s );
+		$state   = self::signing( $s );
+		$labels  = self::signing_secret_labels();
+		$secrets = array();
+		foreach ( $state['schemes'] as $name ) {
+			$key             = Contract::signatures()[ $name ]['secret_setting'];
+			$secrets[ $key ] = $labels[ $key ] ?? $key;
+		}
+		$allowed = array() !== $state['armed'];
 		echo '<div id="wpf-signatures"><h2>' . esc_html__( 'Signed webhooks', 'wpf-webhooks' ) . '</h2>';
 		echo '<p id="wpf-last-signature">' . self::last_signature_html() . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
 		echo '<table class="form-table" role="presentation">';
 		self::render_setting( $secret, (string) $s[ $secret['key'] ] );
 		$description = __( 'Refuse (403) every webhook without a verified signature, so that a leaked webhook URL alone is not enough. Turn it on once Tools → Webhook Logs shows your webhooks as verified: a sender that does not sign is refused too.', 'wpf-webhooks' );
-		if ( ! $allowed ) {
+		if ( ! $allowed && array() !== $secrets ) {
 			/* translators: %s: the signing secrets' labels */
 			$description .= ' ' . sprintf( __( 'It can be ticked once a signing secret is saved or typed in: %s.', 'wpf-webhooks' ), implode( ', ', $secrets ) );
 		}
@@ -901,7 +881,7 @@ final class SettingsPage {
 		self::render_checkbox(
 			__( 'Require signed webhooks', 'wpf-webhooks' ),
 			Settings::OPTION . '[' . self::REQUIRE_SIGNATURE . ']',
-			$allowed && ! empty( $s[ self::REQUIRE_SIGNATURE ] ),
+			$state['required'],
 			__( 'Refuse webhooks without a verified signature', 'wpf-webhooks' ),
 			$description,
 			$allowed ? $attributes : $attributes + array( 'disabled' => '' )

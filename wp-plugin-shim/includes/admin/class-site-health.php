@@ -120,8 +120,10 @@ final class SiteHealth {
 		$unsigned = array_filter( $rows, fn( $row ) => 'unsigned' === $row['signature'] );
 		$signed   = array_filter( $rows, fn( $row ) => in_array( $row['signature'], array( 'verified', 'unchecked' ), true ) );
 		// The unsigned webhooks since the newest signed one (rows are newest first).
-		$latest   = count( array_filter( array_keys( $unsigned ), fn( $i ) => array() === $signed || $i < array_key_first( $signed ) ) );
-		$required = SettingsPage::signatures_required( $settings );
+		$newest   = array_key_first( $signed ) ?? PHP_INT_MAX;
+		$latest   = count( array_filter( array_keys( $unsigned ), fn( $i ) => $i < $newest ) );
+		$signing  = SettingsPage::signing( $settings );
+		$required = $signing['required'];
 		if ( array() !== $refused ) {
 			$verdict = LogPage::verdict( $refused[0] );
 			$result  = self::result(
@@ -138,13 +140,13 @@ final class SiteHealth {
 			);
 			return self::with_log_link( $result, 'refused' );
 		}
-		if ( ! $required && $latest > 0 && SettingsPage::signing_armed( $settings ) ) {
+		if ( ! $required && $latest > 0 && array() !== $signing['armed'] ) {
 			$result = self::result(
 				$test,
 				'recommended',
 				__( 'Webhooks arrive unsigned although a signing secret is set', 'wpf-webhooks' ),
 				/* translators: %s: a number of webhooks */
-				sprintf( _n( 'The last webhook was not signed, although a signing secret is set.', 'The last %s webhooks were not signed, although a signing secret is set.', $latest, 'wpf-webhooks' ), number_format_i18n( $latest ) )
+				sprintf( _n( 'The last %s webhook was not signed, although a signing secret is set.', 'The last %s webhooks were not signed, although a signing secret is set.', $latest, 'wpf-webhooks' ), number_format_i18n( $latest ) )
 				. ' ' . __( 'Check that the CRM journey (or whatever sends them) signs its webhooks, with the secret set on the Webhooks settings page. Signatures cannot be required while webhooks arrive unsigned.', 'wpf-webhooks' )
 			);
 			return self::with_log_link( $result, 'unsigned' );
