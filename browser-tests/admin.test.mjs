@@ -409,4 +409,26 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await screenshotOf(s.page.locator('#wpf-signatures'), screenshotPath(s.site, 10, 'signed webhooks section', '-375px'));
     await s.page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  step(11, 'a staging copy: the notice, then this is the real site now', [1], async () => {
+    const production = 'https://shop.example.com';
+    const copied = await s.page.request.get(`${s.site.url}/`, { headers: { 'X-WPF-Test-Staging-Recorded': production } });
+    assert.equal(copied.status(), 200, 'the database now says it was set up at another URL');
+    await open('/wp-admin/');
+    const notice = s.page.locator('.notice', { hasText: 'staging copy' });
+    await notice.waitFor();
+    assert.match(await notice.innerText(), new RegExp(`set up at ${production.replace(/\./g, '\\.')} and this site is at ${s.site.url.replace(/\./g, '\\.')}`));
+    await screenshotOf(notice, screenshotPath(s.site, 11, 'staging notice'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(s.page, screenshotPath(s.site, 11, 'staging notice', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await open('/wp-admin/site-health.php');
+    await s.page.locator('.health-check-accordion', { hasText: 'staging copy' }).first().waitFor({ timeout: 20_000 });
+    await screenshot(s.page, screenshotPath(s.site, 11, 'site health says so'));
+
+    await open(SETTINGS_PATH);
+    await submitAndWait(s.page.getByRole('button', { name: 'This is the real site now' }), /page=wpf-webhooks/);
+    assert.equal(await s.page.locator('.notice', { hasText: 'staging copy' }).count(), 0, 'the notice is gone');
+    await screenshot(s.page, screenshotPath(s.site, 11, 'the real site'));
+  });
 });

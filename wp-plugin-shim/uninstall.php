@@ -10,6 +10,7 @@
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
 require_once __DIR__ . '/includes/class-settings.php';
+require_once __DIR__ . '/includes/class-staging.php';
 require_once __DIR__ . '/includes/class-schema.php';
 require_once __DIR__ . '/includes/class-contact-links.php';
 require_once __DIR__ . '/includes/class-deliveries.php';
@@ -22,6 +23,7 @@ foreach ( is_multisite() ? get_sites( array( 'fields' => 'ids', 'number' => 0 ) 
 		switch_to_blog( $wpf_webhooks_site );
 	}
 	delete_option( WpfWebhooks\Settings::OPTION );
+	delete_option( WpfWebhooks\Staging::OPTION );
 	delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
 	WpfWebhooks\Schema::drop();
 	wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );

@@ -14,11 +14,12 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
-define( 'WPF_WEBHOOKS_INTERFACE', 9 );
+define( 'WPF_WEBHOOKS_INTERFACE', 10 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-contract.php';
 require_once __DIR__ . '/includes/class-settings.php';
+require_once __DIR__ . '/includes/class-staging.php';
 require_once __DIR__ . '/includes/class-site-context.php';
 require_once __DIR__ . '/includes/class-extension.php';
 require_once __DIR__ . '/includes/class-schema.php';

@@ -44,11 +44,11 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 'Renamed', get_userdata( $reader )->first_name );
 	}
 
-	public function test_a_user_of_another_site_only_is_never_modified_nor_duplicated(): void {
+	public function test_a_user_of_another_site_only_is_never_modified_by_an_update(): void {
 		$stranger = $this->user_of_second_site( 'stranger@example.com', 'subscriber' );
 		update_user_meta( $stranger, 'customer-io_tags', array( '7' ) );
 		self::$sandbox->put_person( array( 'email' => 'stranger@example.com', 'attributes' => array( 'first_name' => 'Mallory' ), 'segments' => array( 11, '42' ) ) );
-		foreach ( array( 'update', 'update_tags', 'add' ) as $action ) {
+		foreach ( array( 'update', 'update_tags' ) as $action ) {
 			$answer = $this->hook( $action, 'stranger@example.com' );
 			$this->assertAnswer( 200, 'updated', $answer );
 			$this->assertSame( $stranger, $answer['json']['user_id'], $action );
@@ -57,9 +57,90 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 'Real', get_userdata( $stranger )->first_name );
 		$this->assertSame( array( '7' ), get_user_meta( $stranger, 'customer-io_tags', true ), 'the tags WP Fusion reads on every site' );
 		$this->assertSame( array(), get_user_meta( $stranger, 'customer-io_contact_id' ), 'not linked either' );
-		$this->assertSame( 2, $this->user_count(), 'no second user for the same email' );
 		$this->assertFalse( is_user_member_of_blog( $stranger, get_main_site_id() ), 'not added to this site' );
 		$this->assertSame( array(), Site::json_lines( 'actions.log' ), 'no WP Fusion action fired' );
+	}
+
+	public function test_add_makes_a_user_of_another_site_only_a_member_of_this_one_with_the_allowed_role(): void {
+		$this->configure( array( 'allowed_roles' => array( 'subscriber', 'author' ) ) );
+		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
+		self::$sandbox->put_person( array( 'email' => 'member@example.com', 'attributes' => array( 'first_name' => 'Joined' ), 'segments' => array( 11 ) ) );
+		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'author', 'send_notification' => 'true' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( $member, $answer['json']['user_id'], 'the network\'s user, not a second one' );
+		$this->assertSame( array(), $answer['json']['warnings'] );
+		$this->assertSame( 2, $this->user_count() );
+		$this->assertTrue( is_user_member_of_blog( $member, get_main_site_id() ) );
+		$this->assertSame( array( 'author' ), ( new \WP_User( $member, '', get_main_site_id() ) )->roles );
+		$this->assertSame( array( 'subscriber' ), ( new \WP_User( $member, '', $this->second_site() ) )->roles, 'its role on its own site stays' );
+		$this->assertSame( 'Joined', get_userdata( $member )->first_name, 'then updated as add updates a user' );
+		$this->assertSame( array( '11' ), get_user_meta( $member, 'customer-io_tags', true ) );
+		$this->assertSame( 'member@example.com', get_user_meta( $member, 'customer-io_contact_id', true ) );
+		$this->assertSame( array(), $this->password_writes(), 'no password: the user has one' );
+		$this->assertSame( array(), Site::json_lines( 'mail.log' ), 'no new-user email' );
+
+		$again = $this->hook( 'update', 'member@example.com' );
+		$this->assertSame( array(), $again['json']['warnings'], 'a member of this site now' );
+	}
+
+	public function test_a_user_of_another_site_joins_with_the_default_role_when_the_one_asked_is_not_allowed(): void {
+		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
+		self::$sandbox->put_person( array( 'email' => 'member@example.com' ) );
+		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'administrator' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array( 'role_not_allowed' ), $answer['json']['warnings'], 'the role\'s warning, not Return Password\'s' );
+		$this->assertSame( array( 'subscriber' ), ( new \WP_User( $member, '', get_main_site_id() ) )->roles );
+	}
+
+	public function test_a_user_privileged_on_another_site_is_not_added_to_this_one(): void {
+		$boss = $this->user_of_second_site( 'boss@example.com', 'editor' );
+		self::$sandbox->put_person( array( 'email' => 'boss@example.com' ) );
+		$answer = $this->hook( 'add', 'boss@example.com' );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'] );
+		$this->assertFalse( is_user_member_of_blog( $boss, get_main_site_id() ) );
+	}
+
+	public function test_a_site_made_after_network_activation_is_set_up_and_its_tables_go_with_it(): void {
+		global $wpdb;
+		$host = wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_HOST ) . ':' . wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_PORT );
+		$_SERVER['REMOTE_ADDR'] = '127.0.0.1'; // WordPress logs it with a new site.
+		$site                   = wp_insert_site( array( 'domain' => $host, 'path' => '/site3/', 'title' => 'site 3', 'user_id' => 1 ) );
+		$this->assertIsInt( $site );
+		try {
+			switch_to_blog( $site );
+			$settings = get_option( Settings::OPTION );
+			$queue    = Schema::table( 'queue' );
+			restore_current_blog();
+			$this->assertIsArray( $settings, 'its own settings' );
+			$this->assertGreaterThanOrEqual( 32, strlen( $settings['access_key'] ), 'with its own key' );
+			$this->assertNotSame( self::KEY, $settings['access_key'] );
+			$this->assertSame( $queue, $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $queue ) ), 'and its own tables' );
+		} finally {
+			$deleted = wp_delete_site( $site );
+		}
+		$this->assertNotWPError( $deleted );
+		$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $queue ) ), 'deleting the site drops them' );
+	}
+
+	public function test_each_site_answers_with_its_own_key_and_logs_in_its_own_log(): void {
+		global $wpdb;
+		$site = $this->second_site();
+		switch_to_blog( $site );
+		delete_option( Settings::OPTION );
+		$this->assertNotFalse( has_action( 'admin_init', array( Plugin::class, 'install_site' ) ), 'the first admin page of a site sets it up' );
+		Plugin::install_site();
+		$key = Settings::get()['access_key'];
+		$log = Schema::table( 'log' );
+		$wpdb->query( "DELETE FROM $log" ); // phpcs:ignore WordPress.DB
+		restore_current_blog();
+		$this->assertGreaterThanOrEqual( 32, strlen( $key ) );
+		$url    = getenv( 'WPF_SITE_URL' ) . '/site2/?wpf_action=test&access_key=';
+		$answer = fn( string $key ) => json_decode( (string) wp_remote_retrieve_body( wp_remote_get( $url . rawurlencode( $key ) ) ), true );
+		$this->assertSame( 'ok', $answer( $key )['code'] ?? null );
+		$this->assertSame( 'forbidden', $answer( self::KEY )['code'] ?? null, 'the main site\'s key is not /site2/\'s' );
+		$this->assertSame( 1, (int) $wpdb->get_var( "SELECT COUNT(*) FROM $log" ), '/site2/\'s webhook in /site2/\'s log' ); // phpcs:ignore WordPress.DB
+		$this->assertSame( 0, (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Schema::table( 'log' ) ), 'none in the main site\'s' ); // phpcs:ignore WordPress.DB
 	}
 
 	public function test_contact_links_are_the_networks_and_follow_its_users(): void {
@@ -172,6 +253,7 @@ final class MultisiteTest extends WebhookTestCase {
 				wp_cache_flush();
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
+				$this->assertFalse( get_option( \WpfWebhooks\Staging::OPTION ), "site $id: its recorded URL" );
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
 				$this->assertFalse( wp_next_scheduled( ContactLinks::CRON_HOOK ), "site $id: backfill" );
 				$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), "site $id: queue worker" );
@@ -184,6 +266,15 @@ final class MultisiteTest extends WebhookTestCase {
 			Plugin::activate();
 			$this->configure();
 		}
+	}
+
+	/**
+	 * Asserts a value is not a WP_Error.
+	 *
+	 * @param mixed $value The value.
+	 */
+	private function assertNotWPError( $value ): void {
+		$this->assertFalse( is_wp_error( $value ), is_wp_error( $value ) ? $value->get_error_message() : '' );
 	}
 
 	/**

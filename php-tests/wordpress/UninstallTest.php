@@ -40,6 +40,7 @@ final class UninstallTest extends WebhookTestCase {
 			$this->assertFalse( get_option( Settings::OPTION ) );
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
 			$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ) );
+			$this->assertFalse( get_option( \WpfWebhooks\Staging::OPTION ) );
 			foreach ( $tables as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}

@@ -239,7 +239,7 @@ final class ContactLinks {
 			}
 		}
 		// Where the hooks miss some sites' writes, a verified link does not prove that no lower user holds the id.
-		$from = null === $found || ! self::hooks_see_every_site() ? self::unindexed_from( $state ) : null;
+		$from = null === $found || ! Plugin::is_network_active() ? self::unindexed_from( $state ) : null;
 		if ( null !== $from ) {
 			// Through the meta_key index; MIN() keeps the database from walking every meta row in user_id order.
 			$scanned = $wpdb->get_var(
@@ -279,18 +279,10 @@ final class ContactLinks {
 	 * @param array|null $state The backfill's state.
 	 */
 	private static function unindexed_from( ?array $state ): ?int {
-		if ( null === $state || ! self::hooks_see_every_site() ) {
+		if ( null === $state || ! Plugin::is_network_active() ) {
 			return 0;
 		}
 		return $state['finished'] ? null : $state['cursor'];
-	}
-
-	/**
-	 * Whether the hooks see every write of the users' meta: a single site, or a network where the plugin is
-	 * network-activated (the network's options are loaded with it: no query).
-	 */
-	private static function hooks_see_every_site(): bool {
-		return ! is_multisite() || isset( ( (array) get_site_option( 'active_sitewide_plugins', array() ) )[ plugin_basename( WPF_WEBHOOKS_FILE ) ] );
 	}
 
 	/**

@@ -265,14 +265,18 @@ final class Endpoint {
 			if ( UserStore::is_privileged( $user ) ) {
 				return Response::of( 'updated', $user->ID, array( 'privileged_user_untouched' ) );
 			}
-			if ( UserStore::is_of_another_site( $user ) ) {
+			// On a network, `add` makes a user of other sites only a member of this one (CONTRACT §5); the other
+			// actions leave such a user alone.
+			$elsewhere = UserStore::is_of_another_site( $user );
+			if ( $elsewhere && null === $plan->create ) {
 				return Response::of( 'updated', $user->ID, array( 'user_of_another_site_untouched' ) );
 			}
-			$refused = UserStore::update( $user, $plan );
+			$join    = $elsewhere ? $plan->create : null;
+			$refused = UserStore::update( $user, $plan, $join );
 			if ( null !== $refused ) {
 				return Response::internal_error( 'WordPress refused to update the user (' . $refused->get_error_code() . '); nothing was changed.' );
 			}
-			return Response::of( 'updated', $user->ID );
+			return Response::of( 'updated', $user->ID, null === $join ? array() : $join->role_warnings );
 		}
 		if ( null === $plan->create ) {
 			return Response::of( 'user_not_found' );

@@ -23,6 +23,8 @@ final class NewUser {
 	 * @param string|null $return_password_field The CRM field to write a generated password to first, or null.
 	 * @param string|null $role                  Its role, or null for none.
 	 * @param string[]    $warnings              Warnings for the answer.
+	 * @param string[]    $role_warnings         The role's own warnings: the answer's when, on a network, a user
+	 *                                           of other sites only joins this one with $role instead.
 	 * @param bool        $notify                Whether WordPress's new-user email goes to the user.
 	 */
 	private function __construct(
@@ -31,6 +33,7 @@ final class NewUser {
 		public readonly ?string $return_password_field,
 		public readonly ?string $role,
 		public readonly array $warnings,
+		public readonly array $role_warnings,
 		public readonly bool $notify
 	) {}
 
@@ -48,10 +51,11 @@ final class NewUser {
 			&& ( null === ( $create['return_password_field'] ?? null ) || is_string( $create['return_password_field'] ) )
 			&& ( null === ( $create['role'] ?? null ) || is_string( $create['role'] ) )
 			&& $strings( $create['warnings'] ?? null )
+			&& $strings( $create['role_warnings'] ?? null )
 			&& is_bool( $create['notify'] ?? null );
 		if ( ! $valid ) {
 			throw new \UnexpectedValueException( 'The extension gave a new user of an unknown shape.' );
 		}
-		return new self( $create['logins'], $create['password'], $create['return_password_field'] ?? null, $create['role'] ?? null, $create['warnings'], $create['notify'] );
+		return new self( $create['logins'], $create['password'], $create['return_password_field'] ?? null, $create['role'] ?? null, $create['warnings'], $create['role_warnings'], $create['notify'] );
 	}
 }

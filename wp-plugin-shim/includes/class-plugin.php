@@ -22,6 +22,11 @@ final class Plugin {
 		register_deactivation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'deactivate' ) );
 		add_action( 'init', array( Endpoint::class, 'maybe_handle' ), 0 );
 		add_action( 'admin_init', array( Schema::class, 'upgrade' ) );
+		add_action( 'admin_init', array( self::class, 'install_site' ) );
+		add_action( 'wp_initialize_site', array( self::class, 'initialize_site' ), 100 );
+		add_filter( 'wpmu_drop_tables', array( self::class, 'drop_site_tables' ), 10, 2 );
+		add_action( 'admin_notices', array( Staging::class, 'notice' ) );
+		add_action( 'admin_post_' . Staging::CONFIRM_ACTION, array( Staging::class, 'confirm' ) );
 		add_action( 'admin_notices', array( self::class, 'extension_notice' ) );
 		add_action( Deliveries::CLEANUP_EVENT, array( Deliveries::class, 'forget_expired' ) );
 		add_action( Log::PRUNE_EVENT, array( Log::class, 'prune' ) );
@@ -62,13 +67,68 @@ final class Plugin {
 	}
 
 	/**
-	 * Activation: the settings with a fresh access key, the tables, the daily clean-ups, the queue's worker, and
-	 * the contact links' backfill from the start (while the plugin was off, no hook saw the contact-id meta).
+	 * Activation: this site set up (see set_up_site()), and the contact links' backfill from the start (while the
+	 * plugin was off, no hook saw the contact-id meta). Network-wide, WordPress activates it on the main site only:
+	 * every other site is set up by its first admin page (install_site()), a new one when it is made
+	 * (initialize_site()), so the activation's cost does not grow with the network.
 	 */
 	public static function activate(): void {
+		self::set_up_site();
+		ContactLinks::start_backfill();
+	}
+
+	/**
+	 * Sets this site up unless it was (action admin_init): one look at an autoloaded option, no query. A site of
+	 * a network where the plugin is network-activated, or one updated from a version that recorded no URL.
+	 */
+	public static function install_site(): void {
+		if ( null === Staging::recorded() ) {
+			self::set_up_site();
+		}
+	}
+
+	/**
+	 * Sets up a site made on a network where the plugin is network-activated (action wp_initialize_site, after
+	 * WordPress made its tables).
+	 *
+	 * @param \WP_Site $site The new site.
+	 */
+	public static function initialize_site( \WP_Site $site ): void {
+		if ( ! self::is_network_active() ) {
+			return;
+		}
+		switch_to_blog( (int) $site->blog_id );
+		self::set_up_site();
+		restore_current_blog();
+	}
+
+	/**
+	 * Adds a deleted site's own tables to those WordPress drops with it (filter wpmu_drop_tables).
+	 *
+	 * @param string[] $tables  The tables WordPress drops.
+	 * @param int      $site_id The site.
+	 */
+	public static function drop_site_tables( array $tables, int $site_id ): array {
+		global $wpdb;
+		return array_merge( $tables, Schema::site_tables( $wpdb->get_blog_prefix( $site_id ) ) );
+	}
+
+	/**
+	 * Whether the plugin runs on every site: a single site, or a network where it is network-activated (the
+	 * network's options are loaded with it: no query).
+	 */
+	public static function is_network_active(): bool {
+		return ! is_multisite() || isset( ( (array) get_site_option( 'active_sitewide_plugins', array() ) )[ plugin_basename( WPF_WEBHOOKS_FILE ) ] );
+	}
+
+	/**
+	 * One site's own parts: its settings with a fresh access key, its tables, its recorded URL (Staging), the
+	 * daily clean-ups and the queue's worker.
+	 */
+	private static function set_up_site(): void {
 		Settings::install();
 		Schema::upgrade();
-		ContactLinks::start_backfill();
+		Staging::install();
 		QueueRunner::schedule();
 		foreach ( array( Deliveries::CLEANUP_EVENT, Log::PRUNE_EVENT ) as $event ) {
 			if ( ! wp_next_scheduled( $event ) ) {

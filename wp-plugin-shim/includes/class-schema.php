@@ -154,12 +154,22 @@ final class Schema {
 	}
 
 	/**
+	 * A site's own tables, those of earlier versions included, with the site's table prefix.
+	 *
+	 * @param string $prefix The site's table prefix.
+	 * @return string[]
+	 */
+	public static function site_tables( string $prefix ): array {
+		return array_map( fn( $name ) => $prefix . 'wpf_webhooks_' . $name, array_merge( array( 'deliveries', 'log', 'queue', 'refused' ), self::RETIRED ) );
+	}
+
+	/**
 	 * Drops the tables and the version marker (uninstall).
 	 */
 	public static function drop(): void {
 		global $wpdb;
-		foreach ( array_merge( array( 'deliveries', 'log', 'queue', 'refused' ), self::RETIRED ) as $name ) {
-			$wpdb->query( 'DROP TABLE IF EXISTS ' . self::table( $name ) ); // phpcs:ignore WordPress.DB
+		foreach ( self::site_tables( $wpdb->prefix ) as $table ) {
+			$wpdb->query( "DROP TABLE IF EXISTS $table" ); // phpcs:ignore WordPress.DB
 		}
 		delete_option( self::VERSION_OPTION );
 	}

@@ -15,7 +15,8 @@ defined( 'ABSPATH' ) || exit;
 final class SiteContext {
 
 	/**
-	 * Settings, roles, the site's default role, when the request started and the proxy for CRM calls.
+	 * Settings, roles, the site's default role, when the request started, whether the site is a staging copy
+	 * (Staging) and the proxy for CRM calls.
 	 *
 	 * @param array|null $settings The settings to describe (default: the stored ones).
 	 */
@@ -25,6 +26,7 @@ final class SiteContext {
 			'roles'        => wp_roles()->roles,
 			'default_role' => (string) get_option( 'default_role', 'subscriber' ),
 			'started_at'   => self::started_at(),
+			'staging'      => Staging::is_staging(),
 			'proxy'        => self::proxy(),
 		);
 	}

@@ -147,16 +147,19 @@ final class UserStore {
 	}
 
 	/**
-	 * Updates an existing user in one transaction: links the contact, writes the mapped fields (not for
-	 * update_tags), stores the tags (unless the CRM did not give them); then fires the actions. When every value
-	 * is already stored, nothing is written and no transaction is opened; the actions fire all the same.
+	 * Updates an existing user in one transaction: makes it a member of this site when it joins (see
+	 * is_of_another_site()), links the contact, writes the mapped fields (not for update_tags), stores the tags
+	 * (unless the CRM did not give them); then fires the actions. When every value is already stored, nothing is
+	 * written and no transaction is opened; the actions fire all the same.
 	 *
-	 * @param \WP_User $user The user.
-	 * @param Plan     $plan The extension's plan.
-	 * @return \WP_Error|null WordPress's refusal of the core fields, when it refused them: then nothing was
-	 *                        written and no action fired.
+	 * @param \WP_User     $user The user.
+	 * @param Plan         $plan The extension's plan.
+	 * @param NewUser|null $join For a user of other sites of the network only: the new user's part of an `add`
+	 *                           plan, whose role the user gets on this site.
+	 * @return \WP_Error|null WordPress's refusal of the core fields or of the membership, when it refused them:
+	 *                        then nothing was written and no action fired.
 	 */
-	public static function update( \WP_User $user, Plan $plan ): ?\WP_Error {
+	public static function update( \WP_User $user, Plan $plan, ?NewUser $join = null ): ?\WP_Error {
 		global $wpdb;
 		$user_id = $user->ID;
 		$old     = self::tags( $user_id, $plan->slug );
@@ -166,11 +169,17 @@ final class UserStore {
 		$meta[ $plan->slug . '_contact_id' ] = $plan->email;
 		$stale   = fn() => array_filter( $meta, fn( $value, $key ) => ! self::is_stored( $user_id, (string) $key, $value ), ARRAY_FILTER_USE_BOTH );
 		$tags    = null !== $plan->tags && $plan->tags !== $old;
-		if ( array() === $changed && array() === $stale() && ! $tags ) {
+		if ( null === $join && array() === $changed && array() === $stale() && ! $tags ) {
 			self::announce_updated( $user_id, $plan, $old );
 			return null;
 		}
 		$wpdb->query( 'START TRANSACTION' );
+		$joined = null === $join ? true : add_user_to_blog( get_current_blog_id(), $user_id, (string) $join->role );
+		if ( is_wp_error( $joined ) ) {
+			$wpdb->query( 'ROLLBACK' );
+			clean_user_cache( $user_id );
+			return $joined;
+		}
 		if ( array() !== $changed ) {
 			$updated = wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
 			if ( is_wp_error( $updated ) ) {

@@ -32,10 +32,13 @@ pub struct Site {
     pub started_at: f64,
     /// Work for the queue's background worker: the CRM gets [`BACKGROUND_BUDGET`] instead of the sender's.
     pub background: bool,
+    /// A staging copy of the site (CONTRACT §2 "Staging copies"): the CRM is read as on the real site, but nothing
+    /// is written to it.
+    pub staging: bool,
 }
 
 impl Site {
-    /// Reads `{settings, roles, default_role, started_at, background, proxy}` as the shim sends them.
+    /// Reads `{settings, roles, default_role, started_at, background, staging, proxy}` as the shim sends them.
     pub fn from_value(value: &Value) -> Site {
         Site {
             settings: Settings {
@@ -46,6 +49,7 @@ impl Site {
             default_role: value.get("default_role").and_then(Value::as_str).unwrap_or("subscriber").to_string(),
             started_at: value.get("started_at").and_then(Value::as_f64).unwrap_or(0.0),
             background: value.get("background").is_some_and(crate::settings::truthy),
+            staging: value.get("staging").is_some_and(crate::settings::truthy),
         }
     }
 
@@ -68,6 +72,9 @@ pub struct NewUser {
     pub role: Option<String>,
     /// Warnings for the answer when the user is created.
     pub warnings: Vec<&'static str>,
+    /// The role's own warnings (a part of `warnings`): the answer's when, on a multisite network, a user of other
+    /// sites only joins this one with `role` instead.
+    pub role_warnings: Vec<&'static str>,
     pub notify: bool,
 }
 
@@ -268,6 +275,9 @@ fn copyable(body: Map<String, Value>, settings: &crate::settings::Settings) -> M
 /// Warning: the password was generated but the CRM contact cannot take it (a Customerly lead).
 pub const WARN_PASSWORD_NOT_RETURNED: &str = "password_not_returned";
 
+/// Warning: the password was generated but not written to the CRM, as this is a staging copy of the site.
+pub const WARN_STAGING_MODE: &str = "staging_mode";
+
 fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped) -> NewUser {
     let s = &site.settings;
     let decision =
@@ -276,12 +286,14 @@ fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped)
         Some(p) => (p.clone(), false),
         None => (generate_password(), true),
     };
-    let mut warnings = decision.warnings;
+    let mut warnings = decision.warnings.clone();
     let wanted = generated && s.return_password && !s.return_password_field.is_empty();
     if wanted && !contact.writable {
         warnings.push(WARN_PASSWORD_NOT_RETURNED);
+    } else if wanted && site.staging {
+        warnings.push(WARN_STAGING_MODE);
     }
-    let return_field = (wanted && contact.writable).then(|| s.return_password_field.clone());
+    let return_field = (wanted && contact.writable && !site.staging).then(|| s.return_password_field.clone());
     NewUser {
         logins: login::for_format(
             s.username_format,
@@ -294,12 +306,20 @@ fn new_user(site: &Site, flags: &Flags, contact: &crm::Contact, fields: &Mapped)
         return_password_field: return_field,
         role: decision.role,
         warnings,
+        role_warnings: decision.warnings,
         notify: flags.send_notification || s.send_welcome_email,
     }
 }
 
-/// Writes a generated password to the contact's Return Password field, before the user is created.
+/// Writes a generated password to the contact's Return Password field, before the user is created; never from a
+/// staging copy.
 pub fn return_password(site: &Site, email: &str, field: &str, password: &str) -> Result<(), Outcome> {
+    if site.staging {
+        return Err(Outcome::new(
+            Code::InternalError,
+            "This is a staging copy of the site: nothing is written to the CRM.",
+        ));
+    }
     let crm = crm::from_settings(&site.settings)?;
     crm.write_field(email, field, password, site.deadline())
 }
@@ -373,6 +393,7 @@ mod wire {
         return_password_field: Option<&'a str>,
         role: Option<&'a str>,
         warnings: &'a [&'static str],
+        role_warnings: &'a [&'static str],
         notify: bool,
     }
 
@@ -418,6 +439,7 @@ mod wire {
                     return_password_field: c.return_password_field.as_deref(),
                     role: c.role.as_deref(),
                     warnings: &c.warnings,
+                    role_warnings: &c.role_warnings,
                     notify: c.notify,
                 }),
             })
@@ -617,6 +639,41 @@ mod tests {
         let create = plan.create.expect("create");
         assert_eq!(create.return_password_field, None, "POST /users would create a user out of the lead");
         assert_eq!(create.warnings, vec![WARN_PASSWORD_NOT_RETURNED]);
+    }
+
+    #[test]
+    fn a_staging_copy_writes_no_password_to_the_crm() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.staging = true;
+        let r = raw(&format!("wpf_action=add&access_key={KEY}&role=customer"), r#"{"email":"jane@example.com"}"#);
+        let Decision::Apply(plan) = decide(&r, &s) else { panic!("expected a plan") };
+        let create = plan.create.expect("create");
+        assert_eq!(create.return_password_field, None);
+        assert_eq!(create.warnings, vec![WARN_STAGING_MODE]);
+        assert_eq!(create.role.as_deref(), Some("customer"), "reads and the rest of the plan as on the real site");
+        assert_eq!(plan.fields.core.get("first_name").map(String::as_str), Some("Jane"));
+        assert!(
+            matches!(return_password(&s, "jane@example.com", "wp_password", "pw"), Err(o) if o.code == Code::InternalError),
+            "nor can the shim make one"
+        );
+        assert!(sb.requests().iter().all(|r| r.method == "GET"), "no CRM write: {:?}", sb.requests());
+        let staging = Site::from_value(&json!({"staging": true}));
+        assert!(staging.staging);
+        assert!(!Site::from_value(&json!({})).staging);
+    }
+
+    #[test]
+    fn joining_this_site_takes_the_roles_warnings_only() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let mut s = site(&sb);
+        s.staging = true;
+        let r = raw(&format!("wpf_action=add&access_key={KEY}&role=administrator"), r#"{"email":"jane@example.com"}"#);
+        let Decision::Apply(plan) = decide(&r, &s) else { panic!("expected a plan") };
+        let create = plan.create.as_ref().expect("create");
+        assert_eq!(create.warnings, vec![roles::WARN_ROLE_NOT_ALLOWED, WARN_STAGING_MODE]);
+        assert_eq!(create.role_warnings, vec![roles::WARN_ROLE_NOT_ALLOWED]);
+        assert_eq!(plan.to_value()["create"]["role_warnings"], json!(["role_not_allowed"]));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 <?php
 /**
  * Tools → Site Health: is the extension there and matching, is the plugin configured, is the key strong,
- * does the CRM answer, is the queue worked, do the signing settings suit the webhooks that arrive.
+ * does the CRM answer, is the queue worked, do the signing settings suit the webhooks that arrive, is this a
+ * staging copy.
  *
  * @package WpfWebhooks
  */
@@ -14,6 +15,7 @@ use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
 use WpfWebhooks\Settings;
 use WpfWebhooks\SiteContext;
+use WpfWebhooks\Staging;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -72,6 +74,10 @@ final class SiteHealth {
 			'label' => __( 'wpf-webhooks contact links', 'wpf-webhooks' ),
 			'test'  => array( self::class, 'contact_links_test' ),
 		);
+		$tests['direct']['wpf_webhooks_staging'] = array(
+			'label' => __( 'wpf-webhooks staging copy', 'wpf-webhooks' ),
+			'test'  => array( self::class, 'staging_test' ),
+		);
 		$tests['async'][ self::CRM_TEST ] = array(
 			'label'             => __( 'wpf-webhooks CRM connection', 'wpf-webhooks' ),
 			'test'              => self::CRM_TEST,
@@ -101,6 +107,19 @@ final class SiteHealth {
 			),
 			'actions'     => sprintf( '<a href="%s">%s</a>', esc_url( SettingsPage::url() ), esc_html__( 'Webhook settings', 'wpf-webhooks' ) ),
 		);
+	}
+
+	/**
+	 * Whether this site is a staging copy, which writes nothing to the CRM (Staging).
+	 */
+	public static function staging_test(): array {
+		if ( ! Staging::is_staging() ) {
+			return self::result( 'wpf_webhooks_staging', 'good', __( 'Webhooks may write to the CRM from this site', 'wpf-webhooks' ), __( 'This is the site the plugin was set up on, and no staging constant is set.', 'wpf-webhooks' ) );
+		}
+		$fix = null === Staging::constant()
+			? __( 'If this is the real site now (it moved), use "This is the real site now" in the notice at the top of the page.', 'wpf-webhooks' )
+			: __( 'Remove the constant from wp-config.php on the real site.', 'wpf-webhooks' );
+		return self::result( 'wpf_webhooks_staging', 'recommended', __( 'This site is a staging copy: webhooks write nothing to the CRM', 'wpf-webhooks' ), Staging::explanation() . ' ' . $fix );
 	}
 
 	/**
