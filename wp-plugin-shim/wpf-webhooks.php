@@ -36,6 +36,7 @@ require_once __DIR__ . '/includes/class-retry-policy.php';
 require_once __DIR__ . '/includes/class-queue.php';
 require_once __DIR__ . '/includes/class-queue-runner.php';
 require_once __DIR__ . '/includes/class-endpoint.php';
+require_once __DIR__ . '/includes/class-privacy.php';
 require_once __DIR__ . '/includes/class-plugin.php';
 if ( is_admin() ) {
 	require_once __DIR__ . '/includes/admin/class-log-page.php';

@@ -347,7 +347,7 @@ final class Log {
 	 *
 	 * @param array $row A row as the database gives it.
 	 */
-	private static function typed( array $row ): array {
+	public static function typed( array $row ): array {
 		foreach ( array( 'id', 'created_at', 'status', 'duration_ms' ) as $column ) {
 			$row[ $column ] = (int) $row[ $column ];
 		}

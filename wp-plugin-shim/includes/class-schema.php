@@ -14,7 +14,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Schema {
 
-	const VERSION        = 7;
+	const VERSION        = 8;
 
 	/**
 	 * The first version with the contact-link table (ContactLinks).
@@ -85,7 +85,8 @@ final class Schema {
 				PRIMARY KEY  (id),
 				KEY created_at (created_at),
 				KEY code (code),
-				KEY action (action)
+				KEY action (action),
+				KEY contact (contact(191))
 			) {$charset};
 			CREATE TABLE {$queue} (
 				id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -103,7 +104,8 @@ final class Schema {
 				request mediumtext NOT NULL,
 				PRIMARY KEY  (id),
 				UNIQUE KEY delivery_key (delivery_key),
-				KEY due (status,run_at)
+				KEY due (status,run_at),
+				KEY contact (contact(191))
 			) {$charset};
 			CREATE TABLE {$refused} (
 				hour_start bigint(20) unsigned NOT NULL,
