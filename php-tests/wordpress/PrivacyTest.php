@@ -279,6 +279,50 @@ final class PrivacyTest extends WebhookTestCase {
 		$this->assertCount( 1, $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' )[0] );
 	}
 
+	/**
+	 * On a network each site has its own log and queue, and the tools of one site reach its own rows only.
+	 *
+	 * @group multisite
+	 */
+	public function test_on_a_network_each_sites_tools_reach_that_sites_log_and_queue_only(): void {
+		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
+		$this->push_jobs( 'jane@example.com', 1 );
+		$second = get_site_by_path( wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_HOST ) . ':' . wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_PORT ), '/site2/' );
+		$this->assertNotFalse( $second, 'the test network has /site2/' );
+		$on_second = function ( callable $call ) use ( $second ) {
+			switch_to_blog( (int) $second->blog_id );
+			try {
+				return $call();
+			} finally {
+				restore_current_blog();
+			}
+		};
+		$on_second(
+			function () {
+				Schema::upgrade();
+				Log::clear();
+				Log::record( array( 'code' => 'updated', 'contact' => 'Jane@example.com', 'message' => 'on the second site' ) );
+				$this->push_jobs( 'jane@example.com', 1 );
+			}
+		);
+
+		$this->assertSame( array( 'The user was created.' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0] ) );
+		$erased = apply_filters( 'wp_privacy_personal_data_erasers', array() )[ Privacy::ERASER ]['callback']( 'jane@example.com', 1 );
+		$this->assertSame( array( '1 queued webhook (waiting, being processed or failed) was deleted: it will not run.', '1 webhook log entry was deleted.' ), array_slice( $erased['messages'], 0, 2 ) );
+		$this->assertSame( array( array(), 1 ), $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' ) );
+
+		[ $log, $queue ] = $on_second( fn() => array( $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0], $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' )[0] ) );
+		$this->assertSame( array( 'on the second site' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $log ), 'the second site\'s rows stay, for its own tools' );
+		$this->assertCount( 1, $queue );
+		$on_second(
+			function () {
+				global $wpdb;
+				Log::clear();
+				$wpdb->query( 'DELETE FROM ' . Queue::table() ); // phpcs:ignore WordPress.DB
+			}
+		);
+	}
+
 	public function test_the_privacy_policy_guide_gets_a_suggested_text_with_the_sites_settings(): void {
 		$this->configure( array( 'log_retention_days' => 14, 'log_max_rows' => 2500 ) );
 		require_once ABSPATH . 'wp-admin/includes/class-wp-privacy-policy-content.php';
