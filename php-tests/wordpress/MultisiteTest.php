@@ -127,7 +127,8 @@ final class MultisiteTest extends WebhookTestCase {
 		global $wpdb;
 		$site = $this->second_site();
 		switch_to_blog( $site );
-		delete_option( Settings::OPTION );
+		delete_option( Settings::OPTION ); // As on a site of the network that no administrator has opened yet.
+		delete_option( \WpfWebhooks\Staging::OPTION );
 		$this->assertNotFalse( has_action( 'admin_init', array( Plugin::class, 'install_site' ) ), 'the first admin page of a site sets it up' );
 		Plugin::install_site();
 		$key = Settings::get()['access_key'];
