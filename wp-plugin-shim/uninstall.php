@@ -9,6 +9,7 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
+require_once __DIR__ . '/includes/class-plugin.php';
 require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-staging.php';
 require_once __DIR__ . '/includes/class-schema.php';
@@ -18,20 +19,14 @@ require_once __DIR__ . '/includes/class-log.php';
 require_once __DIR__ . '/includes/class-queue-runner.php';
 require_once __DIR__ . '/includes/admin/class-settings-page.php';
 
-foreach ( is_multisite() ? get_sites( array( 'fields' => 'ids', 'number' => 0 ) ) : array( 0 ) as $wpf_webhooks_site ) {
-	if ( $wpf_webhooks_site ) {
-		switch_to_blog( $wpf_webhooks_site );
+WpfWebhooks\Plugin::each_site(
+	true,
+	static function (): void {
+		delete_option( WpfWebhooks\Settings::OPTION );
+		delete_option( WpfWebhooks\Staging::OPTION );
+		delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
+		WpfWebhooks\Schema::drop();
+		WpfWebhooks\Plugin::deactivate();
 	}
-	delete_option( WpfWebhooks\Settings::OPTION );
-	delete_option( WpfWebhooks\Staging::OPTION );
-	delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
-	WpfWebhooks\Schema::drop();
-	wp_clear_scheduled_hook( WpfWebhooks\Deliveries::CLEANUP_EVENT );
-	wp_clear_scheduled_hook( WpfWebhooks\Log::PRUNE_EVENT );
-	wp_clear_scheduled_hook( WpfWebhooks\QueueRunner::CRON_HOOK );
-	wp_clear_scheduled_hook( WpfWebhooks\ContactLinks::CRON_HOOK );
-	if ( $wpf_webhooks_site ) {
-		restore_current_blog();
-	}
-}
+);
 WpfWebhooks\ContactLinks::drop(); // The network's, once.

@@ -24,6 +24,11 @@ use WpfWebhooks\UserStore;
  */
 final class MultisiteTest extends WebhookTestCase {
 
+	/**
+	 * The header that makes the site's wp-config.php allow `add` to join users of other sites (php-tests/mu).
+	 */
+	const JOIN = 'X-WPF-Test-Join-Network-Users: 1';
+
 	public function test_a_user_privileged_on_another_site_of_the_network_is_never_modified(): void {
 		$boss = $this->user_of_second_site( 'boss@example.com', 'administrator' );
 		self::$sandbox->put_person( array( 'email' => 'boss@example.com', 'attributes' => array( 'first_name' => 'Mallory' ) ) );
@@ -44,12 +49,13 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->assertSame( 'Renamed', get_userdata( $reader )->first_name );
 	}
 
-	public function test_a_user_of_another_site_only_is_never_modified_by_an_update(): void {
+	public function test_a_user_of_another_site_only_is_left_alone_unless_the_network_lets_add_join_them(): void {
 		$stranger = $this->user_of_second_site( 'stranger@example.com', 'subscriber' );
 		update_user_meta( $stranger, 'customer-io_tags', array( '7' ) );
 		self::$sandbox->put_person( array( 'email' => 'stranger@example.com', 'attributes' => array( 'first_name' => 'Mallory' ), 'segments' => array( 11, '42' ) ) );
-		foreach ( array( 'update', 'update_tags' ) as $action ) {
-			$answer = $this->hook( $action, 'stranger@example.com' );
+		$calls = array( array( 'update', array() ), array( 'update_tags', array() ), array( 'add', array() ), array( 'update', array( self::JOIN ) ), array( 'update_tags', array( self::JOIN ) ) );
+		foreach ( $calls as [ $action, $headers ] ) {
+			$answer = $this->hook( $action, 'stranger@example.com', array(), $headers );
 			$this->assertAnswer( 200, 'updated', $answer );
 			$this->assertSame( $stranger, $answer['json']['user_id'], $action );
 			$this->assertSame( array( 'user_of_another_site_untouched' ), $answer['json']['warnings'], $action );
@@ -65,7 +71,7 @@ final class MultisiteTest extends WebhookTestCase {
 		$this->configure( array( 'allowed_roles' => array( 'subscriber', 'author' ) ) );
 		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
 		self::$sandbox->put_person( array( 'email' => 'member@example.com', 'attributes' => array( 'first_name' => 'Joined' ), 'segments' => array( 11 ) ) );
-		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'author', 'send_notification' => 'true' ) );
+		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'author', 'send_notification' => 'true' ), array( self::JOIN ) );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( $member, $answer['json']['user_id'], 'the network\'s user, not a second one' );
 		$this->assertSame( array(), $answer['json']['warnings'] );
@@ -86,7 +92,7 @@ final class MultisiteTest extends WebhookTestCase {
 	public function test_a_user_of_another_site_joins_with_the_default_role_when_the_one_asked_is_not_allowed(): void {
 		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
 		self::$sandbox->put_person( array( 'email' => 'member@example.com' ) );
-		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'administrator' ) );
+		$answer = $this->hook( 'add', 'member@example.com', array( 'role' => 'administrator' ), array( self::JOIN ) );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( array( 'role_not_allowed' ), $answer['json']['warnings'], 'the role\'s warning, not Return Password\'s' );
 		$this->assertSame( array( 'subscriber' ), ( new \WP_User( $member, '', get_main_site_id() ) )->roles );
@@ -95,10 +101,58 @@ final class MultisiteTest extends WebhookTestCase {
 	public function test_a_user_privileged_on_another_site_is_not_added_to_this_one(): void {
 		$boss = $this->user_of_second_site( 'boss@example.com', 'editor' );
 		self::$sandbox->put_person( array( 'email' => 'boss@example.com' ) );
-		$answer = $this->hook( 'add', 'boss@example.com' );
+		$answer = $this->hook( 'add', 'boss@example.com', array(), array( self::JOIN ) );
 		$this->assertAnswer( 200, 'updated', $answer );
 		$this->assertSame( array( 'privileged_user_untouched' ), $answer['json']['warnings'] );
 		$this->assertFalse( is_user_member_of_blog( $boss, get_main_site_id() ) );
+	}
+
+	public function test_a_membership_wordpress_refuses_leaves_the_user_alone_and_is_not_retried(): void {
+		$member = $this->user_of_second_site( 'member@example.com', 'subscriber' );
+		self::$sandbox->put_person( array( 'email' => 'member@example.com', 'attributes' => array( 'first_name' => 'Joined' ) ) );
+		$answer = $this->hook( 'add', 'member@example.com', array(), array( self::JOIN, 'X-WPF-Test-Refuse-Membership: 1' ) );
+		$this->assertAnswer( 200, 'updated', $answer );
+		$this->assertSame( array( 'user_of_another_site_untouched' ), $answer['json']['warnings'] );
+		$this->assertFalse( is_user_member_of_blog( $member, get_main_site_id() ) );
+		$this->assertSame( 'Real', get_userdata( $member )->first_name, 'nothing written' );
+		$this->assertSame( array(), get_user_meta( $member, 'customer-io_contact_id' ) );
+	}
+
+	public function test_a_visitors_admin_request_sets_nothing_up(): void {
+		switch_to_blog( $this->second_site() );
+		$settings = get_option( Settings::OPTION );
+		$recorded = get_option( \WpfWebhooks\Staging::OPTION );
+		try {
+			delete_option( Settings::OPTION );
+			delete_option( \WpfWebhooks\Staging::OPTION );
+			wp_set_current_user( 0 ); // admin-ajax.php and admin-post.php run admin_init for anyone.
+			Plugin::install_site();
+			$this->assertFalse( get_option( Settings::OPTION ) );
+			$this->assertFalse( get_option( \WpfWebhooks\Staging::OPTION ), 'a stranger\'s Host header is never the URL recorded' );
+		} finally {
+			false === $settings || update_option( Settings::OPTION, $settings );
+			false === $recorded || update_option( \WpfWebhooks\Staging::OPTION, $recorded );
+			restore_current_blog();
+		}
+	}
+
+	public function test_network_deactivation_stops_every_sites_events(): void {
+		$site = $this->second_site();
+		switch_to_blog( $site );
+		Plugin::activate();
+		$this->assertNotFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ) );
+		restore_current_blog();
+		try {
+			Plugin::deactivate( true );
+			foreach ( array( get_main_site_id(), $site ) as $id ) {
+				switch_to_blog( $id );
+				$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), "site $id" );
+				$this->assertFalse( wp_next_scheduled( \WpfWebhooks\Log::PRUNE_EVENT ), "site $id" );
+				restore_current_blog();
+			}
+		} finally {
+			$this->activate_again( $site );
+		}
 	}
 
 	public function test_a_site_made_after_network_activation_is_set_up_and_its_tables_go_with_it(): void {
@@ -106,6 +160,7 @@ final class MultisiteTest extends WebhookTestCase {
 		$host = wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_HOST ) . ':' . wp_parse_url( getenv( 'WPF_SITE_URL' ), PHP_URL_PORT );
 		$_SERVER['REMOTE_ADDR'] = '127.0.0.1'; // WordPress logs it with a new site.
 		$site                   = wp_insert_site( array( 'domain' => $host, 'path' => '/site3/', 'title' => 'site 3', 'user_id' => 1 ) );
+		unset( $_SERVER['REMOTE_ADDR'] );
 		$this->assertIsInt( $site );
 		try {
 			switch_to_blog( $site );
@@ -130,7 +185,9 @@ final class MultisiteTest extends WebhookTestCase {
 		delete_option( Settings::OPTION ); // As on a site of the network that no administrator has opened yet.
 		delete_option( \WpfWebhooks\Staging::OPTION );
 		$this->assertNotFalse( has_action( 'admin_init', array( Plugin::class, 'install_site' ) ), 'the first admin page of a site sets it up' );
+		wp_set_current_user( 1 );
 		Plugin::install_site();
+		wp_set_current_user( 0 );
 		$key = Settings::get()['access_key'];
 		$log = Schema::table( 'log' );
 		$wpdb->query( "DELETE FROM $log" ); // phpcs:ignore WordPress.DB
@@ -261,12 +318,21 @@ final class MultisiteTest extends WebhookTestCase {
 				restore_current_blog();
 			}
 		} finally {
-			switch_to_blog( $site );
-			Plugin::activate();
-			restore_current_blog();
-			Plugin::activate();
+			$this->activate_again( $site );
 			$this->configure();
 		}
+	}
+
+	/**
+	 * Activates the plugin again on the second site and the main one, as the network had it.
+	 *
+	 * @param int $site The second site.
+	 */
+	private function activate_again( int $site ): void {
+		switch_to_blog( $site );
+		Plugin::activate();
+		restore_current_blog();
+		Plugin::activate();
 	}
 
 	/**

@@ -69,39 +69,72 @@ final class StagingTest extends WebhookTestCase {
 		$this->assertSame( array(), $this->password_writes() );
 	}
 
+	public function test_the_plugins_constant_defined_false_makes_the_real_site_whatever_its_url(): void {
+		Staging::record( self::PRODUCTION );
+		$answer = $this->hook( 'add', 'jane@example.com', array(), array( 'X-WPF-Test-Staging-Constant: false' ) );
+		$this->assertAnswer( 200, 'created', $answer );
+		$this->assertSame( array(), $answer['json']['warnings'] );
+		$this->assertCount( 1, $this->password_writes() );
+	}
+
 	public function test_the_recorded_url_survives_a_search_and_replace_of_the_database(): void {
 		global $wpdb;
 		$raw = (string) $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", Staging::OPTION ) );
 		$this->assertStringNotContainsString( (string) wp_parse_url( get_site_url(), PHP_URL_HOST ), $raw, 'a migration tool replacing the URL or the host everywhere leaves it alone' );
 		$this->assertSame( get_site_url(), Staging::recorded() );
 		$copy = static fn() => self::PRODUCTION;
-		add_filter( 'site_url', $copy );
+		add_filter( 'option_siteurl', $copy );
 		try {
-			$this->assertTrue( Staging::is_staging(), 'the database of the real site, seen at another URL' );
+			$this->assertTrue( Staging::is_staging(), 'the database of the real site, copied to another URL' );
 		} finally {
-			remove_filter( 'site_url', $copy );
+			remove_filter( 'option_siteurl', $copy );
+		}
+		$mapped = static fn() => self::PRODUCTION;
+		add_filter( 'site_url', $mapped );
+		try {
+			$this->assertFalse( Staging::is_staging(), 'a domain one request is answered on (mapping, a language) is not a copy' );
+		} finally {
+			remove_filter( 'site_url', $mapped );
 		}
 	}
 
 	public function test_the_same_site_over_https_or_with_a_trailing_slash_is_not_a_copy(): void {
+		$host = wp_parse_url( get_site_url(), PHP_URL_HOST );
+		$port = wp_parse_url( get_site_url(), PHP_URL_PORT );
 		foreach ( array( 'https://', 'http://' ) as $scheme ) {
-			Staging::record( $scheme . wp_parse_url( get_site_url(), PHP_URL_HOST ) . ':' . wp_parse_url( get_site_url(), PHP_URL_PORT ) . '/' );
+			Staging::record( "$scheme$host:$port/" );
 			$this->assertFalse( Staging::is_staging(), $scheme );
 		}
-		Staging::record( 'http://www.' . wp_parse_url( get_site_url(), PHP_URL_HOST ) );
+		Staging::record( "http://www.$host:$port" );
 		$this->assertTrue( Staging::is_staging(), 'another host is another site' );
+		Staging::record( "http://$host:" . ( $port + 1 ) );
+		$this->assertTrue( Staging::is_staging(), 'so is another port' );
+		$real = static fn() => 'https://shop.example.com:443';
+		add_filter( 'option_siteurl', $real );
+		try {
+			Staging::record( 'http://shop.example.com' );
+			$this->assertFalse( Staging::is_staging(), 'a default port is no port' );
+		} finally {
+			remove_filter( 'option_siteurl', $real );
+		}
 	}
 
 	public function test_a_site_that_never_recorded_its_url_records_it_on_its_first_admin_page(): void {
 		delete_option( Staging::OPTION );
 		$this->assertNull( Staging::recorded() );
 		$this->assertFalse( Staging::is_staging(), 'not a copy before it knows' );
+		\WpfWebhooks\Plugin::install_site();
+		$this->assertNull( Staging::recorded(), 'not from a visitor\'s admin-ajax.php request' );
+		wp_set_current_user( 1 );
 		$this->assertNotFalse( has_action( 'admin_init', array( \WpfWebhooks\Plugin::class, 'install_site' ) ), 'on the first admin page' );
 		\WpfWebhooks\Plugin::install_site();
 		$this->assertSame( get_site_url(), Staging::recorded() );
 	}
 
 	public function test_the_notice_and_site_health_say_so_and_one_click_makes_this_the_real_site(): void {
+		require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';
+		require_once ABSPATH . 'wp-admin/includes/screen.php';
+		set_current_screen( 'dashboard' );
 		wp_set_current_user( 1 );
 		$notice = fn() => $this->output( array( Staging::class, 'notice' ) );
 		$this->assertSame( '', $notice() );
@@ -112,6 +145,10 @@ final class StagingTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'staging', $shown );
 		$this->assertStringContainsString( self::PRODUCTION, $shown );
 		$this->assertStringContainsString( 'name="action" value="' . Staging::CONFIRM_ACTION . '"', $shown );
+		set_current_screen( 'edit-post' );
+		$this->assertSame( '', $notice(), 'not on every screen' );
+		set_current_screen( 'settings_page_wpf-webhooks' );
+		$this->assertStringContainsString( self::PRODUCTION, $notice(), 'on the plugin\'s own' );
 		$health = SiteHealth::staging_test();
 		$this->assertSame( 'recommended', $health['status'] );
 		$this->assertSame( 'wpf_webhooks_staging', $health['test'] );

@@ -265,14 +265,17 @@ final class Endpoint {
 			if ( UserStore::is_privileged( $user ) ) {
 				return Response::of( 'updated', $user->ID, array( 'privileged_user_untouched' ) );
 			}
-			// On a network, `add` makes a user of other sites only a member of this one (CONTRACT §5); the other
-			// actions leave such a user alone.
+			// On a network, `add` may make a user of other sites only a member of this one (CONTRACT §5); otherwise
+			// such a user is left alone.
 			$elsewhere = UserStore::is_of_another_site( $user );
-			if ( $elsewhere && null === $plan->create ) {
+			$join      = $elsewhere && UserStore::may_join() ? $plan->create : null;
+			if ( $elsewhere && null === $join ) {
 				return Response::of( 'updated', $user->ID, array( 'user_of_another_site_untouched' ) );
 			}
-			$join    = $elsewhere ? $plan->create : null;
 			$refused = UserStore::update( $user, $plan, $join );
+			if ( null !== $refused && UserStore::JOIN_REFUSED === $refused->get_error_code() ) {
+				return Response::of( 'updated', $user->ID, array( 'user_of_another_site_untouched' ) );
+			}
 			if ( null !== $refused ) {
 				return Response::internal_error( 'WordPress refused to update the user (' . $refused->get_error_code() . '); nothing was changed.' );
 			}

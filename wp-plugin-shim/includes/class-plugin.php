@@ -81,11 +81,13 @@ final class Plugin {
 	}
 
 	/**
-	 * Sets this site up unless it was (action admin_init): one look at an autoloaded option, no query. A site of
-	 * a network where the plugin is network-activated, or one updated from a version that recorded no URL.
+	 * Sets this site up unless it was, when an administrator opens one of its admin pages (action admin_init, which
+	 * runs for anyone's admin-ajax.php and admin-post.php requests too: only an administrator's count, so a
+	 * stranger's Host header is never the URL recorded): one look at an autoloaded option, no query. A site of a
+	 * network where the plugin is network-activated, or one updated from a version that recorded no URL.
 	 */
 	public static function install_site(): void {
-		if ( null === Staging::recorded() ) {
+		if ( null === Staging::recorded() && current_user_can( 'manage_options' ) ) {
 			self::set_up_site();
 		}
 	}
@@ -141,14 +143,40 @@ final class Plugin {
 	}
 
 	/**
-	 * Deactivation: no clean-up, queue work or backfill runs while the plugin is off. Settings and tables, queued
-	 * webhooks included, stay (uninstall removes them); the queue is worked again once the plugin is back.
+	 * Deactivation: no clean-up, queue work or backfill runs while the plugin is off, on this site or, network-wide,
+	 * on every site of the network (as uninstall goes through them). Settings and tables, queued webhooks included,
+	 * stay (uninstall removes them); the queue is worked again once the plugin is back.
+	 *
+	 * @param bool $network_wide Whether it was network-activated.
 	 */
-	public static function deactivate(): void {
-		wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
-		wp_clear_scheduled_hook( Log::PRUNE_EVENT );
-		wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
-		wp_clear_scheduled_hook( ContactLinks::CRON_HOOK );
+	public static function deactivate( bool $network_wide = false ): void {
+		self::each_site(
+			$network_wide,
+			static function (): void {
+				wp_clear_scheduled_hook( Deliveries::CLEANUP_EVENT );
+				wp_clear_scheduled_hook( Log::PRUNE_EVENT );
+				wp_clear_scheduled_hook( QueueRunner::CRON_HOOK );
+				wp_clear_scheduled_hook( ContactLinks::CRON_HOOK );
+			}
+		);
+	}
+
+	/**
+	 * Runs a callable on this site or, on a network when $network is true, on each of its sites in turn.
+	 *
+	 * @param bool     $network Whether every site of the network.
+	 * @param callable $run     What to run.
+	 */
+	public static function each_site( bool $network, callable $run ): void {
+		if ( ! $network || ! is_multisite() ) {
+			$run();
+			return;
+		}
+		foreach ( get_sites( array( 'fields' => 'ids', 'number' => 0 ) ) as $site ) {
+			switch_to_blog( $site );
+			$run();
+			restore_current_blog();
+		}
 	}
 
 	/**

@@ -24,9 +24,15 @@ final class Staging {
 	const OPTION = 'wpf_webhooks_site_url';
 
 	/**
-	 * The constants that make a site a staging copy when true: the plugin's, and WP Fusion's.
+	 * The constants that make a site a staging copy when true: the plugin's, and WP Fusion's. The plugin's, defined
+	 * false, makes it the real site whatever its URL.
 	 */
 	const CONSTANTS = array( 'WPF_WEBHOOKS_STAGING_MODE', 'WPF_STAGING_MODE' );
+
+	/**
+	 * The screens that show the notice: the dashboard, the plugins and the plugin's own pages.
+	 */
+	const SCREENS = array( 'dashboard', 'plugins', 'settings_page_wpf-webhooks', 'tools_page_wpf-webhooks-log' );
 
 	/**
 	 * The admin-post action (and its nonce's) that records this site's URL as the real one.
@@ -38,8 +44,16 @@ final class Staging {
 	 */
 	public static function install(): void {
 		if ( null === self::recorded() ) {
-			self::record( get_site_url() );
+			self::record( self::site_url() );
 		}
+	}
+
+	/**
+	 * The site's URL as stored (or as `WP_SITEURL` sets it), not as the `site_url` filter may change it for one
+	 * request (domain mapping, a language's domain).
+	 */
+	public static function site_url(): string {
+		return (string) get_option( 'siteurl' );
 	}
 
 	/**
@@ -73,18 +87,22 @@ final class Staging {
 	}
 
 	/**
-	 * Whether the site's URL is not the recorded one. The scheme and a trailing slash do not count (a site moved
-	 * to https is the same site); the host (with `www.`), the port and the path do. Not before a URL is recorded.
+	 * Whether the site's URL is not the recorded one. The scheme, a default port (80, 443) and a trailing slash do
+	 * not count (a site moved to https is the same site); the host (with `www.`), another port and the path do.
+	 * Not before a URL is recorded.
 	 */
 	public static function url_changed(): bool {
 		$recorded = self::recorded();
-		return null !== $recorded && self::normalized( $recorded ) !== self::normalized( get_site_url() );
+		return null !== $recorded && self::normalized( $recorded ) !== self::normalized( self::site_url() );
 	}
 
 	/**
 	 * Whether this site is a staging copy.
 	 */
 	public static function is_staging(): bool {
+		if ( defined( 'WPF_WEBHOOKS_STAGING_MODE' ) && ! WPF_WEBHOOKS_STAGING_MODE ) {
+			return false;
+		}
 		return null !== self::constant() || self::url_changed();
 	}
 
@@ -98,7 +116,7 @@ final class Staging {
 		if ( ! is_array( $parts ) ) {
 			return $url;
 		}
-		$port = isset( $parts['port'] ) ? ':' . $parts['port'] : '';
+		$port = isset( $parts['port'] ) && ! in_array( (int) $parts['port'], array( 80, 443 ), true ) ? ':' . $parts['port'] : '';
 		return strtolower( $parts['host'] ?? '' ) . $port . untrailingslashit( $parts['path'] ?? '' );
 	}
 
@@ -112,17 +130,18 @@ final class Staging {
 			$why = sprintf( __( '%s is set in wp-config.php.', 'wpf-webhooks' ), $constant );
 		} else {
 			/* translators: 1: the URL the plugin was set up at, 2: this site's URL. */
-			$why = sprintf( __( 'It was set up at %1$s and this site is at %2$s.', 'wpf-webhooks' ), (string) self::recorded(), get_site_url() );
+			$why = sprintf( __( 'It was set up at %1$s and this site is at %2$s.', 'wpf-webhooks' ), (string) self::recorded(), self::site_url() );
 		}
 		return __( 'This site is a staging copy: webhooks read the CRM and update users as usual, but nothing is written to the CRM (Return Password is skipped, with the warning staging_mode).', 'wpf-webhooks' ) . ' ' . $why;
 	}
 
 	/**
-	 * The admin notice (action admin_notices), for who can act on it; with the button that makes this the real
-	 * site when its URL, not a constant, made it a copy.
+	 * The admin notice (action admin_notices) on the SCREENS, for who can act on it; with the button that makes this
+	 * the real site when its URL, not a constant, made it a copy. Site Health says it too.
 	 */
 	public static function notice(): void {
-		if ( ! current_user_can( 'manage_options' ) || ! self::is_staging() ) {
+		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		if ( null === $screen || ! in_array( $screen->id, self::SCREENS, true ) || ! current_user_can( 'manage_options' ) || ! self::is_staging() ) {
 			return;
 		}
 		echo '<div class="notice notice-warning"><p><strong>' . esc_html__( 'wpf-webhooks:', 'wpf-webhooks' ) . '</strong> ' . esc_html( self::explanation() ) . '</p>';
@@ -145,7 +164,7 @@ final class Staging {
 			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'wpf-webhooks' ), '', array( 'response' => 403 ) );
 		}
 		check_admin_referer( self::CONFIRM_ACTION );
-		self::record( get_site_url() );
+		self::record( self::site_url() );
 		wp_safe_redirect( wp_get_referer() ? wp_get_referer() : admin_url() );
 		exit;
 	}

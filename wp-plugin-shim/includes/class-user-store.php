@@ -16,6 +16,12 @@ defined( 'ABSPATH' ) || exit;
 final class UserStore {
 
 	/**
+	 * The error code of update() when WordPress (a `can_add_user_to_blog` filter) refused to make the user a
+	 * member of this site.
+	 */
+	const JOIN_REFUSED = 'wpf_webhooks_join_refused';
+
+	/**
 	 * The user linked to a contact: by contact id (ContactLinks: the link table, each hit checked against the
 	 * contact-id meta; a contact with no link, while the backfill runs, in the meta rows it has not linked yet),
 	 * lowest id wins; then by email; case-insensitive. The email lookup uses the users table's index.
@@ -94,6 +100,16 @@ final class UserStore {
 	}
 
 	/**
+	 * Whether `add` may make a user of other sites of the network a member of this one: only where the network's
+	 * owner allowed it in wp-config.php (`WPF_WEBHOOKS_JOIN_NETWORK_USERS`). A site's administrator chooses its
+	 * CRM and key, and the user's record and meta are the network's: joined, a user gets this site's CRM fields
+	 * and tags on every site, which WordPress itself lets no site administrator do.
+	 */
+	public static function may_join(): bool {
+		return defined( 'WPF_WEBHOOKS_JOIN_NETWORK_USERS' ) && WPF_WEBHOOKS_JOIN_NETWORK_USERS;
+	}
+
+	/**
 	 * Creates the user a plan describes, with its meta and tags, in one transaction.
 	 *
 	 * @param Plan   $plan  The extension's plan.
@@ -156,8 +172,8 @@ final class UserStore {
 	 * @param Plan         $plan The extension's plan.
 	 * @param NewUser|null $join For a user of other sites of the network only: the new user's part of an `add`
 	 *                           plan, whose role the user gets on this site.
-	 * @return \WP_Error|null WordPress's refusal of the core fields or of the membership, when it refused them:
-	 *                        then nothing was written and no action fired.
+	 * @return \WP_Error|null WordPress's refusal of the core fields, or JOIN_REFUSED for the membership, when it
+	 *                        refused them: then nothing was written and no action fired.
 	 */
 	public static function update( \WP_User $user, Plan $plan, ?NewUser $join = null ): ?\WP_Error {
 		global $wpdb;
@@ -178,7 +194,7 @@ final class UserStore {
 		if ( is_wp_error( $joined ) ) {
 			$wpdb->query( 'ROLLBACK' );
 			clean_user_cache( $user_id );
-			return $joined;
+			return new \WP_Error( self::JOIN_REFUSED, $joined->get_error_message() );
 		}
 		if ( array() !== $changed ) {
 			$updated = wp_update_user( array_merge( $changed, array( 'ID' => $user_id ) ) );
