@@ -42,6 +42,7 @@ if ( is_admin() ) {
 	require_once __DIR__ . '/includes/admin/class-log-page.php';
 	require_once __DIR__ . '/includes/admin/class-wpf-import.php';
 	require_once __DIR__ . '/includes/admin/class-settings-page.php';
+	require_once __DIR__ . '/includes/admin/class-reachability.php';
 	require_once __DIR__ . '/includes/admin/class-site-health.php';
 }
 

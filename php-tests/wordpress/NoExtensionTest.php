@@ -40,6 +40,13 @@ final class NoExtensionTest extends WebhookTestCase {
 		}
 	}
 
+	public function test_the_webhook_url_check_reaches_the_plugin_and_says_the_extension_is_missing(): void {
+		$result = \WpfWebhooks\Admin\Reachability::check();
+		$this->assertSame( array( 'recommended', 'answered', 503, 'extension_missing' ), array( $result['status'], $result['outcome'], $result['http'], $result['code'] ) );
+		$this->assertStringContainsString( 'extension', $result['message'] );
+		$this->assertStringNotContainsString( self::KEY, (string) wp_json_encode( $result ) );
+	}
+
 	public function test_the_key_is_still_checked_first(): void {
 		foreach ( array( array( 'access_key' => 'nope' ), array(), array( 'access_key' => array( self::KEY ) ) ) as $query ) {
 			$this->assertAnswer( 403, 'forbidden', Site::webhook( array_merge( array( 'wpf_action' => 'add' ), $query ), '{}' ) );

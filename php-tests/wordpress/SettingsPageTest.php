@@ -474,6 +474,22 @@ final class SettingsPageTest extends WebhookTestCase {
 		return html_entity_decode( $m[1] );
 	}
 
+	public function test_the_webhook_url_check_needs_the_capability_and_the_nonce_and_shows_its_result_once_without_the_key(): void {
+		$page = $this->xpath( $this->page() );
+		$this->assertSame( 1, $page->query( '//form[input[@name="action"][@value="wpf_webhooks_check_reachability"]]//button[@id="wpf-check-reachability"]' )->length, 'the button, in a form of its own' );
+		$this->assertRefusedWithoutCapabilityOrNonce( 'check_reachability', 'wpf_webhooks_check_reachability' );
+		$this->assertSame( 0, Log::query( array( 'action' => 'test' ) )['total'], 'refused before the check ran' );
+		$where = $this->post_handler( array( SettingsPage::class, 'check_reachability' ), 'wpf_webhooks_check_reachability' );
+		$this->assertStringContainsString( 'wpf-notice=reachability', $where );
+		$html = $this->page( array( 'wpf-notice' => 'reachability' ) );
+		$this->assertSame( 1, preg_match( '#<div id="wpf-reachability-result" class="notice notice-success">(.*?)</div>#s', $html, $notice ), $html );
+		$this->assertStringContainsString( 'The webhook URL reaches WordPress', $notice[1] );
+		$this->assertStringContainsString( 'access_key=••••' . substr( self::KEY, -4 ), $notice[1] );
+		$this->assertStringContainsString( 'docs/troubleshooting.md#reachability-ok', $notice[1] );
+		$this->assertStringNotContainsString( self::KEY, $notice[1], 'the key is masked' );
+		$this->assertStringNotContainsString( 'id="wpf-reachability-result"', $this->page( array( 'wpf-notice' => 'reachability' ) ), 'shown once' );
+	}
+
 	public function test_the_page_masks_credentials_and_offers_ready_urls(): void {
 		$this->configure( array( 'customerio_app_key' => 'secret-app-key-WXYZ', 'field_map' => array( 'first_name' => '"><script>alert(1)</script>' ) ) );
 		ob_start();

@@ -49,11 +49,13 @@ final class Plugin {
 		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
 		add_action( 'admin_post_wpf_webhooks_backfill_links', array( Admin\SettingsPage::class, 'backfill_links' ) );
+		add_action( 'admin_post_wpf_webhooks_check_reachability', array( Admin\SettingsPage::class, 'check_reachability' ) );
 		add_filter( 'wp_privacy_personal_data_exporters', array( Privacy::class, 'register_exporters' ) );
 		add_filter( 'wp_privacy_personal_data_erasers', array( Privacy::class, 'register_erasers' ) );
 		add_action( 'admin_init', array( Privacy::class, 'add_policy_content' ) );
 		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
+		add_action( 'wp_ajax_health-check-wpf-webhooks-reachability', array( Admin\SiteHealth::class, 'ajax_reachability_test' ) );
 	}
 
 	/**
@@ -65,6 +67,7 @@ final class Plugin {
 	public static function site_status_tests( array $tests ): array {
 		require_once __DIR__ . '/admin/class-log-page.php';
 		require_once __DIR__ . '/admin/class-settings-page.php';
+		require_once __DIR__ . '/admin/class-reachability.php';
 		require_once __DIR__ . '/admin/class-site-health.php';
 		return Admin\SiteHealth::add_tests( $tests );
 	}

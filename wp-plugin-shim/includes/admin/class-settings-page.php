@@ -1,7 +1,7 @@
 <?php
 /**
  * Settings → Webhooks: every setting (a CRM's as the CRM describes itself, see Contract::crms()), the access key,
- * ready-to-paste webhook URLs, Test connection, signed webhooks (whether the last one was verified), and the
+ * ready-to-paste webhook URLs, Test connection, the webhook URL check, signed webhooks (whether the last one was verified), and the
  * import of WP Fusion's settings.
  *
  * @package WpfWebhooks
@@ -405,8 +405,19 @@ final class SettingsPage {
 			'code'    => 'extension_missing',
 			'message' => $problem,
 		);
-		set_transient( self::result_key(), array( 'ok' => 'ok' === $result['code'], 'message' => (string) $result['message'] ), MINUTE_IN_SECONDS );
+		set_transient( self::result_key( 'connection' ), array( 'ok' => 'ok' === $result['code'], 'message' => (string) $result['message'] ), MINUTE_IN_SECONDS );
 		wp_safe_redirect( self::url( array( 'wpf-notice' => 'connection' ) ) );
+		exit;
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_check_reachability: requests the site's own webhook URL as a CRM would
+	 * (see Reachability::check()); the result, which holds no key, is shown once on the page.
+	 */
+	public static function check_reachability(): void {
+		self::authorize( 'wpf_webhooks_check_reachability' );
+		set_transient( self::result_key( 'reachability' ), Reachability::check(), MINUTE_IN_SECONDS );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'reachability' ) ) );
 		exit;
 	}
 
@@ -454,10 +465,24 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Where a user's Test connection result waits to be shown.
+	 * Where a user's result of Test connection or of the webhook URL check waits to be shown.
+	 *
+	 * @param string $notice The result's notice: `connection` or `reachability`.
 	 */
-	private static function result_key(): string {
-		return 'wpf_webhooks_connection_' . get_current_user_id();
+	private static function result_key( string $notice ): string {
+		return 'wpf_webhooks_' . $notice . '_' . get_current_user_id();
+	}
+
+	/**
+	 * A user's result of Test connection or of the webhook URL check, once: it is forgotten as it is read.
+	 *
+	 * @param string $notice The result's notice.
+	 * @return mixed The result, or false.
+	 */
+	private static function take_result( string $notice ) {
+		$result = get_transient( self::result_key( $notice ) );
+		delete_transient( self::result_key( $notice ) );
+		return $result;
 	}
 
 	/**
@@ -475,7 +500,7 @@ final class SettingsPage {
 	 *
 	 * @param string $value The credential.
 	 */
-	private static function masked( string $value ): string {
+	public static function masked( string $value ): string {
 		return '' === $value ? '' : '••••' . substr( $value, -4 );
 	}
 
@@ -537,16 +562,26 @@ final class SettingsPage {
 			echo '<div id="wpf-old-jobs-result" class="notice notice-success"><p>' . esc_html__( 'The webhooks queued with the previous access key were kept: they are processed as usual.', 'wpf-webhooks' ) . '</p></div>';
 		}
 		self::render_old_jobs();
-		if ( 'connection' === $notice ) {
-			$result = get_transient( self::result_key() );
-			delete_transient( self::result_key() );
-			if ( is_array( $result ) ) {
-				printf(
-					'<div id="wpf-connection-result" class="notice %s"><p>%s</p></div>',
-					$result['ok'] ? 'notice-success' : 'notice-error',
-					esc_html( $result['message'] )
-				);
-			}
+		$result = in_array( $notice, array( 'connection', 'reachability' ), true ) ? self::take_result( $notice ) : false;
+		if ( 'connection' === $notice && is_array( $result ) ) {
+			printf(
+				'<div id="wpf-connection-result" class="notice %s"><p>%s</p></div>',
+				$result['ok'] ? 'notice-success' : 'notice-error',
+				esc_html( $result['message'] )
+			);
+		}
+		if ( 'reachability' === $notice && is_array( $result ) ) {
+			$classes = array(
+				'good'        => 'notice-success',
+				'recommended' => 'notice-warning',
+				'critical'    => 'notice-error',
+			);
+			printf(
+				'<div id="wpf-reachability-result" class="notice %s"><p><strong>%s</strong></p>%s</div>',
+				esc_attr( $classes[ $result['status'] ] ),
+				esc_html( $result['label'] ),
+				Reachability::html( $result ) // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
+			);
 		}
 		if ( 'imported' === $notice ) {
 			echo '<div id="wpf-imported" class="notice notice-success"><p>' . esc_html__( 'WP Fusion\'s settings were imported. Its webhook URLs keep working.', 'wpf-webhooks' ) . '</p></div>';
@@ -654,20 +689,30 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Test connection, and the import of WP Fusion's settings when there are some.
+	 * Test connection, the webhook URL check, and the import of WP Fusion's settings when there are some.
 	 */
 	private static function render_actions(): void {
 		echo '<h2>' . esc_html__( 'Connection', 'wpf-webhooks' ) . '</h2>';
-		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block;margin-right:1em">';
-		echo '<input type="hidden" name="action" value="wpf_webhooks_test_connection">';
-		wp_nonce_field( 'wpf_webhooks_test_connection' );
-		echo '<button type="submit" id="wpf-test-connection" class="button">' . esc_html__( 'Test connection', 'wpf-webhooks' ) . '</button></form>';
+		self::render_action_button( 'wpf_webhooks_test_connection', 'wpf-test-connection', __( 'Test connection', 'wpf-webhooks' ) );
+		self::render_action_button( 'wpf_webhooks_check_reachability', 'wpf-check-reachability', __( 'Check the webhook URL', 'wpf-webhooks' ) );
 		if ( WpfImport::available() ) {
-			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block">';
-			echo '<input type="hidden" name="action" value="wpf_webhooks_import_wpf">';
-			wp_nonce_field( 'wpf_webhooks_import_wpf' );
-			echo '<button type="submit" id="wpf-import" class="button">' . esc_html__( 'Import WP Fusion settings', 'wpf-webhooks' ) . '</button></form>';
+			self::render_action_button( 'wpf_webhooks_import_wpf', 'wpf-import', __( 'Import WP Fusion settings', 'wpf-webhooks' ) );
 		}
+		echo '<p id="wpf-check-reachability-help" class="description">' . esc_html__( 'Test connection calls the CRM with its credentials. Check the webhook URL requests this site\'s test webhook URL over the network, as a CRM does, and says whether the plugin answered, or a redirect, a cache or a firewall did; its test webhook appears in Tools → Webhook Logs.', 'wpf-webhooks' ) . '</p>';
+	}
+
+	/**
+	 * A form of one button that posts to admin-post.php?action=$action with its nonce.
+	 *
+	 * @param string $action The admin-post action, also the nonce's action.
+	 * @param string $id     The button's id.
+	 * @param string $label  The button's label.
+	 */
+	private static function render_action_button( string $action, string $id, string $label ): void {
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block;margin:0 1em 0.5em 0">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( $action ) . '">';
+		wp_nonce_field( $action );
+		echo '<button type="submit" id="' . esc_attr( $id ) . '" class="button">' . esc_html( $label ) . '</button></form>';
 	}
 
 	/**

@@ -1,8 +1,8 @@
 <?php
 /**
  * Tools → Site Health: is the extension there and matching, is the plugin configured, is the key strong,
- * does the CRM answer, is the queue worked, do the signing settings suit the webhooks that arrive, is this a
- * staging copy.
+ * does the CRM answer, does the webhook URL reach the plugin, is the queue worked, do the signing settings suit the
+ * webhooks that arrive, is this a staging copy.
  *
  * @package WpfWebhooks
  */
@@ -26,6 +26,8 @@ final class SiteHealth {
 
 	const CRM_TEST = 'wpf-webhooks-crm';
 
+	const REACHABILITY_TEST = 'wpf-webhooks-reachability';
+
 	/**
 	 * A queued webhook due later than this is parked: the longest backoff is 2 h (+20 % jitter).
 	 */
@@ -37,7 +39,8 @@ final class SiteHealth {
 	const SIGNED_SAMPLE = 50;
 
 	/**
-	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM, so it runs asynchronously.
+	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM and the webhook URL check requests the
+	 * site's own webhook URL, so they run asynchronously.
 	 *
 	 * @param array $tests The tests.
 	 */
@@ -83,6 +86,12 @@ final class SiteHealth {
 			'test'              => self::CRM_TEST,
 			'has_rest'          => false,
 			'async_direct_test' => array( self::class, 'crm_test' ),
+		);
+		$tests['async'][ self::REACHABILITY_TEST ] = array(
+			'label'             => __( 'wpf-webhooks webhook URL', 'wpf-webhooks' ),
+			'test'              => self::REACHABILITY_TEST,
+			'has_rest'          => false,
+			'async_direct_test' => array( self::class, 'reachability_test' ),
 		);
 		return $tests;
 	}
@@ -396,13 +405,40 @@ final class SiteHealth {
 	}
 
 	/**
-	 * admin-ajax.php?action=health-check-wpf-webhooks-crm: how Site Health runs the async test.
+	 * The site's webhook URL, requested over the network as a CRM requests it, reaches the plugin (see
+	 * Reachability::check()).
+	 */
+	public static function reachability_test(): array {
+		$check                 = Reachability::check();
+		$result                = self::result( self::REACHABILITY_TEST, $check['status'], $check['label'], '' );
+		$result['description'] = Reachability::html( $check );
+		return $result;
+	}
+
+	/**
+	 * admin-ajax.php?action=health-check-wpf-webhooks-crm: how Site Health runs the async CRM test.
 	 */
 	public static function ajax_crm_test(): void {
+		self::send_async_result( array( self::class, 'crm_test' ) );
+	}
+
+	/**
+	 * admin-ajax.php?action=health-check-wpf-webhooks-reachability: how Site Health runs the webhook URL check.
+	 */
+	public static function ajax_reachability_test(): void {
+		self::send_async_result( array( self::class, 'reachability_test' ) );
+	}
+
+	/**
+	 * Runs an async test for Site Health's script, with its nonce, for whoever may view Site Health checks.
+	 *
+	 * @param callable $test The test.
+	 */
+	private static function send_async_result( callable $test ): void {
 		check_ajax_referer( 'health-check-site-status' );
 		if ( ! current_user_can( 'view_site_health_checks' ) ) {
 			wp_send_json_error( null, 403 );
 		}
-		wp_send_json_success( self::crm_test() );
+		wp_send_json_success( $test() );
 	}
 }
