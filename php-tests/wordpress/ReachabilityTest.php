@@ -79,7 +79,7 @@ final class ReachabilityTest extends WebhookTestCase {
 		$where = 'https://webhooks.example.com/?wpf_action=test&access_key=••••' . substr( self::KEY, -4 );
 		$this->assertSame( $where, $result['location'] );
 		$this->assertStringContainsString( $where, $result['message'], 'the URL to put in the CRM' );
-		$this->assertStringContainsString( esc_html( $where ), Reachability::html( $result ) );
+		$this->assertStringContainsString( 'Redirected to (the key masked): <code style="overflow-wrap:anywhere">' . esc_html( $where ) . '</code>', Reachability::html( $result ), 'on a line of its own' );
 		$this->assertSame( 0, Log::query( array( 'action' => 'test' ) )['total'], 'not followed: the site never got it' );
 	}
 

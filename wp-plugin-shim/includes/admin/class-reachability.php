@@ -79,7 +79,8 @@ final class Reachability {
 
 	/**
 	 * Requests the site's `test` webhook URL (GET, no redirect followed, a bounded timeout) and classifies what came
-	 * back. The access key is in no part of the result: every URL in it is masked.
+	 * back. The access key is in no part of the result: it is masked in every text of it (the URLs, a redirect's
+	 * Location, an error, a header's value).
 	 *
 	 * @return array{status: string, outcome: string, label: string, message: string, url: string, http: int, code: string, header: string, location: string}
 	 */
@@ -96,15 +97,32 @@ final class Reachability {
 				'headers'     => array( 'User-Agent' => self::USER_AGENT . '/' . WPF_WEBHOOKS_VERSION ),
 			)
 		);
-		$result   = array(
-			'url'      => self::mask( $url, $key ),
+		$result   = self::classify( $response, $url, $timeout, (int) round( ( microtime( true ) - $started ) * 1000 ) );
+		if ( '' === $key ) {
+			return $result;
+		}
+		$forms = array( $key, rawurlencode( $key ) );
+		return array_map( fn( $value ) => is_string( $value ) ? str_replace( $forms, SettingsPage::masked( $key ), $value ) : $value, $result );
+	}
+
+	/**
+	 * What answered the request, as a result.
+	 *
+	 * @param array|\WP_Error $response The answer, or the error.
+	 * @param string          $url      The URL requested.
+	 * @param int             $timeout  Its timeout, in seconds.
+	 * @param int             $ms       How long it took, in milliseconds.
+	 */
+	private static function classify( $response, string $url, int $timeout, int $ms ): array {
+		$result = array(
+			'url'      => $url,
 			'http'     => 0,
 			'code'     => '',
 			'header'   => '',
 			'location' => '',
 		);
 		if ( is_wp_error( $response ) ) {
-			return self::failed( $result, self::mask( $response->get_error_message(), $key ), $timeout );
+			return self::failed( $result, $response->get_error_message(), $timeout );
 		}
 		$result['http'] = (int) wp_remote_retrieve_response_code( $response );
 		$headers        = wp_remote_retrieve_headers( $response );
@@ -114,7 +132,7 @@ final class Reachability {
 		$result['code'] = (string) ( $answer['code'] ?? '' );
 		$location       = self::header( $headers, 'location' );
 		if ( $result['http'] >= 300 && $result['http'] < 400 && '' !== $location ) {
-			$result['location'] = self::mask( \WP_Http::make_absolute_url( $location, $url ), $key );
+			$result['location'] = \WP_Http::make_absolute_url( $location, $url );
 			return self::redirect( $result );
 		}
 		$cache = self::tell( $headers, self::CACHE_HEADERS ) ?? self::cache_comment( $body );
@@ -122,7 +140,7 @@ final class Reachability {
 			return self::cached( $result, $cache );
 		}
 		if ( null !== $answer ) {
-			return self::answered( $result, $answer, (int) round( ( microtime( true ) - $started ) * 1000 ) );
+			return self::answered( $result, $answer, $ms );
 		}
 		$result['header'] = (string) self::tell( $headers, self::FRONT_HEADERS );
 		if ( in_array( $result['http'], array( 401, 403, 429 ), true ) || self::is_challenge( $result['header'] ) ) {
@@ -142,27 +160,27 @@ final class Reachability {
 	}
 
 	/**
-	 * A result as HTML, under its headline: what happened and what to do, and where the guide explains it.
+	 * A result as HTML, under its headline: what happened and what to do, where a redirect leads, and where the
+	 * guide explains it.
 	 *
 	 * @param array $result A result of check().
 	 */
 	public static function html( array $result ): string {
-		return sprintf(
-			'<p>%s</p><p>%s <code>%s</code></p>',
-			esc_html( $result['message'] ),
-			esc_html__( 'Troubleshooting:', 'wpf-webhooks' ),
-			esc_html( self::doc( $result['outcome'] ) )
-		);
+		$html = '<p>' . esc_html( $result['message'] ) . '</p>';
+		if ( '' !== $result['location'] ) {
+			$html .= self::labelled( __( 'Redirected to (the key masked):', 'wpf-webhooks' ), $result['location'] );
+		}
+		return $html . self::labelled( __( 'Troubleshooting:', 'wpf-webhooks' ), self::doc( $result['outcome'] ) );
 	}
 
 	/**
-	 * A URL or a text with the access key masked as the settings page masks credentials.
+	 * A paragraph of a label and a URL or path, which may break anywhere on a narrow screen.
 	 *
-	 * @param string $text The text.
-	 * @param string $key  The access key.
+	 * @param string $label The label.
+	 * @param string $code  The URL or path.
 	 */
-	private static function mask( string $text, string $key ): string {
-		return '' === $key ? $text : str_replace( array( $key, rawurlencode( $key ) ), SettingsPage::masked( $key ), $text );
+	private static function labelled( string $label, string $code ): string {
+		return '<p>' . esc_html( $label ) . ' <code style="overflow-wrap:anywhere">' . esc_html( $code ) . '</code></p>';
 	}
 
 	/**
@@ -281,7 +299,7 @@ final class Reachability {
 	/**
 	 * A redirect: where it leads, to put in the CRM.
 	 *
-	 * @param array $result The facts, with the masked `location`.
+	 * @param array $result The facts, with the `location`.
 	 */
 	private static function redirect( array $result ): array {
 		return self::result(
@@ -327,17 +345,20 @@ final class Reachability {
 	 */
 	private static function challenge( array $result ): array {
 		$tell = '' === $result['header'] ? __( 'no header names it', 'wpf-webhooks' ) : $result['header'];
+		$fix  = 401 === $result['http']
+			? __( 'Exempt requests whose query string contains wpf_action from the HTTP authentication (a staging site\'s, usually).', 'wpf-webhooks' )
+			: __( 'Exempt requests whose query string contains wpf_action from the bot protection, WAF or security plugin.', 'wpf-webhooks' );
 		return self::result(
 			$result,
 			'challenge',
 			__( 'A firewall or bot protection blocks the webhook URL', 'wpf-webhooks' ),
 			sprintf(
 				/* translators: 1: the URL checked (its key masked), 2: an HTTP status, 3: a header such as "cf-mitigated: challenge" */
-				__( 'GET %1$s was answered %2$d by a challenge or block page, not by WordPress (%3$s): a CRM\'s webhooks, automated requests without cookies, are stopped the same way. Exempt requests whose query string contains wpf_action from the bot protection, WAF or security plugin (401: from the HTTP authentication).', 'wpf-webhooks' ),
+				__( 'GET %1$s was answered %2$d by a challenge or block page, not by WordPress (%3$s): a CRM\'s webhooks, automated requests without cookies, are stopped the same way.', 'wpf-webhooks' ),
 				$result['url'],
 				$result['http'],
 				$tell
-			)
+			) . ' ' . $fix
 		);
 	}
 
@@ -371,7 +392,7 @@ final class Reachability {
 	 * No answer: a timeout, a refused connection, or another network or TLS error.
 	 *
 	 * @param array  $result  The facts.
-	 * @param string $error   The error (the key masked).
+	 * @param string $error   The error.
 	 * @param int    $timeout The timeout, in seconds.
 	 */
 	private static function failed( array $result, string $error, int $timeout ): array {
