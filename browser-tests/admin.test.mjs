@@ -410,7 +410,29 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await s.page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  step(11, 'a staging copy: the notice, then this is the real site now', [1], async () => {
+  step(11, 'check the webhook url', [6], async () => {
+    await open(SETTINGS_PATH);
+    const button = s.page.locator('#wpf-check-reachability');
+    assert.equal((await button.innerText()).trim(), 'Check the webhook URL');
+    // The site requests its own webhook URL: this page's php-fpm worker waits for another one to answer it.
+    await submitAndWait(button, /[?&]wpf-notice=reachability/);
+    const result = s.page.locator('#wpf-reachability-result');
+    await result.waitFor();
+    const text = await result.innerText();
+    const classes = (await result.getAttribute('class')) ?? '';
+    assert.ok(classes.split(/\s+/).includes('notice-success'), `#wpf-reachability-result is "${classes}": ${text}`);
+    assert.match(text, /The webhook URL reaches WordPress/);
+    assert.match(text, new RegExp(`access_key=••••${s.newKey.slice(-4)}\\b`), 'the URL checked, its key masked');
+    assert.match(text, /docs\/troubleshooting\.md#reachability-ok/, 'where the guide explains it');
+    assert.ok(!(await result.innerHTML()).includes(s.newKey), 'the result never shows the access key');
+    await screenshotOf(result, screenshotPath(s.site, 11, 'webhook url result'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(result, screenshotPath(s.site, 11, 'webhook url result', '-375px'));
+    await screenshot(s.page, screenshotPath(s.site, 11, 'check the webhook url', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(12, 'a staging copy: the notice, then this is the real site now', [1], async () => {
     const production = 'https://shop.example.com';
     const copied = await s.page.request.get(`${s.site.url}/`, { headers: { 'X-WPF-Test-Staging-Recorded': production } });
     assert.equal(copied.status(), 200, 'the database now says it was set up at another URL');
@@ -418,17 +440,17 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     const notice = s.page.locator('.notice', { hasText: 'staging copy' });
     await notice.waitFor();
     assert.match(await notice.innerText(), new RegExp(`set up at ${production.replace(/\./g, '\\.')} and this site is at ${s.site.url.replace(/\./g, '\\.')}`));
-    await screenshotOf(notice, screenshotPath(s.site, 11, 'staging notice'));
+    await screenshotOf(notice, screenshotPath(s.site, 12, 'staging notice'));
     await s.page.setViewportSize({ width: 375, height: 800 });
-    await screenshot(s.page, screenshotPath(s.site, 11, 'staging notice', '-375px'));
+    await screenshot(s.page, screenshotPath(s.site, 12, 'staging notice', '-375px'));
     await s.page.setViewportSize({ width: 1280, height: 900 });
     await open('/wp-admin/site-health.php');
     await s.page.locator('.health-check-accordion', { hasText: 'staging copy' }).first().waitFor({ timeout: 20_000 });
-    await screenshot(s.page, screenshotPath(s.site, 11, 'site health says so'));
+    await screenshot(s.page, screenshotPath(s.site, 12, 'site health says so'));
 
     await open(SETTINGS_PATH);
     await submitAndWait(s.page.getByRole('button', { name: 'This is the real site now' }), /page=wpf-webhooks/);
     assert.equal(await s.page.locator('.notice', { hasText: 'staging copy' }).count(), 0, 'the notice is gone');
-    await screenshot(s.page, screenshotPath(s.site, 11, 'the real site'));
+    await screenshot(s.page, screenshotPath(s.site, 12, 'the real site'));
   });
 });
