@@ -421,7 +421,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     const text = await result.innerText();
     const classes = (await result.getAttribute('class')) ?? '';
     assert.ok(classes.split(/\s+/).includes('notice-success'), `#wpf-reachability-result is "${classes}": ${text}`);
-    assert.match(text, /The webhook URL reaches WordPress/);
+    assert.match(text, /The webhook URL reaches WordPress\n[\s\S]*was answered 200 ok by the plugin/);
     assert.match(text, new RegExp(`access_key=••••${s.newKey.slice(-4)}\\b`), 'the URL checked, its key masked');
     assert.match(text, /docs\/troubleshooting\.md#reachability-ok/, 'where the guide explains it');
     assert.ok(!(await result.innerHTML()).includes(s.newKey), 'the result never shows the access key');

@@ -8,7 +8,9 @@
  *              http → https or www rule does), `cached` (a cached HTML page with cf-cache-status: HIT),
  *              `supercache` (WP Super Cache's page with its HTML comment, no header), `stale-json` (a copy of the
  *              plugin's ok answer that a cache kept, with Age), `challenge` (Cloudflare's 403 challenge page with
- *              cf-mitigated: challenge), `slow` (3 s of silence, then the request goes on). The pages it plays
+ *              cf-mitigated: challenge), `sg-captcha` (SiteGround's 202 captcha), `strip-key` (the access key
+ *              taken out of the query, as a proxy that drops query parameters does, then the request goes on),
+ *              `slow` (3 s of silence, then an empty answer: the check gave up before). The pages it plays
  *              carry Cache-Control: no-store, so that the test site's own page cache (nginx) does not keep them.
  *
  * @package WpfWebhooks\Tests
@@ -51,9 +53,18 @@ add_action(
 				header( 'cf-mitigated: challenge' );
 				echo '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser.</body></html>';
 				exit;
+			case 'sg-captcha':
+				header( 'Content-Type: text/html; charset=UTF-8', true, 202 );
+				header( 'sg-captcha: challenge' );
+				echo '<!DOCTYPE html><html><head><title>Robot Challenge Screen</title></head><body>Checking the site connection security.</body></html>';
+				exit;
+			case 'strip-key':
+				unset( $_GET['access_key'] );
+				$_SERVER['QUERY_STRING'] = (string) preg_replace( '/(^|&)access_key=[^&]*/', '', (string) $_SERVER['QUERY_STRING'] ); // phpcs:ignore WordPress.Security
+				return;
 			case 'slow':
 				sleep( 3 );
-				return;
+				exit;
 		}
 	},
 	0

@@ -79,6 +79,22 @@ final class LockTest extends WebhookTestCase {
 		$this->assertSame( Schema::VERSION, (int) get_option( Schema::VERSION_OPTION ) );
 	}
 
+	public function test_one_request_at_a_time_upgrades_the_tables_and_the_others_go_on_without_waiting_long(): void {
+		update_option( Schema::VERSION_OPTION, Schema::VERSION - 1 );
+		$this->while_fixture_holds(
+			'hold-lock.php',
+			array( 'schema-upgrade', 'site' ),
+			function () {
+				$started = microtime( true );
+				Schema::upgrade();
+				$this->assertLessThan( Schema::UPGRADE_WAIT_SECONDS + 3.0, microtime( true ) - $started, 'a bounded wait' );
+				$this->assertSame( Schema::VERSION - 1, (int) get_option( Schema::VERSION_OPTION ), 'no ALTER TABLE while another request runs its own' );
+			}
+		);
+		Schema::upgrade();
+		$this->assertSame( Schema::VERSION, (int) get_option( Schema::VERSION_OPTION ) );
+	}
+
 	public function test_another_install_on_the_same_database_server_has_locks_of_its_own(): void {
 		if ( Lock::uses_sqlite() ) {
 			$this->markTestSkipped( 'An SQLite site keeps its lock files beside its own database file' );

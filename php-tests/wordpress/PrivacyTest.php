@@ -205,6 +205,23 @@ final class PrivacyTest extends WebhookTestCase {
 		$this->assertSame( 1, array_sum( Queue::counts() ) );
 	}
 
+	public function test_a_database_error_is_the_tools_error_not_an_empty_answer(): void {
+		Log::record( array( 'code' => 'ok', 'contact' => 'ida@example.com' ) );
+		$this->push_jobs( 'ida@example.com', 1 );
+		foreach ( array( Log::table(), Queue::table() ) as $table ) {
+			$fail = static fn( $query ) => str_contains( (string) $query, "FROM {$table} WHERE contact = " ) ? 'SELECT id FROM wpf_webhooks_no_such_table' : $query;
+			add_filter( 'query', $fail );
+			try {
+				$exporter = Log::table() === $table ? Privacy::LOG_EXPORTER : Privacy::QUEUE_EXPORTER;
+				$this->assertInstanceOf( \WP_Error::class, apply_filters( 'wp_privacy_personal_data_exporters', array() )[ $exporter ]['callback']( 'ida@example.com', 1 ), $table );
+				$this->assertInstanceOf( \WP_Error::class, apply_filters( 'wp_privacy_personal_data_erasers', array() )[ Privacy::ERASER ]['callback']( 'ida@example.com', 1 ), $table );
+			} finally {
+				remove_filter( 'query', $fail );
+			}
+		}
+		$this->assertSame( 1, count( $this->log_ids_of( 'ida@example.com' ) ), 'the log row is still there: the eraser did not say it was done' );
+	}
+
 	public function test_the_lookups_use_the_contact_index_of_each_table(): void {
 		global $wpdb;
 		for ( $i = 1; $i <= 200; $i++ ) {
@@ -228,11 +245,13 @@ final class PrivacyTest extends WebhookTestCase {
 			remove_filter( 'query', $capture );
 		}
 		$lookups = array_values( array_filter( $queries, fn( $q ) => str_contains( $q, Log::table() ) || str_contains( $q, Queue::table() ) ) );
-		$this->assertCount( 2, $lookups, 'one query a page' );
+		$this->assertCount( 4, $lookups, 'two queries a page: the ids, then their rows' );
+		$this->assertCount( 2, preg_grep( '/WHERE id IN \(\d+\) ORDER BY id$/', $lookups ), 'the rows by their ids' );
+		$lookups = array_values( preg_grep( '/WHERE contact = /', $lookups ) );
 		foreach ( array( Log::table(), Queue::table() ) as $table ) {
 			$this->assertContains( 'contact', $this->index_names( $table ) );
 			if ( Lock::uses_sqlite() ) {
-				$this->assertMatchesRegularExpression( '/USING INDEX \S*contact\S* \(contact=\?\)/', $this->sqlite_plan( "SELECT * FROM {$table} WHERE contact = 'IDA@example.com' ORDER BY id LIMIT 100 OFFSET 0" ) );
+				$this->assertMatchesRegularExpression( '/USING (COVERING )?INDEX \S*contact\S* \(contact=\?\)/', $this->sqlite_plan( "SELECT id FROM {$table} WHERE contact = 'IDA@example.com' ORDER BY id LIMIT 100 OFFSET 0" ) );
 			}
 		}
 		if ( ! Lock::uses_sqlite() ) {
@@ -306,21 +325,24 @@ final class PrivacyTest extends WebhookTestCase {
 			}
 		);
 
-		$this->assertSame( array( 'The user was created.' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0] ) );
-		$erased = apply_filters( 'wp_privacy_personal_data_erasers', array() )[ Privacy::ERASER ]['callback']( 'jane@example.com', 1 );
-		$this->assertSame( array( '1 queued webhook (waiting, being processed or failed) was deleted: it will not run.', '1 webhook log entry was deleted.' ), array_slice( $erased['messages'], 0, 2 ) );
-		$this->assertSame( array( array(), 1 ), $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' ) );
+		try {
+			$this->assertSame( array( 'The user was created.' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0] ) );
+			$erased = apply_filters( 'wp_privacy_personal_data_erasers', array() )[ Privacy::ERASER ]['callback']( 'jane@example.com', 1 );
+			$this->assertSame( array( '1 queued webhook (waiting, being processed or failed) was deleted: it will not run.', '1 webhook log entry was deleted.' ), array_slice( $erased['messages'], 0, 2 ) );
+			$this->assertSame( array( array(), 1 ), $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' ) );
 
-		[ $log, $queue ] = $on_second( fn() => array( $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0], $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' )[0] ) );
-		$this->assertSame( array( 'on the second site' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $log ), 'the second site\'s rows stay, for its own tools' );
-		$this->assertCount( 1, $queue );
-		$on_second(
-			function () {
-				global $wpdb;
-				Log::clear();
-				$wpdb->query( 'DELETE FROM ' . Queue::table() ); // phpcs:ignore WordPress.DB
-			}
-		);
+			[ $log, $queue ] = $on_second( fn() => array( $this->export( Privacy::LOG_EXPORTER, 'jane@example.com' )[0], $this->export( Privacy::QUEUE_EXPORTER, 'jane@example.com' )[0] ) );
+			$this->assertSame( array( 'on the second site' ), array_map( fn( $i ) => $this->fields( $i )['Message'], $log ), 'the second site\'s rows stay, for its own tools' );
+			$this->assertCount( 1, $queue );
+		} finally {
+			$on_second(
+				function () {
+					global $wpdb;
+					Log::clear();
+					$wpdb->query( 'DELETE FROM ' . Queue::table() ); // phpcs:ignore WordPress.DB
+				}
+			);
+		}
 	}
 
 	public function test_the_privacy_policy_guide_gets_a_suggested_text_with_the_sites_settings(): void {

@@ -142,6 +142,29 @@ final class ReachabilityTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'Require signed webhooks', $result['message'], 'the check is unsigned: that is why' );
 	}
 
+	public function test_a_refusal_for_a_key_that_did_not_arrive_is_not_good_even_where_signatures_are_required(): void {
+		$this->configure( array( 'standard_webhooks_secret' => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'require_signature' => true ) );
+		$result = $this->check( array( 'X-Test-Reachability' => 'strip-key' ) );
+		$this->assertSame( array( 'status' => 'recommended', 'outcome' => 'answered', 'http' => 403, 'code' => 'forbidden', 'header' => '' ), $this->summary( $result ) );
+		$this->assertStringContainsString( 'the key did not arrive as sent', $result['message'] );
+	}
+
+	public function test_the_checks_own_webhook_counts_for_no_signature_verdict(): void {
+		$this->configure( array( 'standard_webhooks_secret' => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' ) );
+		$this->assertSame( 'ok', $this->check()['outcome'] );
+		$this->configure( array( 'standard_webhooks_secret' => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'require_signature' => true ) );
+		$this->assertSame( 'answered', $this->check()['outcome'] );
+		$this->assertTrue( Site::eventually( fn() => 2 === Log::query( array( 'action' => 'test' ) )['total'], 5 ), 'both logged' );
+		$this->assertSame( array( '', '' ), array_column( Log::query( array( 'action' => 'test' ) )['rows'], 'signature' ) );
+		$this->assertSame( array(), Log::recent_signed( 50 ), 'neither an unsigned webhook nor a refused one to Site Health and the settings page' );
+		$this->assertSame( 'good', \WpfWebhooks\Admin\SiteHealth::signatures_test()['status'] );
+	}
+
+	public function test_a_hosts_captcha_is_a_challenge(): void {
+		$result = $this->check( array( 'X-Test-Reachability' => 'sg-captcha' ) );
+		$this->assertSame( array( 'status' => 'critical', 'outcome' => 'challenge', 'http' => 202, 'code' => '', 'header' => 'sg-captcha: challenge' ), $this->summary( $result ) );
+	}
+
 	public function test_every_outcome_has_its_section_in_the_troubleshooting_guide(): void {
 		$guide    = (string) file_get_contents( dirname( __DIR__, 2 ) . '/docs/troubleshooting.md' );
 		$headings = array();

@@ -20,6 +20,16 @@ final class Endpoint {
 	const LOCK_WAIT_SECONDS = 5.0;
 
 	/**
+	 * The webhook URL check's own request (Admin\Reachability) carries this header with a one-time token, whose
+	 * SHA-256 is in the transient CHECK_TOKEN for a minute: its log row then has no signature verdict (the check
+	 * does not sign, and must not count as a webhook that arrived unsigned or was refused), and the verdict goes to
+	 * the transient CHECK_SEEN before the answer, so the check knows its key arrived.
+	 */
+	const CHECK_HEADER = 'X-WPF-Check';
+	const CHECK_TOKEN  = 'wpf_webhooks_check_token';
+	const CHECK_SEEN   = 'wpf_webhooks_check_seen';
+
+	/**
 	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). A request
 	 * refused before its key was accepted is only counted (Log::REFUSALS): nothing of it is stored. One refused
 	 * for its signature, after its key was accepted, is logged with the reason. Where PHP
@@ -34,6 +44,10 @@ final class Endpoint {
 		$response = self::handle( $context );
 		$counted  = in_array( $response->code, Log::REFUSALS, true ) && ! isset( $context['log_request']['signature'] );
 		$entry    = $counted ? null : self::log_entry( $response, $context );
+		if ( null !== $entry && self::is_own_check() ) {
+			set_transient( self::CHECK_SEEN, $entry['signature'], MINUTE_IN_SECONDS );
+			$entry['signature'] = '';
+		}
 		$write    = fn() => null === $entry ? Log::refused( $response->code ) : Log::record( $entry );
 		if ( ! Response::can_release() ) {
 			$write();
@@ -172,6 +186,15 @@ final class Endpoint {
 			'warnings'     => $response->warnings,
 			'request'      => is_array( $context['log_request'] ?? null ) ? $context['log_request'] : $bare(),
 		);
+	}
+
+	/**
+	 * Whether this request is the webhook URL check's own (see CHECK_HEADER); costs nothing without the header.
+	 */
+	private static function is_own_check(): bool {
+		$token = $_SERVER[ 'HTTP_' . strtoupper( str_replace( '-', '_', self::CHECK_HEADER ) ) ] ?? null; // phpcs:ignore WordPress.Security
+		$hash  = is_string( $token ) ? get_transient( self::CHECK_TOKEN ) : false;
+		return is_string( $hash ) && hash_equals( $hash, hash( 'sha256', wp_unslash( $token ) ) );
 	}
 
 	/**

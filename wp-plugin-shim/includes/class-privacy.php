@@ -70,10 +70,13 @@ final class Privacy {
 	 *
 	 * @param string $email The person's email.
 	 * @param int    $page  The page, from 1.
-	 * @return array{data: array[], done: bool}
+	 * @return array{data: array[], done: bool}|\WP_Error The page, or the database's error.
 	 */
-	public static function export_log( string $email, int $page = 1 ): array {
-		$rows  = self::page_of( Log::table(), $email, $page );
+	public static function export_log( string $email, int $page = 1 ): array|\WP_Error {
+		$rows = self::page_of( Log::table(), $email, $page );
+		if ( is_wp_error( $rows ) ) {
+			return $rows;
+		}
 		$items = array();
 		foreach ( $rows as $row ) {
 			$row    = Log::typed( $row );
@@ -107,16 +110,19 @@ final class Privacy {
 	 *
 	 * @param string $email The person's email.
 	 * @param int    $page  The page, from 1.
-	 * @return array{data: array[], done: bool}
+	 * @return array{data: array[], done: bool}|\WP_Error The page, or the database's error.
 	 */
-	public static function export_queue( string $email, int $page = 1 ): array {
+	public static function export_queue( string $email, int $page = 1 ): array|\WP_Error {
 		$statuses = array(
 			'pending' => __( 'Waiting', 'wpf-webhooks' ),
 			'running' => __( 'Being processed', 'wpf-webhooks' ),
 			'failed'  => __( 'Failed', 'wpf-webhooks' ),
 		);
 		$rows     = self::page_of( Queue::table(), $email, $page );
-		$items    = array();
+		if ( is_wp_error( $rows ) ) {
+			return $rows;
+		}
+		$items = array();
 		foreach ( $rows as $job ) {
 			$fields = array(
 				__( 'Queued', 'wpf-webhooks' )   => self::time( (int) $job['created_at'] ),
@@ -167,11 +173,16 @@ final class Privacy {
 	 * user removes.
 	 *
 	 * @param string $email The person's email.
-	 * @return array{items_removed: bool, items_retained: bool, messages: string[], done: bool}
+	 * @return array{items_removed: bool, items_retained: bool, messages: string[], done: bool}|\WP_Error What was
+	 *         erased, or the database's error (then the tool says so, and erasing again goes on).
 	 */
-	public static function erase( string $email ): array {
-		$jobs     = self::delete_batch( Queue::table(), $email );
-		$rows     = count( self::delete_batch( Log::table(), $email ) );
+	public static function erase( string $email ): array|\WP_Error {
+		$jobs = self::delete_batch( Queue::table(), $email );
+		$log  = is_wp_error( $jobs ) ? $jobs : self::delete_batch( Log::table(), $email );
+		if ( is_wp_error( $log ) ) {
+			return $log;
+		}
+		$rows     = count( $log );
 		$done     = count( $jobs ) < self::PER_PAGE && $rows < self::PER_PAGE;
 		$running  = count( array_keys( $jobs, 'running', true ) );
 		$messages = array();
@@ -237,21 +248,26 @@ final class Privacy {
 	}
 
 	/**
-	 * One page of a table's rows whose contact is this email, oldest first: an index lookup on `contact`, at most
-	 * PER_PAGE rows. An address that is not an email finds nothing (rows with no contact are never a person's).
+	 * One page of a table's rows whose contact is this email, oldest first: their ids from the `contact` index (an
+	 * offset there reads no row), then those rows, at most PER_PAGE. An address that is not an email finds nothing
+	 * (rows with no contact are never a person's).
 	 *
 	 * @param string $table The log or the queue.
 	 * @param string $email The email.
 	 * @param int    $page  The page, from 1.
-	 * @return array[]
+	 * @return array[]|\WP_Error The rows, or the database's error.
 	 */
-	private static function page_of( string $table, string $email, int $page ): array {
+	private static function page_of( string $table, string $email, int $page ): array|\WP_Error {
 		global $wpdb;
 		if ( ! is_email( $email ) ) {
 			return array();
 		}
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE contact = %s ORDER BY id LIMIT %d OFFSET %d", $email, self::PER_PAGE, ( max( 1, $page ) - 1 ) * self::PER_PAGE ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		return is_array( $rows ) ? $rows : array();
+		$ids = self::ids_of( $table, $email, ( max( 1, $page ) - 1 ) * self::PER_PAGE );
+		if ( is_wp_error( $ids ) || array() === $ids ) {
+			return $ids;
+		}
+		$rows = $wpdb->get_results( "SELECT * FROM {$table} WHERE id IN (" . implode( ', ', $ids ) . ') ORDER BY id', ARRAY_A ); // phpcs:ignore WordPress.DB -- integers only.
+		return self::checked( is_array( $rows ) ? $rows : array() );
 	}
 
 	/**
@@ -259,19 +275,48 @@ final class Privacy {
 	 *
 	 * @param string $table The log or the queue.
 	 * @param string $email The email.
-	 * @return string[] The `status` of each row deleted (a job's state; a log entry's HTTP status).
+	 * @return string[]|\WP_Error The `status` of each row deleted (a job's state; a log entry's HTTP status), or the
+	 *                            database's error.
 	 */
-	private static function delete_batch( string $table, string $email ): array {
+	private static function delete_batch( string $table, string $email ): array|\WP_Error {
 		global $wpdb;
 		if ( ! is_email( $email ) ) {
 			return array();
 		}
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, status FROM {$table} WHERE contact = %s ORDER BY id LIMIT %d", $email, self::PER_PAGE ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		if ( ! is_array( $rows ) || array() === $rows ) {
-			return array();
+		$ids = self::ids_of( $table, $email, 0 );
+		if ( is_wp_error( $ids ) || array() === $ids ) {
+			return $ids;
 		}
-		$ids = implode( ', ', array_map( 'intval', array_column( $rows, 'id' ) ) );
-		return false === $wpdb->query( "DELETE FROM {$table} WHERE id IN ({$ids})" ) ? array() : array_map( 'strval', array_column( $rows, 'status' ) ); // phpcs:ignore WordPress.DB -- integers only.
+		$in       = implode( ', ', $ids );
+		$statuses = $wpdb->get_col( "SELECT status FROM {$table} WHERE id IN ({$in}) ORDER BY id" ); // phpcs:ignore WordPress.DB -- integers only.
+		$wpdb->query( "DELETE FROM {$table} WHERE id IN ({$in})" ); // phpcs:ignore WordPress.DB -- integers only.
+		return self::checked( array_map( 'strval', $statuses ) );
+	}
+
+	/**
+	 * The ids of at most PER_PAGE of a table's rows whose contact is this email, oldest first, after $offset of them.
+	 *
+	 * @param string $table  The log or the queue.
+	 * @param string $email  The email.
+	 * @param int    $offset How many to pass over.
+	 * @return int[]|\WP_Error
+	 */
+	private static function ids_of( string $table, string $email, int $offset ): array|\WP_Error {
+		global $wpdb;
+		$ids = $wpdb->get_col( $wpdb->prepare( "SELECT id FROM {$table} WHERE contact = %s ORDER BY id LIMIT %d OFFSET %d", $email, self::PER_PAGE, $offset ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return self::checked( array_map( 'intval', $ids ) );
+	}
+
+	/**
+	 * A result, or the error of the database's last query when it failed (a lock wait timeout, a missing table):
+	 * an empty result would tell the tools there was nothing (more) to export or erase.
+	 *
+	 * @param array $result The result.
+	 * @return array|\WP_Error
+	 */
+	private static function checked( array $result ): array|\WP_Error {
+		global $wpdb;
+		return '' === $wpdb->last_error ? $result : new \WP_Error( 'wpf_webhooks_privacy_db_error', __( 'The database refused a query; nothing more was done. Try again.', 'wpf-webhooks' ) );
 	}
 
 	/**

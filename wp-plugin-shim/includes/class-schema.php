@@ -29,6 +29,11 @@ final class Schema {
 	const VERSION_OPTION = 'wpf_webhooks_db_version';
 
 	/**
+	 * The longest wait for another request that is upgrading the tables.
+	 */
+	const UPGRADE_WAIT_SECONDS = 2.0;
+
+	/**
 	 * The table names, with the site's prefix.
 	 */
 	public static function table( string $name ): string {
@@ -45,13 +50,37 @@ final class Schema {
 	}
 
 	/**
-	 * Brings the tables to the current version; a no-op (no query) when they are there. The contact-link table
-	 * is the network's: the first site to get here makes it and starts its backfill (ContactLinks).
+	 * Brings the tables to the current version; a no-op (no query) when they are there. One request at a time
+	 * changes them: the first webhooks after an update arrive together, and each running its own ALTER TABLE on a
+	 * large log would queue every write to it behind the others. A request that finds another one upgrading waits
+	 * up to UPGRADE_WAIT_SECONDS, then goes on with the tables as they are. The contact-link table is the network's:
+	 * the first site to get here makes it and starts its backfill (ContactLinks).
 	 */
 	public static function upgrade(): void {
+		global $wpdb;
 		if ( (int) get_option( self::VERSION_OPTION, 0 ) >= self::VERSION ) {
 			return;
 		}
+		$lock = new Lock( 'schema-upgrade', true );
+		if ( ! $lock->acquire( self::UPGRADE_WAIT_SECONDS ) ) {
+			return;
+		}
+		try {
+			// Read again, past this request's cache: the request that held the lock may have upgraded them.
+			if ( (int) $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", self::VERSION_OPTION ) ) < self::VERSION ) {
+				self::migrate();
+			}
+			wp_cache_delete( 'alloptions', 'options' );
+			wp_cache_delete( self::VERSION_OPTION, 'options' );
+		} finally {
+			$lock->release();
+		}
+	}
+
+	/**
+	 * Creates or changes the tables to this version's (dbDelta), drops retired ones, then records the version.
+	 */
+	private static function migrate(): void {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$charset    = $wpdb->get_charset_collate();

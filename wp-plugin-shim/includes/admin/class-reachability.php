@@ -9,6 +9,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\Endpoint;
 use WpfWebhooks\Settings;
 
 defined( 'ABSPATH' ) || exit;
@@ -60,11 +61,13 @@ final class Reachability {
 	 * says so; the first one present is named when something else than the plugin answered.
 	 */
 	const FRONT_HEADERS = array(
-		'cf-mitigated'   => '/./',
-		'x-sucuri-block' => '/./',
-		'x-sucuri-id'    => '/./',
-		'server'         => '/cloudflare|sucuri|akamai|imperva|incapsula|varnish/i',
-		'cf-ray'         => '/./',
+		'cf-mitigated'      => '/./',
+		'x-sucuri-block'    => '/./',
+		'x-sucuri-id'       => '/./',
+		'x-amzn-waf-action' => '/./',
+		'sg-captcha'        => '/./',
+		'server'            => '/cloudflare|sucuri|akamai|imperva|incapsula|varnish|imunify360/i',
+		'cf-ray'            => '/./',
 	);
 
 	/**
@@ -85,24 +88,49 @@ final class Reachability {
 	 * @return array{status: string, outcome: string, label: string, message: string, url: string, http: int, code: string, header: string, location: string}
 	 */
 	public static function check(): array {
-		$key      = (string) Settings::get()['access_key'];
-		$url      = SettingsPage::webhook_urls( $key )['test'];
-		$timeout  = max( 1, (int) apply_filters( 'wpf_webhooks_reachability_timeout', 10 ) );
+		$key     = (string) Settings::get()['access_key'];
+		$url     = SettingsPage::webhook_urls( $key )['test'];
+		$timeout = max( 1, (int) apply_filters( 'wpf_webhooks_reachability_timeout', 10 ) );
+		$token   = wp_generate_password( 32, false );
+		set_transient( Endpoint::CHECK_TOKEN, hash( 'sha256', $token ), MINUTE_IN_SECONDS );
+		delete_transient( Endpoint::CHECK_SEEN );
 		$started  = microtime( true );
 		$response = wp_remote_get(
 			$url,
 			array(
 				'timeout'     => $timeout,
 				'redirection' => 0,
-				'headers'     => array( 'User-Agent' => self::USER_AGENT . '/' . WPF_WEBHOOKS_VERSION ),
+				'headers'     => array(
+					'User-Agent'           => self::USER_AGENT . '/' . WPF_WEBHOOKS_VERSION,
+					Endpoint::CHECK_HEADER => $token,
+				),
 			)
 		);
-		$result   = self::classify( $response, $url, $timeout, (int) round( ( microtime( true ) - $started ) * 1000 ) );
-		if ( '' === $key ) {
-			return $result;
+		$ms     = (int) round( ( microtime( true ) - $started ) * 1000 );
+		$mask   = '' === $key ? fn( string $text ) => $text : fn( string $text ) => str_ireplace( array( $key, rawurlencode( $key ) ), SettingsPage::masked( $key ), $text );
+		$result = self::classify( self::masked_response( $response, $mask ), $url, $timeout, $ms );
+		delete_transient( Endpoint::CHECK_TOKEN );
+		return array_map( fn( $value ) => is_string( $value ) ? $mask( $value ) : $value, $result );
+	}
+
+	/**
+	 * The answer with the key masked in its headers and body, before anything of them is cut or quoted.
+	 *
+	 * @param array|\WP_Error $response The answer, or the error.
+	 * @param callable        $mask     Masks the key in a text.
+	 * @return array|\WP_Error
+	 */
+	private static function masked_response( $response, callable $mask ) {
+		if ( is_wp_error( $response ) ) {
+			return new \WP_Error( $response->get_error_code(), $mask( $response->get_error_message() ) );
 		}
-		$forms = array( $key, rawurlencode( $key ) );
-		return array_map( fn( $value ) => is_string( $value ) ? str_replace( $forms, SettingsPage::masked( $key ), $value ) : $value, $result );
+		$headers = array();
+		foreach ( wp_remote_retrieve_headers( $response ) as $name => $value ) {
+			$headers[ strtolower( (string) $name ) ] = array_map( fn( $v ) => $mask( (string) $v ), (array) $value );
+		}
+		$response['headers'] = $headers;
+		$response['body']    = $mask( (string) wp_remote_retrieve_body( $response ) );
+		return $response;
 	}
 
 	/**
@@ -215,7 +243,7 @@ final class Reachability {
 		foreach ( $patterns as $name => $pattern ) {
 			$value = self::header( $headers, $name );
 			if ( '' !== $value && preg_match( $pattern, $value ) ) {
-				return $name . ': ' . substr( $value, 0, 80 );
+				return $name . ': ' . mb_substr( $value, 0, 80 );
 			}
 		}
 		return null;
@@ -242,7 +270,12 @@ final class Reachability {
 	 * @param string $header `name: value`, or ''.
 	 */
 	private static function is_challenge( string $header ): bool {
-		return str_starts_with( $header, 'cf-mitigated:' ) || str_starts_with( $header, 'x-sucuri-block:' );
+		foreach ( array( 'cf-mitigated:', 'x-sucuri-block:', 'x-amzn-waf-action:', 'sg-captcha:', 'server: imunify360' ) as $tell ) {
+			if ( str_starts_with( strtolower( $header ), $tell ) ) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -286,7 +319,9 @@ final class Reachability {
 		/* translators: 1: the URL checked (its key masked), 2: an HTTP status, 3: the plugin's code, e.g. forbidden, 4: the plugin's message */
 		$message = sprintf( __( 'GET %1$s reached WordPress, and the plugin answered %2$d %3$s: %4$s', 'wpf-webhooks' ), $result['url'], $result['http'], $answer['code'], (string) $answer['message'] );
 		$status  = null;
-		if ( 'forbidden' === $answer['code'] && SettingsPage::signing( Settings::get() )['required'] ) {
+		$seen = get_transient( Endpoint::CHECK_SEEN );
+		delete_transient( Endpoint::CHECK_SEEN );
+		if ( 'forbidden' === $answer['code'] && in_array( $seen, array( 'unsigned', 'unchecked', 'refused' ), true ) ) {
 			$message .= ' ' . __( 'Require signed webhooks is on and this check does not sign its request, so it was refused as an unsigned webhook is: the URL itself is fine, and your CRM\'s signed webhooks get through.', 'wpf-webhooks' );
 			$status   = 'good';
 		} elseif ( 'forbidden' === $answer['code'] ) {
