@@ -45,6 +45,8 @@ const s = {
   oldKey: null,
   newAddUrl: null,
   newKey: null,
+  dialogs: [],
+  dismissDialogs: false,
 };
 
 /** The settings form's field `wpf_webhooks_settings[KEY]`. */
@@ -85,13 +87,22 @@ async function copyWith(button) {
   }
 }
 
-/** The copy button that follows the webhook URL input of `action`, and that input's value. */
+/** The copy button that follows the webhook URL input of `action`, that input, and the URL it copies in full. */
 async function webhookUrl(action) {
   const input = s.page.locator(`input.wpf-webhook-url[data-action="${action}"]`);
   assert.equal(await input.count(), 1, `one input.wpf-webhook-url[data-action="${action}"]`);
-  const button = s.page.locator(`input.wpf-webhook-url[data-action="${action}"] ~ button.wpf-copy-url`).first();
-  assert.equal(await button.count(), 1, `a button.wpf-copy-url after the "${action}" URL`);
-  return { input, button, value: await input.inputValue() };
+  const button = s.page.locator(`input.wpf-webhook-url[data-action="${action}"] + button.wpf-copy`);
+  assert.equal(await button.count(), 1, `a button.wpf-copy after the "${action}" URL`);
+  return { input, button, value: await input.getAttribute('data-url') };
+}
+
+/** Clicks Test connection and waits for its result, shown without a reload. */
+async function testConnection() {
+  const result = s.page.locator('#wpf-connection-result');
+  await s.page.locator('#wpf-test-connection').click();
+  await result.waitFor({ state: 'visible' });
+  await s.page.locator('#wpf-test-connection:not([disabled])').waitFor();
+  return result;
 }
 
 /** The access_key parameter of a webhook URL. */
@@ -156,7 +167,10 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
       s.browser = await openBrowser(s.site);
       s.page = s.browser.page;
       s.page.on('pageerror', (error) => s.pageErrors.push(error.message));
-      s.page.on('dialog', (dialog) => dialog.accept().catch(() => {}));
+      s.page.on('dialog', (dialog) => {
+        s.dialogs.push(dialog.message());
+        (s.dismissDialogs ? dialog.dismiss() : dialog.accept()).catch(() => {});
+      });
     } catch (error) {
       s.setupError = error;
     }
@@ -259,9 +273,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
 
   step(5, 'test connection', [2], async () => {
     if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
-    await submitAndWait(s.page.locator('#wpf-test-connection'), /page=wpf-webhooks/);
-    const result = s.page.locator('#wpf-connection-result');
-    await result.waitFor();
+    const result = await testConnection();
     const classes = (await result.getAttribute('class')) ?? '';
     assert.ok(classes.split(/\s+/).includes('notice-success'), `#wpf-connection-result is "${classes}": ${await result.innerText()}`);
   });

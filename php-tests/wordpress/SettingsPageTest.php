@@ -8,6 +8,7 @@
 
 namespace WpfWebhooks\Tests;
 
+use WpfWebhooks\Admin\LogPage;
 use WpfWebhooks\Admin\SettingsPage;
 use WpfWebhooks\Admin\SiteHealth;
 use WpfWebhooks\Admin\WpfImport;
@@ -133,6 +134,7 @@ final class SettingsPageTest extends WebhookTestCase {
 				'crm'                   => 'hubspot',
 				'customerio_app_url'    => 'not a url',
 				'customerio_track_url'  => 'ftp://example.com',
+				'return_password'       => '1',
 				'return_password_field' => 'bad field!',
 				'default_role'          => 'administrator',
 				'allowed_roles'         => array( 'subscriber', 'administrator', 'editor' ),
@@ -450,33 +452,84 @@ final class SettingsPageTest extends WebhookTestCase {
 		return $inputs->item( 0 );
 	}
 
-	public function test_test_connection_reports_success_and_the_precise_failure(): void {
-		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
-		$this->assertStringContainsString( 'Track API credentials work', $this->connection_result() );
-		$this->configure( array( 'customerio_app_url' => self::$sandbox->app_url( 'eu' ), 'customerio_track_url' => self::$sandbox->track_url( 'eu' ) ) );
-		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
-		$this->assertStringContainsString( 'check the API key and the region', $this->connection_result() );
-		$this->configure( array( 'customerio_app_url' => 'http://127.0.0.1:9/v1' ) );
-		$this->post_handler( array( SettingsPage::class, 'test_connection' ), 'wpf_webhooks_test_connection' );
-		$this->assertStringContainsString( 'connection', $this->connection_result() );
+	public function test_test_connection_tests_the_typed_credentials_saved_or_not_and_never_echoes_them(): void {
+		$saved = Settings::get();
+		$this->assertStringContainsString( 'Track API credentials work', $this->test_typed( array( 'customerio_app_key' => '', 'customerio_track_key' => '' ) )['message'], 'empty inputs: the saved credentials' );
+		$wrong = $this->test_typed( array( 'customerio_app_key' => 'typed-wrong-key-QQQQ' ) );
+		$this->assertFalse( $wrong['ok'] );
+		$this->assertStringNotContainsString( 'typed-wrong-key', wp_json_encode( $wrong ), 'a typed credential is never echoed back' );
+		$this->assertStringNotContainsString( Sandbox::TRACK_KEY, wp_json_encode( $wrong ), 'nor a saved one' );
+		$region = $this->test_typed( array( 'customerio_app_url' => self::$sandbox->app_url( 'eu' ), 'customerio_track_url' => self::$sandbox->track_url( 'eu' ) ) );
+		$this->assertStringContainsString( 'check the API key and the region', $region['message'] );
+		$this->assertStringContainsString( 'connection', $this->test_typed( array( 'customerio_app_url' => 'http://127.0.0.1:9/v1' ) )['message'] );
+		$bad_url = $this->test_typed( array( 'customerio_app_url' => 'not a url' ) );
+		$this->assertFalse( $bad_url['ok'] );
+		$this->assertStringContainsString( 'not an http(s) URL', $bad_url['message'], 'a value the save would refuse is not tested' );
+		$this->configure( array( 'customerio_app_key' => 'saved-but-wrong' ) );
+		$this->assertTrue( $this->test_typed( array( 'customerio_app_key' => Sandbox::APP_KEY ) )['ok'], 'the typed key, not the saved one' );
+		$this->assertSame( 'not_configured', $this->test_typed( array( 'crm' => '' ) )['code'], 'the typed CRM choice' );
+		$this->configure();
+		$this->assertSame( $saved, Settings::get(), 'nothing typed was saved' );
+	}
+
+	public function test_test_connection_needs_the_capability_and_the_nonce(): void {
+		wp_set_current_user( 0 );
+		$this->assertSame( 403, $this->ajax_refused( wp_create_nonce( 'wpf_webhooks_test_connection' ) ) );
+		wp_set_current_user( 1 );
+		$this->assertSame( 403, $this->ajax_refused( 'not-a-nonce' ) );
 	}
 
 	/**
-	 * Renders the page after Test connection and returns the result notice's text.
+	 * Runs Test connection through admin-ajax.php with these typed settings and the nonce, returning its JSON.
+	 *
+	 * @param array  $typed The typed settings (the CRM's inputs).
+	 * @param string $nonce The nonce (default: a valid one).
 	 */
-	private function connection_result(): string {
-		$_GET['wpf-notice'] = 'connection';
+	private function test_typed( array $typed, string $nonce = '' ): array {
+		$_POST    = array(
+			'action'        => 'wpf_webhooks_test_connection',
+			'_ajax_nonce'   => '' === $nonce ? wp_create_nonce( 'wpf_webhooks_test_connection' ) : $nonce,
+			Settings::OPTION => wp_slash( $typed + array( 'crm' => 'customerio' ) ),
+		);
+		$_REQUEST = $_POST;
+		add_filter( 'wp_doing_ajax', '__return_true' );
+		add_filter( 'wp_die_ajax_handler', array( self::class, 'die_handler' ) );
 		ob_start();
-		SettingsPage::render();
-		$html = (string) ob_get_clean();
-		unset( $_GET['wpf-notice'] );
-		$this->assertSame( 1, preg_match( '#<div id="wpf-connection-result" class="notice [^"]+"><p>(.*?)</p></div>#s', $html, $m ), $html );
-		return html_entity_decode( $m[1] );
+		try {
+			SettingsPage::ajax_test_connection();
+			$this->fail( 'the handler did not end the request' );
+		} catch ( \RuntimeException $end ) {
+			$out = (string) ob_get_clean();
+			if ( '' === $out ) {
+				throw $end;
+			}
+		} finally {
+			remove_filter( 'wp_doing_ajax', '__return_true' );
+			remove_filter( 'wp_die_ajax_handler', array( self::class, 'die_handler' ) );
+		}
+		$json = json_decode( $out, true );
+		$this->assertIsArray( $json, $out );
+		return $json['data'] + array( 'ok' => $json['success'] );
+	}
+
+	/**
+	 * Test connection with this nonce, refused: its HTTP status.
+	 *
+	 * @param string $nonce The nonce.
+	 */
+	private function ajax_refused( string $nonce ): int {
+		try {
+			$this->test_typed( array( 'customerio_app_key' => Sandbox::APP_KEY ), $nonce );
+		} catch ( \RuntimeException $refused ) {
+			return $refused->getCode();
+		}
+		$this->fail( 'Test connection ran' );
 	}
 
 	public function test_the_webhook_url_check_needs_the_capability_and_the_nonce_and_shows_its_result_once_without_the_key(): void {
 		$page = $this->xpath( $this->page() );
-		$this->assertSame( 1, $page->query( '//form[input[@name="action"][@value="wpf_webhooks_check_reachability"]]//button[@id="wpf-check-reachability"]' )->length, 'the button, in a form of its own' );
+		$this->assertSame( 1, $page->query( '//form[@id="wpf-check-reachability-form"][input[@name="action"][@value="wpf_webhooks_check_reachability"]]' )->length, 'a form of its own' );
+		$this->assertSame( 1, $page->query( '//button[@id="wpf-check-reachability"][@form="wpf-check-reachability-form"]' )->length, 'its button, next to the URLs' );
 		$this->assertRefusedWithoutCapabilityOrNonce( 'check_reachability', 'wpf_webhooks_check_reachability' );
 		$this->assertSame( 0, Log::query( array( 'action' => 'test' ) )['total'], 'refused before the check ran' );
 		$where = $this->post_handler( array( SettingsPage::class, 'check_reachability' ), 'wpf_webhooks_check_reachability' );
@@ -503,6 +556,84 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->assertMatchesRegularExpression( '#value="administrator"[^>]*disabled#', $html, 'privileged roles cannot be allowed' );
 		$this->assertStringContainsString( '{{customer.email}}', $html );
 		$this->assertStringNotContainsString( 'id="wpf-weak-key"', $html );
+	}
+
+	public function test_the_page_is_in_setup_order_and_links_to_the_log(): void {
+		$page  = $this->xpath( $this->page() );
+		$order = array(
+			'//select[@id="wpf-crm"]',
+			'//input[@name="' . Settings::OPTION . '[customerio_app_key]"]',
+			'//button[@id="wpf-test-connection"]',
+			'//input[contains(@class, "wpf-webhook-url")]',
+			'//pre[contains(@class, "wpf-webhook-body")]',
+		);
+		$positions = array();
+		foreach ( $order as $query ) {
+			$this->assertGreaterThan( 0, $page->query( $query )->length, $query );
+			$positions[] = (int) $page->evaluate( 'count(' . $query . '[1]/preceding::*) + count(' . $query . '[1]/ancestor::*)' );
+		}
+		$sorted = $positions;
+		sort( $sorted );
+		$this->assertSame( $sorted, $positions, 'CRM, its credentials, Test connection, the URLs, the body' );
+		$this->assertSame( 'button', $page->query( '//button[@id="wpf-test-connection"]' )->item( 0 )->getAttribute( 'type' ), 'it tests the form as typed, without saving it' );
+		$this->assertGreaterThan( 0, $page->query( sprintf( '//a[@href="%s"]', esc_url( LogPage::url() ) ) )->length, 'a link to Tools → Webhook Logs' );
+	}
+
+	public function test_the_key_and_the_urls_carrying_it_are_masked_until_show_with_a_header_variant(): void {
+		$html = $this->page();
+		$page = $this->xpath( $html );
+		$this->assertSame( '••••' . substr( self::KEY, -4 ), $page->query( '//input[@id="wpf-access-key"]' )->item( 0 )->getAttribute( 'value' ) );
+		$this->assertSame( 1, $page->query( '//button[@id="wpf-show-key"][@aria-pressed="false"]' )->length, 'a Show button' );
+		$urls = $page->query( '//input[contains(@class, "wpf-webhook-url")]' );
+		$this->assertSame( 5, $urls->length );
+		foreach ( $urls as $url ) {
+			$this->assertStringNotContainsString( self::KEY, $url->getAttribute( 'value' ), 'shown masked' );
+			$this->assertStringContainsString( 'access_key=••••' . substr( self::KEY, -4 ), $url->getAttribute( 'value' ) );
+			$this->assertStringContainsString( 'access_key=' . self::KEY, $url->getAttribute( 'data-url' ), 'copied in full' );
+			$this->assertStringNotContainsString( 'access_key', $url->getAttribute( 'data-header-url' ), 'the header variant has no key in the URL' );
+		}
+		$variant = $page->query( '//*[@id="wpf-key-in"]//input[@type="radio"]' );
+		$this->assertSame( array( 'url', 'header' ), array( $variant->item( 0 )->getAttribute( 'value' ), $variant->item( 1 )->getAttribute( 'value' ) ) );
+		$this->assertStringContainsString( 'X-WPF-Access-Key', $page->query( '//*[@id="wpf-header-name"]' )->item( 0 )->textContent );
+		$confirm = $page->query( '//form[input[@value="wpf_webhooks_regenerate_key"]]' )->item( 0 )->getAttribute( 'data-confirm' );
+		$this->assertStringContainsString( 'every journey', $confirm, 'Regenerate asks first' );
+	}
+
+	public function test_return_password_is_one_control(): void {
+		$this->configure( array( 'return_password_field' => '' ) );
+		$page = $this->xpath( $this->page() );
+		$this->assertSame( 0, $page->query( sprintf( '//input[@type="checkbox"][@name="%s[return_password]"]', Settings::OPTION ) )->length, 'no checkbox' );
+		$radios = $page->query( sprintf( '//input[@type="radio"][@name="%s[return_password]"]', Settings::OPTION ) );
+		$this->assertSame( array( '0', '1' ), array( $radios->item( 0 )->getAttribute( 'value' ), $radios->item( 1 )->getAttribute( 'value' ) ) );
+		$this->assertTrue( $radios->item( 0 )->hasAttribute( 'checked' ), 'off by default' );
+
+		$saved = $this->submit( array( 'return_password' => '1', 'return_password_field' => 'wp_password' ) );
+		$this->assertSame( array( true, 'wp_password' ), array( $saved['return_password'], $saved['return_password_field'] ) );
+		update_option( Settings::OPTION, $saved );
+		$this->assertTrue( $this->xpath( $this->page() )->query( sprintf( '//input[@type="radio"][@name="%s[return_password]"][@value="1"]', Settings::OPTION ) )->item( 0 )->hasAttribute( 'checked' ) );
+		$kept = $this->submit( array( 'return_password' => '1', 'return_password_field' => ' ' ) );
+		$this->assertSame( array( 'wpf_return_password_field' ), $this->errors(), 'writing it needs a field' );
+		$this->assertSame( array( true, 'wp_password' ), array( $kept['return_password'], $kept['return_password_field'] ), 'the previous choice kept' );
+		$off = $this->submit( array( 'return_password' => '0', 'return_password_field' => 'wp_password' ) );
+		$this->assertSame( array( false, '' ), array( $off['return_password'], $off['return_password_field'] ), 'off is off in both settings' );
+	}
+
+	public function test_the_help_tab_explains_the_page(): void {
+		set_current_screen( 'settings_page_' . SettingsPage::SLUG );
+		SettingsPage::add_help();
+		$tabs = get_current_screen()->get_help_tabs();
+		$this->assertArrayHasKey( 'wpf-webhooks-setup', $tabs );
+		$this->assertStringContainsString( 'Test connection', $tabs['wpf-webhooks-setup']['content'] );
+		$this->assertNotSame( '', get_current_screen()->get_help_sidebar() );
+		set_current_screen( 'front' );
+	}
+
+	public function test_the_role_example_is_an_allowed_existing_role(): void {
+		$this->configure( array( 'allowed_roles' => array() ) );
+		$this->assertStringNotContainsString( '&amp;role=', $this->page(), 'no role allowed: no role suggested' );
+		$this->configure( array( 'allowed_roles' => array( 'author' ) ) );
+		$this->assertStringContainsString( '&amp;role=author', $this->page() );
+		$this->assertStringNotContainsString( 'role=customer', $this->page() );
 	}
 
 	public function test_the_page_shows_the_chosen_crms_settings_only(): void {

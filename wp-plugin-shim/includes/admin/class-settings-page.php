@@ -29,12 +29,9 @@ final class SettingsPage {
 	const CAPABILITY = 'manage_options';
 
 	/**
-	 * The webhook log's retention settings and their labels.
+	 * The header a CRM may send the access key in, instead of the URL (CONTRACT §1).
 	 */
-	const LOG_LIMITS = array(
-		'log_retention_days' => 'Keep log entries (days)',
-		'log_max_rows'       => 'Keep the newest (log entries)',
-	);
+	const KEY_HEADER = 'X-WPF-Access-Key';
 
 	/**
 	 * The setting that refuses webhooks without a verified signature.
@@ -56,7 +53,48 @@ final class SettingsPage {
 	 * Adds the page under Settings (admin_menu).
 	 */
 	public static function add_page(): void {
-		add_options_page( __( 'Webhooks', 'wpf-webhooks' ), __( 'Webhooks', 'wpf-webhooks' ), self::CAPABILITY, self::SLUG, array( self::class, 'render' ) );
+		$hook = add_options_page( __( 'Webhooks', 'wpf-webhooks' ), __( 'Webhooks', 'wpf-webhooks' ), self::CAPABILITY, self::SLUG, array( self::class, 'render' ) );
+		if ( $hook ) {
+			add_action( 'load-' . $hook, array( self::class, 'add_help' ) );
+		}
+	}
+
+	/**
+	 * The page's Help tab (load-settings_page_wpf-webhooks): the setup in its order, and where to look when a
+	 * webhook fails.
+	 */
+	public static function add_help(): void {
+		$screen = get_current_screen();
+		$screen->add_help_tab(
+			array(
+				'id'      => 'wpf-webhooks-setup',
+				'title'   => __( 'Setting up', 'wpf-webhooks' ),
+				'content' => '<ol><li>' . esc_html__( 'Choose your CRM, then enter its credentials: only the chosen CRM\'s fields show. A saved credential is never shown again; leave its field empty to keep it.', 'wpf-webhooks' ) . '</li><li>'
+					. esc_html__( 'Test connection calls the CRM with the values as typed, saved or not. Then save the settings.', 'wpf-webhooks' ) . '</li><li>'
+					. esc_html__( 'Copy a webhook URL (Copy copies the real URL, with the key, even while it is hidden) and the body into your CRM. Sending the key in the X-WPF-Access-Key header is safer: URLs end up in logs.', 'wpf-webhooks' ) . '</li><li>'
+					. esc_html__( 'Check the webhook URL requests it as a CRM would. Regenerate key makes a new key: the old one stops working, and every journey that uses it must be updated.', 'wpf-webhooks' ) . '</li></ol>',
+			)
+		);
+		$screen->add_help_tab(
+			array(
+				'id'      => 'wpf-webhooks-users',
+				'title'   => __( 'Users and roles', 'wpf-webhooks' ),
+				'content' => '<p>' . esc_html__( 'Field mapping copies CRM fields to WordPress fields. Return Password writes a generated password back to a CRM field, or not at all. A webhook URL may ask for a role with role=SLUG, and only a role ticked under Roles a webhook may give is used; privileged roles never are.', 'wpf-webhooks' ) . '</p>',
+			)
+		);
+		$screen->set_help_sidebar( '<p><a href="' . esc_url( LogPage::url() ) . '">' . esc_html__( 'Tools → Webhook Logs', 'wpf-webhooks' ) . '</a></p><p>' . esc_html__( 'Every webhook is listed there with why it failed, if it did.', 'wpf-webhooks' ) . '</p>' );
+	}
+
+	/**
+	 * The webhook log's retention settings and their labels.
+	 *
+	 * @return array<string, string> setting => label.
+	 */
+	private static function log_limits(): array {
+		return array(
+			'log_retention_days' => __( 'Keep log entries for (days)', 'wpf-webhooks' ),
+			'log_max_rows'       => __( 'Keep at most (log entries)', 'wpf-webhooks' ),
+		);
 	}
 
 	/**
@@ -96,31 +134,14 @@ final class SettingsPage {
 		}
 		$old = Settings::get();
 		$in  = is_array( $input ) ? wp_unslash( $input ) : array();
-		$new = $old;
+		$new = self::sanitize_crm( $in, $old );
 
-		$crm = isset( $in['crm'] ) ? (string) $in['crm'] : '';
-		if ( '' === $crm || isset( Contract::crms()[ $crm ] ) ) {
-			$new['crm'] = $crm;
-		} else {
-			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
-		}
-		foreach ( Contract::settings() as $setting ) {
-			if ( null !== $setting['crm'] ) {
-				$new = self::sanitize_setting( $setting, $in, $new );
-			}
-		}
 		$new                            = self::sanitize_setting( self::site_signing_secret(), $in, $new );
 		$new[ self::REQUIRE_SIGNATURE ] = ! empty( $in[ self::REQUIRE_SIGNATURE ] );
 
 		$new['field_map'] = self::sanitize_field_map( $in['field_map'] ?? array(), $old['field_map'] );
 
-		$new['return_password'] = ! empty( $in['return_password'] );
-		$field                  = isset( $in['return_password_field'] ) ? trim( (string) $in['return_password_field'] ) : '';
-		if ( '' === $field || preg_match( '/^[A-Za-z0-9_.\-]{1,100}$/', $field ) ) {
-			$new['return_password_field'] = $field;
-		} else {
-			self::refuse( 'return_password_field', __( 'The Return Password field may hold letters, digits, _ . and - only; the previous value was kept.', 'wpf-webhooks' ) );
-		}
+		$new = self::sanitize_return_password( $in, $new );
 
 		$privileged = self::privileged_roles();
 		$registered = array_keys( wp_roles()->roles );
@@ -147,7 +168,7 @@ final class SettingsPage {
 		$new['send_welcome_email'] = ! empty( $in['send_welcome_email'] );
 		$new['async']              = ! empty( $in['async'] );
 
-		foreach ( self::LOG_LIMITS as $key => $label ) {
+		foreach ( self::log_limits() as $key => $label ) {
 			$value = isset( $in[ $key ] ) ? trim( (string) $in[ $key ] ) : (string) $old[ $key ];
 			if ( ctype_digit( $value ) ) {
 				$new[ $key ] = (int) $value;
@@ -157,6 +178,57 @@ final class SettingsPage {
 			}
 		}
 		return self::refuse_signing_problems( $new, $old );
+	}
+
+	/**
+	 * The CRM and its settings from the form (see sanitize_setting()), onto some settings.
+	 *
+	 * @param array $in       The posted values, unslashed.
+	 * @param array $settings The settings to change.
+	 */
+	private static function sanitize_crm( array $in, array $settings ): array {
+		$crm = isset( $in['crm'] ) ? (string) $in['crm'] : '';
+		if ( '' === $crm || isset( Contract::crms()[ $crm ] ) ) {
+			$settings['crm'] = $crm;
+		} else {
+			self::refuse( 'crm', __( 'Unknown CRM; the previous choice was kept.', 'wpf-webhooks' ) );
+		}
+		foreach ( Contract::settings() as $setting ) {
+			if ( null !== $setting['crm'] ) {
+				$settings = self::sanitize_setting( $setting, $in, $settings );
+			}
+		}
+		return $settings;
+	}
+
+	/**
+	 * Return Password, one choice saved in both of its settings: off is `return_password` false with no field;
+	 * on needs a CRM field name, else the previous choice is kept.
+	 *
+	 * @param array $in  The posted values, unslashed.
+	 * @param array $new The settings being saved.
+	 */
+	private static function sanitize_return_password( array $in, array $new ): array {
+		$field = isset( $in['return_password_field'] ) ? trim( (string) $in['return_password_field'] ) : '';
+		if ( empty( $in['return_password'] ) ) {
+			$new['return_password']       = false;
+			$new['return_password_field'] = '';
+		} elseif ( preg_match( '/^[A-Za-z0-9_.\-]{1,100}$/', $field ) ) {
+			$new['return_password']       = true;
+			$new['return_password_field'] = $field;
+		} else {
+			self::refuse( 'return_password_field', '' === $field ? __( 'Return Password: name the CRM field to write the password to; the previous choice was kept.', 'wpf-webhooks' ) : __( 'The Return Password field may hold letters, digits, _ . and - only; the previous choice was kept.', 'wpf-webhooks' ) );
+		}
+		return $new;
+	}
+
+	/**
+	 * Whether Return Password is on: a field is named (CONTRACT §4: an empty field is off).
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function returns_password( array $s ): bool {
+		return ! empty( $s['return_password'] ) && '' !== trim( (string) $s['return_password_field'] );
 	}
 
 	/**
@@ -264,14 +336,14 @@ final class SettingsPage {
 			}
 		} elseif ( ! self::may_set_urls() ) {
 			if ( (string) $new[ $key ] !== $value ) {
-				/* translators: %s: the setting's name */
-				self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+				/* translators: %s: the setting's label */
+				self::refuse( $key, sprintf( __( 'On a multisite network only a network administrator can change %s; the previous value was kept.', 'wpf-webhooks' ), $setting['label'] ) );
 			}
 		} elseif ( '' === $value || Contract::is_base_url( $value ) ) {
 			$new[ $key ] = $value;
 		} else {
-			/* translators: %s: the setting's name */
-			self::refuse( $key, sprintf( __( '%s is not an http(s) URL; the previous value was kept.', 'wpf-webhooks' ), $key ) );
+			/* translators: %s: the setting's label */
+			self::refuse( $key, sprintf( __( '%s is not an http(s) URL; the previous value was kept.', 'wpf-webhooks' ), $setting['label'] ) );
 		}
 		return $new;
 	}
@@ -395,19 +467,33 @@ final class SettingsPage {
 	}
 
 	/**
-	 * admin-post.php?action=wpf_webhooks_test_connection: checks the CRM through the extension; the result is
-	 * shown once on the page.
+	 * admin-ajax.php?action=wpf_webhooks_test_connection: checks the CRM through the extension with the CRM and
+	 * its settings as typed in the form, saved or not (an empty credential input means the saved one, as on
+	 * save); nothing is saved. A value the save would refuse is not tested. Answers `{code, message}`, which
+	 * never holds a credential; -1 with 403 without the capability or the nonce.
 	 */
-	public static function test_connection(): void {
-		self::authorize( 'wpf_webhooks_test_connection' );
-		$problem = Extension::problem();
-		$result  = null === $problem ? wpf_test_connection( SiteContext::describe() ) : array(
-			'code'    => 'extension_missing',
-			'message' => $problem,
-		);
-		set_transient( self::result_key( 'connection' ), array( 'ok' => 'ok' === $result['code'], 'message' => (string) $result['message'] ), MINUTE_IN_SECONDS );
-		wp_safe_redirect( self::url( array( 'wpf-notice' => 'connection' ) ) );
-		exit;
+	public static function ajax_test_connection(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( -1, 403 );
+		}
+		check_ajax_referer( 'wpf_webhooks_test_connection' );
+		$in       = isset( $_POST[ Settings::OPTION ] ) && is_array( $_POST[ Settings::OPTION ] ) ? wp_unslash( $_POST[ Settings::OPTION ] ) : array(); // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- each value is sanitized as it is saved, in sanitize_crm().
+		$earlier  = count( get_settings_errors( Settings::OPTION ) );
+		$settings = self::sanitize_crm( $in, Settings::get() );
+		$refused  = array_column( array_slice( get_settings_errors( Settings::OPTION ), $earlier ), 'message' );
+		$problem  = Extension::problem();
+		if ( array() !== $refused ) {
+			$result = array( 'code' => 'refused', 'message' => implode( ' ', $refused ) );
+		} elseif ( null !== $problem ) {
+			$result = array( 'code' => 'extension_missing', 'message' => $problem );
+		} else {
+			$answer = wpf_test_connection( SiteContext::describe( $settings ) );
+			$result = array( 'code' => (string) $answer['code'], 'message' => (string) $answer['message'] );
+		}
+		if ( 'ok' === $result['code'] ) {
+			wp_send_json_success( $result );
+		}
+		wp_send_json_error( $result );
 	}
 
 	/**
@@ -465,16 +551,16 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Where a user's result of Test connection or of the webhook URL check waits to be shown.
+	 * Where a user's result of the webhook URL check waits to be shown.
 	 *
-	 * @param string $notice The result's notice: `connection` or `reachability`.
+	 * @param string $notice The result's notice: `reachability`.
 	 */
 	private static function result_key( string $notice ): string {
 		return 'wpf_webhooks_' . $notice . '_' . get_current_user_id();
 	}
 
 	/**
-	 * A user's result of Test connection or of the webhook URL check, once: it is forgotten as it is read.
+	 * A user's result of the webhook URL check, once: it is forgotten as it is read.
 	 *
 	 * @param string $notice The result's notice.
 	 * @return mixed The result, or false.
@@ -523,7 +609,8 @@ final class SettingsPage {
 	}
 
 	/**
-	 * The page.
+	 * The page, in setup order: the CRM and its credentials, Test connection, the webhook URLs and bodies, then how
+	 * webhooks make users; the import and the contact links after the form.
 	 */
 	public static function render(): void {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
@@ -533,12 +620,18 @@ final class SettingsPage {
 		$s = Settings::get();
 		echo '<div class="wrap"><h1>' . esc_html__( 'Webhooks', 'wpf-webhooks' ) . '</h1>';
 		self::render_notices( $s );
-		self::render_key( $s );
-		self::render_urls( $s );
-		self::render_actions();
-		self::render_links();
+		echo '<p id="wpf-log-link">' . esc_html__( 'Every webhook received, and why it failed if it did:', 'wpf-webhooks' ) . ' <a href="' . esc_url( LogPage::url() ) . '">' . esc_html__( 'Tools → Webhook Logs', 'wpf-webhooks' ) . '</a></p>';
 		self::render_form( $s );
+		self::render_action_form( 'wpf_webhooks_regenerate_key', 'wpf-regenerate-form', __( 'Make a new access key? The current key stops working at once: every journey (every webhook in your CRM) that uses it must be updated with the new URLs or header.', 'wpf-webhooks' ) );
+		self::render_action_form( 'wpf_webhooks_check_reachability', 'wpf-check-reachability-form' );
+		if ( WpfImport::available() ) {
+			echo '<h2>' . esc_html__( 'WP Fusion', 'wpf-webhooks' ) . '</h2>';
+			self::render_action_form( 'wpf_webhooks_import_wpf', 'wpf-import-form' );
+			echo '<p><button type="submit" id="wpf-import" class="button" form="wpf-import-form">' . esc_html__( 'Import WP Fusion settings', 'wpf-webhooks' ) . '</button></p>';
+		}
+		self::render_links();
 		echo '</div>';
+		self::render_style();
 		self::render_script();
 	}
 
@@ -562,15 +655,8 @@ final class SettingsPage {
 			echo '<div id="wpf-old-jobs-result" class="notice notice-success"><p>' . esc_html__( 'The webhooks queued with the previous access key were kept: they are processed as usual.', 'wpf-webhooks' ) . '</p></div>';
 		}
 		self::render_old_jobs();
-		$result = in_array( $notice, array( 'connection', 'reachability' ), true ) ? self::take_result( $notice ) : false;
-		if ( 'connection' === $notice && is_array( $result ) ) {
-			printf(
-				'<div id="wpf-connection-result" class="notice %s"><p>%s</p></div>',
-				$result['ok'] ? 'notice-success' : 'notice-error',
-				esc_html( $result['message'] )
-			);
-		}
-		if ( 'reachability' === $notice && is_array( $result ) ) {
+		$result = 'reachability' === $notice ? self::take_result( $notice ) : false;
+		if ( is_array( $result ) ) {
 			$classes = array(
 				'good'        => 'notice-success',
 				'recommended' => 'notice-warning',
@@ -624,28 +710,15 @@ final class SettingsPage {
 	}
 
 	/**
-	 * The access key: masked, copyable, regenerable.
+	 * The access key and the ready-to-paste URLs, with the key masked until Show (Copy copies the real key or
+	 * URL), the choice of sending the key in the URL or in the X-WPF-Access-Key header, and the chosen CRM's
+	 * body; Regenerate key and Check the webhook URL submit forms of their own (see render_action_form()).
 	 *
 	 * @param array $s The settings.
 	 */
-	private static function render_key( array $s ): void {
-		$key = (string) $s['access_key'];
-		echo '<h2>' . esc_html__( 'Access key', 'wpf-webhooks' ) . '</h2><p>';
-		printf( '<input type="text" id="wpf-access-key" class="regular-text code" readonly value="%s" data-copy="%s"> ', esc_attr( self::masked( $key ) ), esc_attr( $key ) );
-		echo '<button type="button" id="wpf-copy-key" class="button" data-copy-from="#wpf-access-key">' . esc_html__( 'Copy', 'wpf-webhooks' ) . '</button></p>';
-		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
-		echo '<input type="hidden" name="action" value="wpf_webhooks_regenerate_key">';
-		wp_nonce_field( 'wpf_webhooks_regenerate_key' );
-		echo '<button type="submit" id="wpf-regenerate-key" class="button">' . esc_html__( 'Regenerate key', 'wpf-webhooks' ) . '</button> ';
-		echo '<span class="description">' . esc_html__( 'The old key stops working at once.', 'wpf-webhooks' ) . '</span></form>';
-	}
-
-	/**
-	 * Ready-to-paste URLs and the body for the CRM.
-	 *
-	 * @param array $s The settings.
-	 */
-	private static function render_urls( array $s ): void {
+	private static function render_key_and_urls( array $s ): void {
+		$key    = (string) $s['access_key'];
+		$masked = self::masked( $key );
 		$labels = array(
 			'test'        => __( 'Check the key', 'wpf-webhooks' ),
 			'add'         => __( 'Create (or update) the user', 'wpf-webhooks' ),
@@ -653,17 +726,45 @@ final class SettingsPage {
 			'update_tags' => __( 'Update tags', 'wpf-webhooks' ),
 			'add-notify'  => __( 'Create the user and email a set-password link', 'wpf-webhooks' ),
 		);
-		echo '<h2>' . esc_html__( 'Webhook URLs', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
-		foreach ( self::webhook_urls( (string) $s['access_key'] ) as $action => $url ) {
+		$copy   = '<button type="button" class="button wpf-copy">' . esc_html__( 'Copy', 'wpf-webhooks' ) . '</button>';
+		echo '<h2 id="wpf-urls">' . esc_html__( 'Webhook URLs', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
+		printf(
+			'<tr><th scope="row"><label for="wpf-access-key">%s</label></th><td><input type="text" id="wpf-access-key" class="regular-text code" readonly value="%s" data-masked="%s" data-copy="%s"> %s <button type="button" id="wpf-show-key" class="button" aria-pressed="false">%s</button> <button type="submit" id="wpf-regenerate-key" class="button" form="wpf-regenerate-form">%s</button><p class="description">%s</p></td></tr>',
+			esc_html__( 'Access key', 'wpf-webhooks' ),
+			esc_attr( $masked ),
+			esc_attr( $masked ),
+			esc_attr( $key ),
+			str_replace( 'wpf-copy"', 'wpf-copy" id="wpf-copy-key"', $copy ), // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
+			esc_html__( 'Show', 'wpf-webhooks' ),
+			esc_html__( 'Regenerate key', 'wpf-webhooks' ),
+			esc_html__( 'Show shows the key and the URLs in full. Regenerate key makes a new key: the old one stops working at once, and every journey in your CRM that uses it must be updated.', 'wpf-webhooks' )
+		);
+		printf(
+			'<tr><th scope="row">%s</th><td><fieldset id="wpf-key-in"><label><input type="radio" name="wpf-key-in" value="url" checked> %s</label><br><label><input type="radio" name="wpf-key-in" value="header"> %s</label></fieldset><p id="wpf-header" class="description" hidden>%s <code id="wpf-header-name">%s</code> %s</p></td></tr>',
+			esc_html__( 'Send the key', 'wpf-webhooks' ),
+			esc_html__( 'in the URL', 'wpf-webhooks' ),
+			esc_html__( 'in a header (safer: URLs end up in the CRM\'s and servers\' logs)', 'wpf-webhooks' ),
+			esc_html__( 'In the CRM, add the header', 'wpf-webhooks' ),
+			esc_html( self::KEY_HEADER ),
+			esc_html__( 'with the access key as its value (Copy next to the key), and paste a URL below: it has no key.', 'wpf-webhooks' )
+		);
+		$urls   = self::webhook_urls( $key );
+		$shown  = self::webhook_urls( $masked );
+		foreach ( $urls as $action => $url ) {
 			printf(
-				'<tr><th scope="row">%s</th><td><input type="text" class="large-text code wpf-webhook-url" readonly data-action="%s" value="%s"> <button type="button" class="button wpf-copy-url">%s</button></td></tr>',
+				'<tr><th scope="row">%s</th><td><div class="wpf-copyable"><input type="text" class="large-text code wpf-webhook-url" readonly aria-label="%s" data-action="%s" value="%s" data-masked="%s" data-url="%s" data-header-url="%s"> %s</div></td></tr>',
 				esc_html( $labels[ $action ] ),
+				esc_attr( $labels[ $action ] ),
 				esc_attr( $action ),
+				esc_attr( $shown[ $action ] ),
+				esc_attr( $shown[ $action ] ),
 				esc_attr( $url ),
-				esc_html__( 'Copy', 'wpf-webhooks' )
+				esc_attr( remove_query_arg( 'access_key', $url ) ),
+				$copy // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
 			);
 		}
-		echo '</table>';
+		echo '<tr><th scope="row">' . esc_html__( 'Check', 'wpf-webhooks' ) . '</th><td><button type="submit" id="wpf-check-reachability" class="button" form="wpf-check-reachability-form">' . esc_html__( 'Check the webhook URL', 'wpf-webhooks' ) . '</button>';
+		echo '<p id="wpf-check-reachability-help" class="description">' . esc_html__( 'Requests this site\'s test webhook URL over the network, as a CRM does, and says whether the plugin answered, or a redirect, a cache or a firewall did; its test webhook appears in Tools → Webhook Logs.', 'wpf-webhooks' ) . '</p></td></tr></table>';
 		foreach ( Contract::crms() as $crm => $about ) {
 			$body = json_decode( $about['example_body'], true );
 			printf(
@@ -689,30 +790,18 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Test connection, the webhook URL check, and the import of WP Fusion's settings when there are some.
-	 */
-	private static function render_actions(): void {
-		echo '<h2>' . esc_html__( 'Connection', 'wpf-webhooks' ) . '</h2>';
-		self::render_action_button( 'wpf_webhooks_test_connection', 'wpf-test-connection', __( 'Test connection', 'wpf-webhooks' ) );
-		self::render_action_button( 'wpf_webhooks_check_reachability', 'wpf-check-reachability', __( 'Check the webhook URL', 'wpf-webhooks' ) );
-		if ( WpfImport::available() ) {
-			self::render_action_button( 'wpf_webhooks_import_wpf', 'wpf-import', __( 'Import WP Fusion settings', 'wpf-webhooks' ) );
-		}
-		echo '<p id="wpf-check-reachability-help" class="description">' . esc_html__( 'Test connection calls the CRM with its credentials. Check the webhook URL requests this site\'s test webhook URL over the network, as a CRM does, and says whether the plugin answered, or a redirect, a cache or a firewall did; its test webhook appears in Tools → Webhook Logs.', 'wpf-webhooks' ) . '</p>';
-	}
-
-	/**
-	 * A form of one button that posts to admin-post.php?action=$action with its nonce.
+	 * An empty form that posts to admin-post.php?action=$action with its nonce, for a button elsewhere on the page
+	 * (its `form` attribute names it): the settings form cannot hold forms.
 	 *
-	 * @param string $action The admin-post action, also the nonce's action.
-	 * @param string $id     The button's id.
-	 * @param string $label  The button's label.
+	 * @param string $action  The admin-post action, also the nonce's action.
+	 * @param string $id      The form's id.
+	 * @param string $confirm A question to confirm before it is sent ('' = none).
 	 */
-	private static function render_action_button( string $action, string $id, string $label ): void {
-		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline-block;margin:0 1em 0.5em 0">';
+	private static function render_action_form( string $action, string $id, string $confirm = '' ): void {
+		echo '<form method="post" id="' . esc_attr( $id ) . '" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '"' . ( '' === $confirm ? '' : ' data-confirm="' . esc_attr( $confirm ) . '"' ) . '>';
 		echo '<input type="hidden" name="action" value="' . esc_attr( $action ) . '">';
 		wp_nonce_field( $action );
-		echo '<button type="submit" id="' . esc_attr( $id ) . '" class="button">' . esc_html( $label ) . '</button></form>';
+		echo '</form>';
 	}
 
 	/**
@@ -738,40 +827,38 @@ final class SettingsPage {
 	}
 
 	/**
-	 * The settings form.
+	 * The settings form, in setup order: the CRM, its credentials and Test connection; the webhook URLs; how
+	 * webhooks make users; signed webhooks; Advanced.
 	 *
 	 * @param array $s The settings.
 	 */
 	private static function render_form( array $s ): void {
 		$name = fn( string $key ) => Settings::OPTION . '[' . $key . ']';
-		echo '<h2>' . esc_html__( 'Settings', 'wpf-webhooks' ) . '</h2>';
 		echo '<form id="wpf-webhooks-settings" method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
 		settings_fields( self::GROUP );
-		echo '<table class="form-table" role="presentation">';
-
+		echo '<h2>' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
 		echo '<tr><th scope="row"><label for="wpf-crm">' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-crm" name="' . esc_attr( $name( 'crm' ) ) . '">';
 		echo '<option value="">' . esc_html__( '— choose —', 'wpf-webhooks' ) . '</option>';
 		foreach ( Contract::crms() as $crm => $about ) {
 			printf( '<option value="%s"%s>%s</option>', esc_attr( $crm ), selected( $s['crm'], $crm, false ), esc_html( $about['name'] ) );
 		}
-		echo '</select></td></tr>';
+		echo '</select><p class="description">' . esc_html__( 'Choose it first: its settings show below.', 'wpf-webhooks' ) . '</p></td></tr>';
 		self::render_crm_settings( $s, array( 'secret', 'choice' ) );
-
-		self::render_field_map( (array) $s['field_map'] );
-
 		printf(
-			'<tr><th scope="row">%s</th><td><label><input type="checkbox" name="%s" value="1"%s> %s</label><p><input type="text" class="regular-text" name="%s" value="%s" placeholder="wp_password"></p><p class="description">%s</p></td></tr>',
-			esc_html__( 'Return Password', 'wpf-webhooks' ),
-			esc_attr( $name( 'return_password' ) ),
-			checked( ! empty( $s['return_password'] ), true, false ),
-			esc_html__( 'Write generated passwords to this CRM field before creating the user', 'wpf-webhooks' ),
-			esc_attr( $name( 'return_password_field' ) ),
-			esc_attr( (string) $s['return_password_field'] ),
-			esc_html__( 'Empty = off. Customer.io advises against storing secrets in attributes; send_notification=true emails a set-password link instead.', 'wpf-webhooks' )
+			'<tr><th scope="row">%s</th><td><button type="button" id="wpf-test-connection" class="button" data-url="%s" data-nonce="%s">%s</button><div id="wpf-connection-result" class="notice inline" role="status" hidden><p></p></div><p class="description">%s</p></td></tr></table>',
+			esc_html__( 'Connection', 'wpf-webhooks' ),
+			esc_url( admin_url( 'admin-ajax.php' ) ),
+			esc_attr( wp_create_nonce( 'wpf_webhooks_test_connection' ) ),
+			esc_html__( 'Test connection', 'wpf-webhooks' ),
+			esc_html__( 'Calls the CRM with the values typed above, saved or not (an empty credential field means the saved one). Nothing is saved.', 'wpf-webhooks' )
 		);
 
-		self::render_roles( $s );
+		self::render_key_and_urls( $s );
 
+		echo '<h2>' . esc_html__( 'Users', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
+		self::render_field_map( (array) $s['field_map'] );
+		self::render_return_password( $s );
+		self::render_roles( $s );
 		self::render_checkbox(
 			__( 'Welcome email', 'wpf-webhooks' ),
 			$name( 'send_welcome_email' ),
@@ -793,9 +880,9 @@ final class SettingsPage {
 		if ( ! self::may_set_urls() ) {
 			echo '<tr><td colspan="2"><p class="description">' . esc_html__( 'On a multisite network only a network administrator can change the API base URLs.', 'wpf-webhooks' ) . '</p></td></tr>';
 		}
-		foreach ( self::LOG_LIMITS as $key => $label ) {
+		foreach ( self::log_limits() as $key => $label ) {
 			printf(
-				'<tr><th scope="row"><label for="wpf-%1$s">%2$s</label></th><td><input type="number" min="0" step="1" id="wpf-%1$s" class="small-text" name="%3$s" value="%4$s"> <span class="description">%5$s</span></td></tr>',
+				'<tr><th scope="row"><label for="wpf-%1$s">%2$s</label></th><td><input type="number" min="0" step="1" id="wpf-%1$s" class="wpf-number" name="%3$s" value="%4$s"> <span class="description">%5$s</span></td></tr>',
 				esc_attr( $key ),
 				esc_html( $label ),
 				esc_attr( $name( $key ) ),
@@ -806,6 +893,30 @@ final class SettingsPage {
 		echo '</table></details>';
 		submit_button();
 		echo '</form>';
+	}
+
+	/**
+	 * Return Password as one choice: don't write the password back, or write it to a named CRM field (see
+	 * sanitize_return_password()). Typing a field name chooses the second (the script).
+	 *
+	 * @param array $s The settings.
+	 */
+	private static function render_return_password( array $s ): void {
+		$on   = self::returns_password( $s );
+		$name = Settings::OPTION . '[return_password]';
+		printf(
+			'<tr><th scope="row">%1$s</th><td><fieldset id="wpf-return-password"><legend class="screen-reader-text">%1$s</legend><label><input type="radio" name="%2$s" value="0"%3$s> %4$s</label><br><label><input type="radio" id="wpf-return-password-on" name="%2$s" value="1"%5$s> %6$s</label> <input type="text" id="wpf-return-password-field" class="regular-text code" name="%7$s" value="%8$s" placeholder="wp_password" aria-label="%9$s"></fieldset><p class="description">%10$s</p></td></tr>',
+			esc_html__( 'Return Password', 'wpf-webhooks' ),
+			esc_attr( $name ),
+			checked( $on, false, false ),
+			esc_html__( 'Don\'t write the password back', 'wpf-webhooks' ),
+			checked( $on, true, false ),
+			esc_html__( 'Write a generated password to the CRM field', 'wpf-webhooks' ),
+			esc_attr( Settings::OPTION . '[return_password_field]' ),
+			esc_attr( $on ? (string) $s['return_password_field'] : '' ),
+			esc_attr__( 'CRM field for the password', 'wpf-webhooks' ),
+			esc_html__( 'Written before the user is created. Customer.io advises against storing secrets in attributes; send_notification=true emails a set-password link instead.', 'wpf-webhooks' )
+		);
 	}
 
 	/**
@@ -977,11 +1088,13 @@ final class SettingsPage {
 		$rows[] = array( '', '' );
 		foreach ( $rows as $i => [ $wp, $crm ] ) {
 			printf(
-				'<tr><td><input type="text" list="wpf-wp-fields" name="%1$s[field_map][%2$d][wp]" value="%3$s"></td><td><input type="text" name="%1$s[field_map][%2$d][crm]" value="%4$s"></td></tr>',
+				'<tr><td><input type="text" list="wpf-wp-fields" name="%1$s[field_map][%2$d][wp]" value="%3$s" placeholder="%5$s" aria-label="%5$s"></td><td><input type="text" name="%1$s[field_map][%2$d][crm]" value="%4$s" placeholder="%6$s" aria-label="%6$s"></td></tr>',
 				esc_attr( Settings::OPTION ),
 				(int) $i,
 				esc_attr( (string) $wp ),
-				esc_attr( (string) $crm )
+				esc_attr( (string) $crm ),
+				esc_attr__( 'WordPress field', 'wpf-webhooks' ),
+				esc_attr__( 'CRM field', 'wpf-webhooks' )
 			);
 		}
 		echo '</tbody></table><datalist id="wpf-wp-fields">';
@@ -1030,31 +1143,94 @@ final class SettingsPage {
 				$locked ? ' <em>(' . esc_html__( 'privileged: never', 'wpf-webhooks' ) . ')</em>' : ''
 			);
 		}
-		echo '</fieldset><p class="description">' . esc_html__( 'Used with &role=… in a webhook URL. Roles that can manage options, promote or edit users, or post unfiltered HTML are never given.', 'wpf-webhooks' ) . '</p></td></tr>';
+		$example = current( array_diff( array_intersect( (array) $s['allowed_roles'], array_keys( $roles ) ), $privileged ) );
+		if ( false === $example ) {
+			$usage = __( 'Tick a role to let a webhook URL ask for it with the parameter role; none is ticked, so the default role is given.', 'wpf-webhooks' );
+		} else {
+			/* translators: %s: a URL parameter, e.g. "&role=subscriber" */
+			$usage = sprintf( __( 'A webhook URL asks for a ticked role with %s, for example.', 'wpf-webhooks' ), '&role=' . $example );
+		}
+		echo '</fieldset><p class="description">' . esc_html( $usage . ' ' . __( 'Roles that can manage options, promote or edit users, or post unfiltered HTML are never given.', 'wpf-webhooks' ) ) . '</p></td></tr>';
 	}
 
 	/**
-	 * Copy buttons, the switch between the CRMs' settings, Require signed webhooks once a signing secret is typed
-	 * in, and the field map's "Add row".
+	 * The page's style: number inputs wide enough for their values, and the field map readable at phone width
+	 * (each mapping on lines of its own, its inputs labelled by their placeholders).
+	 */
+	private static function render_style(): void {
+		?>
+		<style>
+		.wrap .wpf-number { width: 8em; }
+		#wpf-field-map input { width: 100%; }
+		.wpf-copyable { display: flex; gap: 0.5em; align-items: center; }
+		.wpf-copyable input { flex: 1; min-width: 0; }
+		#wpf-connection-result { margin: 0.5em 0 0; }
+		#wpf-return-password-field { max-width: 100%; }
+		@media screen and (max-width: 600px) {
+			#wpf-field-map, #wpf-field-map tbody, #wpf-field-map tr, #wpf-field-map td { display: block; width: 100%; }
+			#wpf-field-map thead { display: none; }
+			#wpf-field-map tr { margin-bottom: 0.75em; }
+			#wpf-field-map td { padding: 0 0 0.25em; }
+		}
+		</style>
+		<?php
+	}
+
+	/**
+	 * Show/Hide the key and the URLs, the key in the URL or in the header, Copy (which says "Copied"), the
+	 * confirmation of a form with data-confirm, Test connection with the form as typed, the switch between the
+	 * CRMs' settings, Return Password's field choosing its option, Require signed webhooks once a signing secret is
+	 * typed in, and the field map's "Add row".
 	 */
 	private static function render_script(): void {
+		$text = array(
+			'show'    => __( 'Show', 'wpf-webhooks' ),
+			'hide'    => __( 'Hide', 'wpf-webhooks' ),
+			'copied'  => __( 'Copied', 'wpf-webhooks' ),
+			'testing' => __( 'Testing…', 'wpf-webhooks' ),
+			'failed'  => __( 'The test could not run: reload the page and try again.', 'wpf-webhooks' ),
+		);
 		?>
 		<script>
 		( function () {
-			function copy( text ) {
-				if ( navigator.clipboard ) {
-					navigator.clipboard.writeText( text );
-				}
-			}
-			var key = document.getElementById( 'wpf-copy-key' );
-			if ( key ) {
-				key.addEventListener( 'click', function () {
-					copy( document.getElementById( 'wpf-access-key' ).dataset.copy );
+			var text = <?php echo wp_json_encode( $text ); ?>;
+			var shown = false;
+			var inHeader = false;
+			var key = document.getElementById( 'wpf-access-key' );
+			var urls = document.querySelectorAll( 'input.wpf-webhook-url' );
+			function showUrls() {
+				key.value = shown ? key.dataset.copy : key.dataset.masked;
+				urls.forEach( function ( input ) {
+					input.value = inHeader ? input.dataset.headerUrl : ( shown ? input.dataset.url : input.dataset.masked );
 				} );
+				document.getElementById( 'wpf-header' ).hidden = ! inHeader;
 			}
-			document.querySelectorAll( 'button.wpf-copy-url' ).forEach( function ( button ) {
+			var show = document.getElementById( 'wpf-show-key' );
+			show.addEventListener( 'click', function () {
+				shown = ! shown;
+				show.textContent = shown ? text.hide : text.show;
+				show.setAttribute( 'aria-pressed', shown ? 'true' : 'false' );
+				showUrls();
+			} );
+			document.querySelectorAll( '#wpf-key-in input' ).forEach( function ( radio ) {
+				radio.addEventListener( 'change', function () {
+					inHeader = 'header' === radio.value && radio.checked;
+					showUrls();
+				} );
+			} );
+			document.querySelectorAll( 'button.wpf-copy' ).forEach( function ( button ) {
+				var label = button.textContent;
 				button.addEventListener( 'click', function () {
-					copy( button.previousElementSibling.value );
+					var input = button.previousElementSibling;
+					var value = input === key ? key.dataset.copy : ( inHeader ? input.dataset.headerUrl : input.dataset.url );
+					if ( navigator.clipboard ) {
+						navigator.clipboard.writeText( value ).then( function () {
+							button.textContent = text.copied;
+							setTimeout( function () {
+								button.textContent = label;
+							}, 2000 );
+						} );
+					}
 				} );
 			} );
 			document.querySelectorAll( 'form[data-confirm]' ).forEach( function ( form ) {
@@ -1064,16 +1240,47 @@ final class SettingsPage {
 					}
 				} );
 			} );
-			var crm = document.getElementById( 'wpf-crm' );
-			if ( crm ) {
-				crm.addEventListener( 'change', function () {
-					document.querySelectorAll( '[data-crm]' ).forEach( function ( part ) {
-						part.hidden = part.dataset.crm !== crm.value;
-					} );
+			var test = document.getElementById( 'wpf-test-connection' );
+			var result = document.getElementById( 'wpf-connection-result' );
+			var testLabel = test.textContent;
+			test.addEventListener( 'click', function () {
+				var data = new FormData( document.getElementById( 'wpf-webhooks-settings' ) );
+				data.set( 'action', 'wpf_webhooks_test_connection' );
+				data.set( '_ajax_nonce', test.dataset.nonce );
+				function say( ok, message ) {
+					result.className = 'notice inline ' + ( ok ? 'notice-success' : 'notice-error' );
+					result.firstElementChild.textContent = message;
+					result.hidden = false;
+				}
+				test.disabled = true;
+				result.hidden = true;
+				test.textContent = text.testing;
+				fetch( test.dataset.url, { method: 'POST', body: data, credentials: 'same-origin' } ).then( function ( response ) {
+					return response.json();
+				} ).then( function ( answer ) {
+					say( answer.success, answer.data.message );
+				} ).catch( function () {
+					say( false, text.failed );
+				} ).then( function () {
+					test.disabled = false;
+					test.textContent = testLabel;
 				} );
-			}
+			} );
+			var crm = document.getElementById( 'wpf-crm' );
+			crm.addEventListener( 'change', function () {
+				document.querySelectorAll( '[data-crm]' ).forEach( function ( part ) {
+					part.hidden = part.dataset.crm !== crm.value;
+				} );
+				result.hidden = true;
+			} );
+			var passwordField = document.getElementById( 'wpf-return-password-field' );
+			[ 'focus', 'input' ].forEach( function ( type ) {
+				passwordField.addEventListener( type, function () {
+					document.getElementById( 'wpf-return-password-on' ).checked = true;
+				} );
+			} );
 			var requireBox = document.getElementById( 'wpf-require-signature' );
-			if ( requireBox && requireBox.disabled ) {
+			if ( requireBox.disabled ) {
 				var secrets = requireBox.dataset.secrets.split( ' ' ).map( function ( id ) {
 					return document.getElementById( id );
 				} ).filter( Boolean );
@@ -1085,19 +1292,16 @@ final class SettingsPage {
 					} );
 				} );
 			}
-			var add = document.getElementById( 'wpf-field-map-add' );
-			if ( add ) {
-				add.addEventListener( 'click', function () {
-					var body = document.querySelector( '#wpf-field-map tbody' );
-					var row = body.lastElementChild.cloneNode( true );
-					var n = body.children.length;
-					row.querySelectorAll( 'input' ).forEach( function ( input ) {
-						input.value = '';
-						input.name = input.name.replace( /\[field_map\]\[\d+\]/, '[field_map][' + n + ']' );
-					} );
-					body.appendChild( row );
+			document.getElementById( 'wpf-field-map-add' ).addEventListener( 'click', function () {
+				var body = document.querySelector( '#wpf-field-map tbody' );
+				var row = body.lastElementChild.cloneNode( true );
+				var n = body.children.length;
+				row.querySelectorAll( 'input' ).forEach( function ( input ) {
+					input.value = '';
+					input.name = input.name.replace( /\[field_map\]\[\d+\]/, '[field_map][' + n + ']' );
 				} );
-			}
+				body.appendChild( row );
+			} );
 		} )();
 		</script>
 		<?php
