@@ -105,6 +105,16 @@ async function testConnection() {
   return result;
 }
 
+/** Asserts that the page fits a 375 px wide screen: nothing in the settings page is wider than the window. */
+async function assertFitsPhone() {
+  const wider = await s.page.evaluate(() =>
+    [...document.querySelectorAll('#wpbody-content input:not([type=hidden]), #wpbody-content select, #wpbody-content pre, #wpbody-content button')]
+      .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id || el.name || el.className}`),
+  );
+  assert.deepEqual(wider, [], 'wider than a 375 px screen');
+}
+
 /** The access_key parameter of a webhook URL. */
 const keyOf = (url) => new URL(url).searchParams.get('access_key');
 
@@ -464,5 +474,143 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await submitAndWait(s.page.getByRole('button', { name: 'This is the real site now' }), /page=wpf-webhooks/);
     assert.equal(await s.page.locator('.notice', { hasText: 'staging copy' }).count(), 0, 'the notice is gone');
     await screenshot(s.page, screenshotPath(s.site, 12, 'the real site'));
+  });
+  step(20, 'the settings page in setup order, at 1280 and 375 px', [2], async () => {
+    await open(SETTINGS_PATH);
+    const top = async (selector) => (await s.page.locator(selector).first().boundingBox())?.y;
+    const order = ['#wpf-crm', `[name="${OPTION}[customerio_app_key]"]`, '#wpf-test-connection', 'input.wpf-webhook-url', '[data-crm="customerio"] pre.wpf-webhook-body'];
+    const ys = [];
+    for (const selector of order) ys.push(await top(selector));
+    assert.deepEqual([...ys].sort((a, b) => a - b), ys, `CRM, credentials, Test connection, URLs, body: ${ys.join(', ')}`);
+    const log = s.page.locator('#wpf-log-link a');
+    assert.match(await log.getAttribute('href'), /tools\.php\?page=wpf-webhooks-log$/, 'a link to Tools → Webhook Logs');
+    await openAdvanced();
+    const fits = await s.page.locator('#wpf-log_max_rows').evaluate((input) => {
+      const probe = document.createElement('span');
+      probe.style.font = getComputedStyle(input).font;
+      probe.textContent = '10000';
+      document.body.appendChild(probe);
+      const text = probe.getBoundingClientRect().width;
+      probe.remove();
+      return { text, room: input.clientWidth };
+    });
+    assert.ok(fits.room >= fits.text + 30, `10000 (${fits.text} px) and the spinner fit the log limit (${fits.room} px)`);
+    await screenshot(s.page, screenshotPath(s.site, 20, 'settings page'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await assertFitsPhone();
+    await screenshotOf(s.page.locator('#wpf-field-map'), screenshotPath(s.site, 20, 'field map', '-375px'));
+    await screenshot(s.page, screenshotPath(s.site, 20, 'settings page', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(21, 'show and hide the key, copy says copied', [6], async () => {
+    await open(SETTINGS_PATH);
+    const key = s.page.locator('#wpf-access-key');
+    const add = await webhookUrl('add');
+    const masked = `••••${s.newKey.slice(-4)}`;
+    assert.equal(await key.inputValue(), masked, 'the key is masked');
+    assert.ok((await add.input.inputValue()).endsWith(`access_key=${masked}`), 'the URL is shown with the key masked');
+    assert.equal(await copyWith(add.button), s.newAddUrl, 'Copy copies the real URL while it is hidden');
+    assert.equal((await add.button.innerText()).trim(), 'Copied', 'Copy says so');
+    await s.page.waitForFunction((button) => button.textContent.trim() === 'Copy', await add.button.elementHandle(), { timeout: 5_000 });
+    const show = s.page.locator('#wpf-show-key');
+    await show.click();
+    assert.equal(await key.inputValue(), s.newKey, 'Show shows the key');
+    assert.equal(await add.input.inputValue(), s.newAddUrl, 'and the URLs in full');
+    assert.equal((await show.innerText()).trim(), 'Hide');
+    await screenshotOf(s.page.locator('#wpf-urls + table'), screenshotPath(s.site, 21, 'key shown'));
+    await show.click();
+    assert.equal(await key.inputValue(), masked, 'Hide masks it again');
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await add.button.click();
+    await screenshotOf(s.page.locator('#wpf-urls + table'), screenshotPath(s.site, 21, 'copied', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(22, 'the key in the X-WPF-Access-Key header', [6], async () => {
+    await open(SETTINGS_PATH);
+    await s.page.locator('#wpf-key-in input[value="header"]').check();
+    const header = s.page.locator('#wpf-header');
+    assert.equal(await header.isVisible(), true, 'the header to set is shown');
+    assert.equal((await s.page.locator('#wpf-header-name').innerText()).trim(), 'X-WPF-Access-Key');
+    const test = await webhookUrl('test');
+    assert.ok(!(await test.input.inputValue()).includes('access_key'), 'the URL has no key');
+    const copied = await copyWith(test.button);
+    assert.ok(!copied.includes('access_key'), `the copied URL has no key: ${copied}`);
+    const answer = await sendWebhook(copied, {}, { headers: { 'X-WPF-Access-Key': s.newKey } });
+    assert.equal(answer.status, 200, `the copied URL with the header: ${describeAnswer(answer)}`);
+    await screenshotOf(s.page.locator('#wpf-urls + table'), screenshotPath(s.site, 22, 'header variant'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(s.page.locator('#wpf-urls + table'), screenshotPath(s.site, 22, 'header variant', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await s.page.locator('#wpf-key-in input[value="url"]').check();
+    assert.ok((await test.input.inputValue()).includes('access_key='), 'back to the key in the URL');
+  });
+
+  step(23, 'regenerate asks first: dismissed, nothing changes', [6], async () => {
+    await open(SETTINGS_PATH);
+    const before = await s.page.locator('#wpf-access-key').getAttribute('data-copy');
+    s.dialogs = [];
+    s.dismissDialogs = true;
+    try {
+      await s.page.locator('#wpf-regenerate-key').click();
+      await s.page.waitForTimeout(500);
+    } finally {
+      s.dismissDialogs = false;
+    }
+    assert.equal(s.dialogs.length, 1, 'one confirmation');
+    assert.match(s.dialogs[0], /every journey/, `the confirmation: ${s.dialogs[0]}`);
+    assert.ok(s.page.url().includes('page=wpf-webhooks') && !s.page.url().includes('wpf-notice'), 'no new page');
+    await open(SETTINGS_PATH);
+    assert.equal(await s.page.locator('#wpf-access-key').getAttribute('data-copy'), before, 'the key is unchanged');
+    const answer = await sendWebhook(s.newAddUrl, JANE);
+    assert.equal(answer.status, 200, `the current add URL still works: ${describeAnswer(answer)}`);
+  });
+
+  step(24, 'test connection with typed, unsaved credentials', [2], async () => {
+    await open(SETTINGS_PATH);
+    await field('customerio_app_key').fill('typed-wrong-key');
+    let result = await testConnection();
+    assert.ok((await result.getAttribute('class')).split(/\s+/).includes('notice-error'), `a wrong typed key: ${await result.innerText()}`);
+    assert.ok(!(await result.innerText()).includes('typed-wrong-key'), 'the typed key is not echoed');
+    await screenshotOf(s.page.locator('#wpf-test-connection').locator('xpath=ancestor::table[1]'), screenshotPath(s.site, 24, 'wrong typed key'));
+    await field('customerio_app_key').fill('sandbox-app-key');
+    result = await testConnection();
+    assert.ok((await result.getAttribute('class')).split(/\s+/).includes('notice-success'), `the right typed key: ${await result.innerText()}`);
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(s.page.locator('#wpf-test-connection').locator('xpath=ancestor::table[1]'), screenshotPath(s.site, 24, 'right typed key', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await open(SETTINGS_PATH);
+    assert.equal(await field('customerio_app_key').getAttribute('placeholder'), '••••-key', 'nothing was saved');
+  });
+
+  step(25, 'return password is one control', [2], async () => {
+    await open(SETTINGS_PATH);
+    const off = s.page.locator(`#wpf-return-password input[type=radio][value="0"]`);
+    const on = s.page.locator('#wpf-return-password-on');
+    assert.equal(await s.page.locator(`[name="${OPTION}[return_password]"][type=checkbox]`).count(), 0, 'no checkbox');
+    assert.equal(await on.isChecked(), true, 'step 2 named the field: on');
+    await off.check();
+    await submitAndWait(s.page.locator('#submit'), /[?&]settings-updated=/);
+    assert.equal(await off.isChecked(), true, 'off once saved');
+    assert.equal(await field('return_password_field').inputValue(), '', 'and no field');
+    await field('return_password_field').fill('wp_password');
+    assert.equal(await on.isChecked(), true, 'typing a field chooses writing it');
+    await screenshotOf(s.page.locator('#wpf-return-password'), screenshotPath(s.site, 25, 'return password'));
+    await submitAndWait(s.page.locator('#submit'), /[?&]settings-updated=/);
+    assert.equal(await on.isChecked(), true, 'on once saved');
+    assert.equal(await field('return_password_field').inputValue(), 'wp_password');
+  });
+
+  step(26, 'the help tab', [1], async () => {
+    await open(SETTINGS_PATH);
+    await s.page.locator('#contextual-help-link').click();
+    const panel = s.page.locator('#tab-panel-wpf-webhooks-setup');
+    await panel.waitFor({ state: 'visible' });
+    assert.match(await panel.innerText(), /Test connection/);
+    await screenshot(s.page, screenshotPath(s.site, 26, 'help tab'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(s.page, screenshotPath(s.site, 26, 'help tab', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
   });
 });
