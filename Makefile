@@ -11,6 +11,7 @@
 #   WP_PATH        a WordPress directory: also install (or remove) the plugin in WP_PLUGIN_DIR
 #   WP_PLUGIN_DIR  [$(WP_PATH)/wp-content/plugins]
 #   DIST_DIR       where `make dist` writes the plugin zip [dist]
+#   POT            where `make pot` writes the plugin's translation template [wp-plugin-shim/languages/wpf-webhooks.pot]
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -41,10 +42,14 @@ SO := $(TARGET_DIR)/release/libwpf_webhooks.so
 PLUGIN_SRC := wp-plugin-shim
 VERSION := $(shell sed -n 's/^ \* Version: *//p' $(PLUGIN_SRC)/wpf-webhooks.php)
 ZIP := $(DIST_DIR)/wpf-webhooks-$(VERSION).zip
+POT ?= $(PLUGIN_SRC)/languages/wpf-webhooks.pot
+# WordPress's translation functions, for xgettext (Debian's gettext): argument numbers, c = the context.
+POT_KEYWORDS := __ _e _x:1,2c _ex:1,2c _n:1,2 _nx:1,2,4c _n_noop:1,2 _nx_noop:1,2,3c esc_html__ esc_html_e \
+  esc_attr__ esc_attr_e esc_html_x:1,2c esc_attr_x:1,2c
 INI := $(DESTDIR)$(PHP_CONF_DIR)/mods-available/wpf_webhooks.ini
 SO_DEST := $(DESTDIR)$(EXTENSION_DIR)/wpf_webhooks.so
 
-.PHONY: help build install uninstall dist bench contract
+.PHONY: help build install uninstall dist pot bench contract
 
 help: ## list the targets
 	@echo "wpf-webhooks $(VERSION): make TARGET [VARIABLE=value …] (variables: see the top of the Makefile)"
@@ -156,6 +161,28 @@ dist: ## write dist/wpf-webhooks-VERSION.zip (DIST_DIR=…), the plugin to uploa
 	rm -f $(ZIP)
 	(cd $$stage && zip -qrX - wpf-webhooks) >$(ZIP)
 	echo "wrote $(ZIP) ($$(unzip -Z1 $(ZIP) | grep -vc '/$$') files)"
+
+pot: ## write the plugin's translation template (POT=…): its strings and the contract's texts (xgettext, Debian's gettext)
+	@command -v xgettext >/dev/null || { echo "make: xgettext is not installed (Debian package gettext)" >&2; exit 1; }
+	tmp=$$(mktemp -d)
+	trap 'rm -rf "$$tmp"' EXIT
+	# The contract's texts reach __() as variables (Contract::text()): xgettext reads them from a generated file.
+	$(PHP) -n scripts/php/contract-texts.php $(PLUGIN_SRC)/includes/contract-fallback.php >$$tmp/contract-texts.php
+	(cd $(PLUGIN_SRC) && find . -name '*.php' ! -name contract-fallback.php | sed 's|^\./||' | LC_ALL=C sort) >$$tmp/files
+	echo contract-texts.php >>$$tmp/files
+	xgettext --language=PHP --from-code=UTF-8 --add-comments=translators: --sort-by-file --no-wrap \
+	  $(addprefix --keyword=,$(POT_KEYWORDS)) --package-name=wpf-webhooks --package-version=$(VERSION) \
+	  --copyright-holder='the wpf-webhooks maintainers' -D $(PLUGIN_SRC) -D $$tmp -f $$tmp/files -o $$tmp/new.pot
+	sed -i -e '1s/.*/# The WPF Webhooks plugin'"'"'s strings, to translate (make pot writes this file)./' \
+	  -e 's/charset=CHARSET/charset=UTF-8/' -e 's/^\("Language-Team:.*\)$$/\1\n"X-Domain: wpf-webhooks\\n"/' $$tmp/new.pot
+	# Rewritten only when a string changed: the creation date alone is no change.
+	if [[ -f $(POT) ]] && diff -q <(grep -v '^"POT-Creation-Date:' $(POT)) <(grep -v '^"POT-Creation-Date:' $$tmp/new.pot) >/dev/null; then
+	  echo "$(POT) is current ($$(grep -c '^msgid "[^"]' $(POT)) strings)"
+	else
+	  mkdir -p $$(dirname $(POT))
+	  mv $$tmp/new.pot $(POT)
+	  echo "wrote $(POT) ($$(grep -c '^msgid "[^"]' $(POT)) strings)"
+	fi
 
 contract: build ## regenerate the plugin's copy of the core's rules for when the extension is not loaded
 	$(PHP) -n -d extension=$(abspath $(SO)) scripts/php/contract-fallback.php > $(PLUGIN_SRC)/includes/contract-fallback.php.new

@@ -16,7 +16,7 @@ set -euo pipefail
 # scripts/wp-env.sh's templates.
 readonly BASE_PACKAGES=(
   php-cli php-dev libclang-dev php-fpm php-sqlite3 php-mysql php-mbstring php-xml php-curl
-  phpunit nginx-light zip unzip curl ca-certificates chromium gettext-base
+  phpunit nginx-light zip unzip curl ca-certificates chromium gettext-base gettext
 )
 readonly MARIADB_PACKAGES=(mariadb-server mariadb-client)
 

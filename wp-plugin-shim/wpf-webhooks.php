@@ -1,12 +1,14 @@
 <?php
 /**
- * Plugin Name: wpf-webhooks
+ * Plugin Name: WPF Webhooks
  * Description: Creates and updates WordPress users from Customer.io and Customerly webhooks, with WP Fusion's URLs and user data. Needs the wpf_webhooks PHP extension.
  * Version: 0.1.0
  * Requires at least: 6.5
  * Requires PHP: 8.2
+ * Author: The wpf-webhooks maintainers
  * License: GPL-2.0-or-later
  * Text Domain: wpf-webhooks
+ * Domain Path: /languages
  *
  * @package WpfWebhooks
  */
@@ -44,6 +46,8 @@ if ( is_admin() ) {
 	require_once __DIR__ . '/includes/admin/class-settings-page.php';
 	require_once __DIR__ . '/includes/admin/class-reachability.php';
 	require_once __DIR__ . '/includes/admin/class-site-health.php';
+	require_once __DIR__ . '/includes/admin/class-user-panel.php';
+	require_once __DIR__ . '/includes/admin/class-plugins-screen.php';
 }
 
 WpfWebhooks\Plugin::add_hooks();

@@ -112,7 +112,7 @@ final class DistTest extends PackagingTestCase {
 		$readme = $this->member( 'wpf-webhooks/readme.txt' );
 		$header = self::fields( (string) strstr( $this->member( 'wpf-webhooks/wpf-webhooks.php' ), '*/', true ) );
 		$fields = self::fields( $readme );
-		$this->assertMatchesRegularExpression( '/^=== wpf-webhooks ===\n/', $readme );
+		$this->assertMatchesRegularExpression( '/^=== ' . preg_quote( $header['Plugin Name'], '/' ) . ' ===\n/', $readme );
 		$this->assertSame( self::plugin_version(), $header['Version'] );
 		$this->assertSame( $header['Version'], $fields['Stable tag'] ?? null, 'Stable tag = the plugin version' );
 		$this->assertSame( $header['Requires at least'], $fields['Requires at least'] ?? null );

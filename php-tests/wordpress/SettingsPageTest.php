@@ -742,7 +742,7 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->hook( 'update', 'nobody@example.com' );
 		$failures = SiteHealth::failures_test();
 		$this->assertSame( 'recommended', $failures['status'] );
-		$this->assertStringContainsString( 'crm_unavailable × 2', $failures['description'] );
+		$this->assertStringContainsString( '2 × ' . esc_html( \WpfWebhooks\Contract::message( 'crm_unavailable' ) ), $failures['description'] );
 		$this->assertStringNotContainsString( 'forbidden', $failures['description'], 'a wrong key is not a failing webhook' );
 		$refused = SiteHealth::refused_test();
 		$this->assertSame( array( 'recommended', 'Someone is knocking on the webhook URL with wrong keys' ), array( $refused['status'], $refused['label'] ) );

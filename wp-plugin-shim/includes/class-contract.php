@@ -44,6 +44,16 @@ final class Contract {
 	}
 
 	/**
+	 * What a code means, in words for the site's owner (its default message, translated), or the code itself when
+	 * the contract has no such code (a log row of another version).
+	 *
+	 * @param string $code A result code.
+	 */
+	public static function message( string $code ): string {
+		return self::text( self::get()['codes'][ $code ]['message'] ?? $code );
+	}
+
+	/**
 	 * The largest body accepted.
 	 */
 	public static function max_body_bytes(): int {
@@ -67,26 +77,49 @@ final class Contract {
 	}
 
 	/**
+	 * A text of the contract, in the site's or the user's language. The extension speaks English; its texts are
+	 * in the plugin's .pot (`make pot` extracts them from contract-fallback.php, the contract as generated), so
+	 * a translation of the plugin translates them too. The text is a variable here, which xgettext cannot read:
+	 * hence that extraction.
+	 *
+	 * @param string $text A text as the extension gives it.
+	 */
+	public static function text( string $text ): string {
+		return '' === $text ? '' : __( $text, 'wpf-webhooks' ); // phpcs:ignore WordPress.WP.I18n.NonSingularStringLiteralText -- the contract's texts, extracted by `make pot`.
+	}
+
+	/**
 	 * Every CRM as it describes itself, by its value of the setting `crm`, in the order to offer them: `name`,
-	 * `slug` (WP Fusion's), `required`, `not_configured`, `webhook_help`, `example_body` (JSON), and `settings`
-	 * (its settings as settings() gives them).
+	 * `slug` (WP Fusion's), `required`, `not_configured` and `webhook_help` (translated), `example_body` (JSON),
+	 * and `settings` (its settings as settings() gives them).
 	 *
 	 * @return array<string, array>
 	 */
 	public static function crms(): array {
 		$crms = self::get()['crms'];
 		foreach ( $crms as $crm => $about ) {
-			$crms[ $crm ]['settings'] = array_values( array_filter( self::settings(), fn( $s ) => $crm === $s['crm'] ) );
+			$crms[ $crm ]['not_configured'] = self::text( $about['not_configured'] );
+			$crms[ $crm ]['webhook_help']   = self::text( $about['webhook_help'] );
+			$crms[ $crm ]['settings']       = array_values( array_filter( self::settings(), fn( $s ) => $crm === $s['crm'] ) );
 		}
 		return $crms;
 	}
 
 	/**
 	 * Every setting, in the option's order: `key`, `default`, `secret`, `crm` and, for a CRM's setting, `kind`
-	 * (`secret`, `choice`, `base_url`), `label`, `help`, `options` (value => label) and `wpf_option`.
+	 * (`secret`, `choice`, `base_url`), `label` and `help` (translated), `options` (value => label) and
+	 * `wpf_option`.
 	 */
 	public static function settings(): array {
-		return self::get()['settings'];
+		$settings = self::get()['settings'];
+		foreach ( $settings as $i => $setting ) {
+			foreach ( array( 'label', 'help' ) as $text ) {
+				if ( isset( $setting[ $text ] ) ) {
+					$settings[ $i ][ $text ] = self::text( $setting[ $text ] );
+				}
+			}
+		}
+		return $settings;
 	}
 
 	/**
@@ -117,9 +150,9 @@ final class Contract {
 		$contract = self::get();
 		$crm      = $contract['crms'][ $settings['crm'] ] ?? null;
 		if ( null === $crm ) {
-			return ucfirst( $contract['no_crm'] ) . '.';
+			return ucfirst( self::text( $contract['no_crm'] ) ) . '.';
 		}
-		return '' === $settings[ $crm['required'] ] ? ucfirst( $crm['not_configured'] ) . '.' : null;
+		return '' === $settings[ $crm['required'] ] ? ucfirst( self::text( $crm['not_configured'] ) ) . '.' : null;
 	}
 
 	/**

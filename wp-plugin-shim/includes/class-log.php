@@ -45,6 +45,11 @@ final class Log {
 	);
 
 	/**
+	 * A webhook failed when its answer's status is this or more: not done, whoever's fault it was.
+	 */
+	const FAILED_FROM = 400;
+
+	/**
 	 * How many of the newest rows recent_signed() reads at the most, whatever the log holds.
 	 */
 	const SIGNED_WINDOW = 1000;
@@ -277,9 +282,9 @@ final class Log {
 	}
 
 	/**
-	 * Answers that mean something is wrong on this side (the site, its settings, the CRM) since a moment:
-	 * every status from 500. Sender-side outcomes such as an unknown contact are not counted, nor are refused
-	 * requests (see refusals_since()).
+	 * The failed webhooks since a moment: every logged answer of status FAILED_FROM or more, whether the request
+	 * (a bad body, an unknown contact, a refused signature), the CRM or the site failed it. Requests refused
+	 * before their key was accepted have no row and are not counted (see refusals_since()).
 	 *
 	 * @param int $since Unix time.
 	 * @return array<string, int> code => count, most frequent first.
@@ -287,12 +292,30 @@ final class Log {
 	public static function failures_since( int $since ): array {
 		global $wpdb;
 		$table = self::table();
-		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND status >= 500 GROUP BY code ORDER BY n DESC", $since ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND status >= %d GROUP BY code ORDER BY n DESC, code", $since, self::FAILED_FROM ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$out   = array();
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
 			$out[ (string) $row['code'] ] = (int) $row['n'];
 		}
 		return $out;
+	}
+
+	/**
+	 * The newest rows of some contacts, newest first, by the table's contact index.
+	 *
+	 * @param string[] $contacts The contacts, as the rows name them.
+	 * @param int      $limit    How many at the most.
+	 * @return array[] Rows as query() gives them.
+	 */
+	public static function of_contacts( array $contacts, int $limit ): array {
+		global $wpdb;
+		if ( array() === $contacts ) {
+			return array();
+		}
+		$table = self::table();
+		$in    = implode( ', ', array_fill( 0, count( $contacts ), '%s' ) );
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE contact IN ({$in}) ORDER BY id DESC LIMIT %d", array_merge( array_values( $contacts ), array( max( 1, $limit ) ) ) ), ARRAY_A ); // phpcs:ignore WordPress.DB
+		return array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() );
 	}
 
 	/**

@@ -20,6 +20,7 @@ final class Plugin {
 	public static function add_hooks(): void {
 		register_activation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'activate' ) );
 		register_deactivation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'deactivate' ) );
+		add_action( 'init', array( self::class, 'load_textdomain' ), 0 );
 		add_action( 'init', array( Endpoint::class, 'maybe_handle' ), 0 );
 		add_action( 'admin_init', array( Schema::class, 'upgrade' ) );
 		add_action( 'admin_init', array( self::class, 'install_site' ) );
@@ -56,6 +57,20 @@ final class Plugin {
 		add_filter( 'site_status_tests', array( self::class, 'site_status_tests' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-reachability', array( Admin\SiteHealth::class, 'ajax_reachability_test' ) );
+		add_filter( 'debug_information', array( self::class, 'debug_information' ) );
+		add_action( 'show_user_profile', array( Admin\UserPanel::class, 'render' ) );
+		add_action( 'edit_user_profile', array( Admin\UserPanel::class, 'render' ) );
+		add_filter( 'manage_users_columns', array( Admin\UserPanel::class, 'columns' ) );
+		add_filter( 'manage_users_custom_column', array( Admin\UserPanel::class, 'column' ), 10, 3 );
+		add_filter( 'default_hidden_columns', array( Admin\UserPanel::class, 'hidden_columns' ), 10, 2 );
+		add_filter( 'plugin_action_links_' . plugin_basename( WPF_WEBHOOKS_FILE ), array( Admin\PluginsScreen::class, 'action_links' ) );
+	}
+
+	/**
+	 * Registers the plugin's translations (init): languages/ in the plugin, after wp-content/languages/plugins.
+	 */
+	public static function load_textdomain(): void {
+		load_plugin_textdomain( 'wpf-webhooks', false, dirname( plugin_basename( WPF_WEBHOOKS_FILE ) ) . '/languages' );
 	}
 
 	/**
@@ -65,11 +80,29 @@ final class Plugin {
 	 * @param array $tests The tests.
 	 */
 	public static function site_status_tests( array $tests ): array {
+		self::load_site_health();
+		return Admin\SiteHealth::add_tests( $tests );
+	}
+
+	/**
+	 * Adds the plugin's section to Site Health → Info (filter debug_information; WP-CLI's `wp site-health` and
+	 * REST callers apply it outside wp-admin too).
+	 *
+	 * @param array $info The sections.
+	 */
+	public static function debug_information( array $info ): array {
+		self::load_site_health();
+		return Admin\SiteHealth::debug_information( $info );
+	}
+
+	/**
+	 * Loads Site Health's class and those it uses, which load in wp-admin only.
+	 */
+	private static function load_site_health(): void {
 		require_once __DIR__ . '/admin/class-log-page.php';
 		require_once __DIR__ . '/admin/class-settings-page.php';
 		require_once __DIR__ . '/admin/class-reachability.php';
 		require_once __DIR__ . '/admin/class-site-health.php';
-		return Admin\SiteHealth::add_tests( $tests );
 	}
 
 	/**

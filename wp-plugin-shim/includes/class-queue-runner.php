@@ -122,10 +122,10 @@ final class QueueRunner {
 	 */
 	private static function worker_died_message(): string {
 		return sprintf(
-			/* translators: %d: the most attempts */
-			__( 'The worker died: the PHP process working on this webhook stopped before it finished, on each of its %d attempts. A fatal error, the memory limit or the time limit ends a process like this, often in a plugin or theme hooked to user updates; the PHP error log says which.', 'wpf-webhooks' ),
-			RetryPolicy::MAX_ATTEMPTS
-		);
+			/* translators: %s: the most attempts */
+			_n( 'The worker died: the PHP process working on this webhook stopped before it finished, on its %s attempt.', 'The worker died: the PHP process working on this webhook stopped before it finished, on each of its %s attempts.', RetryPolicy::MAX_ATTEMPTS, 'wpf-webhooks' ),
+			number_format_i18n( RetryPolicy::MAX_ATTEMPTS )
+		) . ' ' . __( 'A fatal error, the memory limit or the time limit ends a process like this, often in a plugin or theme hooked to user updates; the PHP error log says which.', 'wpf-webhooks' );
 	}
 
 	/**

@@ -10,6 +10,7 @@
 namespace WpfWebhooks\Admin;
 
 use WpfWebhooks\ContactLinks;
+use WpfWebhooks\Contract;
 use WpfWebhooks\Extension;
 use WpfWebhooks\Log;
 use WpfWebhooks\Queue;
@@ -37,6 +38,11 @@ final class SiteHealth {
 	 * How many of the newest webhooks with a signature verdict the signatures test reads.
 	 */
 	const SIGNED_SAMPLE = 50;
+
+	/**
+	 * The plugin's section of Tools → Site Health → Info.
+	 */
+	const INFO_SECTION = 'wpf-webhooks';
 
 	/**
 	 * Adds the tests (filter site_status_tests). The CRM check calls the CRM and the webhook URL check requests the
@@ -94,6 +100,97 @@ final class SiteHealth {
 			'async_direct_test' => array( self::class, 'reachability_test' ),
 		);
 		return $tests;
+	}
+
+	/**
+	 * Adds the plugin's section to Tools → Site Health → Info (filter debug_information): what support asks for,
+	 * and nothing secret. A setting the contract calls secret (the access key, CRM credentials, signing secrets)
+	 * shows as set or not set, never a character of it; "Copy site info to clipboard" copies the same.
+	 *
+	 * @param array $info The sections.
+	 */
+	public static function debug_information( array $info ): array {
+		global $wpdb;
+		\WpfWebhooks\Schema::upgrade();
+		$settings = Settings::get();
+		$fields   = array(
+			'plugin_version'   => self::info_field( __( 'Plugin version', 'wpf-webhooks' ), WPF_WEBHOOKS_VERSION ),
+			'plugin_interface' => self::info_field( __( 'Extension interface the plugin speaks', 'wpf-webhooks' ), (string) WPF_WEBHOOKS_INTERFACE ),
+			'extension'        => self::info_field( __( 'Extension', 'wpf-webhooks' ), self::extension_info() ),
+			'crm'              => self::info_field( __( 'CRM', 'wpf-webhooks' ), Contract::crms()[ $settings['crm'] ]['name'] ?? __( 'none chosen', 'wpf-webhooks' ) ),
+		);
+		foreach ( Contract::settings() as $setting ) {
+			if ( 'crm' !== $setting['key'] && ( null === $setting['crm'] || $settings['crm'] === $setting['crm'] ) ) {
+				$fields[ 'setting_' . $setting['key'] ] = self::info_field( $setting['label'] ?? $setting['key'], self::setting_info( $setting, $settings[ $setting['key'] ] ) );
+			}
+		}
+		$counts = Queue::counts();
+		$oldest = (int) $wpdb->get_var( 'SELECT MIN(created_at) FROM ' . Queue::table() . " WHERE status IN ('pending', 'running')" ); // phpcs:ignore WordPress.DB
+		$fields['queue']        = self::info_field(
+			__( 'Queued webhooks', 'wpf-webhooks' ),
+			/* translators: 1: waiting webhooks, 2: running, 3: failed */
+			sprintf( __( '%1$s pending, %2$s running, %3$s failed', 'wpf-webhooks' ), number_format_i18n( $counts['pending'] ), number_format_i18n( $counts['running'] ), number_format_i18n( $counts['failed'] ) )
+		);
+		$fields['queue_oldest'] = self::info_field( __( 'Oldest waiting queued webhook', 'wpf-webhooks' ), $oldest > 0 ? human_time_diff( $oldest ) : __( 'none', 'wpf-webhooks' ) );
+		$fields['log_rows']     = self::info_field( __( 'Webhook log rows', 'wpf-webhooks' ), (string) (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Log::table() ) ); // phpcs:ignore WordPress.DB
+		$info[ self::INFO_SECTION ] = array(
+			'label'       => __( 'WPF Webhooks', 'wpf-webhooks' ),
+			'description' => __( 'The webhook plugin, its extension, its CRM and settings (secrets only as set or not set), its queue and log.', 'wpf-webhooks' ),
+			'fields'      => $fields,
+		);
+		return $info;
+	}
+
+	/**
+	 * One field of the Info section.
+	 *
+	 * @param string $label Its label.
+	 * @param string $value Its value.
+	 */
+	private static function info_field( string $label, string $value ): array {
+		return array(
+			'label' => $label,
+			'value' => $value,
+		);
+	}
+
+	/**
+	 * The extension's build (version, interface, profile, revision), or why it cannot be used.
+	 */
+	private static function extension_info(): string {
+		$problem = Extension::problem();
+		if ( null !== $problem ) {
+			return $problem;
+		}
+		$build = wpf_webhooks_build_info();
+		return sprintf(
+			/* translators: 1: a version, 2: the interface's number, 3: release or debug, 4: a git revision */
+			__( '%1$s, interface %2$s, %3$s build, revision %4$s', 'wpf-webhooks' ),
+			$build['version'],
+			$build['interface'],
+			$build['profile'],
+			$build['git_revision']
+		);
+	}
+
+	/**
+	 * A setting as the Info section shows it: a secret as set or not set; a choice by its label; others as they
+	 * are (a list or map as JSON).
+	 *
+	 * @param array $setting The setting as the contract describes it.
+	 * @param mixed $value   Its value.
+	 */
+	private static function setting_info( array $setting, $value ): string {
+		if ( $setting['secret'] ) {
+			return '' === (string) $value ? __( 'not set', 'wpf-webhooks' ) : __( 'set', 'wpf-webhooks' );
+		}
+		if ( is_array( $value ) ) {
+			return (string) wp_json_encode( $value, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+		}
+		if ( is_bool( $value ) ) {
+			return $value ? __( 'yes', 'wpf-webhooks' ) : __( 'no', 'wpf-webhooks' );
+		}
+		return (string) ( $setting['options'][ $value ] ?? $value );
 	}
 
 	/**
@@ -283,8 +380,11 @@ final class SiteHealth {
 				$test,
 				'critical',
 				__( 'Queued webhooks are waiting and nothing works the queue', 'wpf-webhooks' ),
-				/* translators: %d: a number of webhooks */
-				sprintf( __( '%d queued webhooks have been due for over 10 minutes. The queue is worked after each webhook answer on php-fpm and by WP-Cron every minute: make sure WP-Cron runs (with DISABLE_WP_CRON, a system cron must call wp-cron.php).', 'wpf-webhooks' ), $stuck )
+				sprintf(
+					/* translators: %s: a number of webhooks */
+					_n( '%s queued webhook has been due for over 10 minutes.', '%s queued webhooks have been due for over 10 minutes.', $stuck, 'wpf-webhooks' ),
+					number_format_i18n( $stuck )
+				) . ' ' . __( 'The queue is worked after each webhook answer on php-fpm and by WP-Cron every minute: make sure WP-Cron runs (with DISABLE_WP_CRON, a system cron must call wp-cron.php).', 'wpf-webhooks' )
 			);
 		}
 		if ( $parked > 0 ) {
@@ -304,8 +404,11 @@ final class SiteHealth {
 				$test,
 				'recommended',
 				__( 'Some queued webhooks failed', 'wpf-webhooks' ),
-				/* translators: %d: a number of webhooks */
-				sprintf( __( '%d queued webhooks were kept as failed. Tools → Webhook Logs lists them with the reason and a Retry button.', 'wpf-webhooks' ), $counts['failed'] )
+				sprintf(
+					/* translators: %s: a number of webhooks */
+					_n( '%s queued webhook was kept as failed.', '%s queued webhooks were kept as failed.', $counts['failed'], 'wpf-webhooks' ),
+					number_format_i18n( $counts['failed'] )
+				) . ' ' . __( 'Tools → Webhook Logs lists them with the reason and a Retry button.', 'wpf-webhooks' )
 			);
 		}
 		return self::result( $test, 'good', __( 'The webhook queue is being worked', 'wpf-webhooks' ), __( 'No queued webhook is overdue or failed.', 'wpf-webhooks' ) );
@@ -345,22 +448,36 @@ final class SiteHealth {
 	}
 
 	/**
-	 * No webhook failed on this side in the last 24 hours (see Log::failures_since()).
+	 * No webhook failed in the last 24 hours (the log's failures, see Log::failures_since()), or how many, each
+	 * reason in words and linked to the log's webhooks of that result. Advice ("recommended"): a failed webhook
+	 * is the sender's to retry or the owner's to look at, and the site works on.
 	 */
 	public static function failures_test(): array {
-		$failures = \WpfWebhooks\Log::failures_since( time() - DAY_IN_SECONDS );
+		\WpfWebhooks\Schema::upgrade();
+		$failures = Log::failures_since( time() - DAY_IN_SECONDS );
 		if ( array() === $failures ) {
-			return self::result( 'wpf_webhooks_failures', 'good', __( 'No webhook failed in the last 24 hours', 'wpf-webhooks' ), __( 'Every webhook was handled, or refused for a reason on the sender\'s side.', 'wpf-webhooks' ) );
+			return self::result( 'wpf_webhooks_failures', 'good', __( 'No webhook failed in the last 24 hours', 'wpf-webhooks' ), __( 'Every webhook the site accepted was done.', 'wpf-webhooks' ) );
 		}
-		$summary = implode( ', ', array_map( fn( $code, $n ) => "$code × $n", array_keys( $failures ), $failures ) );
-		$result  = self::result(
+		$total = array_sum( $failures );
+		$items = '';
+		foreach ( $failures as $code => $count ) {
+			$items .= sprintf(
+				'<li><a href="%s">%s × %s</a> (<code>%s</code>)</li>',
+				esc_url( LogPage::url( array( 'result' => $code ) ) ),
+				esc_html( number_format_i18n( $count ) ),
+				esc_html( Contract::message( $code ) ),
+				esc_html( $code )
+			);
+		}
+		$result                = self::result(
 			'wpf_webhooks_failures',
 			'recommended',
-			__( 'Webhooks failed in the last 24 hours', 'wpf-webhooks' ),
-			/* translators: %s: codes and counts, e.g. "crm_unavailable × 3" */
-			sprintf( __( 'Answers: %s. crm_unavailable and crm_error point at the CRM or its credentials; the webhook log has the details.', 'wpf-webhooks' ), $summary )
+			/* translators: %s: a number of webhooks */
+			sprintf( _n( '%s webhook failed in the last 24 hours', '%s webhooks failed in the last 24 hours', $total, 'wpf-webhooks' ), number_format_i18n( $total ) ),
+			''
 		);
-		$result['actions'] = self::log_link();
+		$result['description'] = '<ul>' . $items . '</ul><p>' . esc_html__( 'A CRM that could not be reached or refused the request points at the CRM or its credentials (Test connection on the Webhooks settings page); a contact the CRM does not have, at the journey that sent it. Each link opens these webhooks in the log, with their requests and answers.', 'wpf-webhooks' ) . '</p>';
+		$result['actions']     = self::log_link();
 		return $result;
 	}
 
