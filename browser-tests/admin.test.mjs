@@ -613,4 +613,76 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await screenshot(s.page, screenshotPath(s.site, 26, 'help tab', '-375px'));
     await s.page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  step(30, 'site health info: the wpf webhooks section', [6], async () => {
+    await open('/wp-admin/site-health.php?tab=debug');
+    const trigger = s.page.locator('button[aria-controls="health-check-accordion-block-wpf-webhooks"]');
+    assert.equal((await trigger.innerText()).trim(), 'WPF Webhooks');
+    await trigger.click();
+    const panel = s.page.locator('#health-check-accordion-block-wpf-webhooks');
+    await panel.waitFor();
+    const text = await panel.innerText();
+    for (const row of ['Plugin version', 'Extension', 'CRM\tCustomer.io', 'Customer.io App API key\tset', 'access_key\tset', 'Queued webhooks', 'Webhook log rows']) {
+      assert.ok(text.includes(row), `the section has "${row}": ${text}`);
+    }
+    assert.match(text, /interface 10, (release|debug) build/);
+    await assertNoKeyOnPage('Site Health Info');
+    await screenshotOf(panel, screenshotPath(s.site, 30, 'site health info section'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(panel, screenshotPath(s.site, 30, 'site health info section', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(31, "a user's webhooks panel", [4], async () => {
+    await open('/wp-admin/users.php?s=jane%40example.com');
+    const edit = s.page.locator('table.users tr', { hasText: 'jane@example.com' }).locator('a[href*="user-edit.php"]').first();
+    s.janeEditUrl = await edit.getAttribute('href');
+    await open(new URL(s.janeEditUrl, s.site.url).pathname + new URL(s.janeEditUrl, s.site.url).search);
+    const panel = s.page.locator('#wpf-webhooks-user');
+    assert.match(await panel.innerText(), /CRM contact\s+jane@example\.com/);
+    const last = s.page.locator('li[data-log-id]');
+    assert.ok((await last.count()) >= 1, 'her last webhooks are listed');
+    assert.match(await last.first().innerText(), /: (add|update), /);
+    await screenshotOf(panel, screenshotPath(s.site, 31, 'webhooks panel'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(panel, screenshotPath(s.site, 31, 'webhooks panel', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(32, 'the users list with the crm tags column turned on', [4], async () => {
+    await open('/wp-admin/users.php');
+    const column = s.page.locator('th#wpf_webhooks_tags');
+    assert.equal(await column.isVisible(), false, 'hidden until Screen Options shows it');
+    await s.page.locator('#show-settings-link').click();
+    const toggle = s.page.locator('#wpf_webhooks_tags-hide');
+    await toggle.waitFor();
+    await toggle.check();
+    await column.waitFor();
+    await screenshot(s.page, screenshotPath(s.site, 32, 'users list with crm tags'));
+    await open('/wp-admin/users.php');
+    assert.equal(await s.page.locator('th#wpf_webhooks_tags').isVisible(), true, 'the choice is kept');
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    // At phone width a row shows its other columns when opened.
+    const jane = s.page.locator('table.users tbody tr', { hasText: 'jane@example.com' });
+    await jane.locator('.toggle-row').click();
+    await jane.locator('td.column-wpf_webhooks_tags').waitFor();
+    await screenshot(s.page, screenshotPath(s.site, 32, 'users list with crm tags', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(33, "the plugins screen: the plugin's name and its settings link", [1], async () => {
+    await open('/wp-admin/plugins.php');
+    const row = s.page.locator('tr[data-plugin$="/wpf-webhooks.php"]');
+    assert.equal((await row.locator('.plugin-title strong').innerText()).trim(), 'WPF Webhooks');
+    assert.match(await row.innerText(), /By The wpf-webhooks maintainers/);
+    const settings = row.locator('.row-actions .settings a');
+    assert.equal((await settings.innerText()).trim(), 'Settings');
+    assert.match(await settings.getAttribute('href'), /options-general\.php\?page=wpf-webhooks$/);
+    await screenshotOf(row, screenshotPath(s.site, 33, 'plugins row'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(row, screenshotPath(s.site, 33, 'plugins row', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await settings.click();
+    await s.page.waitForURL(/page=wpf-webhooks/);
+  });
 });

@@ -46,7 +46,7 @@ final class UserPanel {
 		}
 		$contact = (string) get_user_meta( $user->ID, $slug . '_contact_id', true );
 		$tags    = UserStore::tags( $user->ID, $slug );
-		echo '<h2>' . esc_html__( 'Webhooks', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation" id="wpf-webhooks-user">';
+		echo '<div id="wpf-webhooks-user"><h2>' . esc_html__( 'Webhooks', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
 		self::row( __( 'CRM contact', 'wpf-webhooks' ), '' === $contact ? __( 'Not linked to a CRM contact: no webhook has created or updated this user.', 'wpf-webhooks' ) : $contact );
 		self::row( __( 'Tags', 'wpf-webhooks' ), array() === $tags ? __( 'none', 'wpf-webhooks' ) : implode( ', ', $tags ) );
 		echo '</table>';
@@ -60,6 +60,7 @@ final class UserPanel {
 			echo '</table>';
 		}
 		self::render_last_webhooks( array_unique( array_filter( array( $contact, $user->user_email ) ) ) );
+		echo '</div>';
 	}
 
 	/**
