@@ -170,7 +170,8 @@ pot: ## write the plugin's translation template (POT=…): its strings and the c
 	$(PHP) -n scripts/php/contract-texts.php $(PLUGIN_SRC)/includes/contract-fallback.php >$$tmp/contract-texts.php
 	(cd $(PLUGIN_SRC) && find . -name '*.php' ! -name contract-fallback.php | sed 's|^\./||' | LC_ALL=C sort) >$$tmp/files
 	echo contract-texts.php >>$$tmp/files
-	xgettext --language=PHP --from-code=UTF-8 --add-comments=translators: --sort-by-file --no-wrap \
+	# Locations name the file, not the line: moving a string is no change to translate.
+	xgettext --language=PHP --from-code=UTF-8 --add-comments=translators: --add-location=file --sort-by-file --no-wrap \
 	  $(addprefix --keyword=,$(POT_KEYWORDS)) --package-name=wpf-webhooks --package-version=$(VERSION) \
 	  --copyright-holder='the wpf-webhooks maintainers' -D $(PLUGIN_SRC) -D $$tmp -f $$tmp/files -o $$tmp/new.pot
 	sed -i -e '1s/.*/# The WPF Webhooks plugin'"'"'s strings, to translate (make pot writes this file)./' \
