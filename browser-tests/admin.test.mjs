@@ -137,6 +137,14 @@ function reportPageErrors(t, messages) {
   for (const [message, count] of counts) t.diagnostic(`page error${count > 1 ? ` (${count}×)` : ''}: ${message}`);
 }
 
+/** Screenshots an element at 1280 px, then at 375 px, and goes back to 1280 px. */
+async function screenshotOfBothWidths(locator, number, name) {
+  await screenshotOf(locator, screenshotPath(s.site, number, name));
+  await s.page.setViewportSize({ width: 375, height: 800 });
+  await screenshotOf(locator, screenshotPath(s.site, number, name, '-375px'));
+  await s.page.setViewportSize({ width: 1280, height: 900 });
+}
+
 /**
  * One step: skipped when a step it needs did not pass; a screenshot after it, `-failed` when it failed.
  */
@@ -627,10 +635,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     }
     assert.match(text, /interface 10, (release|debug) build/);
     await assertNoKeyOnPage('Site Health Info');
-    await screenshotOf(panel, screenshotPath(s.site, 30, 'site health info section'));
-    await s.page.setViewportSize({ width: 375, height: 800 });
-    await screenshotOf(panel, screenshotPath(s.site, 30, 'site health info section', '-375px'));
-    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await screenshotOfBothWidths(panel, 30, 'site health info section');
   });
 
   step(31, "a user's webhooks panel", [4], async () => {
@@ -643,10 +648,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     const last = s.page.locator('li[data-log-id]');
     assert.ok((await last.count()) >= 1, 'her last webhooks are listed');
     assert.match(await last.first().innerText(), /: (add|update), /);
-    await screenshotOf(panel, screenshotPath(s.site, 31, 'webhooks panel'));
-    await s.page.setViewportSize({ width: 375, height: 800 });
-    await screenshotOf(panel, screenshotPath(s.site, 31, 'webhooks panel', '-375px'));
-    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await screenshotOfBothWidths(panel, 31, 'webhooks panel');
   });
 
   step(32, 'the users list with the crm tags column turned on', [4], async () => {
@@ -678,10 +680,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     const settings = row.locator('.row-actions .settings a');
     assert.equal((await settings.innerText()).trim(), 'Settings');
     assert.match(await settings.getAttribute('href'), /options-general\.php\?page=wpf-webhooks$/);
-    await screenshotOf(row, screenshotPath(s.site, 33, 'plugins row'));
-    await s.page.setViewportSize({ width: 375, height: 800 });
-    await screenshotOf(row, screenshotPath(s.site, 33, 'plugins row', '-375px'));
-    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await screenshotOfBothWidths(row, 33, 'plugins row');
     await settings.click();
     await s.page.waitForURL(/page=wpf-webhooks/);
   });
