@@ -64,6 +64,7 @@ final class PotTest extends TestCase {
 		$pot = (string) file_get_contents( self::POT );
 		$this->assertStringContainsString( "msgid \"%s queued webhook was kept as failed.\"\nmsgid_plural \"%s queued webhooks were kept as failed.\"", $pot );
 		$this->assertStringContainsString( "msgid \"%s webhook failed in the last 24 hours\"\nmsgid_plural", $pot );
+		$this->assertStringContainsString( "msgid \"The queue holds %s webhook, its most", $pot );
 		$this->assertStringNotContainsString( 'msgid "%d queued webhooks', $pot, 'no plural sentence without its singular' );
 	}
 }

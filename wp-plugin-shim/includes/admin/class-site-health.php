@@ -370,9 +370,9 @@ final class SiteHealth {
 				__( 'The webhook queue is full', 'wpf-webhooks' ),
 				sprintf(
 					/* translators: %s: the most queued webhooks */
-					__( 'The queue holds %s webhooks, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it): async webhooks are answered 500 (with Retry-After) and not stored until it has room, and their senders retry later. Failed webhooks count until they are retried or the log\'s retention deletes them; Tools → Webhook Logs lists them. If they come from webhooks you did not expect, regenerate the access key.', 'wpf-webhooks' ),
+					_n( 'The queue holds %s webhook, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it).', 'The queue holds %s webhooks, its most (the constant WPF_WEBHOOKS_QUEUE_MAX_JOBS in wp-config.php changes it).', Queue::max_jobs(), 'wpf-webhooks' ),
 					number_format_i18n( Queue::max_jobs() )
-				)
+				) . ' ' . __( 'Async webhooks are answered 500 (with Retry-After) and not stored until it has room, and their senders retry later. Failed webhooks count until they are retried or the log\'s retention deletes them; Tools → Webhook Logs lists them. If they come from webhooks you did not expect, regenerate the access key.', 'wpf-webhooks' )
 			);
 		}
 		if ( $stuck > 0 ) {
