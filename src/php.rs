@@ -38,7 +38,8 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
 /// Decides one webhook. `$request` is `['method' => string, 'query' => string, 'body' => string, 'headers' =>
 /// [name => value]]` (header names lower-case, `-`-separated); `$site` is `['settings' => array, 'roles' =>
 /// array, 'default_role' => string, 'started_at' => float, 'proxy' => string]`. Returns an answer
-/// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after']`), a webhook to queue
+/// (`['kind' => 'respond', 'status', 'code', 'message', 'retry_after', 'contact']`, `contact` the contact as the
+/// request named it once identified, else null), a webhook to queue
 /// (`['kind' => 'queue', 'action', 'delivery_key', 'contact', 'request']`, `request` being what to store) or a
 /// plan (`['kind' => 'apply', …]`), each with `log_request`: the request as the log stores it, redacted, with,
 /// once the access key was accepted, `signature`: the signature check's `['status' => 'unsigned'|'unchecked'|

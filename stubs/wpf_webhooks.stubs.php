@@ -13,7 +13,7 @@
  *
  * @param array{method: string, query: string, body: string, headers: array<string, string>}              $request The request, header names lower-case.
  * @param array{settings: array, roles: array, default_role: string, started_at: float, background?: bool, proxy?: string} $site    What the site knows.
- * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`), each with `log_request`: the request as the log stores it, redacted (`method`, `query`, `headers`, `body`, `body_truncated` when cut, `body_bytes`, and once the access key was accepted `signature`: the signature check's verdict, `status` `unsigned`, `unchecked`, `verified` or `refused`, `scheme`, `reason` when refused).
+ * @return array<string, mixed> An answer (`kind` `respond`: `status`, `code`, `message`, `retry_after`, `contact`: the contact as the request named it once identified, else null), a webhook to queue (`kind` `queue`: `action`, `delivery_key`, `contact`, `request` to store) or a plan (`kind` `apply`), each with `log_request`: the request as the log stores it, redacted (`method`, `query`, `headers`, `body`, `body_truncated` when cut, `body_bytes`, and once the access key was accepted `signature`: the signature check's verdict, `status` `unsigned`, `unchecked`, `verified` or `refused`, `scheme`, `reason` when refused).
  */
 function wpf_handle_webhook( array $request, array $site ): mixed {}
 

@@ -110,7 +110,7 @@ final class ExtensionTest extends TestCase {
 
 	public function test_test_action_needs_only_the_key(): void {
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test&access_key=' . self::KEY ), $this->site( array( 'crm' => '' ) ) );
-		$this->assertSame( array( 'code' => 'ok', 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
+		$this->assertSame( array( 'code' => 'ok', 'contact' => null, 'kind' => 'respond', 'message' => 'the access key is valid', 'retry_after' => null, 'status' => 200 ), array_diff_key( $answer, array( 'log_request' => true ) ) );
 		$this->assertSame( array( 'reason' => null, 'scheme' => null, 'status' => 'unsigned' ), $answer['log_request']['signature'] );
 		$answer = wpf_handle_webhook( $this->request( 'wpf_action=test', '', array( 'x-wpf-access-key' => self::KEY ) ), $this->site() );
 		$this->assertSame( 'ok', $answer['code'] );

@@ -79,7 +79,7 @@ final class LogTest extends WebhookTestCase {
 			array( 'add', $this->hook( 'add', 'jane@example.com', array(), array( 'X-CIO-Delivery-Id: dlv-log-1' ) ), 'jane@example.com' ),
 			array( 'add', $this->hook( 'add_user', 'Jane@Example.com' ), 'jane@example.com' ),
 			array( 'update', $this->hook( 'update_user', 'jane@example.com' ), 'jane@example.com' ),
-			array( 'update_tags', $this->hook( 'update_tags', 'nobody@example.com' ), '' ),
+			array( 'update_tags', $this->hook( 'update_tags', 'nobody@example.com' ), 'nobody@example.com' ), // Failed, and named.
 			array( 'add', $this->hook( 'add', 'john.smith@example.com', array( 'role' => 'administrator' ) ), 'John.Smith@Example.com' ), // As the CRM has it.
 			array( 'test', $this->hook( 'test', null ), '' ),
 			array( 'add', Site::webhook( array( 'wpf_action' => 'add', 'access_key' => 'wrong' ), '{"email":"jane@example.com"}' ), '' ),

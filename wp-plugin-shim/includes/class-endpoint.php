@@ -67,9 +67,10 @@ final class Endpoint {
 	 *
 	 * @param array $context Out: what the log needs beyond the answer: `body` (null when not read), the
 	 *                       extension's `log_request` once it decided (with the `signature` verdict once the
-	 *                       key was accepted), and, once it made a plan or queued the webhook, its `contact` and
-	 *                       `delivery_key` (never the plan: it holds the generated password), and `job_id` when it
-	 *                       was queued.
+	 *                       key was accepted), its `contact` once it identified one (also when the webhook failed
+	 *                       after that, as with contact_not_found or crm_error), once it made a plan or queued the
+	 *                       webhook its `delivery_key` (never the plan: it holds the generated password), and
+	 *                       `job_id` when it was queued.
 	 */
 	public static function handle( array &$context = array() ): Response {
 		self::mark_webhook();
@@ -103,6 +104,7 @@ final class Endpoint {
 				return $response;
 			}
 			if ( 'apply' !== $decision['kind'] ) {
+				$context['contact'] = (string) ( $decision['contact'] ?? '' );
 				return Response::from_extension( $decision );
 			}
 			$plan                    = Plan::from_extension( $decision );

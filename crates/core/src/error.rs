@@ -117,11 +117,14 @@ pub struct Outcome {
     pub message: String,
     /// Seconds the sender should wait before retrying; only for `crm_unavailable`.
     pub retry_after: Option<u64>,
+    /// Who the webhook was about, as the request named them (an email or a CRM id), once the contact was
+    /// identified: for the log of a webhook that failed after that (see [`Outcome::about`]).
+    pub contact: Option<String>,
 }
 
 impl Outcome {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Outcome { code, message: message.into(), retry_after: None }
+        Outcome { code, message: message.into(), retry_after: None, contact: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -130,7 +133,12 @@ impl Outcome {
 
     /// The CRM could not be reached in time; the sender should retry after `retry_after` seconds.
     pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
-        Outcome { code: Code::CrmUnavailable, message: message.into(), retry_after: Some(retry_after) }
+        Outcome { code: Code::CrmUnavailable, message: message.into(), retry_after: Some(retry_after), contact: None }
+    }
+
+    /// The outcome, naming the contact it is about.
+    pub fn about(self, contact: &str) -> Self {
+        Outcome { contact: Some(contact.to_string()), ..self }
     }
 }
 

@@ -219,21 +219,22 @@ fn checked(raw: &RawRequest, site: &Site, origin: Origin, delivery: Option<Strin
     let flags = Flags::from_request(raw);
     let crm = crm::from_settings(&site.settings)?;
     let who = crm.identify(&body, flags.contact_id.as_deref())?;
+    let secrets = Secrets::of(&site.settings);
+    let named = match &who {
+        ContactRef::Email(email) => email,
+        ContactRef::Id { value, .. } => value,
+    };
+    let named = if secrets.holds_credential(named) { REDACTED.to_string() } else { named.clone() };
     if origin == Origin::Sender && (flags.queue || site.settings.queue_all) {
-        let secrets = Secrets::of(&site.settings);
-        let contact = match who {
-            ContactRef::Email(email) => email,
-            ContactRef::Id { value, .. } => value,
-        };
-        let contact = if secrets.holds_credential(&contact) { REDACTED.to_string() } else { contact };
         let mut request = raw.stored(&body, &secrets);
         if let Some(key) = &delivery {
             request.headers.insert(STORED_DELIVERY_KEY.into(), key.clone());
         }
-        return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: delivery, contact, request })));
+        return Ok(Decision::Queue(Box::new(Queued { action, delivery_key: delivery, contact: named, request })));
     }
     let need = Need { fields: action != Action::UpdateTags };
-    let contact = crm::load(&*crm, &who, &copyable(body, &site.settings), need, site.deadline())?;
+    let contact = crm::load(&*crm, &who, &copyable(body, &site.settings), need, site.deadline())
+        .map_err(|outcome| outcome.about(&named))?;
     let fields =
         if need.fields { fields::map(&site.settings.field_map, &contact.data, &crm::SLUGS) } else { Mapped::default() };
     let create = (action == Action::Add).then(|| new_user(site, &flags, &contact, &fields));
@@ -347,13 +348,15 @@ mod wire {
         Apply(ToApply<'a>),
     }
 
-    /// A final answer: the contract's status and code, a message, and the `Retry-After` seconds when there are.
+    /// A final answer: the contract's status and code, a message, the `Retry-After` seconds when there are, and
+    /// the contact as the request named it once it was identified (for the log; null before).
     #[derive(Serialize)]
     pub(super) struct Answer<'a> {
         status: u16,
         code: &'static str,
         message: &'a str,
         retry_after: Option<u64>,
+        contact: Option<&'a str>,
     }
 
     /// A webhook to store: what to log, and the request to hand back to `wpf_handle_queued()`.
@@ -404,6 +407,7 @@ mod wire {
                 code: f.code.as_str(),
                 message: &f.message,
                 retry_after: f.retry_after,
+                contact: f.contact.as_deref(),
             })
         }
     }
@@ -730,6 +734,31 @@ mod tests {
         assert_eq!(q.contact, "c-1");
     }
 
+    #[test]
+    fn an_answer_after_the_contact_was_identified_names_it_for_the_log() {
+        let sb = Sandbox::start("127.0.0.1:0").expect("sandbox");
+        let s = site(&sb);
+        let named = |query: &str, body: &str| answer(&raw(query, body), "POST", &s)["contact"].clone();
+        let update = format!("wpf_action=update&access_key={KEY}");
+        assert_eq!(
+            named(&update, r#"{"email":"Nobody@Example.com"}"#),
+            "Nobody@Example.com",
+            "as the request named it"
+        );
+        assert_eq!(named(&format!("{update}&contact_id=c-404"), ""), "c-404");
+        assert_eq!(named(&update, "{}"), Value::Null, "none named");
+        assert_eq!(
+            named("wpf_action=update&access_key=wrong", r#"{"email":"a@example.com"}"#),
+            Value::Null,
+            "the key first"
+        );
+        assert_eq!(named(&update, &format!(r#"{{"email":"{KEY}@example.com"}}"#)), json!(crate::redact::REDACTED));
+        let Decision::Respond(outcome) = decide(&raw(&update, r#"{"email":"nobody@example.com"}"#), &s) else {
+            panic!("expected an answer")
+        };
+        assert_eq!((outcome.code, outcome.contact.as_deref()), (Code::ContactNotFound, Some("nobody@example.com")));
+    }
+
     /// `X-CIO-Timestamp` and `X-CIO-Signature` for a body, signed now with `key`, `age` seconds ago.
     fn cio_signed(r: &mut RawRequest, key: &str, age: i64) {
         use hmac::{Hmac, KeyInit, Mac};
@@ -1036,9 +1065,16 @@ mod tests {
                 for key in [KEY, "WrongKeyZZZ"] {
                     let d = decide(&raw(&format!("wpf_action={action}&access_key={key}"), body), &s);
                     if let Decision::Respond(f) = &d {
-                        let text = f.to_value().to_string();
+                        // `contact` is for the log, never in the sender's answer (the shim's Response has no such
+                        // field): the rest holds no contact data, and neither holds a key.
+                        let mut answer = f.to_value();
+                        let named = answer.as_object_mut().and_then(|a| a.remove("contact")).unwrap_or_default();
+                        let text = answer.to_string();
                         for secret in [KEY, wpf_sandbox::APP_KEY, wpf_sandbox::TRACK_KEY, "WrongKeyZZZ", "nobody@"] {
                             assert!(!text.contains(secret), "{text} contains {secret}");
+                        }
+                        for secret in [KEY, wpf_sandbox::APP_KEY, wpf_sandbox::TRACK_KEY, "WrongKeyZZZ"] {
+                            assert!(!named.to_string().contains(secret), "{named} contains {secret}");
                         }
                     }
                 }
