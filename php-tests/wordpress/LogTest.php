@@ -477,7 +477,7 @@ final class LogTest extends WebhookTestCase {
 			$this->assertStringContainsString( 'data-log-id="' . $id . '"', $html );
 		}
 		$this->assertSame( 3, substr_count( $html, 'data-log-id=' ) );
-		$this->assertMatchesRegularExpression( '/<td class=\'code column-code\'[^>]*><code>forbidden<\/code>/', $html );
+		$this->assertMatchesRegularExpression( '/<td class=\'code column-code\'[^>]*><span class="wpf-webhooks-outcome wpf-webhooks-outcome-refused">Refused<\/span> <code>forbidden<\/code>/', $html );
 		$this->assertStringContainsString( 'user-edit.php?user_id=' . $jane . '">jane</a>', $html );
 		$this->assertStringContainsString( '#987654 (deleted)', $html );
 		$this->assertStringContainsString( '1,234 ms', $html );
@@ -570,6 +570,140 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringContainsString( "&quot;body&quot;: {\n        &quot;email&quot;: &quot;jane@example.com&quot;\n    }", $html );
 		$this->assertStringNotContainsString( self::KEY, $html );
 		$this->assertStringContainsString( 'does not exist', $this->render_page( array( 'log' => (string) ( $row['id'] + 1000 ) ) ) );
+	}
+
+	public function test_the_list_tells_outcomes_apart_in_words_with_each_message_and_filters_errors_only(): void {
+		update_option( 'date_format', 'j F Y' );
+		update_option( 'time_format', 'g:i a' );
+		$when = 1767225600 + 13 * HOUR_IN_SECONDS + 5 * MINUTE_IN_SECONDS;
+		$rows = array(
+			array( 'created', 200, 'success', 'Success', 'The user was created.' ),
+			array( 'contact_not_found', 404, 'client', 'Client error', 'The CRM has no contact with this email.' ),
+			array( 'crm_unavailable', 503, 'crm', 'CRM error', 'The CRM did not answer in time.' ),
+			array( 'forbidden', 403, 'refused', 'Refused', 'Customer.io signature does not match' ),
+			array( 'not_configured', 503, 'internal', 'Internal error', 'No CRM is chosen.' ),
+		);
+		foreach ( $rows as [ $code, $status, , , $message ] ) {
+			Log::record( array( 'code' => $code, 'status' => $status, 'message' => $message, 'contact' => 'a.very.long.contact.address@example.com', 'created_at' => $when ) );
+		}
+		$ids  = array_reverse( array_column( Log::query()['rows'], 'id' ) );
+		$html = $this->render_page();
+		$this->assertMatchesRegularExpression( '#<th scope="col" id=\'message\'[^>]*>Message</th>#', $html );
+		foreach ( $rows as $i => [ $code, , $class, $words, $message ] ) {
+			$this->assertSame( 1, preg_match( '#<tr data-log-id="' . $ids[ $i ] . '">(.*?)</tr>#s', $html, $row ), $code );
+			$this->assertStringContainsString( '<span class="wpf-webhooks-outcome wpf-webhooks-outcome-' . $class . '">' . $words . '</span>', $row[1], "$code: colour and words" );
+			$this->assertStringContainsString( '<code>' . $code . '</code>', $row[1] );
+			$this->assertMatchesRegularExpression( '#<td class=\'message column-message\'[^>]*>' . preg_quote( esc_html( $message ), '#' ) . '#', $row[1] );
+			$this->assertStringContainsString( '>' . wp_date( 'j F Y g:i a', $when ) . '</a>', $row[1], 'the site\'s date and time format' );
+		}
+		$this->assertStringNotContainsString( 'break-all', $html, 'no word broken anywhere' );
+		$this->assertStringContainsString( 'overflow-wrap:anywhere', $html, 'long tokens may break' );
+		$this->assertStringContainsString( '<input type="checkbox" name="errors" id="wpf-webhooks-log-errors" value="1">', $html );
+
+		$errors = $this->render_page( array( 'errors' => '1' ) );
+		$this->assertSame( 4, substr_count( $errors, 'data-log-id=' ), 'every status from 400' );
+		$this->assertStringNotContainsString( 'data-log-id="' . $ids[0] . '"', $errors );
+		$this->assertStringContainsString( 'name="errors" id="wpf-webhooks-log-errors" value="1" checked=\'checked\'', $errors );
+		$this->assertSame( 1, substr_count( $this->render_page( array( 'errors' => '1', 'result' => 'forbidden' ) ), 'data-log-id=' ), 'beside the per-code filter' );
+		$this->assertSame( array( 'success', 'client', 'crm', 'refused', 'internal' ), array_map( fn( $r ) => Log::outcome( $r[0], $r[1] ), $rows ) );
+	}
+
+	public function test_the_charts_count_webhooks_per_hour_and_day_by_outcome_within_a_bounded_window(): void {
+		$this->assertStringContainsString( 'No webhook in the last 24 hours.', $this->render_page(), 'the empty state' );
+		$now = time();
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 60 ) );
+		$single = $this->render_page();
+		$this->assertStringContainsString( '<svg', $single );
+		$this->assertStringContainsString( '1 success', $single, 'a single webhook, in words' );
+
+		Log::record( array( 'code' => 'crm_error', 'status' => 502, 'created_at' => $now - 60 ) );
+		Log::record( array( 'code' => 'updated', 'status' => 200, 'created_at' => $now - 3 * DAY_IN_SECONDS ) );
+		Log::record( array( 'code' => 'updated', 'status' => 200, 'created_at' => $now - 40 * DAY_IN_SECONDS ) );
+		$queries = array();
+		$count   = function ( $query ) use ( &$queries ) {
+			$queries[] = $query;
+			return $query;
+		};
+		add_filter( 'query', $count );
+		$hours = Log::counts( HOUR_IN_SECONDS, 24 );
+		$days  = Log::counts( DAY_IN_SECONDS, 30 );
+		remove_filter( 'query', $count );
+		$this->assertCount( 24, $hours );
+		$this->assertCount( 30, $days );
+		$this->assertSame( array( 'success' => 1, 'crm' => 1 ), end( $hours ), 'this hour, by outcome' );
+		$this->assertSame( 2, array_sum( array_map( 'array_sum', $hours ) ), 'the last 24 hours only' );
+		$this->assertSame( 3, array_sum( array_map( 'array_sum', $days ) ), 'the last 30 days only' );
+		$this->assertCount( 2, $queries, 'one query a chart' );
+		foreach ( $queries as $query ) {
+			$this->assertMatchesRegularExpression( '/WHERE created_at >= \d+ GROUP BY/', $query, 'the created_at index, a bounded window' );
+		}
+		$html = $this->render_page();
+		$this->assertStringContainsString( 'Webhooks per hour, last 24 hours', $html );
+		$this->assertStringContainsString( 'Webhooks per day, last 30 days', $html );
+		$this->assertMatchesRegularExpression( '#<svg[^>]* role="img" aria-labelledby="[^"]+"#', $html );
+		$this->assertStringContainsString( '1 success, 1 CRM error', $html );
+	}
+
+	public function test_the_filtered_log_is_exported_as_csv_in_batches_with_capability_and_nonce(): void {
+		$this->hook( 'update_tags', 'nobody@example.com' );
+		for ( $i = 1; $i <= 1100; $i++ ) {
+			Log::record( array( 'code' => 'crm_error', 'status' => 502, 'contact' => "c{$i}@example.com", 'message' => '=HYPERLINK("x")' ) );
+		}
+		Log::record( array( 'code' => 'created', 'status' => 200, 'contact' => 'ok@example.com' ) );
+
+		$this->intercept_die_and_redirect();
+		$subscriber = wp_insert_user( array( 'user_login' => 'sub', 'user_email' => 'sub@example.com', 'user_pass' => wp_generate_password(), 'role' => 'subscriber' ) );
+		wp_set_current_user( $subscriber );
+		$this->post( array( '_wpnonce' => wp_create_nonce( LogPage::EXPORT_ACTION ) ) );
+		$this->assertDies( 403, fn() => LogPage::export() );
+		wp_set_current_user( 1 );
+		$this->post( array( '_wpnonce' => wp_create_nonce( LogPage::CLEAR_ACTION ) ) );
+		$this->assertDies( 403, fn() => LogPage::export() );
+
+		$html = $this->render_page( array( 'errors' => '1' ) );
+		$this->assertSame( 1, preg_match( '#<a class="button" href="([^"]*admin-post\.php[^"]*)">Export CSV</a>#', $html, $link ) );
+		parse_str( (string) wp_parse_url( html_entity_decode( $link[1] ), PHP_URL_QUERY ), $args );
+		$this->assertSame( array( LogPage::EXPORT_ACTION, '1' ), array( $args['action'], $args['errors'] ), 'the screen\'s filters' );
+		$this->assertSame( 1, wp_verify_nonce( $args['_wpnonce'], LogPage::EXPORT_ACTION ) );
+
+		$selects = 0;
+		$count   = function ( $query ) use ( &$selects ) {
+			$selects += (int) str_starts_with( $query, 'SELECT * FROM ' . Log::table() );
+			return $query;
+		};
+		add_filter( 'query', $count );
+		$out = fopen( 'php://memory', 'w+' );
+		LogPage::write_csv( LogPage::filters( $args ), $out );
+		remove_filter( 'query', $count );
+		rewind( $out );
+		$lines = array();
+		while ( false !== ( $line = fgetcsv( $out, 0, ',', '"', '' ) ) ) {
+			$lines[] = $line;
+		}
+		$this->assertSame( array( 'ID', 'Time', 'Action', 'Contact', 'Outcome', 'Result', 'HTTP status', 'Signature', 'Duration (ms)', 'User ID', 'Delivery key', 'Queue job', 'Message', 'Warnings', 'Request (redacted)' ), $lines[0] );
+		$this->assertCount( 1102, $lines, 'the header and the errors only' );
+		$this->assertSame( array( 'c1100@example.com', 'CRM error', 'crm_error', '502' ), array( $lines[1][3], $lines[1][4], $lines[1][5], $lines[1][6] ), 'newest first' );
+		$this->assertSame( "'=HYPERLINK(\"x\")", $lines[1][12], 'no formula for a spreadsheet' );
+		$this->assertSame( array( 'nobody@example.com', 'contact_not_found' ), array( $lines[1101][3], $lines[1101][5] ) );
+		$this->assertGreaterThanOrEqual( 3, $selects, 'read in batches' );
+		$this->assertStringNotContainsString( self::KEY, (string) wp_json_encode( $lines ) );
+	}
+
+	public function test_a_failed_queued_webhooks_detail_has_its_retry_button(): void {
+		global $wpdb;
+		$this->hook( 'add', 'ada@example.com', array( 'async' => 'true' ), array( 'X-Test-Queue-Only: 1' ) );
+		$job = (int) $wpdb->get_var( 'SELECT MAX(id) FROM ' . Queue::table() ); // phpcs:ignore WordPress.DB
+		$row = Log::query()['rows'][0];
+		$this->assertSame( $job, $row['job_id'] );
+		$this->assertStringNotContainsString( 'name="wpf-webhooks-retry"', $this->render_page( array( 'log' => (string) $row['id'] ) ), 'not while it waits' );
+		$wpdb->update( Queue::table(), array( 'status' => 'failed', 'last_code' => 'crm_error' ), array( 'id' => $job ) );
+		$html = $this->render_page( array( 'log' => (string) $row['id'] ) );
+		$this->assertMatchesRegularExpression( '#name="action" value="' . LogPage::RETRY_ACTION . '">\s*<input type="hidden" name="job" value="' . $job . '">#', $html );
+		$this->assertStringContainsString( 'name="wpf-webhooks-retry"', $html );
+	}
+
+	public function test_the_log_links_to_the_settings_page(): void {
+		$this->assertStringContainsString( 'href="' . esc_url( admin_url( 'options-general.php?page=wpf-webhooks' ) ) . '">Settings → Webhooks</a>', $this->render_page() );
 	}
 
 	/**

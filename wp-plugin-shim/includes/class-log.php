@@ -35,6 +35,11 @@ final class Log {
 	const REFUSALS = array( 'forbidden', 'payload_too_large' );
 
 	/**
+	 * What a webhook's answer was, worst last: see outcome().
+	 */
+	const OUTCOMES = array( 'success', 'client', 'crm', 'refused', 'internal' );
+
+	/**
 	 * Column widths of the table.
 	 */
 	const WIDTHS = array(
@@ -223,11 +228,52 @@ final class Log {
 	/**
 	 * A page of rows, newest first.
 	 *
-	 * @param array $args `code`, `action`, `signature` (exact; empty = any), `search` (in contact and message),
-	 *                    `per_page` (1–100, default 20), `page` (from 1).
+	 * @param array $args The filters of where() and `per_page` (1–100, default 20), `page` (from 1).
 	 * @return array{rows: array[], total: int}
 	 */
 	public static function query( array $args = array() ): array {
+		global $wpdb;
+		[ $sql, $values ] = self::where( $args );
+		$per_page         = min( 100, max( 1, (int) ( $args['per_page'] ?? 20 ) ) );
+		$page             = max( 1, (int) ( $args['page'] ?? 1 ) );
+		$total            = (int) $wpdb->get_var( self::prepared( "SELECT COUNT(*) {$sql}", $values ) );
+		$rows             = $wpdb->get_results( self::prepared( "SELECT * {$sql} ORDER BY id DESC LIMIT %d OFFSET %d", array_merge( $values, array( $per_page, ( $page - 1 ) * $per_page ) ) ), ARRAY_A );
+		return array(
+			'rows'  => array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() ),
+			'total' => $total,
+		);
+	}
+
+	/**
+	 * Every row the filters select, newest first, read in batches of `$batch` rows by a range of the primary key,
+	 * so that the whole log is never in memory (the CSV export).
+	 *
+	 * @param array    $args  The filters of where().
+	 * @param callable $each  Called with each row, as query() gives it.
+	 * @param int      $batch Rows a query.
+	 */
+	public static function each( array $args, callable $each, int $batch = 500 ): void {
+		global $wpdb;
+		[ $sql, $values ] = self::where( $args );
+		$below            = PHP_INT_MAX;
+		do {
+			$rows = $wpdb->get_results( self::prepared( "SELECT * {$sql} AND id < %d ORDER BY id DESC LIMIT %d", array_merge( $values, array( $below, $batch ) ) ), ARRAY_A );
+			$rows = is_array( $rows ) ? $rows : array();
+			foreach ( $rows as $row ) {
+				$each( self::typed( $row ) );
+				$below = (int) $row['id'];
+			}
+		} while ( count( $rows ) === $batch );
+	}
+
+	/**
+	 * The FROM and WHERE of a filtered read, and its values.
+	 *
+	 * @param array $args `code`, `action`, `signature` (exact; empty = any), `errors` (true: every status from
+	 *                    400), `search` (in contact and message).
+	 * @return array{0: string, 1: array}
+	 */
+	private static function where( array $args ): array {
 		global $wpdb;
 		$where  = array( '1=1' );
 		$values = array();
@@ -237,6 +283,9 @@ final class Log {
 				$values[] = (string) $args[ $column ];
 			}
 		}
+		if ( ! empty( $args['errors'] ) ) {
+			$where[] = 'status >= 400';
+		}
 		$search = isset( $args['search'] ) ? trim( (string) $args['search'] ) : '';
 		if ( '' !== $search ) {
 			$like     = '%' . $wpdb->esc_like( $search ) . '%';
@@ -244,17 +293,66 @@ final class Log {
 			$values[] = $like;
 			$values[] = $like;
 		}
-		$per_page = min( 100, max( 1, (int) ( $args['per_page'] ?? 20 ) ) );
-		$page     = max( 1, (int) ( $args['page'] ?? 1 ) );
-		$table    = self::table();
-		$sql      = "FROM {$table} WHERE " . implode( ' AND ', $where );
-		$prepare  = fn( string $query, array $more = array() ) => array() === $values && array() === $more ? $query : $wpdb->prepare( $query, array_merge( $values, $more ) ); // phpcs:ignore WordPress.DB
-		$total    = (int) $wpdb->get_var( $prepare( "SELECT COUNT(*) {$sql}" ) );
-		$rows     = $wpdb->get_results( $prepare( "SELECT * {$sql} ORDER BY id DESC LIMIT %d OFFSET %d", array( $per_page, ( $page - 1 ) * $per_page ) ), ARRAY_A );
-		return array(
-			'rows'  => array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() ),
-			'total' => $total,
-		);
+		return array( 'FROM ' . self::table() . ' WHERE ' . implode( ' AND ', $where ), $values );
+	}
+
+	/**
+	 * A query with its values in place (none: as it is).
+	 *
+	 * @param string $query  The query, with placeholders.
+	 * @param array  $values Their values.
+	 */
+	private static function prepared( string $query, array $values ): string {
+		global $wpdb;
+		return array() === $values ? $query : (string) $wpdb->prepare( $query, $values ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * What a webhook's answer was, in one of OUTCOMES: a success (below 400), refused (a refused signature, a body
+	 * over the limit), a client error (the rest of 4xx: the request, its contact), a CRM error (`crm_*`), or an
+	 * internal error (the rest of 5xx: this site, its settings, the extension).
+	 *
+	 * @param string $code   The row's code.
+	 * @param int    $status The row's HTTP status.
+	 */
+	public static function outcome( string $code, int $status ): string {
+		if ( $status < 400 ) {
+			return 'success';
+		}
+		if ( in_array( $code, self::REFUSALS, true ) ) {
+			return 'refused';
+		}
+		if ( str_starts_with( $code, 'crm_' ) ) {
+			return 'crm';
+		}
+		return $status < 500 ? 'client' : 'internal';
+	}
+
+	/**
+	 * Webhooks per period by outcome, for the log page's charts: the last `$buckets` periods of `$bucket` seconds
+	 * (an hour, a day: in the site's time zone), this one included. One query, bounded by the `created_at`
+	 * index to the window whatever the log holds, grouped in the database.
+	 *
+	 * @param int $bucket  Seconds a period.
+	 * @param int $buckets How many periods.
+	 * @return array<int, array<string, int>> Each period's start (unix time), oldest first => outcome => count
+	 *                                        (outcomes with none left out, in OUTCOMES order).
+	 */
+	public static function counts( int $bucket, int $buckets ): array {
+		global $wpdb;
+		$offset = wp_timezone()->getOffset( new \DateTimeImmutable() );
+		$now    = time();
+		$first  = $now - ( $now + $offset ) % $bucket - ( $buckets - 1 ) * $bucket;
+		$table  = self::table();
+		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - (created_at + %d) %% %d AS period, code, status, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY period, code, status", $offset, $bucket, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$counts = array_fill_keys( range( $first, $first + ( $buckets - 1 ) * $bucket, $bucket ), array_fill_keys( self::OUTCOMES, 0 ) );
+		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
+			$period = (int) $row['period'];
+			if ( isset( $counts[ $period ] ) ) {
+				$counts[ $period ][ self::outcome( (string) $row['code'], (int) $row['status'] ) ] += (int) $row['n'];
+			}
+		}
+		return array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
 	}
 
 	/**

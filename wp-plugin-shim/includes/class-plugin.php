@@ -42,6 +42,7 @@ final class Plugin {
 		add_action( 'admin_menu', array( Admin\LogPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_clear_log', array( Admin\LogPage::class, 'clear' ) ); // Admin classes load in wp-admin only: no constant here.
 		add_action( 'admin_post_wpf_webhooks_retry_jobs', array( Admin\LogPage::class, 'retry_jobs' ) );
+		add_action( 'admin_post_wpf_webhooks_export_log', array( Admin\LogPage::class, 'export' ) );
 		add_action( 'admin_menu', array( Admin\SettingsPage::class, 'add_page' ) );
 		add_action( 'admin_init', array( Admin\SettingsPage::class, 'register' ) );
 		add_action( 'admin_post_wpf_webhooks_regenerate_key', array( Admin\SettingsPage::class, 'regenerate_key' ) );

@@ -12,43 +12,17 @@ use WpfWebhooks\Log;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Rows of the log, filtered by result code, action and signature verdict, searched in contact and message, 20 per
- * page.
+ * Rows of the log, filtered by result code, errors only, action and signature verdict, searched in contact and
+ * message, 20 per page.
  */
 final class LogListTable extends \WP_List_Table {
 
 	const PER_PAGE = 20;
 
 	/**
-	 * The contract's result codes (CONTRACT §3), for the filter.
-	 */
-	const CODES = array(
-		'ok',
-		'created',
-		'updated',
-		'duplicate',
-		'queued',
-		'bad_request',
-		'forbidden',
-		'contact_not_found',
-		'user_not_found',
-		'payload_too_large',
-		'internal_error',
-		'crm_error',
-		'crm_unavailable',
-		'not_configured',
-		'extension_missing',
-	);
-
-	/**
-	 * The actions, for the filter.
-	 */
-	const ACTIONS = array( 'add', 'update', 'update_tags', 'test' );
-
-	/**
 	 * The filters of this request.
 	 *
-	 * @var array{code: string, action: string, signature: string, search: string}
+	 * @var array{code: string, action: string, signature: string, errors: bool, search: string}
 	 */
 	private array $filters;
 
@@ -63,25 +37,23 @@ final class LogListTable extends \WP_List_Table {
 				'ajax'     => false,
 			)
 		);
-		// phpcs:disable WordPress.Security.NonceVerification -- read-only filters.
-		$code          = isset( $_REQUEST['result'] ) ? sanitize_key( wp_unslash( $_REQUEST['result'] ) ) : '';
-		$action        = isset( $_REQUEST['log_action'] ) ? sanitize_key( wp_unslash( $_REQUEST['log_action'] ) ) : '';
-		$signature     = isset( $_REQUEST['signature'] ) ? sanitize_key( wp_unslash( $_REQUEST['signature'] ) ) : '';
-		$search        = isset( $_REQUEST['s'] ) && is_string( $_REQUEST['s'] ) ? trim( sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) ) : '';
-		// phpcs:enable
-		$this->filters = array(
-			'code'      => in_array( $code, self::CODES, true ) ? $code : '',
-			'action'    => in_array( $action, self::ACTIONS, true ) ? $action : '',
-			'signature' => isset( LogPage::signature_statuses()[ $signature ] ) ? $signature : '',
-			'search'    => $search,
-		);
+		$this->filters = LogPage::filters( wp_unslash( $_REQUEST ) ); // phpcs:ignore WordPress.Security.NonceVerification -- read-only filters.
+	}
+
+	/**
+	 * The filters of this request (LogPage::filters()).
+	 *
+	 * @return array{code: string, action: string, signature: string, errors: bool, search: string}
+	 */
+	public function filters(): array {
+		return $this->filters;
 	}
 
 	/**
 	 * Whether a filter or a search narrows the list.
 	 */
 	public function filtered(): bool {
-		return '' !== implode( '', $this->filters );
+		return array() !== array_filter( $this->filters );
 	}
 
 	/**
@@ -93,6 +65,7 @@ final class LogListTable extends \WP_List_Table {
 			'action'    => __( 'Action', 'wpf-webhooks' ),
 			'contact'   => __( 'Contact', 'wpf-webhooks' ),
 			'code'      => __( 'Result', 'wpf-webhooks' ),
+			'message'   => __( 'Message', 'wpf-webhooks' ),
 			'status'    => __( 'HTTP status', 'wpf-webhooks' ),
 			'signature' => __( 'Signature', 'wpf-webhooks' ),
 			'duration'  => __( 'Duration', 'wpf-webhooks' ),
@@ -146,17 +119,19 @@ final class LogListTable extends \WP_List_Table {
 	}
 
 	/**
-	 * The time, linking to the entry's details.
+	 * The time, linking to the entry's details; on a phone, where the other columns are folded away, the outcome
+	 * under it.
 	 *
 	 * @param array $item A log row.
 	 */
 	protected function column_time( $item ): string {
 		return sprintf(
-			'<a href="%s" aria-label="%s">%s</a>',
+			'<a href="%s" aria-label="%s">%s</a><span class="wpf-webhooks-log-mobile" aria-hidden="true">%s</span>',
 			esc_url( LogPage::url( array( 'log' => $item['id'] ) ) ),
 			/* translators: %d: a log entry id */
 			esc_attr( sprintf( __( 'Details of log entry %d', 'wpf-webhooks' ), $item['id'] ) ),
-			esc_html( LogPage::time( $item['created_at'] ) )
+			esc_html( LogPage::time( $item['created_at'] ) ),
+			LogPage::outcome_html( $item )
 		);
 	}
 
@@ -179,16 +154,25 @@ final class LogListTable extends \WP_List_Table {
 	}
 
 	/**
-	 * The result code, with the warnings under it.
+	 * The outcome in words on its colour, the result code, and the warnings under them.
 	 *
 	 * @param array $item A log row.
 	 */
 	protected function column_code( $item ): string {
-		$html = '<code>' . esc_html( $item['code'] ) . '</code>';
+		$html = LogPage::outcome_html( $item ) . ' <code>' . esc_html( $item['code'] ) . '</code>';
 		if ( array() !== $item['warnings'] ) {
 			$html .= '<br><small>' . esc_html( implode( ', ', $item['warnings'] ) ) . '</small>';
 		}
 		return $html;
+	}
+
+	/**
+	 * Why it succeeded or failed: the answer's message (the signature's refusal, for one refused).
+	 *
+	 * @param array $item A log row.
+	 */
+	protected function column_message( $item ): string {
+		return esc_html( $item['message'] );
 	}
 
 	/**
@@ -237,8 +221,9 @@ final class LogListTable extends \WP_List_Table {
 			return;
 		}
 		echo '<div class="alignleft actions">';
-		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), array_combine( self::CODES, self::CODES ), $this->filters['code'] );
-		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), array_combine( self::ACTIONS, self::ACTIONS ), $this->filters['action'] );
+		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), array_combine( LogPage::CODES, LogPage::CODES ), $this->filters['code'] );
+		echo '<label class="wpf-webhooks-log-errors" for="wpf-webhooks-log-errors"><input type="checkbox" name="errors" id="wpf-webhooks-log-errors" value="1"' . checked( $this->filters['errors'], true, false ) . '> ' . esc_html__( 'Errors only', 'wpf-webhooks' ) . '</label>';
+		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), array_combine( LogPage::ACTIONS, LogPage::ACTIONS ), $this->filters['action'] );
 		/* translators: %s: a signature's status, e.g. "Refused" */
 		$signatures = array_map( fn( $words ) => sprintf( __( 'Signature: %s', 'wpf-webhooks' ), $words ), LogPage::signature_statuses() );
 		self::dropdown( 'signature', __( 'Filter by signature', 'wpf-webhooks' ), __( 'All signatures', 'wpf-webhooks' ), $signatures, $this->filters['signature'] );

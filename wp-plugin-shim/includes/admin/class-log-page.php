@@ -1,6 +1,7 @@
 <?php
 /**
- * Tools → Webhook Logs: the list of webhooks, one webhook's details, and clearing the log.
+ * Tools → Webhook Logs: the charts and list of webhooks, one webhook's details, the CSV export and clearing the
+ * log.
  *
  * @package WpfWebhooks
  */
@@ -14,14 +15,57 @@ use WpfWebhooks\Queue;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The log page and its "Clear log" handler.
+ * The log page and its handlers: "Clear log", Retry, "Export CSV".
  */
 final class LogPage {
 
-	const SLUG         = 'wpf-webhooks-log';
-	const CAPABILITY   = 'manage_options';
-	const CLEAR_ACTION = 'wpf_webhooks_clear_log';
-	const RETRY_ACTION = 'wpf_webhooks_retry_jobs';
+	const SLUG          = 'wpf-webhooks-log';
+	const CAPABILITY    = 'manage_options';
+	const CLEAR_ACTION  = 'wpf_webhooks_clear_log';
+	const RETRY_ACTION  = 'wpf_webhooks_retry_jobs';
+	const EXPORT_ACTION = 'wpf_webhooks_export_log';
+
+	/**
+	 * The contract's result codes (CONTRACT §3), for the filter.
+	 */
+	const CODES = array(
+		'ok',
+		'created',
+		'updated',
+		'duplicate',
+		'queued',
+		'bad_request',
+		'forbidden',
+		'contact_not_found',
+		'user_not_found',
+		'payload_too_large',
+		'internal_error',
+		'crm_error',
+		'crm_unavailable',
+		'not_configured',
+		'extension_missing',
+	);
+
+	/**
+	 * The actions, for the filter.
+	 */
+	const ACTIONS = array( 'add', 'update', 'update_tags', 'test' );
+
+	/**
+	 * Each outcome's colour (Log::OUTCOMES), always beside its words.
+	 */
+	const COLOURS = array(
+		'success'  => '#00a32a',
+		'client'   => '#dba617',
+		'crm'      => '#d63638',
+		'refused'  => '#8c8f94',
+		'internal' => '#8a2424',
+	);
+
+	/**
+	 * The rows a CSV export reads a query.
+	 */
+	const EXPORT_BATCH = 500;
 
 	/**
 	 * Adds the page under Tools (admin_menu).
@@ -54,7 +98,8 @@ final class LogPage {
 		}
 		\WpfWebhooks\Schema::upgrade(); // After a files-only update, the tables' new columns before they are read.
 		$id = isset( $_GET['log'] ) ? absint( $_GET['log'] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- a read-only view.
-		echo '<div class="wrap">';
+		echo '<div class="wrap wpf-webhooks-log">';
+		self::render_style();
 		if ( $id > 0 ) {
 			self::render_entry( $id );
 		} else {
@@ -69,6 +114,8 @@ final class LogPage {
 	private static function render_list(): void {
 		require_once ABSPATH . 'wp-admin/includes/class-wp-list-table.php';
 		require_once __DIR__ . '/class-log-list-table.php';
+		require_once __DIR__ . '/class-log-charts.php';
+		require_once __DIR__ . '/class-settings-page.php';
 		$table = new LogListTable();
 		$table->prepare_items();
 
@@ -82,15 +129,30 @@ final class LogPage {
 			/* translators: %s: a number of webhooks */
 			echo '<div class="notice notice-success is-dismissible"><p>' . esc_html( sprintf( _n( '%s queued webhook will be tried again.', '%s queued webhooks will be tried again.', $retried, 'wpf-webhooks' ), number_format_i18n( $retried ) ) ) . '</p></div>';
 		}
-		echo '<p>' . esc_html( self::retention_text() ) . '</p>';
+		echo '<p>' . esc_html( self::retention_text() ) . ' ';
+		printf(
+			/* translators: %s: a link to the plugin's settings page */
+			esc_html__( 'The access key, the CRM and the webhook URLs are on %s.', 'wpf-webhooks' ),
+			'<a href="' . esc_url( SettingsPage::url() ) . '">' . esc_html__( 'Settings → Webhooks', 'wpf-webhooks' ) . '</a>'
+		);
+		echo '</p>';
 		self::render_queue();
 		self::render_refused();
+		echo '<div class="wpf-webhooks-charts">';
+		LogCharts::render( __( 'Webhooks per hour, last 24 hours', 'wpf-webhooks' ), Log::counts( HOUR_IN_SECONDS, 24 ), get_option( 'time_format' ), __( 'No webhook in the last 24 hours.', 'wpf-webhooks' ) );
+		LogCharts::render( __( 'Webhooks per day, last 30 days', 'wpf-webhooks' ), Log::counts( DAY_IN_SECONDS, 30 ), get_option( 'date_format' ), __( 'No webhook in the last 30 days.', 'wpf-webhooks' ) );
+		echo '</div>';
 
 		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';
 		echo '<input type="hidden" name="page" value="' . esc_attr( self::SLUG ) . '">';
 		$table->search_box( __( 'Search contact or message', 'wpf-webhooks' ), 'wpf-webhooks-log' );
 		$table->display();
 		echo '</form>';
+		if ( $table->has_items() ) {
+			$export = array_merge( self::query_args( $table->filters() ), array( 'action' => self::EXPORT_ACTION ) );
+			echo '<p><a class="button" href="' . esc_url( wp_nonce_url( add_query_arg( $export, admin_url( 'admin-post.php' ) ), self::EXPORT_ACTION ) ) . '">' . esc_html__( 'Export CSV', 'wpf-webhooks' ) . '</a> ';
+			echo esc_html__( 'The entries these filters show, as stored: without access keys, credentials or passwords.', 'wpf-webhooks' ) . '</p>';
+		}
 
 		if ( $table->has_items() || $table->filtered() ) {
 			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
@@ -228,7 +290,7 @@ final class LogPage {
 			__( 'Time', 'wpf-webhooks' )         => esc_html( self::time( $row['created_at'] ) ),
 			__( 'Action', 'wpf-webhooks' )       => esc_html( '' === $row['action'] ? '—' : $row['action'] ),
 			__( 'Contact', 'wpf-webhooks' )      => esc_html( '' === $row['contact'] ? '—' : $row['contact'] ),
-			__( 'Result', 'wpf-webhooks' )       => '<code>' . esc_html( $row['code'] ) . '</code>',
+			__( 'Result', 'wpf-webhooks' )       => self::outcome_html( $row ) . ' <code>' . esc_html( $row['code'] ) . '</code>',
 			__( 'HTTP status', 'wpf-webhooks' )  => esc_html( (string) $row['status'] ),
 			__( 'Duration', 'wpf-webhooks' )     => esc_html( self::duration( $row['duration_ms'] ) ),
 			__( 'User', 'wpf-webhooks' )         => self::user_html( $row['user_id'] ),
@@ -243,9 +305,22 @@ final class LogPage {
 			echo '<tr><th scope="row" style="width:12em">' . esc_html( $label ) . '</th><td>' . $html . '</td></tr>'; // phpcs:ignore WordPress.Security.EscapeOutput -- each value is escaped above.
 		}
 		echo '</tbody></table>';
+		$job = null === $row['job_id'] ? null : Queue::get( $row['job_id'] );
+		if ( null !== $job && 'failed' === $job->status ) {
+			echo '<div class="notice notice-error inline wpf-webhooks-entry-retry"><p>' . esc_html(
+				sprintf(
+					/* translators: 1: a result code, 2: its message */
+					__( 'This queued webhook failed (%1$s: %2$s) and is kept for you to retry.', 'wpf-webhooks' ),
+					(string) $job->last_code,
+					(string) $job->last_message
+				)
+			) . '</p>';
+			self::retry_button( __( 'Retry', 'wpf-webhooks' ), (int) $job->id );
+			echo '</div>';
+		}
 		echo '<h2>' . esc_html__( 'Request (redacted)', 'wpf-webhooks' ) . '</h2>';
 		$request = wp_json_encode( $row['request'], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
-		echo '<pre class="wpf-webhooks-request" style="white-space:pre-wrap;word-break:break-all;background:#fff;border:1px solid #c3c4c7;padding:1em">' . esc_html( (string) $request ) . '</pre>';
+		echo '<pre class="wpf-webhooks-request" style="white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #c3c4c7;padding:1em">' . esc_html( (string) $request ) . '</pre>';
 	}
 
 	/**
@@ -329,12 +404,161 @@ final class LogPage {
 	}
 
 	/**
-	 * A time in the site's timezone, to the second.
+	 * A time in the site's time zone, in its date and time formats (Settings → General).
 	 *
 	 * @param int $timestamp Unix seconds.
 	 */
 	public static function time( int $timestamp ): string {
-		return (string) wp_date( 'Y-m-d H:i:s', $timestamp );
+		return (string) wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $timestamp );
+	}
+
+	/**
+	 * The outcomes (Log::OUTCOMES) in words.
+	 *
+	 * @return array<string, string> outcome => words.
+	 */
+	public static function outcomes(): array {
+		return array(
+			'success'  => __( 'Success', 'wpf-webhooks' ),
+			'client'   => __( 'Client error', 'wpf-webhooks' ),
+			'crm'      => __( 'CRM error', 'wpf-webhooks' ),
+			'refused'  => __( 'Refused', 'wpf-webhooks' ),
+			'internal' => __( 'Internal error', 'wpf-webhooks' ),
+		);
+	}
+
+	/**
+	 * A row's outcome: its words on its colour.
+	 *
+	 * @param array $row A log row.
+	 */
+	public static function outcome_html( array $row ): string {
+		$outcome = Log::outcome( $row['code'], $row['status'] );
+		return '<span class="wpf-webhooks-outcome wpf-webhooks-outcome-' . esc_attr( $outcome ) . '">' . esc_html( self::outcomes()[ $outcome ] ) . '</span>';
+	}
+
+	/**
+	 * The page's styles: the outcomes' colours, the charts, and how long texts wrap (between words; an email, a URL
+	 * or a key-like token of the request anywhere, so that it never widens the page).
+	 */
+	private static function render_style(): void {
+		$css = '.wpf-webhooks-log .wp-list-table th,.wpf-webhooks-log .wp-list-table td{overflow-wrap:normal;word-wrap:normal}'
+			. '.wpf-webhooks-log .wp-list-table .column-message{overflow-wrap:break-word}'
+			. '.wpf-webhooks-log .wp-list-table td.column-contact,.wpf-webhooks-log .wp-list-table td.column-user{overflow-wrap:anywhere}'
+			. '.wpf-webhooks-log .wpf-webhooks-log-errors{display:inline-block;margin:0 8px 0 2px;line-height:2.15384615}'
+			. '.wpf-webhooks-outcome{display:inline-block;padding:0 6px;border-radius:3px;border-left:4px solid;background:#f6f7f7;font-weight:600;white-space:nowrap}'
+			. '.wpf-webhooks-charts{display:flex;flex-wrap:wrap;gap:16px;margin:16px 0}'
+			. '.wpf-webhooks-chart{flex:1 1 360px;max-width:640px;background:#fff;border:1px solid #c3c4c7;padding:8px 12px;margin:0}'
+			. '.wpf-webhooks-chart svg{display:block;width:100%;height:120px;border-bottom:1px solid #8c8f94}'
+			. '.wpf-webhooks-chart-axis{display:flex;justify-content:space-between;color:#50575e;font-size:12px}'
+			. '.wpf-webhooks-chart-legend{margin:6px 0 0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:4px 12px}'
+			. '.wpf-webhooks-chart-legend li{margin:0}'
+			. '.wpf-webhooks-swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}'
+			. '.wpf-webhooks-log-mobile{display:none}'
+			. '@media screen and (min-width:783px){.wpf-webhooks-log .wp-list-table{table-layout:auto}.wpf-webhooks-log .wp-list-table .column-contact{width:18%}.wpf-webhooks-log .wp-list-table .column-message{width:22%}}'
+			. '@media screen and (min-width:783px) and (max-width:1199px){.wpf-webhooks-log .wp-list-table .column-status,.wpf-webhooks-log .wp-list-table .column-signature,.wpf-webhooks-log .wp-list-table .column-duration{display:none}}'
+			. '@media screen and (max-width:782px){.wpf-webhooks-log .tablenav.top .actions{display:block;float:none;overflow:visible}.wpf-webhooks-log .tablenav.top .actions select{max-width:100%;margin-bottom:6px}.wpf-webhooks-log-mobile{display:block;margin-top:4px}}';
+		foreach ( self::COLOURS as $outcome => $colour ) {
+			$css .= '.wpf-webhooks-outcome-' . $outcome . '{border-color:' . $colour . '}';
+		}
+		echo '<style>' . $css . '</style>'; // phpcs:ignore WordPress.Security.EscapeOutput -- constant CSS.
+	}
+
+	/**
+	 * The log's filters in a request (the screen's, the CSV export's), each checked: `result`, `log_action`,
+	 * `signature`, `errors`, `s`.
+	 *
+	 * @param array $request The request's arguments, unslashed.
+	 * @return array{code: string, action: string, signature: string, errors: bool, search: string}
+	 */
+	public static function filters( array $request ): array {
+		$text      = fn( string $name ) => isset( $request[ $name ] ) && is_string( $request[ $name ] ) ? $request[ $name ] : '';
+		$code      = sanitize_key( $text( 'result' ) );
+		$action    = sanitize_key( $text( 'log_action' ) );
+		$signature = sanitize_key( $text( 'signature' ) );
+		return array(
+			'code'      => in_array( $code, self::CODES, true ) ? $code : '',
+			'action'    => in_array( $action, self::ACTIONS, true ) ? $action : '',
+			'signature' => isset( self::signature_statuses()[ $signature ] ) ? $signature : '',
+			'errors'    => '1' === $text( 'errors' ),
+			'search'    => trim( sanitize_text_field( $text( 's' ) ) ),
+		);
+	}
+
+	/**
+	 * Filters as the query arguments that give them (the inverse of filters()), empty ones left out.
+	 *
+	 * @param array $filters What filters() gave.
+	 */
+	private static function query_args( array $filters ): array {
+		return array_filter(
+			array(
+				'result'     => $filters['code'],
+				'log_action' => $filters['action'],
+				'signature'  => $filters['signature'],
+				'errors'     => $filters['errors'] ? '1' : '',
+				's'          => $filters['search'],
+			),
+			'strlen'
+		);
+	}
+
+	/**
+	 * Sends the filtered log as a CSV download (admin-post.php, a link with a nonce), written as it is read.
+	 */
+	public static function export(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to export the webhook log.', 'wpf-webhooks' ), 403 );
+		}
+		check_admin_referer( self::EXPORT_ACTION );
+		\WpfWebhooks\Schema::upgrade();
+		nocache_headers();
+		header( 'Content-Type: text/csv; charset=utf-8' );
+		header( 'Content-Disposition: attachment; filename="webhook-log-' . gmdate( 'Y-m-d-His' ) . '.csv"' );
+		header( 'X-Content-Type-Options: nosniff' );
+		$out = fopen( 'php://output', 'w' );
+		self::write_csv( self::filters( wp_unslash( $_GET ) ), $out ); // phpcs:ignore WordPress.Security.NonceVerification -- checked above.
+		fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		exit;
+	}
+
+	/**
+	 * Writes the rows the filters select as CSV, a header row first, newest first, EXPORT_BATCH rows a query. The
+	 * rows as stored (the extension redacted them) and the screen's words; a cell that a spreadsheet would take
+	 * for a formula starts with an apostrophe.
+	 *
+	 * @param array    $filters What filters() gave.
+	 * @param resource $out     Where to write.
+	 */
+	public static function write_csv( array $filters, $out ): void {
+		$put = function ( array $cells ) use ( $out ): void {
+			$cells = array_map( fn( $cell ) => preg_match( '/^[=+\-@\t\r]/', (string) $cell ) ? "'" . $cell : (string) $cell, $cells );
+			fputcsv( $out, $cells, ',', '"', '' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		};
+		$put( array( __( 'ID', 'wpf-webhooks' ), __( 'Time', 'wpf-webhooks' ), __( 'Action', 'wpf-webhooks' ), __( 'Contact', 'wpf-webhooks' ), __( 'Outcome', 'wpf-webhooks' ), __( 'Result', 'wpf-webhooks' ), __( 'HTTP status', 'wpf-webhooks' ), __( 'Signature', 'wpf-webhooks' ), __( 'Duration (ms)', 'wpf-webhooks' ), __( 'User ID', 'wpf-webhooks' ), __( 'Delivery key', 'wpf-webhooks' ), __( 'Queue job', 'wpf-webhooks' ), __( 'Message', 'wpf-webhooks' ), __( 'Warnings', 'wpf-webhooks' ), __( 'Request (redacted)', 'wpf-webhooks' ) ) );
+		Log::each(
+			$filters,
+			fn( array $row ) => $put(
+				array(
+					$row['id'],
+					self::time( $row['created_at'] ),
+					$row['action'],
+					$row['contact'],
+					self::outcomes()[ Log::outcome( $row['code'], $row['status'] ) ],
+					$row['code'],
+					$row['status'],
+					'—' === self::signature_text( $row ) ? '' : self::signature_text( $row, true ),
+					$row['duration_ms'],
+					$row['user_id'],
+					$row['delivery_key'],
+					$row['job_id'],
+					$row['message'],
+					implode( ', ', $row['warnings'] ),
+					wp_json_encode( $row['request'], JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE ),
+				)
+			),
+			self::EXPORT_BATCH
+		);
 	}
 
 	/**
