@@ -483,6 +483,97 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.equal(await s.page.locator('.notice', { hasText: 'staging copy' }).count(), 0, 'the notice is gone');
     await screenshot(s.page, screenshotPath(s.site, 12, 'the real site'));
   });
+
+  step(13, 'the log tells a failed webhook from a successful one', [6], async () => {
+    const failed = await sendWebhook(s.newAddUrl.replace('wpf_action=add', 'wpf_action=update_tags'), { email: 'nobody@example.com' });
+    assert.equal(failed.json?.code, 'contact_not_found', describeAnswer(failed));
+    await open(LOG_PATH);
+    const rows = s.page.locator('table.wp-list-table tr[data-log-id]');
+    const newest = rows.first();
+    assert.match(await newest.locator('td.column-contact').innerText(), /nobody@example\.com/, 'the contact of a failed webhook');
+    assert.equal((await newest.locator('td.column-code .wpf-webhooks-outcome').innerText()).trim(), 'Client error');
+    assert.match(await newest.locator('td.column-message').innerText(), /\S/, 'why it failed');
+    const success = rows.filter({ has: s.page.locator('td.column-code .wpf-webhooks-outcome-success') }).first();
+    assert.equal((await success.locator('td.column-code .wpf-webhooks-outcome').innerText()).trim(), 'Success');
+    const colours = await Promise.all([newest, success].map((row) => row.locator('td.column-code .wpf-webhooks-outcome').evaluate((e) => getComputedStyle(e).borderLeftColor)));
+    assert.notEqual(colours[0], colours[1], 'and by colour');
+    assert.equal(await s.page.locator('a', { hasText: 'Settings → Webhooks' }).count(), 1, 'a link to the settings');
+    await assertNoKeyOnPage('the log list');
+    await screenshot(s.page, screenshotPath(s.site, 13, 'log failed and successful'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    const width = await s.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `nothing wider than the phone (${width} px)`);
+    assert.equal(await s.page.locator('#wpf-webhooks-log-errors').isVisible(), true, 'the filters on a phone too');
+    assert.equal(await newest.locator('td.column-time .wpf-webhooks-outcome').isVisible(), true, 'the outcome beside the time on a phone');
+    await screenshot(s.page, screenshotPath(s.site, 13, 'log failed and successful', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(14, 'errors only', [13], async () => {
+    await s.page.locator('#wpf-webhooks-log-errors').check();
+    await submitAndWait(s.page.locator('#wpf-webhooks-log-filter'), /[?&]errors=1/);
+    const outcomes = await s.page.locator('table.wp-list-table tr[data-log-id] td.column-code .wpf-webhooks-outcome').allInnerTexts();
+    assert.ok(outcomes.length >= 1, 'the failed webhook is listed');
+    assert.ok(!outcomes.includes('Success'), `errors only: ${outcomes.join(', ')}`);
+    assert.equal(await s.page.locator('#wpf-webhooks-log-errors').isChecked(), true);
+  });
+
+  step(15, 'charts of webhooks per hour and per day', [13], async () => {
+    await open(LOG_PATH);
+    const charts = s.page.locator('.wpf-webhooks-chart');
+    assert.equal(await charts.count(), 2);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(await charts.nth(i).locator('svg[role="img"] rect').count() > 0, true, 'bars');
+      assert.match(await charts.nth(i).locator('.wpf-webhooks-chart-legend').innerText(), /\d+ success(es)?/);
+      assert.match(await charts.nth(i).locator('.wpf-webhooks-chart-legend').innerText(), /\d+ client errors?/);
+    }
+    await screenshotOf(s.page.locator('.wpf-webhooks-charts'), screenshotPath(s.site, 15, 'charts'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshotOf(s.page.locator('.wpf-webhooks-charts'), screenshotPath(s.site, 15, 'charts', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(16, 'export the filtered log as csv', [14], async () => {
+    await open(`${LOG_PATH}&errors=1`);
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.locator('a', { hasText: 'Export CSV' }).click()]);
+    const file = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile(file, 'utf8');
+    const lines = csv.trim().split('\n');
+    assert.equal(lines[0], 'ID,Time,Action,Contact,Outcome,Result,"HTTP status",Signature,"Duration (ms)","User ID","Delivery key","Queue job",Message,Warnings,"Request (redacted)"');
+    assert.ok(lines.length >= 2, 'the failed webhook');
+    assert.ok(!csv.includes(',Success,'), 'errors only, as the screen');
+    assert.ok(csv.includes('nobody@example.com'));
+    for (const key of [s.oldKey, s.newKey]) assert.ok(!csv.includes(key), 'no access key in the export');
+  });
+
+  step(17, 'a failed queued webhook has its retry button in its detail', [6], async () => {
+    const queued = await sendWebhook(`${s.newAddUrl.replace('wpf_action=add', 'wpf_action=update')}&async=true`, { email: 'nobody-queued@example.com' });
+    assert.equal(queued.json?.code, 'queued', describeAnswer(queued));
+    await open(`${LOG_PATH}&s=nobody-queued`);
+    let arrival = null;
+    for (let tries = 0; tries < 20 && !arrival; tries++) {
+      if ((await s.page.locator('.wpf-webhooks-failed-jobs').count()) > 0) {
+        arrival = s.page.locator('table.wp-list-table tr[data-log-id]', { hasText: 'contact_not_found' }).first();
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await open(`${LOG_PATH}&s=nobody-queued`);
+      }
+    }
+    assert.ok(arrival, 'the queued webhook failed');
+    const id = await arrival.getAttribute('data-log-id');
+    await open(`${LOG_PATH}&log=${id}`);
+    const retry = s.page.locator('.wpf-webhooks-entry-retry');
+    assert.match(await retry.innerText(), /failed \(contact_not_found/);
+    assert.match(await s.page.locator('.wpf-webhooks-log-entry').innerText(), /Client error/);
+    await screenshot(s.page, screenshotPath(s.site, 17, 'failed job detail'));
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(s.page, screenshotPath(s.site, 17, 'failed job detail', '-375px'));
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await submitAndWait(retry.locator('input[type="submit"]'), /[?&]retried=1/);
+    assert.match(await s.page.locator('.notice-success').first().innerText(), /1 queued webhook will be tried again/);
+  });
+
   step(20, 'the settings page in setup order, at 1280 and 375 px', [2], async () => {
     await open(SETTINGS_PATH);
     const top = async (selector) => (await s.page.locator(selector).first().boundingBox())?.y;
