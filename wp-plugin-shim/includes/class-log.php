@@ -284,7 +284,7 @@ final class Log {
 			}
 		}
 		if ( ! empty( $args['errors'] ) ) {
-			$where[] = 'status >= 400';
+			$where[] = 'status >= ' . self::FAILED_FROM;
 		}
 		$search = isset( $args['search'] ) ? trim( (string) $args['search'] ) : '';
 		if ( '' !== $search ) {
@@ -308,7 +308,7 @@ final class Log {
 	}
 
 	/**
-	 * What a webhook's answer was, in one of OUTCOMES: a success (below 400), refused (a refused signature, a body
+	 * What a webhook's answer was, in one of OUTCOMES: a success (below FAILED_FROM), refused (a refused signature, a body
 	 * over the limit), a client error (the rest of 4xx: the request, its contact), a CRM error (`crm_*`), or an
 	 * internal error (the rest of 5xx: this site, its settings, the extension).
 	 *
@@ -316,7 +316,7 @@ final class Log {
 	 * @param int    $status The row's HTTP status.
 	 */
 	public static function outcome( string $code, int $status ): string {
-		if ( $status < 400 ) {
+		if ( $status < self::FAILED_FROM ) {
 			return 'success';
 		}
 		if ( in_array( $code, self::REFUSALS, true ) ) {
