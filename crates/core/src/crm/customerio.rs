@@ -57,15 +57,17 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         CrmSetting {
             key: "customerio_app_url",
             kind: Kind::BaseUrl,
-            label: "customerio_app_url",
-            help: "",
+            label: "Customer.io App API base URL",
+            help: "Empty: the region's official endpoint. Set for a proxy or a test CRM; it ends with the API version \
+                   path, like https://api.customer.io/v1.",
             wpf_option: None,
         },
         CrmSetting {
             key: "customerio_track_url",
             kind: Kind::BaseUrl,
-            label: "customerio_track_url",
-            help: "",
+            label: "Customer.io Track API base URL",
+            help: "Empty: the region's official endpoint. Set for a proxy or a test CRM; it ends with the API version \
+                   path, like https://track.customer.io/api/v1.",
             wpf_option: None,
         },
     ],

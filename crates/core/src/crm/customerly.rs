@@ -27,8 +27,9 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         CrmSetting {
             key: "customerly_api_url",
             kind: Kind::BaseUrl,
-            label: "customerly_api_url",
-            help: "",
+            label: "Customerly API base URL",
+            help: "Empty: the official endpoint. Set for a proxy or a test CRM; it ends with the API version path, \
+                   like https://api.customerly.io/v1.",
             wpf_option: None,
         },
     ],
