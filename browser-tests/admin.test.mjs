@@ -724,7 +724,7 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     for (const row of ['Plugin version', 'Extension', 'CRM\tCustomer.io', 'Customer.io App API key\tset', 'access_key\tset', 'Queued webhooks', 'Webhook log rows']) {
       assert.ok(text.includes(row), `the section has "${row}": ${text}`);
     }
-    assert.match(text, /interface 10, (release|debug) build/);
+    assert.match(text, /interface \d+, (release|debug) build/);
     await assertNoKeyOnPage('Site Health Info');
     await screenshotOfBothWidths(panel, 30, 'site health info section');
   });
