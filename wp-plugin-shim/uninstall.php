@@ -26,6 +26,7 @@ WpfWebhooks\Plugin::each_site(
 		delete_option( WpfWebhooks\Staging::OPTION );
 		delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
 		WpfWebhooks\Schema::drop();
+		WpfWebhooks\Log::forget_counts();
 		WpfWebhooks\Plugin::deactivate();
 	}
 );

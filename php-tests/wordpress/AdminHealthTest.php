@@ -111,6 +111,20 @@ final class AdminHealthTest extends WebhookTestCase {
 		$this->assertSame( '', $this->panel( get_user_by( 'id', $subscriber ) ), 'not for a user without the capability, on their own profile' );
 	}
 
+	public function test_a_front_end_profile_form_gets_the_panel_without_wp_admins_classes(): void {
+		$out = shell_exec( escapeshellarg( PHP_BINARY ) . ' ' . escapeshellarg( __DIR__ . '/fixtures/front-end-profile.php' ) . ' 2>&1' );
+		$this->assertSame( "shown\n", $out );
+	}
+
+	public function test_the_panel_never_shows_the_password_hash_of_a_mapped_user_pass(): void {
+		$this->configure( array( 'field_map' => array( 'first_name' => 'first_name', 'user_pass' => 'plan' ) ) );
+		wp_set_current_user( 1 );
+		$html = $this->panel( get_userdata( 1 ) );
+		$this->assertStringContainsString( '<th scope="row">first_name</th>', $html );
+		$this->assertStringNotContainsString( get_userdata( 1 )->user_pass, $html );
+		$this->assertStringNotContainsString( '>user_pass<', $html );
+	}
+
 	public function test_the_users_list_has_a_tags_column_hidden_until_screen_options_show_it(): void {
 		$answer = $this->hook( 'add', 'jane@example.com' );
 		update_user_meta( $answer['json']['user_id'], 'customer-io_tags', array( 'vip', 'newsletter' ) );

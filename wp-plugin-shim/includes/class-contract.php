@@ -73,7 +73,7 @@ final class Contract {
 	 * Every setting's default, in the option's order.
 	 */
 	public static function defaults(): array {
-		return array_column( self::settings(), 'default', 'key' );
+		return array_column( self::get()['settings'], 'default', 'key' );
 	}
 
 	/**
@@ -111,15 +111,18 @@ final class Contract {
 	 * `wpf_option`.
 	 */
 	public static function settings(): array {
-		$settings = self::get()['settings'];
-		foreach ( $settings as $i => $setting ) {
-			foreach ( array( 'label', 'help' ) as $text ) {
-				if ( isset( $setting[ $text ] ) ) {
-					$settings[ $i ][ $text ] = self::text( $setting[ $text ] );
+		static $translated = null; // Once a request: a page lists the settings many times.
+		if ( null === $translated ) {
+			$translated = self::get()['settings'];
+			foreach ( $translated as $i => $setting ) {
+				foreach ( array( 'label', 'help' ) as $text ) {
+					if ( isset( $setting[ $text ] ) ) {
+						$translated[ $i ][ $text ] = self::text( $setting[ $text ] );
+					}
 				}
 			}
 		}
-		return $settings;
+		return $translated;
 	}
 
 	/**

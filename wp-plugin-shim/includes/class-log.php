@@ -55,6 +55,19 @@ final class Log {
 	const FAILED_FROM = 400;
 
 	/**
+	 * The transients of the charts' counts (counts()), a minute each: the prefix of their names.
+	 */
+	const COUNTS_CACHE = 'wpf_webhooks_counts_';
+
+	/**
+	 * The log page's charts: seconds a period => how many periods (the last 24 hours, the last 30 days).
+	 */
+	const CHARTS = array(
+		HOUR_IN_SECONDS => 24,
+		DAY_IN_SECONDS  => 30,
+	);
+
+	/**
 	 * How many of the newest rows recent_signed() reads at the most, whatever the log holds.
 	 */
 	const SIGNED_WINDOW = 1000;
@@ -340,6 +353,12 @@ final class Log {
 	 */
 	public static function counts( int $bucket, int $buckets ): array {
 		global $wpdb;
+		// Every view of the log page draws them: aggregated at most once a minute, whatever the log holds.
+		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
+		$cached = get_transient( $cache );
+		if ( is_array( $cached ) ) {
+			return $cached;
+		}
 		$offset = wp_timezone()->getOffset( new \DateTimeImmutable() );
 		$now    = time();
 		$first  = $now - ( $now + $offset ) % $bucket - ( $buckets - 1 ) * $bucket;
@@ -352,7 +371,9 @@ final class Log {
 				$counts[ $period ][ self::outcome( (string) $row['code'], (int) $row['status'] ) ] += (int) $row['n'];
 			}
 		}
-		return array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
+		$counts = array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
+		set_transient( $cache, $counts, MINUTE_IN_SECONDS );
+		return $counts;
 	}
 
 	/**
@@ -435,6 +456,16 @@ final class Log {
 		global $wpdb;
 		$wpdb->query( 'DELETE FROM ' . self::table() ); // phpcs:ignore WordPress.DB
 		$wpdb->query( 'DELETE FROM ' . self::refused_table() ); // phpcs:ignore WordPress.DB
+		self::forget_counts();
+	}
+
+	/**
+	 * Forgets the charts' counts (counts()), so the next view aggregates the log again.
+	 */
+	public static function forget_counts(): void {
+		foreach ( self::CHARTS as $bucket => $buckets ) {
+			delete_transient( self::COUNTS_CACHE . $bucket . '_' . $buckets );
+		}
 	}
 
 	/**

@@ -59,8 +59,8 @@ final class Plugin {
 		add_action( 'wp_ajax_health-check-wpf-webhooks-crm', array( Admin\SiteHealth::class, 'ajax_crm_test' ) );
 		add_action( 'wp_ajax_health-check-wpf-webhooks-reachability', array( Admin\SiteHealth::class, 'ajax_reachability_test' ) );
 		add_filter( 'debug_information', array( self::class, 'debug_information' ) );
-		add_action( 'show_user_profile', array( Admin\UserPanel::class, 'render' ) );
-		add_action( 'edit_user_profile', array( Admin\UserPanel::class, 'render' ) );
+		add_action( 'show_user_profile', array( self::class, 'user_panel' ) );
+		add_action( 'edit_user_profile', array( self::class, 'user_panel' ) );
 		add_filter( 'manage_users_columns', array( Admin\UserPanel::class, 'columns' ) );
 		add_filter( 'manage_users_custom_column', array( Admin\UserPanel::class, 'column' ), 10, 3 );
 		add_filter( 'default_hidden_columns', array( Admin\UserPanel::class, 'hidden_columns' ), 10, 2 );
@@ -94,6 +94,18 @@ final class Plugin {
 	public static function debug_information( array $info ): array {
 		self::load_site_health();
 		return Admin\SiteHealth::debug_information( $info );
+	}
+
+	/**
+	 * The user's Webhooks panel (actions show_user_profile, edit_user_profile), whose class loads in wp-admin only:
+	 * a front-end profile form (a theme's, a membership plugin's) fires these actions too.
+	 *
+	 * @param \WP_User $user The user.
+	 */
+	public static function user_panel( \WP_User $user ): void {
+		require_once __DIR__ . '/admin/class-log-page.php';
+		require_once __DIR__ . '/admin/class-user-panel.php';
+		Admin\UserPanel::render( $user );
 	}
 
 	/**

@@ -139,8 +139,8 @@ final class LogPage {
 		self::render_queue();
 		self::render_refused();
 		echo '<div class="wpf-webhooks-charts">';
-		LogCharts::render( __( 'Webhooks per hour, last 24 hours', 'wpf-webhooks' ), Log::counts( HOUR_IN_SECONDS, 24 ), get_option( 'time_format' ), __( 'No webhook in the last 24 hours.', 'wpf-webhooks' ) );
-		LogCharts::render( __( 'Webhooks per day, last 30 days', 'wpf-webhooks' ), Log::counts( DAY_IN_SECONDS, 30 ), get_option( 'date_format' ), __( 'No webhook in the last 30 days.', 'wpf-webhooks' ) );
+		LogCharts::render( __( 'Webhooks per hour, last 24 hours', 'wpf-webhooks' ), Log::counts( HOUR_IN_SECONDS, Log::CHARTS[ HOUR_IN_SECONDS ] ), get_option( 'time_format' ), __( 'No webhook in the last 24 hours.', 'wpf-webhooks' ) );
+		LogCharts::render( __( 'Webhooks per day, last 30 days', 'wpf-webhooks' ), Log::counts( DAY_IN_SECONDS, Log::CHARTS[ DAY_IN_SECONDS ] ), get_option( 'date_format' ), __( 'No webhook in the last 30 days.', 'wpf-webhooks' ) );
 		echo '</div>';
 
 		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';

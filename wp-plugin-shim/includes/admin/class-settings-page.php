@@ -1274,10 +1274,8 @@ final class SettingsPage {
 				result.hidden = true;
 			} );
 			var passwordField = document.getElementById( 'wpf-return-password-field' );
-			[ 'focus', 'input' ].forEach( function ( type ) {
-				passwordField.addEventListener( type, function () {
-					document.getElementById( 'wpf-return-password-on' ).checked = true;
-				} );
+			passwordField.addEventListener( 'input', function () {
+				document.getElementById( 'wpf-return-password-on' ).checked = true;
 			} );
 			var requireBox = document.getElementById( 'wpf-require-signature' );
 			if ( requireBox.disabled ) {

@@ -190,6 +190,11 @@ final class SiteHealth {
 		if ( is_bool( $value ) ) {
 			return $value ? __( 'yes', 'wpf-webhooks' ) : __( 'no', 'wpf-webhooks' );
 		}
+		if ( 'base_url' === ( $setting['kind'] ?? '' ) && '' !== (string) $value ) {
+			// A proxy's address may carry its credentials (user:password@) or a token in its query: not for a support request.
+			$url = wp_parse_url( (string) $value );
+			return is_array( $url ) ? ( $url['scheme'] ?? '' ) . '://' . ( $url['host'] ?? '' ) . ( isset( $url['port'] ) ? ':' . $url['port'] : '' ) . ( $url['path'] ?? '' ) : '';
+		}
 		return (string) ( $setting['options'][ $value ] ?? $value );
 	}
 

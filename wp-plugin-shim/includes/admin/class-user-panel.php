@@ -53,7 +53,7 @@ final class UserPanel {
 		$field_map = (array) Settings::get()['field_map'];
 		if ( array() !== $field_map ) {
 			echo '<h3>' . esc_html__( 'Mapped fields, as the CRM last sent them', 'wpf-webhooks' ) . '</h3><table class="form-table" role="presentation">';
-			foreach ( array_keys( $field_map ) as $field ) {
+			foreach ( array_diff( array_keys( $field_map ), array( 'user_pass' ) ) as $field ) { // WordPress keeps only the password's hash: never shown.
 				$value = $user->has_prop( $field ) ? $user->get( $field ) : get_user_meta( $user->ID, $field, true );
 				self::row( (string) $field, is_scalar( $value ) ? (string) $value : (string) wp_json_encode( $value ) );
 			}
