@@ -55,7 +55,7 @@ final class Log {
 	const FAILED_FROM = 400;
 
 	/**
-	 * The transients of the charts' counts (counts()), a minute each: the prefix of their names.
+	 * The transients of the charts' counts (counts()): the prefix of their names.
 	 */
 	const COUNTS_CACHE = 'wpf_webhooks_counts_';
 
@@ -353,16 +353,19 @@ final class Log {
 	 */
 	public static function counts( int $bucket, int $buckets ): array {
 		global $wpdb;
-		// Every view of the log page draws them: aggregated at most once a minute, whatever the log holds.
-		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
-		$cached = get_transient( $cache );
-		if ( is_array( $cached ) ) {
-			return $cached;
-		}
 		$offset = wp_timezone()->getOffset( new \DateTimeImmutable() );
 		$now    = time();
 		$first  = $now - ( $now + $offset ) % $bucket - ( $buckets - 1 ) * $bucket;
 		$table  = self::table();
+		// Every view of the log page draws them (each page, filter, detail): aggregated again only when a row was
+		// logged or deleted since, or a period began; the oldest and newest ids are two reads of the primary key.
+		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
+		$ids    = $wpdb->get_row( "SELECT MIN(id) AS oldest, MAX(id) AS newest FROM {$table}", ARRAY_A ); // phpcs:ignore WordPress.DB
+		$state  = array( (int) ( $ids['oldest'] ?? 0 ), (int) ( $ids['newest'] ?? 0 ), $first );
+		$cached = get_transient( $cache );
+		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
+			return $cached['counts'];
+		}
 		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - (created_at + %d) %% %d AS period, code, status, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY period, code, status", $offset, $bucket, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$counts = array_fill_keys( range( $first, $first + ( $buckets - 1 ) * $bucket, $bucket ), array_fill_keys( self::OUTCOMES, 0 ) );
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
@@ -372,7 +375,14 @@ final class Log {
 			}
 		}
 		$counts = array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
-		set_transient( $cache, $counts, MINUTE_IN_SECONDS );
+		set_transient(
+			$cache,
+			array(
+				'state'  => $state,
+				'counts' => $counts,
+			),
+			DAY_IN_SECONDS
+		);
 		return $counts;
 	}
 
