@@ -465,6 +465,20 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( array( 'Webhook Logs', 'manage_options' ), array( $entries[0][0], $entries[0][1] ) );
 	}
 
+	public function test_the_extensions_messages_are_shown_translated(): void {
+		Log::record( array( 'action' => 'add', 'code' => 'created', 'status' => 200, 'message' => 'The user was created.' ) );
+		Log::record( array( 'action' => 'add', 'code' => 'crm_error', 'status' => 502, 'message' => 'a message of no translation' ) );
+		$german = static fn( $translation, $text, $domain ) => 'wpf-webhooks' === $domain && 'The user was created.' === $text ? 'Der Benutzer wurde angelegt.' : $translation;
+		add_filter( 'gettext', $german, 10, 3 );
+		try {
+			$html = $this->render_page();
+		} finally {
+			remove_filter( 'gettext', $german, 10 );
+		}
+		$this->assertStringContainsString( 'Der Benutzer wurde angelegt.', $html, 'the contract\'s message, in the site\'s language' );
+		$this->assertStringContainsString( 'a message of no translation', $html, 'any other as it was stored' );
+	}
+
 	public function test_the_list_renders_rows_links_filters_and_escapes(): void {
 		$jane = wp_insert_user( array( 'user_login' => 'jane', 'user_email' => 'jane@example.com', 'user_pass' => wp_generate_password() ) );
 		Log::record( array( 'action' => 'add', 'code' => 'created', 'status' => 200, 'contact' => 'jane@example.com', 'user_id' => $jane, 'duration_ms' => 1234, 'message' => 'The user was created.' ) );

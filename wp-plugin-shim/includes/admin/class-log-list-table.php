@@ -7,6 +7,7 @@
 
 namespace WpfWebhooks\Admin;
 
+use WpfWebhooks\Contract;
 use WpfWebhooks\Log;
 
 defined( 'ABSPATH' ) || exit;
@@ -167,12 +168,13 @@ final class LogListTable extends \WP_List_Table {
 	}
 
 	/**
-	 * Why it succeeded or failed: the answer's message (the signature's refusal, for one refused).
+	 * Why it succeeded or failed: the answer's message (the signature's refusal, for one refused), stored in
+	 * English as the extension gave it; one of the contract's texts is shown in the site's language.
 	 *
 	 * @param array $item A log row.
 	 */
 	protected function column_message( $item ): string {
-		return esc_html( $item['message'] );
+		return esc_html( Contract::text( (string) $item['message'] ) );
 	}
 
 	/**
