@@ -663,6 +663,31 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringContainsString( '1 success, 1 CRM error', $html );
 	}
 
+	public function test_the_days_of_the_chart_are_the_sites_days_across_a_clock_change(): void {
+		update_option( 'timezone_string', 'Europe/Berlin' ); // Summer time from 2026-03-29, 02:00.
+		try {
+			$at  = static fn( string $local ) => ( new \DateTimeImmutable( $local, wp_timezone() ) )->getTimestamp();
+			$now = $at( '2026-04-05 12:00' );
+			Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $at( '2026-03-28 00:30' ) ) );
+			Log::record( array( 'code' => 'crm_error', 'status' => 502, 'created_at' => $at( '2026-03-30 23:30' ) ) );
+			$days = Log::counts( DAY_IN_SECONDS, 30, $now );
+			$this->assertCount( 30, $days );
+			$labels = array_map( fn( $start ) => wp_date( 'Y-m-d H:i', $start ), array_keys( $days ) );
+			$this->assertSame( '2026-03-07 00:00', $labels[0], 'each period starts at the site\'s midnight' );
+			$this->assertSame( '2026-04-05 00:00', end( $labels ) );
+			$this->assertSame( array( '00:00' ), array_values( array_unique( array_map( fn( $label ) => substr( $label, 11 ), $labels ) ) ), 'before the change too' );
+			$by_day = array_combine( array_map( fn( $label ) => substr( $label, 0, 10 ), $labels ), array_values( $days ) );
+			$this->assertSame( array( 'success' => 1 ), $by_day['2026-03-28'], 'half an hour after midnight, that day' );
+			$this->assertSame( array( 'crm' => 1 ), $by_day['2026-03-30'], 'half an hour before midnight, that day' );
+			$this->assertSame( 2, array_sum( array_map( 'array_sum', $days ) ) );
+			$hours = Log::counts( HOUR_IN_SECONDS, 24, $now );
+			$this->assertSame( '2026-04-05 12:00', wp_date( 'Y-m-d H:i', array_key_last( $hours ) ) );
+		} finally {
+			update_option( 'timezone_string', '' );
+			Log::forget_counts();
+		}
+	}
+
 	public function test_the_filtered_log_is_exported_as_csv_in_batches_with_capability_and_nonce(): void {
 		$this->hook( 'update_tags', 'nobody@example.com' );
 		for ( $i = 1; $i <= 1100; $i++ ) {

@@ -55,6 +55,11 @@ final class Log {
 	const FAILED_FROM = 400;
 
 	/**
+	 * The charts' counts are grouped in the database by this many seconds (counts()).
+	 */
+	const SLOT_SECONDS = 900;
+
+	/**
 	 * The transients of the charts' counts (counts()): the prefix of their names.
 	 */
 	const COUNTS_CACHE = 'wpf_webhooks_counts_';
@@ -342,20 +347,22 @@ final class Log {
 	}
 
 	/**
-	 * Webhooks per period by outcome, for the log page's charts: the last `$buckets` periods of `$bucket` seconds
-	 * (an hour, a day: in the site's time zone), this one included. One query, bounded by the `created_at`
-	 * index to the window whatever the log holds, grouped in the database.
+	 * Webhooks per period by outcome, for the log page's charts: the last `$buckets` periods (hours or days, as the
+	 * site's clock counts them: a day runs from one of its midnights to the next, 23 or 25 hours across a clock
+	 * change), this one included. One query, bounded by the `created_at` index to the window, grouped in the
+	 * database by quarter of an hour (every time zone's hours and midnights fall on one), the quarters added up
+	 * into the periods here.
 	 *
-	 * @param int $bucket  Seconds a period.
-	 * @param int $buckets How many periods.
+	 * @param int      $bucket  HOUR_IN_SECONDS or DAY_IN_SECONDS.
+	 * @param int      $buckets How many periods.
+	 * @param int|null $now     The time to count back from (default: now).
 	 * @return array<int, array<string, int>> Each period's start (unix time), oldest first => outcome => count
 	 *                                        (outcomes with none left out, in OUTCOMES order).
 	 */
-	public static function counts( int $bucket, int $buckets ): array {
+	public static function counts( int $bucket, int $buckets, ?int $now = null ): array {
 		global $wpdb;
-		$offset = wp_timezone()->getOffset( new \DateTimeImmutable() );
-		$now    = time();
-		$first  = $now - ( $now + $offset ) % $bucket - ( $buckets - 1 ) * $bucket;
+		$starts = self::period_starts( $bucket, $buckets, $now ?? time() );
+		$first  = $starts[0];
 		$table  = self::table();
 		// Every view of the log page draws them (each page, filter, detail): aggregated again only when a row was
 		// logged or deleted since, or a period began; the oldest and newest ids are two reads of the primary key.
@@ -366,13 +373,14 @@ final class Log {
 		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
 			return $cached['counts'];
 		}
-		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - (created_at + %d) %% %d AS period, code, status, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY period, code, status", $offset, $bucket, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		$counts = array_fill_keys( range( $first, $first + ( $buckets - 1 ) * $bucket, $bucket ), array_fill_keys( self::OUTCOMES, 0 ) );
+		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - created_at %% %d AS slot, code, status, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY slot, code, status ORDER BY slot", self::SLOT_SECONDS, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$counts = array_fill_keys( $starts, array_fill_keys( self::OUTCOMES, 0 ) );
+		$period = 0;
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
-			$period = (int) $row['period'];
-			if ( isset( $counts[ $period ] ) ) {
-				$counts[ $period ][ self::outcome( (string) $row['code'], (int) $row['status'] ) ] += (int) $row['n'];
+			while ( isset( $starts[ $period + 1 ] ) && (int) $row['slot'] >= $starts[ $period + 1 ] ) {
+				++$period;
 			}
+			$counts[ $starts[ $period ] ][ self::outcome( (string) $row['code'], (int) $row['status'] ) ] += (int) $row['n'];
 		}
 		$counts = array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
 		set_transient(
@@ -384,6 +392,27 @@ final class Log {
 			DAY_IN_SECONDS
 		);
 		return $counts;
+	}
+
+	/**
+	 * The starts of the last periods (hours or the site's days) up to the one holding $now, oldest first.
+	 *
+	 * @param int $bucket  HOUR_IN_SECONDS or DAY_IN_SECONDS.
+	 * @param int $buckets How many.
+	 * @param int $now     The time.
+	 * @return int[]
+	 */
+	private static function period_starts( int $bucket, int $buckets, int $now ): array {
+		$local = ( new \DateTimeImmutable( '@' . $now ) )->setTimezone( wp_timezone() );
+		if ( DAY_IN_SECONDS !== $bucket ) {
+			$hour = $local->setTime( (int) $local->format( 'G' ), 0 )->getTimestamp();
+			return range( $hour - ( $buckets - 1 ) * $bucket, $hour, $bucket );
+		}
+		$starts = array();
+		for ( $day = $local->setTime( 0, 0 ), $i = 0; $i < $buckets; $day = $day->modify( '-1 day' )->setTime( 0, 0 ), $i++ ) {
+			$starts[] = $day->getTimestamp();
+		}
+		return array_reverse( $starts );
 	}
 
 	/**
