@@ -219,7 +219,7 @@ final class Reachability {
 	 */
 	private static function plugin_answer( string $content_type, string $body ): ?array {
 		$json = str_starts_with( strtolower( $content_type ), 'application/json' ) ? json_decode( $body, true ) : null;
-		$keys = array( 'success', 'code', 'message', 'user_id', 'warnings' );
+		$keys = array_keys( \WpfWebhooks\Response::of( 'ok' )->body() );
 		return is_array( $json ) && array() === array_diff( $keys, array_keys( $json ) ) && is_string( $json['code'] ) ? $json : null;
 	}
 

@@ -31,7 +31,7 @@ final class UserPanel {
 	 * chosen.
 	 */
 	private static function slug(): ?string {
-		return Contract::crms()[ Settings::get()['crm'] ]['slug'] ?? null;
+		return Contract::get()['crms'][ Settings::get()['crm'] ]['slug'] ?? null; // Not crms(): called for each row of the Users list, it needs no translated text.
 	}
 
 	/**
