@@ -54,12 +54,12 @@ function wpf_return_password( array $site, string $email, string $field, string 
 function wpf_webhooks_build_info(): mixed {}
 
 /**
- * The core's rules the plugin applies, so that it restates none of them: every code with its HTTP status and
- * default message, the `wpf_action` names with WP Fusion's aliases, the body limit, every setting with its
+ * The core's rules the plugin applies, so that it restates none of them: every code with its HTTP status,
+ * default message and class (what kind of answer the log shows it as; `classes` lists them), the `wpf_action` names with WP Fusion's aliases, the body limit, every setting with its
  * default, whether it is secret and its CRM, each CRM's required setting and not-configured message, and the
- * schemes a base-URL override may have, and the signing schemes (name, label, secret setting) with their tolerance.
+ * schemes a base-URL override may have, and the signing schemes (name, label, secret setting) with their tolerance, and the username formats.
  *
- * @return array{codes: array<string, array{status: int, message: string}>, actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string, kind?: string, label?: string, help?: string, options?: ?array<string, string>, wpf_option?: ?string}>, crms: array<string, array{name: string, slug: string, required: string, not_configured: string, webhook_help: string, example_body: string}>, no_crm: string, url_schemes: string[], signatures: list<array{name: string, label: string, secret_setting: string}>, signature_tolerance_secs: int}
+ * @return array{codes: array<string, array{status: int, message: string, class: string}>, classes: string[], actions: array<string, string>, max_body_bytes: int, settings: list<array{key: string, default: mixed, secret: bool, crm: ?string, kind?: string, label?: string, help?: string, options?: ?array<string, string>, wpf_option?: ?string}>, crms: array<string, array{name: string, slug: string, required: string, not_configured: string, webhook_help: string, example_body: string}>, no_crm: string, url_schemes: string[], signatures: list<array{name: string, label: string, secret_setting: string}>, signature_tolerance_secs: int, username_formats: array<string, string>}
  */
 function wpf_webhooks_contract(): mixed {}
 

@@ -16,7 +16,7 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'WPF_WEBHOOKS_VERSION', '0.1.0' );
-define( 'WPF_WEBHOOKS_INTERFACE', 11 );
+define( 'WPF_WEBHOOKS_INTERFACE', 12 );
 define( 'WPF_WEBHOOKS_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-contract.php';

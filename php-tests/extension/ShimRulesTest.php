@@ -92,6 +92,13 @@ final class ShimRulesTest extends TestCase {
 		$this->assertNotRestated( '/new\s+Response\(\s*[1-5]\d\d\b/', 'a code\'s HTTP status' );
 	}
 
+	public function test_the_shim_restates_no_class_of_a_code(): void {
+		$this->assertNotRestated( '/[\'"]crm_[\'"]/', 'which codes are the CRM\'s' );
+		$this->assertNotRestated( '/[\'"](forbidden|payload_too_large)[\'"]\s*,\s*[\'"](forbidden|payload_too_large)[\'"]/', 'which codes are refusals' );
+		$this->assertNotRestated( '/[\'"]success[\'"]\s*,\s*[\'"]client[\'"]/', 'the classes of codes' );
+		$this->assertNotRestated( '/status\W*\s*(<|>=)\s*[45]00\b|\b(FAILED_FROM|REFUSALS)\b/', 'which statuses are failures' );
+	}
+
 	public function test_the_shim_restates_no_body_limit(): void {
 		$this->assertNotRestated( '/\b65536\b|64\s*\*\s*1024/', 'the body limit' );
 	}

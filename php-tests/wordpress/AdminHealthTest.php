@@ -55,6 +55,11 @@ final class AdminHealthTest extends WebhookTestCase {
 		$this->assertSame( '1 pending, 0 running, 0 failed', $fields['queue'] );
 		$this->assertMatchesRegularExpression( '/^\d+ (second|min)/', $fields['queue_oldest'] );
 		$this->assertSame( '2', $fields['log_rows'], 'the queued webhook and the test' );
+		$window = fn() => 1;
+		add_filter( 'wpf_webhooks_log_window', $window );
+		$capped = apply_filters( 'debug_information', array() )[ SiteHealth::INFO_SECTION ]['fields']['log_rows']['value'];
+		remove_filter( 'wpf_webhooks_log_window', $window );
+		$this->assertSame( 'more than 1', $capped, 'counted up to the window, not over the whole log' );
 		$dump = (string) wp_json_encode( $info[ SiteHealth::INFO_SECTION ] );
 		foreach ( Contract::settings() as $setting ) {
 			$value = Settings::get()[ $setting['key'] ];

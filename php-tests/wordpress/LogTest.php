@@ -619,7 +619,7 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringNotContainsString( 'data-log-id="' . $ids[0] . '"', $errors );
 		$this->assertStringContainsString( 'name="errors" id="wpf-webhooks-log-errors" value="1" checked=\'checked\'', $errors );
 		$this->assertSame( 1, substr_count( $this->render_page( array( 'errors' => '1', 'result' => 'forbidden' ) ), 'data-log-id=' ), 'beside the per-code filter' );
-		$this->assertSame( array( 'success', 'client', 'crm', 'refused', 'internal' ), array_map( fn( $r ) => Log::outcome( $r[0], $r[1] ), $rows ) );
+		$this->assertSame( array( 'success', 'client', 'crm', 'refused', 'internal' ), array_map( fn( $r ) => Log::outcome( $r[0] ), $rows ) );
 	}
 
 	public function test_the_charts_count_webhooks_per_hour_and_day_by_outcome_within_a_bounded_window(): void {
@@ -688,6 +688,42 @@ final class LogTest extends WebhookTestCase {
 		}
 	}
 
+	public function test_the_list_reads_the_newest_rows_only_whatever_the_log_holds_and_says_so(): void {
+		$window = fn() => 5;
+		add_filter( 'wpf_webhooks_log_window', $window );
+		for ( $i = 1; $i <= 8; $i++ ) {
+			Log::record( array( 'code' => 0 === $i % 2 ? 'crm_error' : 'created', 'status' => 0 === $i % 2 ? 502 : 200, 'contact' => "c{$i}@example.com" ) );
+		}
+		$reads = array();
+		$log   = function ( $query ) use ( &$reads ) {
+			if ( str_contains( $query, Log::table() ) && str_starts_with( $query, 'SELECT' ) ) {
+				$reads[] = $query;
+			}
+			return $query;
+		};
+		add_filter( 'query', $log );
+		$page = Log::query();
+		remove_filter( 'query', $log );
+		$this->assertSame( 5, $page['total'], 'the newest five' );
+		$this->assertTrue( $page['older'], 'older rows exist' );
+		$this->assertSame( 'c8@example.com', $page['rows'][0]['contact'] );
+		foreach ( $reads as $query ) {
+			$this->assertMatchesRegularExpression( '/MAX\(id\)|\bid > \d+/', $query, 'every read is a range of the primary key: ' . $query );
+		}
+		$this->assertSame( 3, Log::query( array( 'errors' => true ) )['total'], 'the errors among the newest five (c4, c6, c8)' );
+		$html = $this->render_page();
+		$this->assertStringContainsString( 'This list, its filters and its counts cover the newest 5 webhooks of the log; Export CSV has every one.', $html );
+		$all = array();
+		Log::each( array(), function ( $row ) use ( &$all ) {
+			$all[] = $row['contact'];
+		} );
+		$this->assertCount( 8, $all, 'the export has every row' );
+
+		remove_filter( 'wpf_webhooks_log_window', $window );
+		$this->assertFalse( Log::query()['older'] );
+		$this->assertStringNotContainsString( 'This list, its filters', $this->render_page() );
+	}
+
 	public function test_the_filtered_log_is_exported_as_csv_in_batches_with_capability_and_nonce(): void {
 		$this->hook( 'update_tags', 'nobody@example.com' );
 		for ( $i = 1; $i <= 1100; $i++ ) {
@@ -721,6 +757,7 @@ final class LogTest extends WebhookTestCase {
 		remove_filter( 'query', $count );
 		rewind( $out );
 		$lines = array();
+		$this->assertSame( "\xEF\xBB\xBF", fread( $out, 3 ), 'a UTF-8 byte order mark, for spreadsheets' );
 		while ( false !== ( $line = fgetcsv( $out, 0, ',', '"', '' ) ) ) {
 			$lines[] = $line;
 		}

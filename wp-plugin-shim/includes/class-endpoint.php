@@ -31,7 +31,7 @@ final class Endpoint {
 
 	/**
 	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). A request
-	 * refused before its key was accepted is only counted (Log::REFUSALS): nothing of it is stored. One refused
+	 * refused before its key was accepted (an answer of the class `refused`) is only counted: nothing of it is stored. One refused
 	 * for its signature, after its key was accepted, is logged with the reason. Where PHP
 	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row or count is
 	 * written and before a queued webhook's worker starts; elsewhere they are written first.
@@ -42,7 +42,7 @@ final class Endpoint {
 		}
 		$context  = array();
 		$response = self::handle( $context );
-		$counted  = in_array( $response->code, Log::REFUSALS, true ) && ! isset( $context['log_request']['signature'] );
+		$counted  = 'refused' === Log::outcome( $response->code ) && ! isset( $context['log_request']['signature'] );
 		$entry    = $counted ? null : self::log_entry( $response, $context );
 		if ( null !== $entry && self::is_own_check() ) {
 			set_transient( self::CHECK_SEEN, $entry['signature'], MINUTE_IN_SECONDS );

@@ -15,8 +15,9 @@ defined( 'ABSPATH' ) || exit;
  * gave with its decision (`log_request`, redacted in Rust), or without one only what holds no secret
  * (bare_request()), and the texts it stores are redacted by the extension (`wpf_webhooks_redact_text()`), so the
  * log never holds the access key (right or wrong), CRM credentials, passwords, cookies or the Authorization
- * header. A request refused before its key was accepted gets no row: it is counted per hour and reason
- * (REFUSALS), so a flood of them adds nothing but a count.
+ * header. A request refused before its key was accepted gets no row: it is counted per hour and reason (an
+ * answer of the contract's class `refused`: a body over the limit, refused before the key is checked, or a wrong
+ * or missing key; see Endpoint::maybe_handle()), so a flood of them adds nothing but a count.
  */
 final class Log {
 
@@ -28,18 +29,6 @@ final class Log {
 	const TRIM_SHARE = 100;
 
 	/**
-	 * Answers to requests refused before their key was accepted: counted, never logged. A body over the limit is
-	 * refused before the key is checked; a wrong or missing key, before anything else (CONTRACT §2). A `forbidden`
-	 * for a refused signature comes after the key was accepted, and is logged (Endpoint::maybe_handle()).
-	 */
-	const REFUSALS = array( 'forbidden', 'payload_too_large' );
-
-	/**
-	 * What a webhook's answer was, worst last: see outcome().
-	 */
-	const OUTCOMES = array( 'success', 'client', 'crm', 'refused', 'internal' );
-
-	/**
 	 * Column widths of the table.
 	 */
 	const WIDTHS = array(
@@ -48,11 +37,6 @@ final class Log {
 		'code'      => 32,
 		'signature' => 16,
 	);
-
-	/**
-	 * A webhook failed when its answer's status is this or more: not done, whoever's fault it was.
-	 */
-	const FAILED_FROM = 400;
 
 	/**
 	 * The charts' counts are grouped in the database by this many seconds (counts()).
@@ -71,6 +55,12 @@ final class Log {
 		HOUR_IN_SECONDS => 24,
 		DAY_IN_SECONDS  => 30,
 	);
+
+	/**
+	 * How many of the newest rows the log page lists and counts, and Site Health counts, at the most, whatever the
+	 * log holds (filter `wpf_webhooks_log_window`; the export has every row): see window().
+	 */
+	const WINDOW = 100000;
 
 	/**
 	 * How many of the newest rows recent_signed() reads at the most, whatever the log holds.
@@ -168,7 +158,7 @@ final class Log {
 	 * Counts a request refused before its key was accepted, in its hour: nothing of the request is stored. One
 	 * upsert on the table's primary key. Never throws and never prints.
 	 *
-	 * @param string $reason One of REFUSALS.
+	 * @param string $reason A code of the class `refused`.
 	 */
 	public static function refused( string $reason ): void {
 		self::quietly(
@@ -244,14 +234,20 @@ final class Log {
 	}
 
 	/**
-	 * A page of rows, newest first.
+	 * A page of rows, newest first, from the newest window() ids of the log only: every read is a range of the
+	 * primary key (after one read of its ends), so neither the page nor its count (an *Errors only* or a search
+	 * too) grows with a log whose cap is raised or removed.
 	 *
 	 * @param array $args The filters of where() and `per_page` (1–100, default 20), `page` (from 1).
-	 * @return array{rows: array[], total: int}
+	 * @return array{rows: array[], total: int, older: bool} `older`: the log holds rows older than the window.
 	 */
 	public static function query( array $args = array() ): array {
 		global $wpdb;
+		$ids              = $wpdb->get_row( 'SELECT MIN(id) AS oldest, MAX(id) AS newest FROM ' . self::table(), ARRAY_A ); // phpcs:ignore WordPress.DB
+		$after            = (int) ( $ids['newest'] ?? 0 ) - self::window();
 		[ $sql, $values ] = self::where( $args );
+		$sql             .= ' AND id > %d';
+		$values[]         = $after;
 		$per_page         = min( 100, max( 1, (int) ( $args['per_page'] ?? 20 ) ) );
 		$page             = max( 1, (int) ( $args['page'] ?? 1 ) );
 		$total            = (int) $wpdb->get_var( self::prepared( "SELECT COUNT(*) {$sql}", $values ) );
@@ -259,7 +255,27 @@ final class Log {
 		return array(
 			'rows'  => array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() ),
 			'total' => $total,
+			'older' => null !== ( $ids['oldest'] ?? null ) && (int) $ids['oldest'] <= $after,
 		);
+	}
+
+	/**
+	 * How many rows the log holds, counted up to window() of them: the count, or null when there are more.
+	 */
+	public static function size(): ?int {
+		global $wpdb;
+		$table = self::table();
+		if ( null !== $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} ORDER BY id DESC LIMIT 1 OFFSET %d", self::window() ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			return null;
+		}
+		return (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table}" ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * How many of the newest rows the admin screens read at the most (WINDOW, filter `wpf_webhooks_log_window`).
+	 */
+	public static function window(): int {
+		return max( 1, (int) apply_filters( 'wpf_webhooks_log_window', self::WINDOW ) );
 	}
 
 	/**
@@ -287,8 +303,8 @@ final class Log {
 	/**
 	 * The FROM and WHERE of a filtered read, and its values.
 	 *
-	 * @param array $args `code`, `action`, `signature` (exact; empty = any), `errors` (true: every status from
-	 *                    400), `search` (in contact and message).
+	 * @param array $args `code`, `action`, `signature` (exact; empty = any), `errors` (true: every failed
+	 *                    webhook, see failed()), `search` (in contact and message).
 	 * @return array{0: string, 1: array}
 	 */
 	private static function where( array $args ): array {
@@ -302,7 +318,7 @@ final class Log {
 			}
 		}
 		if ( ! empty( $args['errors'] ) ) {
-			$where[] = 'status >= ' . self::FAILED_FROM;
+			$where[] = self::failed();
 		}
 		$search = isset( $args['search'] ) ? trim( (string) $args['search'] ) : '';
 		if ( '' !== $search ) {
@@ -326,24 +342,33 @@ final class Log {
 	}
 
 	/**
-	 * What a webhook's answer was, in one of OUTCOMES: a success (below FAILED_FROM), refused (a refused signature, a body
-	 * over the limit), a client error (the rest of 4xx: the request, its contact), a CRM error (`crm_*`), or an
-	 * internal error (the rest of 5xx: this site, its settings, the extension).
+	 * What a webhook's answer was (the contract's class of its code; classes()): a success, a client error (the
+	 * request, its contact), a CRM error, refused (a wrong key or signature, a body over the limit) or an internal
+	 * error (this site, its settings, the extension). A code the contract does not know (a row of another version)
+	 * is an internal error.
 	 *
-	 * @param string $code   The row's code.
-	 * @param int    $status The row's HTTP status.
+	 * @param string $code The row's code.
 	 */
-	public static function outcome( string $code, int $status ): string {
-		if ( $status < self::FAILED_FROM ) {
-			return 'success';
-		}
-		if ( in_array( $code, self::REFUSALS, true ) ) {
-			return 'refused';
-		}
-		if ( str_starts_with( $code, 'crm_' ) ) {
-			return 'crm';
-		}
-		return $status < 500 ? 'client' : 'internal';
+	public static function outcome( string $code ): string {
+		return Contract::get()['codes'][ $code ]['class'] ?? 'internal';
+	}
+
+	/**
+	 * The classes of answers, in the order the log shows them (the contract's `classes`).
+	 *
+	 * @return string[]
+	 */
+	public static function outcomes(): array {
+		return Contract::get()['classes'];
+	}
+
+	/**
+	 * The SQL condition of a failed webhook, one not done whoever's fault it was: any code not of the class
+	 * `success` (as outcome() says, a code the contract does not know too).
+	 */
+	private static function failed(): string {
+		$codes = array_keys( array_filter( Contract::get()['codes'], fn( $code ) => 'success' === $code['class'] ) );
+		return "code NOT IN ('" . implode( "', '", array_map( 'esc_sql', $codes ) ) . "')";
 	}
 
 	/**
@@ -357,7 +382,7 @@ final class Log {
 	 * @param int      $buckets How many periods.
 	 * @param int|null $now     The time to count back from (default: now).
 	 * @return array<int, array<string, int>> Each period's start (unix time), oldest first => outcome => count
-	 *                                        (outcomes with none left out, in OUTCOMES order).
+	 *                                        (outcomes with none left out, in outcomes() order).
 	 */
 	public static function counts( int $bucket, int $buckets, ?int $now = null ): array {
 		global $wpdb;
@@ -373,14 +398,14 @@ final class Log {
 		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
 			return $cached['counts'];
 		}
-		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - created_at %% %d AS slot, code, status, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY slot, code, status ORDER BY slot", self::SLOT_SECONDS, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		$counts = array_fill_keys( $starts, array_fill_keys( self::OUTCOMES, 0 ) );
+		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - created_at %% %d AS slot, code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY slot, code ORDER BY slot", self::SLOT_SECONDS, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$counts = array_fill_keys( $starts, array_fill_keys( self::outcomes(), 0 ) );
 		$period = 0;
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
 			while ( isset( $starts[ $period + 1 ] ) && (int) $row['slot'] >= $starts[ $period + 1 ] ) {
 				++$period;
 			}
-			$counts[ $starts[ $period ] ][ self::outcome( (string) $row['code'], (int) $row['status'] ) ] += (int) $row['n'];
+			$counts[ $starts[ $period ] ][ self::outcome( (string) $row['code'] ) ] += (int) $row['n'];
 		}
 		$counts = array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
 		set_transient(
@@ -440,7 +465,7 @@ final class Log {
 	}
 
 	/**
-	 * The failed webhooks since a moment: every logged answer of status FAILED_FROM or more, whether the request
+	 * The failed webhooks since a moment (failed()), whether the request
 	 * (a bad body, an unknown contact, a refused signature), the CRM or the site failed it. Requests refused
 	 * before their key was accepted have no row and are not counted (see refusals_since()).
 	 *
@@ -450,7 +475,7 @@ final class Log {
 	public static function failures_since( int $since ): array {
 		global $wpdb;
 		$table = self::table();
-		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND status >= %d GROUP BY code ORDER BY n DESC, code", $since, self::FAILED_FROM ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d AND " . self::failed() . ' GROUP BY code ORDER BY n DESC, code', $since ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$out   = array();
 		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
 			$out[ (string) $row['code'] ] = (int) $row['n'];

@@ -18,80 +18,103 @@ return array (
     'update_tags' => 'update_tags',
     'update_user' => 'update',
   ),
+  'classes' =>
+  array (
+    0 => 'success',
+    1 => 'client',
+    2 => 'crm',
+    3 => 'refused',
+    4 => 'internal',
+  ),
   'codes' =>
   array (
     'bad_request' =>
     array (
+      'class' => 'client',
       'message' => 'The request is not a valid webhook.',
       'status' => 400,
     ),
     'contact_not_found' =>
     array (
+      'class' => 'client',
       'message' => 'The CRM has no such contact.',
       'status' => 404,
     ),
     'created' =>
     array (
+      'class' => 'success',
       'message' => 'The user was created.',
       'status' => 200,
     ),
     'crm_error' =>
     array (
+      'class' => 'crm',
       'message' => 'The CRM refused the request.',
       'status' => 502,
     ),
     'crm_unavailable' =>
     array (
+      'class' => 'crm',
       'message' => 'The CRM could not be reached in time; retry later.',
       'status' => 503,
     ),
     'duplicate' =>
     array (
+      'class' => 'success',
       'message' => 'This delivery was already processed.',
       'status' => 200,
     ),
     'extension_missing' =>
     array (
+      'class' => 'internal',
       'message' => 'The wpf_webhooks PHP extension is not loaded or does not match this plugin.',
       'status' => 503,
     ),
     'forbidden' =>
     array (
+      'class' => 'refused',
       'message' => 'The access key or the signature is missing or wrong.',
       'status' => 403,
     ),
     'internal_error' =>
     array (
+      'class' => 'internal',
       'message' => 'An unexpected error occurred; nothing was changed.',
       'status' => 500,
     ),
     'not_configured' =>
     array (
+      'class' => 'internal',
       'message' => 'Webhooks are not configured: no CRM or no credentials are set.',
       'status' => 503,
     ),
     'ok' =>
     array (
+      'class' => 'success',
       'message' => 'Done.',
       'status' => 200,
     ),
     'payload_too_large' =>
     array (
+      'class' => 'refused',
       'message' => 'The body is over 65536 bytes.',
       'status' => 413,
     ),
     'queued' =>
     array (
+      'class' => 'success',
       'message' => 'The webhook was stored and will be processed shortly.',
       'status' => 202,
     ),
     'updated' =>
     array (
+      'class' => 'success',
       'message' => 'The user was updated.',
       'status' => 200,
     ),
     'user_not_found' =>
     array (
+      'class' => 'client',
       'message' => 'No WordPress user is linked to this contact.',
       'status' => 404,
     ),

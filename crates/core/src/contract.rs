@@ -4,14 +4,15 @@
 //! describes itself (`crm::Descriptor`), and the schemes a base-URL override may have.
 
 use crate::crm::{self, Kind};
-use crate::error::Code;
+use crate::error::{Class, Code};
 use crate::request::{Action, MAX_BODY_BYTES};
 use crate::settings;
 use crate::signature;
 use serde_json::{json, Map, Value};
 
 /// The contract as one JSON object:
-/// - `codes`: code => `status`, `message`;
+/// - `codes`: code => `status`, `message`, `class` (one of `classes`);
+/// - `classes`: the kinds of answer the log tells apart, in its order (`error::Class`);
 /// - `actions`: name asked => action;
 /// - `max_body_bytes`;
 /// - `settings`: a list in the option's order of `key`, `default`, `secret`, `crm` (the CRM's value of `crm`,
@@ -27,7 +28,9 @@ use serde_json::{json, Map, Value};
 pub fn contract() -> Value {
     let codes: Map<String, Value> = Code::ALL
         .iter()
-        .map(|c| (c.as_str().to_string(), json!({"status": c.status(), "message": c.message()})))
+        .map(|c| {
+            (c.as_str().to_string(), json!({"status": c.status(), "message": c.message(), "class": c.class().as_str()}))
+        })
         .collect();
     let actions: Map<String, Value> =
         Action::NAMES.iter().map(|(name, action)| (name.to_string(), json!(action.as_str()))).collect();
@@ -35,6 +38,7 @@ pub fn contract() -> Value {
     let crms: Map<String, Value> = crm::ALL.iter().map(|d| (d.crm.to_string(), about(d))).collect();
     json!({
         "codes": codes,
+        "classes": Class::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "actions": actions,
         "max_body_bytes": MAX_BODY_BYTES,
         "settings": settings,
@@ -90,7 +94,13 @@ mod tests {
     #[test]
     fn the_contract_says_what_the_core_decides() {
         let c = contract();
-        assert_eq!(c["codes"]["payload_too_large"], json!({"status": 413, "message": "The body is over 65536 bytes."}));
+        assert_eq!(
+            c["codes"]["payload_too_large"],
+            json!({"status": 413, "message": "The body is over 65536 bytes.", "class": "refused"})
+        );
+        assert_eq!(c["codes"]["crm_unavailable"]["class"], "crm");
+        assert_eq!(c["codes"]["queued"]["class"], "success");
+        assert_eq!(c["classes"], json!(["success", "client", "crm", "refused", "internal"]));
         assert_eq!(c["codes"].as_object().map(Map::len), Some(Code::ALL.len()));
         for (name, action) in c["actions"].as_object().into_iter().flatten() {
             assert_eq!(Action::parse(Some(name)).map(Action::as_str), Ok(action.as_str().unwrap_or_default()));

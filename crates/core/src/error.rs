@@ -78,6 +78,17 @@ impl Code {
         }
     }
 
+    /// What kind of answer the code is, as the log and Site Health sort and count them.
+    pub fn class(self) -> Class {
+        match self {
+            Code::Ok | Code::Created | Code::Updated | Code::Duplicate | Code::Queued => Class::Success,
+            Code::BadRequest | Code::ContactNotFound | Code::UserNotFound => Class::Client,
+            Code::Forbidden | Code::PayloadTooLarge => Class::Refused,
+            Code::CrmError | Code::CrmUnavailable => Class::Crm,
+            Code::NotConfigured | Code::ExtensionMissing | Code::InternalError => Class::Internal,
+        }
+    }
+
     /// The message an answer with this code carries when nothing more precise is said (the shim's answers).
     pub fn message(self) -> String {
         match self {
@@ -98,6 +109,34 @@ impl Code {
                 "The wpf_webhooks PHP extension is not loaded or does not match this plugin.".into()
             }
             Code::InternalError => "An unexpected error occurred; nothing was changed.".into(),
+        }
+    }
+}
+
+/// A code's class (the contract's `class`): a success; a client error (the request or its contact); a CRM error;
+/// refused (a wrong key or signature, a body over the limit: what a stranger can send, which the log only counts
+/// when the key was not accepted); an internal error (this site, its settings, the extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Success,
+    Client,
+    Crm,
+    Refused,
+    Internal,
+}
+
+impl Class {
+    /// Every class, in the order the log shows them.
+    pub const ALL: [Class; 5] = [Class::Success, Class::Client, Class::Crm, Class::Refused, Class::Internal];
+
+    /// The class as the contract names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Success => "success",
+            Class::Client => "client",
+            Class::Crm => "crm",
+            Class::Refused => "refused",
+            Class::Internal => "internal",
         }
     }
 }
@@ -186,6 +225,31 @@ mod tests {
             assert!(code.message().ends_with('.'), "{code}");
         }
         assert_eq!(Code::PayloadTooLarge.message(), "The body is over 65536 bytes.");
+    }
+
+    #[test]
+    fn every_code_has_the_class_the_log_shows() {
+        let table = [
+            (Code::Ok, Class::Success),
+            (Code::Created, Class::Success),
+            (Code::Updated, Class::Success),
+            (Code::Duplicate, Class::Success),
+            (Code::Queued, Class::Success),
+            (Code::BadRequest, Class::Client),
+            (Code::Forbidden, Class::Refused),
+            (Code::ContactNotFound, Class::Client),
+            (Code::UserNotFound, Class::Client),
+            (Code::PayloadTooLarge, Class::Refused),
+            (Code::CrmError, Class::Crm),
+            (Code::CrmUnavailable, Class::Crm),
+            (Code::NotConfigured, Class::Internal),
+            (Code::ExtensionMissing, Class::Internal),
+            (Code::InternalError, Class::Internal),
+        ];
+        for (code, class) in table {
+            assert_eq!(code.class(), class, "{code}");
+            assert_eq!(class == Class::Success, code.status() < 300, "{code}: a success is exactly a status below 300");
+        }
     }
 
     #[test]

@@ -82,13 +82,13 @@ final class LogCharts {
 	}
 
 	/**
-	 * Every period's counts added up, by outcome, in Log::OUTCOMES order.
+	 * Every period's counts added up, by outcome, in Log::outcomes() order.
 	 *
 	 * @param array $counts Log::counts().
 	 * @return array<string, int>
 	 */
 	private static function sums( array $counts ): array {
-		$sums = array_fill_keys( Log::OUTCOMES, 0 );
+		$sums = array_fill_keys( Log::outcomes(), 0 );
 		foreach ( $counts as $outcomes ) {
 			foreach ( $outcomes as $outcome => $count ) {
 				$sums[ $outcome ] += $count;

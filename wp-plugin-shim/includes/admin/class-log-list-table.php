@@ -28,6 +28,13 @@ final class LogListTable extends \WP_List_Table {
 	private array $filters;
 
 	/**
+	 * Whether the log holds rows older than the ones the list reads (Log::query()).
+	 *
+	 * @var bool
+	 */
+	public bool $older = false;
+
+	/**
 	 * A table for the log page's screen.
 	 */
 	public function __construct() {
@@ -89,6 +96,7 @@ final class LogListTable extends \WP_List_Table {
 			)
 		);
 		$this->items           = $result['rows'];
+		$this->older           = $result['older'];
 		$this->set_pagination_args(
 			array(
 				'total_items' => $result['total'],

@@ -52,7 +52,7 @@ final class LogPage {
 	const ACTIONS = array( 'add', 'update', 'update_tags', 'test' );
 
 	/**
-	 * Each outcome's colour (Log::OUTCOMES), always beside its words.
+	 * Each outcome's colour (Log::outcomes()), always beside its words.
 	 */
 	const COLOURS = array(
 		'success'  => '#00a32a',
@@ -148,6 +148,15 @@ final class LogPage {
 		$table->search_box( __( 'Search contact or message', 'wpf-webhooks' ), 'wpf-webhooks-log' );
 		$table->display();
 		echo '</form>';
+		if ( $table->older ) {
+			echo '<p class="description">' . esc_html(
+				sprintf(
+					/* translators: %s: a number of webhooks */
+					__( 'This list, its filters and its counts cover the newest %s webhooks of the log; Export CSV has every one.', 'wpf-webhooks' ),
+					number_format_i18n( Log::window() )
+				)
+			) . '</p>';
+		}
 		if ( $table->has_items() ) {
 			$export = array_merge( self::query_args( $table->filters() ), array( 'action' => self::EXPORT_ACTION ) );
 			echo '<p><a class="button" href="' . esc_url( wp_nonce_url( add_query_arg( $export, admin_url( 'admin-post.php' ) ), self::EXPORT_ACTION ) ) . '">' . esc_html__( 'Export CSV', 'wpf-webhooks' ) . '</a> ';
@@ -413,7 +422,7 @@ final class LogPage {
 	}
 
 	/**
-	 * The outcomes (Log::OUTCOMES) in words.
+	 * The outcomes (Log::outcomes()) in words.
 	 *
 	 * @return array<string, string> outcome => words.
 	 */
@@ -433,7 +442,7 @@ final class LogPage {
 	 * @param array $row A log row.
 	 */
 	public static function outcome_html( array $row ): string {
-		$outcome = Log::outcome( $row['code'], $row['status'] );
+		$outcome = Log::outcome( $row['code'] );
 		return '<span class="wpf-webhooks-outcome wpf-webhooks-outcome-' . esc_attr( $outcome ) . '">' . esc_html( self::outcomes()[ $outcome ] ) . '</span>';
 	}
 
@@ -512,6 +521,9 @@ final class LogPage {
 		}
 		check_admin_referer( self::EXPORT_ACTION );
 		\WpfWebhooks\Schema::upgrade();
+		if ( function_exists( 'set_time_limit' ) ) {
+			set_time_limit( 0 ); // A log without a cap can take longer than a page to write.
+		}
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );
 		header( 'Content-Disposition: attachment; filename="webhook-log-' . gmdate( 'Y-m-d-His' ) . '.csv"' );
@@ -523,7 +535,8 @@ final class LogPage {
 	}
 
 	/**
-	 * Writes the rows the filters select as CSV, a header row first, newest first, EXPORT_BATCH rows a query. The
+	 * Writes the rows the filters select as CSV in UTF-8 with a byte order mark (Excel reads it as UTF-8 then), a
+	 * header row first, newest first, EXPORT_BATCH rows a query. The
 	 * rows as stored (the extension redacted them) and the screen's words; a cell that a spreadsheet would take
 	 * for a formula starts with an apostrophe.
 	 *
@@ -535,6 +548,7 @@ final class LogPage {
 			$cells = array_map( fn( $cell ) => preg_match( '/^[=+\-@\t\r]/', (string) $cell ) ? "'" . $cell : (string) $cell, $cells );
 			fputcsv( $out, $cells, ',', '"', '' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		};
+		fwrite( $out, "\xEF\xBB\xBF" ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- a byte order mark: spreadsheets read the file as UTF-8.
 		$put( array( __( 'ID', 'wpf-webhooks' ), __( 'Time', 'wpf-webhooks' ), __( 'Action', 'wpf-webhooks' ), __( 'Contact', 'wpf-webhooks' ), __( 'Outcome', 'wpf-webhooks' ), __( 'Result', 'wpf-webhooks' ), __( 'HTTP status', 'wpf-webhooks' ), __( 'Signature', 'wpf-webhooks' ), __( 'Duration (ms)', 'wpf-webhooks' ), __( 'User ID', 'wpf-webhooks' ), __( 'Delivery key', 'wpf-webhooks' ), __( 'Queue job', 'wpf-webhooks' ), __( 'Message', 'wpf-webhooks' ), __( 'Warnings', 'wpf-webhooks' ), __( 'Request (redacted)', 'wpf-webhooks' ) ) );
 		Log::each(
 			$filters,
@@ -544,7 +558,7 @@ final class LogPage {
 					self::time( $row['created_at'] ),
 					$row['action'],
 					$row['contact'],
-					self::outcomes()[ Log::outcome( $row['code'], $row['status'] ) ],
+					self::outcomes()[ Log::outcome( $row['code'] ) ],
 					$row['code'],
 					$row['status'],
 					'—' === self::signature_text( $row ) ? '' : self::signature_text( $row, true ),

@@ -132,7 +132,12 @@ final class SiteHealth {
 			sprintf( __( '%1$s pending, %2$s running, %3$s failed', 'wpf-webhooks' ), number_format_i18n( $counts['pending'] ), number_format_i18n( $counts['running'] ), number_format_i18n( $counts['failed'] ) )
 		);
 		$fields['queue_oldest'] = self::info_field( __( 'Oldest waiting queued webhook', 'wpf-webhooks' ), $oldest > 0 ? human_time_diff( $oldest ) : __( 'none', 'wpf-webhooks' ) );
-		$fields['log_rows']     = self::info_field( __( 'Webhook log rows', 'wpf-webhooks' ), (string) (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Log::table() ) ); // phpcs:ignore WordPress.DB
+		$rows                   = Log::size();
+		$fields['log_rows']     = self::info_field(
+			__( 'Webhook log rows', 'wpf-webhooks' ),
+			/* translators: %s: a number of rows */
+			null === $rows ? sprintf( __( 'more than %s', 'wpf-webhooks' ), number_format_i18n( Log::window() ) ) : (string) $rows
+		);
 		$info[ self::INFO_SECTION ] = array(
 			'label'       => __( 'WPF Webhooks', 'wpf-webhooks' ),
 			'description' => __( 'The webhook plugin, its extension, its CRM and settings (secrets only as set or not set), its queue and log.', 'wpf-webhooks' ),
