@@ -156,6 +156,34 @@ final class AdminHealthTest extends WebhookTestCase {
 		$this->assertTrue( has_action( 'init', array( \WpfWebhooks\Plugin::class, 'load_textdomain' ) ) !== false );
 	}
 
+	public function test_translations_come_from_the_plugins_languages_folder_when_a_string_needs_them_not_at_every_init(): void {
+		$mo_file = dirname( WPF_WEBHOOKS_FILE ) . '/languages/wpf-webhooks-fr_FR.mo';
+		$mo      = new \MO();
+		$mo->add_entry( new \Translation_Entry( array( 'singular' => 'Webhook Logs', 'translations' => array( 'Journal des webhooks' ) ) ) );
+		$this->assertTrue( $mo->export_to_file( $mo_file ) );
+		$reads = array();
+		$count = function ( $domain, $file ) use ( &$reads ) {
+			if ( 'wpf-webhooks' === $domain ) {
+				$reads[] = $file;
+			}
+		};
+		add_action( 'load_textdomain', $count, 10, 2 );
+		$french = fn() => 'fr_FR';
+		try {
+			\WpfWebhooks\Plugin::load_textdomain();
+			$this->assertSame( array(), $reads, 'init reads no translation file' );
+			add_filter( 'determine_locale', $french );
+			unload_textdomain( 'wpf-webhooks', true );
+			$this->assertSame( 'Journal des webhooks', __( 'Webhook Logs', 'wpf-webhooks' ), 'the first string loads them' );
+			$this->assertSame( array( $mo_file ), $reads );
+		} finally {
+			remove_filter( 'determine_locale', $french );
+			unload_textdomain( 'wpf-webhooks', true );
+			remove_action( 'load_textdomain', $count, 10 );
+			unlink( $mo_file );
+		}
+	}
+
 	/**
 	 * The profile panel of a user, as the current user sees it.
 	 *

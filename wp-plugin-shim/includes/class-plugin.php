@@ -68,10 +68,14 @@ final class Plugin {
 	}
 
 	/**
-	 * Registers the plugin's translations (init): languages/ in the plugin, after wp-content/languages/plugins.
+	 * Tells WordPress where the plugin's translations are (init): languages/ in the plugin, after
+	 * wp-content/languages/plugins. WordPress loads them just in time, at the first string of the text domain, so
+	 * a request that shows none (a webhook, a front-end page) reads no file for them; load_plugin_textdomain()
+	 * would look for two files at every request.
 	 */
 	public static function load_textdomain(): void {
-		load_plugin_textdomain( 'wpf-webhooks', false, dirname( plugin_basename( WPF_WEBHOOKS_FILE ) ) . '/languages' );
+		global $wp_textdomain_registry;
+		$wp_textdomain_registry->set_custom_path( 'wpf-webhooks', dirname( WPF_WEBHOOKS_FILE ) . '/languages' );
 	}
 
 	/**
