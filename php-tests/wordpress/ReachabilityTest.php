@@ -31,7 +31,8 @@ final class ReachabilityTest extends WebhookTestCase {
 
 	/**
 	 * Runs the check with these extra request headers (the test mu-plugins' switches) and asserts that the access
-	 * key is in no part of its result, nor in the result as the page shows it.
+	 * key is in no part of its result, nor in the result as the page shows it, and that the page points at no file
+	 * of the source repository (a site owner has the plugin only: the message itself says what to do).
 	 *
 	 * @param array<string, string> $headers Headers to add to the check's request.
 	 * @param string                $key     The access key the site has.
@@ -48,6 +49,7 @@ final class ReachabilityTest extends WebhookTestCase {
 		remove_all_filters( 'http_request_args' );
 		$this->assertStringNotContainsString( $key, (string) wp_json_encode( $result ), 'the result never holds the access key' );
 		$this->assertStringNotContainsString( $key, Reachability::html( $result ), 'the page never shows the access key' );
+		$this->assertDoesNotMatchRegularExpression( '#docs/|\.md\b#', Reachability::html( $result ), 'no path into the source repository' );
 		$this->assertStringContainsString( 'access_key=••••' . substr( $key, -4 ), $result['message'], 'the URL checked is named, its key masked' );
 		return $result;
 	}
@@ -64,7 +66,6 @@ final class ReachabilityTest extends WebhookTestCase {
 	public function test_the_plugins_own_ok_answer_is_good_and_the_check_is_logged_like_any_test_webhook(): void {
 		$result = $this->check();
 		$this->assertSame( array( 'status' => 'good', 'outcome' => 'ok', 'http' => 200, 'code' => 'ok', 'header' => '' ), $this->summary( $result ) );
-		$this->assertSame( 'docs/troubleshooting.md#reachability-ok', Reachability::doc( $result['outcome'] ) );
 		$this->assertStringContainsString( 'Tools → Webhook Logs', $result['message'], 'says where its own test webhook went' );
 		$this->assertTrue( Site::eventually( fn() => 1 === Log::query( array( 'action' => 'test' ) )['total'], 5 ), 'the check\'s test webhook is logged' );
 		$row = Log::query( array( 'action' => 'test' ) )['rows'][0];
@@ -165,7 +166,7 @@ final class ReachabilityTest extends WebhookTestCase {
 		$this->assertSame( array( 'status' => 'critical', 'outcome' => 'challenge', 'http' => 202, 'code' => '', 'header' => 'sg-captcha: challenge' ), $this->summary( $result ) );
 	}
 
-	public function test_every_outcome_has_its_section_in_the_troubleshooting_guide(): void {
+	public function test_every_outcome_has_its_section_in_the_repositorys_troubleshooting_guide(): void {
 		$guide    = (string) file_get_contents( dirname( __DIR__, 2 ) . '/docs/troubleshooting.md' );
 		$headings = array();
 		preg_match_all( '/^#{2,4} (.+)$/m', $guide, $m );
@@ -174,7 +175,7 @@ final class ReachabilityTest extends WebhookTestCase {
 			$headings[] = str_replace( ' ', '-', (string) preg_replace( '/[^\p{L}\p{N}_\- ]/u', '', mb_strtolower( trim( $heading ) ) ) );
 		}
 		foreach ( array_keys( Reachability::OUTCOMES ) as $outcome ) {
-			$this->assertContains( (string) wp_parse_url( Reachability::doc( $outcome ), PHP_URL_FRAGMENT ), $headings, "a section for $outcome" );
+			$this->assertContains( 'reachability-' . $outcome, $headings, "a section for $outcome" );
 		}
 	}
 
@@ -211,7 +212,8 @@ final class ReachabilityTest extends WebhookTestCase {
 		$answer = json_decode( $json, true );
 		$this->assertTrue( $answer['success'], $json );
 		$this->assertSame( array( SiteHealth::REACHABILITY_TEST, 'good' ), array( $answer['data']['test'], $answer['data']['status'] ) );
-		$this->assertStringContainsString( 'docs/troubleshooting.md#reachability-ok', $answer['data']['description'] );
+		$this->assertStringContainsString( 'webhooks sent to this URL reach WordPress', $answer['data']['description'], 'what happened, in words' );
+		$this->assertStringNotContainsString( 'docs/', $answer['data']['description'], 'no path into the source repository' );
 		$this->assertStringContainsString( 'access_key=••••' . substr( self::KEY, -4 ), $answer['data']['description'] );
 	}
 

@@ -178,18 +178,8 @@ final class Reachability {
 	}
 
 	/**
-	 * Where the troubleshooting guide explains an outcome and its fix (a section of docs/troubleshooting.md in the
-	 * source repository; the anchor is GitHub's for its heading).
-	 *
-	 * @param string $outcome An outcome of OUTCOMES.
-	 */
-	public static function doc( string $outcome ): string {
-		return 'docs/troubleshooting.md#reachability-' . $outcome;
-	}
-
-	/**
-	 * A result as HTML, under its headline: what happened and what to do, where a redirect leads, and where the
-	 * guide explains it.
+	 * A result as HTML, under its headline: what happened and what to do, and where a redirect leads. It names no
+	 * file of the source repository: a site owner has the plugin only, and the message says what to do.
 	 *
 	 * @param array $result A result of check().
 	 */
@@ -198,14 +188,14 @@ final class Reachability {
 		if ( '' !== $result['location'] ) {
 			$html .= self::labelled( __( 'Redirected to (the key masked):', 'wpf-webhooks' ), $result['location'] );
 		}
-		return $html . self::labelled( __( 'Troubleshooting:', 'wpf-webhooks' ), self::doc( $result['outcome'] ) );
+		return $html;
 	}
 
 	/**
-	 * A paragraph of a label and a URL or path, which may break anywhere on a narrow screen.
+	 * A paragraph of a label and a URL, which may break anywhere on a narrow screen.
 	 *
 	 * @param string $label The label.
-	 * @param string $code  The URL or path.
+	 * @param string $code  The URL.
 	 */
 	private static function labelled( string $label, string $code ): string {
 		return '<p>' . esc_html( $label ) . ' <code style="overflow-wrap:anywhere">' . esc_html( $code ) . '</code></p>';
@@ -343,7 +333,7 @@ final class Reachability {
 			__( 'The webhook URL redirects', 'wpf-webhooks' ),
 			sprintf(
 				/* translators: 1: the URL checked (its key masked), 2: an HTTP status, 3: where it redirects (its key masked) */
-				__( 'GET %1$s was answered %2$d, a redirect to %3$s, before it reached the plugin. A CRM may not follow redirects, and a POST redirected with 301 or 302 arrives as a GET without its body. If that is this site under its right address (https, www), use that URL in the CRM, with the full access key, and set it as the Site Address in Settings → General so that this page shows it.', 'wpf-webhooks' ),
+				__( 'GET %1$s was answered %2$d, a redirect to %3$s, before it reached the plugin. A CRM may not follow redirects, and a POST redirected with 301 or 302 arrives as a GET without its body. If that is this site under its right address (https, www), use that URL in the CRM, with the full access key, and set it as the Site Address (URL) in Settings → General so that this page shows it.', 'wpf-webhooks' ),
 				$result['url'],
 				$result['http'],
 				$result['location']
