@@ -49,6 +49,11 @@ final class Log {
 	const COUNTS_CACHE = 'wpf_webhooks_counts_';
 
 	/**
+	 * The transient of the settled quarters' counts (settled()).
+	 */
+	const SLOTS_CACHE = 'wpf_webhooks_count_slots';
+
+	/**
 	 * The log page's charts: seconds a period => how many periods (the last 24 hours, the last 30 days).
 	 */
 	const CHARTS = array(
@@ -372,11 +377,12 @@ final class Log {
 	}
 
 	/**
-	 * Webhooks per period by outcome, for the log page's charts: the last `$buckets` periods (hours or days, as the
-	 * site's clock counts them: a day runs from one of its midnights to the next, 23 or 25 hours across a clock
-	 * change), this one included. One query, bounded by the `created_at` index to the window, grouped in the
-	 * database by quarter of an hour (every time zone's hours and midnights fall on one), the quarters added up
-	 * into the periods here.
+	 * Webhooks per period by outcome, for the log page's charts: the last `$buckets` periods (hours or the site's
+	 * days: a day runs from one of its midnights to the next, 23 or 25 hours across a clock change), this one
+	 * included. Counted in the database by quarter of an hour (every time zone's hours and midnights fall on one)
+	 * and code, the quarters added up into the periods here. A quarter that ended over a quarter of an hour ago
+	 * gains no row (a row's time is when it was logged), so its counts are kept (settled()) until an old row is
+	 * deleted; only the last half hour's rows are aggregated again, and only when a row was logged since.
 	 *
 	 * @param int      $bucket  HOUR_IN_SECONDS or DAY_IN_SECONDS.
 	 * @param int      $buckets How many periods.
@@ -386,26 +392,33 @@ final class Log {
 	 */
 	public static function counts( int $bucket, int $buckets, ?int $now = null ): array {
 		global $wpdb;
-		$starts = self::period_starts( $bucket, $buckets, $now ?? time() );
+		$now    = $now ?? time();
+		$starts = self::period_starts( $bucket, $buckets, $now );
 		$first  = $starts[0];
-		$table  = self::table();
-		// Every view of the log page draws them (each page, filter, detail): aggregated again only when a row was
+		// Every view of the log page draws them (each page, filter, detail): counted again only when a row was
 		// logged or deleted since, or a period began; the oldest and newest ids are two reads of the primary key.
 		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
-		$ids    = $wpdb->get_row( "SELECT MIN(id) AS oldest, MAX(id) AS newest FROM {$table}", ARRAY_A ); // phpcs:ignore WordPress.DB
+		$ids    = $wpdb->get_row( 'SELECT MIN(id) AS oldest, MAX(id) AS newest FROM ' . self::table(), ARRAY_A ); // phpcs:ignore WordPress.DB
 		$state  = array( (int) ( $ids['oldest'] ?? 0 ), (int) ( $ids['newest'] ?? 0 ), $first );
 		$cached = get_transient( $cache );
 		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
 			return $cached['counts'];
 		}
-		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - created_at %% %d AS slot, code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d GROUP BY slot, code ORDER BY slot", self::SLOT_SECONDS, $first ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$recent = max( $first, $now - $now % self::SLOT_SECONDS - self::SLOT_SECONDS );
+		$slots  = self::settled( $state[0], min( $first, self::period_starts( DAY_IN_SECONDS, self::CHARTS[ DAY_IN_SECONDS ], $now )[0] ), $recent ) + self::slots( $recent );
 		$counts = array_fill_keys( $starts, array_fill_keys( self::outcomes(), 0 ) );
 		$period = 0;
-		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
-			while ( isset( $starts[ $period + 1 ] ) && (int) $row['slot'] >= $starts[ $period + 1 ] ) {
+		ksort( $slots );
+		foreach ( $slots as $slot => $codes ) {
+			if ( $slot < $first ) {
+				continue;
+			}
+			while ( isset( $starts[ $period + 1 ] ) && $slot >= $starts[ $period + 1 ] ) {
 				++$period;
 			}
-			$counts[ $starts[ $period ] ][ self::outcome( (string) $row['code'] ) ] += (int) $row['n'];
+			foreach ( $codes as $code => $n ) {
+				$counts[ $starts[ $period ] ][ self::outcome( (string) $code ) ] += $n;
+			}
 		}
 		$counts = array_map( fn( $outcomes ) => array_filter( $outcomes ), $counts );
 		set_transient(
@@ -417,6 +430,57 @@ final class Log {
 			DAY_IN_SECONDS
 		);
 		return $counts;
+	}
+
+	/**
+	 * The settled quarters' counts from `$from` to `$until`: kept in a transient with the oldest row's id when
+	 * they were counted, and counted again from the start only when that changed (retention, the row cap) or
+	 * forget_counts() was called (the log cleared, a person's rows erased); else only the quarters settled since.
+	 *
+	 * @param int $oldest The oldest row's id.
+	 * @param int $from   The first quarter wanted.
+	 * @param int $until  The first quarter not settled.
+	 * @return array<int, array<string, int>> Quarter's start => code => count, with a row only.
+	 */
+	private static function settled( int $oldest, int $from, int $until ): array {
+		$kept = get_transient( self::SLOTS_CACHE );
+		if ( is_array( $kept ) && $kept['oldest'] === $oldest && $kept['from'] <= $from && $kept['until'] <= $until ) {
+			$slots = $kept['slots'] + ( $kept['until'] < $until ? self::slots( $kept['until'], $until ) : array() );
+		} else {
+			$slots = self::slots( $from, $until );
+		}
+		$slots = array_filter( $slots, fn( $slot ) => $slot >= $from, ARRAY_FILTER_USE_KEY );
+		set_transient(
+			self::SLOTS_CACHE,
+			array(
+				'oldest' => $oldest,
+				'from'   => $from,
+				'until'  => $until,
+				'slots'  => $slots,
+			),
+			DAY_IN_SECONDS
+		);
+		return $slots;
+	}
+
+	/**
+	 * The log's rows by quarter of an hour and code, from `$from` on (to `$until`, excluded): one query, bounded
+	 * by the `created_at` index.
+	 *
+	 * @param int      $from  Unix time.
+	 * @param int|null $until Unix time; null: no end.
+	 * @return array<int, array<string, int>> Quarter's start => code => count, with a row only.
+	 */
+	private static function slots( int $from, ?int $until = null ): array {
+		global $wpdb;
+		$table = self::table();
+		$end   = null === $until ? '' : $wpdb->prepare( ' AND created_at < %d', $until );
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT created_at - created_at %% %d AS slot, code, COUNT(*) AS n FROM {$table} WHERE created_at >= %d", self::SLOT_SECONDS, $from ) . $end . ' GROUP BY slot, code', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		$slots = array();
+		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
+			$slots[ (int) $row['slot'] ][ (string) $row['code'] ] = (int) $row['n'];
+		}
+		return $slots;
 	}
 
 	/**
@@ -530,6 +594,7 @@ final class Log {
 		foreach ( self::CHARTS as $bucket => $buckets ) {
 			delete_transient( self::COUNTS_CACHE . $bucket . '_' . $buckets );
 		}
+		delete_transient( self::SLOTS_CACHE );
 	}
 
 	/**

@@ -182,6 +182,9 @@ final class Privacy {
 		if ( is_wp_error( $log ) ) {
 			return $log;
 		}
+		if ( array() !== $log ) {
+			Log::forget_counts(); // The charts count rows of the log's middle too.
+		}
 		$rows     = count( $log );
 		$done     = count( $jobs ) < self::PER_PAGE && $rows < self::PER_PAGE;
 		$running  = count( array_keys( $jobs, 'running', true ) );
