@@ -71,6 +71,12 @@ if ( isset( $_SERVER['HTTP_X_TEST_FILTER_CAP'] ) ) {
 	);
 }
 
+// Logins a plugin forbids (WordPress's illegal_user_logins filter, as security plugins fill it), for this request.
+if ( isset( $_SERVER['HTTP_X_TEST_ILLEGAL_LOGINS'] ) ) {
+	$wpf_test_illegal = explode( ',', sanitize_text_field( wp_unslash( $_SERVER['HTTP_X_TEST_ILLEGAL_LOGINS'] ) ) );
+	add_filter( 'illegal_user_logins', static fn() => $wpf_test_illegal );
+}
+
 // The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] ) && ! defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ) {
 	define( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', (int) $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] );

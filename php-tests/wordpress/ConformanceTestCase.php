@@ -295,6 +295,14 @@ abstract class ConformanceTestCase extends WebhookTestCase {
 		$this->assertSame( 'someone@example.org', get_user_by( 'login', 'adanews@example.com' )->user_email, 'never an overwrite' );
 	}
 
+	public function test_a_login_a_plugin_forbids_gets_the_fallback(): void {
+		$this->seed( 'Root@Example.com', array( 'first_name' => 'Ro' ), array() );
+		$answer = $this->hook( 'add', 'Root@Example.com', array(), array( 'X-Test-Illegal-Logins: admin,root@example.com' ) );
+		$this->assertAnswer( 200, 'created', $answer, 'not a refusal of WordPress turned into an error' );
+		$expected = 'root@example.com-' . substr( hash( 'sha256', 'root@example.com' ), 0, 8 );
+		$this->assertSame( $expected, get_userdata( $answer['json']['user_id'] )->user_login, 'illegal_user_logins compares in any case' );
+	}
+
 	public function test_an_email_too_long_for_a_login_gets_the_fallback(): void {
 		$email = str_repeat( 'a', 64 ) . '@example.com';
 		$this->seed( $email, array( 'first_name' => 'Long' ), array() );

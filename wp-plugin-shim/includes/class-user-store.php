@@ -324,7 +324,9 @@ final class UserStore {
 	}
 
 	/**
-	 * Whether a login is valid as it stands and free.
+	 * Whether a login is valid as it stands, allowed and free: what wp_insert_user() would refuse is skipped, so
+	 * the next candidate is tried (a login a plugin forbids with `illegal_user_logins`, compared in any case, as
+	 * WordPress does).
 	 *
 	 * @param string $login The login.
 	 */
@@ -332,6 +334,7 @@ final class UserStore {
 		return '' !== $login
 			&& strlen( $login ) <= 60
 			&& sanitize_user( $login, true ) === $login
+			&& ! in_array( strtolower( $login ), array_map( 'strtolower', (array) apply_filters( 'illegal_user_logins', array() ) ), true )
 			&& ! username_exists( $login );
 	}
 }
