@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  ACTION_TIMEOUT_MS,
   NAVIGATION_TIMEOUT_MS,
   STEP_TIMEOUT_MS,
   SUITE_TIMEOUT_MS,
@@ -103,6 +104,54 @@ async function testConnection() {
   await result.waitFor({ state: 'visible' });
   await s.page.locator('#wpf-test-connection:not([disabled])').waitFor();
   return result;
+}
+
+/**
+ * A second browser context, logged in as the first one is (its cookies), with `options` (e.g. no JavaScript);
+ * the caller closes it.
+ */
+async function otherContext(options = {}) {
+  const context = await s.browser.browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    storageState: await s.browser.context.storageState(),
+    ...options,
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+  return context;
+}
+
+/** Opens a path of the site in another page and waits for it to load. */
+async function openIn(page, pathAndQuery) {
+  const response = await page.goto(s.site.url + pathAndQuery, { waitUntil: 'load' });
+  assert.ok(response && response.status() < 400, `${pathAndQuery} answered HTTP ${response?.status()}`);
+}
+
+/** The copy message (a live region) beside a Copy button. */
+const copyStatus = (button) => button.locator('xpath=following-sibling::*[contains(concat(" ", @class, " "), " wpf-copy-status ")][1]');
+
+/** Asserts that an element is a polite live region, in the page and shown (not hidden, not display:none). */
+async function assertLiveRegion(locator, what) {
+  const state = await locator.evaluate((el) => ({
+    role: el.getAttribute('role'),
+    live: el.getAttribute('aria-live'),
+    hidden: el.hidden || el.closest('[hidden]') !== null,
+    display: getComputedStyle(el).display,
+  }));
+  assert.deepEqual([state.role, state.live, state.hidden], ['status', 'polite', false], `${what} is a polite live region, not hidden`);
+  assert.notEqual(state.display, 'none', `${what} is not display:none`);
+}
+
+/** Asserts that a chart has no broken drawing: no NaN, no negative or non-numeric size. */
+async function assertChartsDrawn() {
+  const html = await s.page.locator('.wpf-webhooks-charts').innerHTML();
+  assert.ok(!/NaN|Infinity|undefined/.test(html), 'no NaN, Infinity or undefined in the charts');
+  const bad = await s.page.locator('.wpf-webhooks-chart svg[role="img"] > rect').evaluateAll((rects) =>
+    rects.map((r) => [r.getAttribute('y'), r.getAttribute('height')]).filter(([y, h]) => !(Number(y) >= 0 && Number(h) > 0 && Number(y) + Number(h) <= 100.01)),
+  );
+  assert.deepEqual(bad, [], 'every bar segment within the drawing');
 }
 
 /** Asserts that the page fits a 375 px wide screen: nothing in the settings page is wider than the window. */
@@ -283,17 +332,72 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.equal(await copyWith(s.page.locator('#wpf-copy-key')), s.oldKey, '#wpf-copy-key copies the full key');
   });
 
+  // Before step 4 no webhook was logged on the fresh site (the webhook URL check and test webhooks log rows too):
+  // the charts' empty state.
+  step(40, 'charts before any webhook', [1], async () => {
+    await open(LOG_PATH);
+    const charts = s.page.locator('.wpf-webhooks-chart');
+    assert.equal(await charts.count(), 2);
+    assert.equal(await s.page.locator('table.wp-list-table tr[data-log-id]').count(), 0, 'the log is empty: this step must run before the first webhook');
+    assert.equal((await charts.nth(0).locator('.wpf-webhooks-chart-empty').innerText()).trim(), 'No webhook in the last 24 hours.');
+    assert.equal((await charts.nth(1).locator('.wpf-webhooks-chart-empty').innerText()).trim(), 'No webhook in the last 30 days.');
+    assert.equal(await s.page.locator('.wpf-webhooks-chart svg, .wpf-webhooks-chart details').count(), 0, 'no empty drawing, no empty table');
+    await assertChartsDrawn();
+    await screenshotOfBothWidths(s.page.locator('.wpf-webhooks-charts'), 40, 'charts empty');
+  });
+
   step(4, 'add webhook creates jane', [2, 3], async () => {
     const answer = await sendWebhook(s.oldAddUrl, JANE);
     assert.equal(answer.json?.code, 'created', describeAnswer(answer));
     assert.equal(answer.status, 200, describeAnswer(answer));
   });
 
+  step(41, 'charts of a single webhook', [4, 40], async () => {
+    await open(LOG_PATH);
+    const charts = s.page.locator('.wpf-webhooks-chart');
+    assert.equal(await s.page.locator('table.wp-list-table tr[data-log-id]').count(), 1, 'one webhook logged: step 4\'s');
+    await assertChartsDrawn();
+    for (let i = 0; i < 2; i++) {
+      const chart = charts.nth(i);
+      const bars = chart.locator('svg[role="img"] > rect');
+      assert.equal(await bars.count(), 1, 'one bar segment');
+      assert.equal(await bars.first().getAttribute('height'), '100', 'the tallest bar fills the height');
+      assert.match(await bars.first().getAttribute('fill'), /^url\(#[\w-]+-success\)$/, 'filled with the success pattern');
+      assert.equal((await chart.locator('.wpf-webhooks-chart-legend').innerText()).trim(), '1 success');
+      assert.match(await chart.locator('.wpf-webhooks-chart-axis').innerText(), /tallest bar: 1 webhook\b/);
+      const details = chart.locator('details.wpf-webhooks-chart-table');
+      assert.equal(await details.locator('table').isVisible(), false, 'the table is closed at first');
+      await details.locator('summary').click();
+      assert.deepEqual((await details.locator('thead th').allInnerTexts()).map((t) => t.trim()), [i === 0 ? 'Hour' : 'Day', 'Success', 'Total']);
+      assert.deepEqual((await details.locator('tbody tr td').allInnerTexts()).map((t) => t.trim()), ['1', '1'], 'one success, one in all');
+    }
+    await screenshotOfBothWidths(s.page.locator('.wpf-webhooks-charts'), 41, 'charts single webhook');
+    await s.page.setViewportSize({ width: 375, height: 800 });
+    const width = await s.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `the opened tables fit the phone (${width} px)`);
+    await s.page.setViewportSize({ width: 1280, height: 900 });
+    await open(SETTINGS_PATH); // The steps after it expect the settings page (the log's URL has "page=wpf-webhooks" in it too).
+  });
+
   step(5, 'test connection', [2], async () => {
     if (!s.page.url().includes('page=wpf-webhooks')) await open(SETTINGS_PATH);
+    const region = s.page.locator('#wpf-connection-result');
+    assert.equal(await region.count(), 1, 'the result region is in the page from the start');
+    await assertLiveRegion(region, '#wpf-connection-result');
+    // Every state the region goes through while the test runs: never hidden while it has text.
+    await region.evaluate((el) => {
+      window.wpfRegionStates = [];
+      new MutationObserver(() =>
+        window.wpfRegionStates.push({ text: el.textContent, hidden: el.hidden, display: getComputedStyle(el).display }),
+      ).observe(el, { attributes: true, childList: true, subtree: true, characterData: true });
+    });
     const result = await testConnection();
     const classes = (await result.getAttribute('class')) ?? '';
     assert.ok(classes.split(/\s+/).includes('notice-success'), `#wpf-connection-result is "${classes}": ${await result.innerText()}`);
+    const states = await s.page.evaluate(() => window.wpfRegionStates);
+    assert.ok(states.some((state) => /Track API credentials work|works?/i.test(state.text)), `the result was put in the region: ${JSON.stringify(states)}`);
+    assert.deepEqual(states.filter((state) => state.text !== '' && (state.hidden || state.display === 'none')), [], 'never hidden while its text is set');
+    await assertLiveRegion(region, '#wpf-connection-result after a test');
   });
 
   step(6, 'regenerate the key', [3, 4], async () => {
@@ -526,7 +630,25 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
       assert.equal(await charts.nth(i).locator('svg[role="img"] rect').count() > 0, true, 'bars');
       assert.match(await charts.nth(i).locator('.wpf-webhooks-chart-legend').innerText(), /\d+ success(es)?/);
       assert.match(await charts.nth(i).locator('.wpf-webhooks-chart-legend').innerText(), /\d+ client errors?/);
+      // Told apart without colour: each outcome its pattern, the same in the bars and the legend.
+      const fills = await charts.nth(i).locator('svg[role="img"] > rect').evaluateAll((rects) => [...new Set(rects.map((r) => r.getAttribute('fill')))]);
+      const swatches = await charts.nth(i).locator('.wpf-webhooks-chart-legend svg rect').evaluateAll((rects) => rects.map((r) => r.getAttribute('fill')));
+      assert.deepEqual([...fills].sort(), [...swatches].sort(), 'the legend shows the bars\' patterns');
+      assert.equal(swatches.length, 2, `two outcomes, two patterns: ${swatches.join(', ')}`);
+      for (const fill of swatches) {
+        assert.equal(await s.page.locator(`pattern#${fill.slice(5, -1)}`).count(), 1, `${fill} is defined`);
+      }
     }
+    await assertChartsDrawn();
+    // The numbers for the keyboard: the summary is focusable and opens the table.
+    const summary = charts.nth(0).locator('details.wpf-webhooks-chart-table summary');
+    await summary.focus();
+    await s.page.keyboard.press('Enter');
+    const table = charts.nth(0).locator('details.wpf-webhooks-chart-table table');
+    await table.waitFor({ state: 'visible' });
+    const headers = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(headers, ['Hour', 'Success', 'Client error', 'Total']);
+    assert.ok((await table.locator('tbody tr').count()) >= 1, 'a row for this hour');
     await screenshotOf(s.page.locator('.wpf-webhooks-charts'), screenshotPath(s.site, 15, 'charts'));
     await s.page.setViewportSize({ width: 375, height: 800 });
     await screenshotOf(s.page.locator('.wpf-webhooks-charts'), screenshotPath(s.site, 15, 'charts', '-375px'));
@@ -609,9 +731,17 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     const masked = `••••${s.newKey.slice(-4)}`;
     assert.equal(await key.inputValue(), masked, 'the key is masked');
     assert.ok((await add.input.inputValue()).endsWith(`access_key=${masked}`), 'the URL is shown with the key masked');
+    const status = copyStatus(add.button);
+    await assertLiveRegion(status, 'the add URL\'s copy message');
+    assert.equal((await status.innerText()).trim(), '', 'no message before Copy');
     assert.equal(await copyWith(add.button), s.newAddUrl, 'Copy copies the real URL while it is hidden');
-    assert.equal((await add.button.innerText()).trim(), 'Copied', 'Copy says so');
-    await s.page.waitForFunction((button) => button.textContent.trim() === 'Copy', await add.button.elementHandle(), { timeout: 5_000 });
+    await s.page.waitForFunction((el) => el.textContent.trim() === 'Copied', await status.elementHandle(), { timeout: 5_000 });
+    await assertLiveRegion(status, 'the add URL\'s copy message, once said');
+    assert.equal((await add.button.innerText()).trim(), 'Copy', 'the button keeps its name');
+    await assertLiveRegion(copyStatus(s.page.locator('#wpf-copy-key')), 'the key\'s copy message');
+    await copyWith(s.page.locator('#wpf-copy-key'));
+    await s.page.waitForFunction((el) => el.textContent.trim() === 'Copied', await copyStatus(s.page.locator('#wpf-copy-key')).elementHandle(), { timeout: 5_000 });
+    assert.equal((await status.innerText()).trim(), '', 'one message at a time');
     const show = s.page.locator('#wpf-show-key');
     await show.click();
     assert.equal(await key.inputValue(), s.newKey, 'Show shows the key');
@@ -622,8 +752,66 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.equal(await key.inputValue(), masked, 'Hide masks it again');
     await s.page.setViewportSize({ width: 375, height: 800 });
     await add.button.click();
+    await s.page.waitForFunction((el) => el.textContent.trim() === 'Copied', await status.elementHandle(), { timeout: 5_000 });
     await screenshotOf(s.page.locator('#wpf-urls + table'), screenshotPath(s.site, 21, 'copied', '-375px'));
     await s.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  step(27, 'copy without the clipboard api (a plain-http admin)', [6], async () => {
+    const context = await otherContext();
+    try {
+      // No navigator.clipboard, as on a plain-HTTP admin; execCommand('copy') recorded, and refused on demand.
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
+        window.wpfCopied = [];
+        window.wpfRefuseCopy = false;
+        const exec = Document.prototype.execCommand;
+        Document.prototype.execCommand = function (command, ...rest) {
+          return command === 'copy' && window.wpfRefuseCopy ? false : exec.call(this, command, ...rest);
+        };
+        document.addEventListener('copy', (event) => {
+          const el = event.target;
+          window.wpfCopied.push(el && 'selectionStart' in el ? el.value.slice(el.selectionStart, el.selectionEnd) : String(document.getSelection()));
+        });
+      });
+      const page = await context.newPage();
+      await openIn(page, SETTINGS_PATH);
+      assert.equal(await page.evaluate(() => navigator.clipboard), undefined, 'no Clipboard API');
+      const input = page.locator('input.wpf-webhook-url[data-action="add"]');
+      const button = page.locator('input.wpf-webhook-url[data-action="add"] + button.wpf-copy');
+      const status = copyStatus(button);
+      const masked = await input.inputValue();
+      await button.click();
+      await page.waitForFunction((el) => el.textContent.trim() === 'Copied', await status.elementHandle(), { timeout: 5_000 });
+      assert.deepEqual(await page.evaluate(() => window.wpfCopied), [s.newAddUrl], 'execCommand copied the real URL');
+      assert.equal(await input.inputValue(), masked, 'the key stays masked on the page');
+      assert.equal(await page.locator('textarea').count(), 0, 'nothing left behind');
+      assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('wpf-copy')), true, 'the focus back on Copy');
+
+      // execCommand refused too: the key is masked, so nothing is selected and the message says to Show it first.
+      await page.evaluate(() => {
+        window.wpfRefuseCopy = true;
+      });
+      await button.click();
+      await page.waitForFunction((el) => /Press Show/.test(el.textContent), await status.elementHandle(), { timeout: 5_000 });
+      assert.equal(await input.inputValue(), masked, 'still masked: the key is never shown without Show');
+      await screenshotOf(page.locator('#wpf-urls + table'), screenshotPath(s.site, 27, 'copy refused, key masked'));
+      // Shown: Copy selects the URL and says how to copy it.
+      await page.locator('#wpf-show-key').click();
+      await button.click();
+      await page.waitForFunction((el) => /press Ctrl\+C/.test(el.textContent), await status.elementHandle(), { timeout: 5_000 });
+      const selected = await input.evaluate((el) => ({ focused: document.activeElement === el, text: el.value.slice(el.selectionStart, el.selectionEnd) }));
+      assert.deepEqual(selected, { focused: true, text: s.newAddUrl }, 'the URL is selected, to copy by hand');
+      await assertLiveRegion(status, 'the copy message');
+      await page.setViewportSize({ width: 375, height: 800 });
+      await screenshotOf(page.locator('#wpf-urls + table'), screenshotPath(s.site, 27, 'copy refused, text selected', '-375px'));
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await screenshotOf(page.locator('#wpf-urls + table'), screenshotPath(s.site, 27, 'copy refused, text selected'));
+      const wider = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wider <= 1280, `nothing wider than the window (${wider} px)`);
+    } finally {
+      await context.close();
+    }
   });
 
   step(22, 'the key in the X-WPF-Access-Key header', [6], async () => {
@@ -681,6 +869,42 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     await s.page.setViewportSize({ width: 1280, height: 900 });
     await open(SETTINGS_PATH);
     assert.equal(await field('customerio_app_key').getAttribute('placeholder'), '••••-key', 'nothing was saved');
+  });
+
+  step(28, 'test connection without javascript', [2], async () => {
+    const context = await otherContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await openIn(page, SETTINGS_PATH);
+      const key = page.locator(`#wpf-webhooks-settings [name="${OPTION}[customerio_app_key]"]`);
+      const test = page.locator('#wpf-test-connection');
+      const result = page.locator('#wpf-connection-result');
+      await key.fill('typed-wrong-key-nojs');
+      await Promise.all([page.waitForURL(/[?&]wpf-notice=connection/, { waitUntil: 'load' }), test.click()]);
+      assert.ok(!page.url().includes('typed-wrong-key'), `the typed key is not in the URL: ${page.url()}`);
+      await assertLiveRegion(result, '#wpf-connection-result without JavaScript');
+      const text = await result.innerText();
+      assert.ok((await result.getAttribute('class')).split(/\s+/).includes('notice-error'), `a wrong typed key: ${text}`);
+      assert.match(text, /Tested the values you typed; they are not saved\./, 'says the typed values are gone');
+      assert.ok(!(await page.content()).includes('typed-wrong-key'), 'the typed key is not on the page');
+      assert.equal(await key.inputValue(), '', 'nor in its field');
+      await screenshotOf(test.locator('xpath=ancestor::table[1]'), screenshotPath(s.site, 28, 'no javascript wrong typed key'));
+      await key.fill('sandbox-app-key');
+      await Promise.all([page.waitForURL(/[?&]wpf-notice=connection/, { waitUntil: 'load' }), test.click()]);
+      assert.ok((await result.getAttribute('class')).split(/\s+/).includes('notice-success'), `the right typed key: ${await result.innerText()}`);
+      await page.setViewportSize({ width: 375, height: 800 });
+      await screenshotOf(test.locator('xpath=ancestor::table[1]'), screenshotPath(s.site, 28, 'no javascript right typed key', '-375px'));
+      await screenshot(page, screenshotPath(s.site, 28, 'no javascript settings page', '-375px'));
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await openIn(page, SETTINGS_PATH);
+      assert.equal((await result.innerText()).trim(), '', 'the result is shown once');
+      assert.equal(await key.getAttribute('placeholder'), '••••-key', 'nothing was saved');
+      // Enter in a field still saves (the form's default button is Save, not Test connection).
+      await page.locator(`#wpf-webhooks-settings [name="${OPTION}[return_password_field]"]`).press('Enter');
+      await page.waitForURL(/[?&]settings-updated=/, { waitUntil: 'load' });
+    } finally {
+      await context.close();
+    }
   });
 
   step(25, 'return password is one control', [2], async () => {

@@ -699,6 +699,61 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( 2, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ), 'an erased row is no longer counted' );
 	}
 
+	public function test_the_charts_tell_outcomes_apart_without_colour_and_show_their_numbers_as_a_table_on_demand(): void {
+		require_once dirname( WPF_WEBHOOKS_FILE ) . '/includes/admin/class-log-charts.php';
+		$start  = strtotime( '2026-05-01 10:00:00 UTC' );
+		$counts = array(
+			$start                  => array(),
+			$start + HOUR_IN_SECONDS => array( 'success' => 2, 'client' => 1, 'crm' => 1, 'refused' => 1, 'internal' => 1 ),
+		);
+		ob_start();
+		\WpfWebhooks\Admin\LogCharts::render( 'Chart', $counts, 'H:i', 'Nothing.', 'Hour' );
+		$html  = (string) ob_get_clean();
+		$page  = new \DOMDocument();
+		libxml_use_internal_errors( true );
+		$page->loadHTML( '<?xml encoding="utf-8"?>' . $html );
+		libxml_clear_errors();
+		$xpath = new \DOMXPath( $page );
+		$fills = array();
+		foreach ( $xpath->query( '//svg[@role="img"]//rect[title]' ) as $rect ) {
+			$this->assertMatchesRegularExpression( '/^url\(#[\w-]+\)$/', $rect->getAttribute( 'fill' ), 'a bar\'s segment is filled with its outcome\'s pattern' );
+			$fills[] = $rect->getAttribute( 'fill' );
+		}
+		$this->assertCount( 5, array_unique( $fills ), 'one pattern an outcome' );
+		$shapes = array();
+		foreach ( $fills as $fill ) {
+			$pattern = $xpath->query( sprintf( '//pattern[@id="%s"]', substr( $fill, 5, -1 ) ) )->item( 0 );
+			$this->assertNotNull( $pattern, "$fill is defined" );
+			$shapes[] = $page->saveHTML( $pattern->firstChild->nextSibling ?? $pattern->firstChild );
+		}
+		$this->assertCount( 5, array_unique( $shapes ), 'each outcome\'s pattern has a shape of its own, not only a colour' );
+		$swatches = array();
+		foreach ( $xpath->query( '//ul[contains(@class, "wpf-webhooks-chart-legend")]/li' ) as $item ) {
+			$swatch = $xpath->query( './/svg//rect', $item )->item( 0 );
+			$this->assertNotNull( $swatch, 'the legend shows the pattern: ' . $item->textContent );
+			$swatches[] = $swatch->getAttribute( 'fill' );
+		}
+		$this->assertSame( array_values( array_unique( $fills ) ), $swatches, 'the legend\'s patterns are the bars\' in Log::outcomes() order' );
+		$details = $xpath->query( '//figure//details[summary]' )->item( 0 );
+		$this->assertNotNull( $details, 'the numbers, shown on demand' );
+		$this->assertSame( 'Show as a table', trim( $xpath->query( 'summary', $details )->item( 0 )->textContent ) );
+		$headers = array_map( fn( $th ) => trim( $th->textContent ), iterator_to_array( $xpath->query( './/table/thead//th[@scope="col"]', $details ) ) );
+		$this->assertSame( array( 'Hour', 'Success', 'Client error', 'CRM error', 'Refused', 'Internal error', 'Total' ), $headers );
+		$rows = $xpath->query( './/table/tbody/tr', $details );
+		$this->assertSame( 1, $rows->length, 'the periods with webhooks' );
+		$this->assertSame( '11:00', trim( $xpath->query( 'th[@scope="row"]', $rows->item( 0 ) )->item( 0 )->textContent ) );
+		$this->assertSame( array( '2', '1', '1', '1', '1', '6' ), array_map( fn( $td ) => trim( $td->textContent ), iterator_to_array( $xpath->query( 'td', $rows->item( 0 ) ) ) ) );
+		$this->assertSame( 0, $xpath->query( '//*[contains(@class, "screen-reader-text")]//table' )->length, 'not a table for screen readers only' );
+		$this->assertStringNotContainsString( 'NAN', strtoupper( $html ) );
+
+		ob_start();
+		\WpfWebhooks\Admin\LogCharts::render( 'Chart', array( $start => array() ), 'H:i', 'Nothing.', 'Hour' );
+		$empty = (string) ob_get_clean();
+		$this->assertStringContainsString( 'Nothing.', $empty, 'the empty state in words' );
+		$this->assertStringNotContainsString( '<svg', $empty );
+		$this->assertStringNotContainsString( '<details', $empty );
+	}
+
 	public function test_the_days_of_the_chart_are_the_sites_days_across_a_clock_change(): void {
 		update_option( 'timezone_string', 'Europe/Berlin' ); // Summer time from 2026-03-29, 02:00.
 		try {

@@ -526,6 +526,106 @@ final class SettingsPageTest extends WebhookTestCase {
 		$this->fail( 'Test connection ran' );
 	}
 
+	public function test_test_connection_is_a_submit_button_of_its_own_that_works_without_javascript(): void {
+		$page   = $this->xpath( $this->page() );
+		$button = $page->query( '//form[@id="wpf-webhooks-settings"]//button[@id="wpf-test-connection"]' )->item( 0 );
+		$this->assertNotNull( $button, 'in the settings form: it tests the values as typed' );
+		$this->assertSame( 'submit', $button->getAttribute( 'type' ), 'it works without JavaScript' );
+		$this->assertSame( admin_url( 'admin-post.php' ), $button->getAttribute( 'formaction' ), 'it posts the form to admin-post.php, not options.php: nothing is saved' );
+		$this->assertSame( array( 'action', 'wpf_webhooks_test_connection' ), array( $button->getAttribute( 'name' ), $button->getAttribute( 'value' ) ) );
+		$this->assertTrue( $button->hasAttribute( 'formnovalidate' ), 'an unrelated invalid field does not stop a test' );
+		$nonce = $page->query( '//form[@id="wpf-webhooks-settings"]//input[@type="hidden"][@name="_wpf_test_nonce"]' )->item( 0 );
+		$this->assertNotNull( $nonce, 'its own nonce, beside the save\'s' );
+		$this->assertSame( 1, wp_verify_nonce( $nonce->getAttribute( 'value' ), 'wpf_webhooks_test_connection' ) );
+		$first = $page->query( '//form[@id="wpf-webhooks-settings"]//*[(self::button and (not(@type) or @type="submit")) or (self::input and @type="submit")]' )->item( 0 );
+		$this->assertNotSame( 'wpf-test-connection', $first->getAttribute( 'id' ), 'Enter in a field still saves: the form\'s default button is not Test connection' );
+		$this->assertFalse( $first->hasAttribute( 'formaction' ), 'the default button saves' );
+		$result = $page->query( '//*[@id="wpf-connection-result"]' )->item( 0 );
+		$this->assertNotNull( $result, 'the result region is there from the start' );
+		$this->assertSame( array( 'status', 'polite', false ), array( $result->getAttribute( 'role' ), $result->getAttribute( 'aria-live' ), $result->hasAttribute( 'hidden' ) ), 'a live region, never hidden' );
+		$this->assertSame( '', trim( $result->textContent ), 'empty until a test' );
+	}
+
+	public function test_test_connection_without_javascript_needs_the_capability_and_its_nonce(): void {
+		$this->assertTrue( (bool) has_action( 'admin_post_wpf_webhooks_test_connection', array( SettingsPage::class, 'test_connection' ) ) );
+		wp_set_current_user( 0 );
+		try {
+			$this->post_test_connection( array(), wp_create_nonce( 'wpf_webhooks_test_connection' ) );
+			$this->fail( 'a visitor ran Test connection' );
+		} catch ( \RuntimeException $e ) {
+			$this->assertSame( 403, $e->getCode() );
+		}
+		wp_set_current_user( 1 );
+		foreach ( array( null, 'not-a-nonce', wp_create_nonce( SettingsPage::GROUP . '-options' ) ) as $nonce ) {
+			try {
+				$this->post_test_connection( array(), $nonce );
+				$this->fail( 'Test connection ran without its nonce' );
+			} catch ( \RuntimeException $e ) {
+				$this->assertStringStartsWith( 'wp_die', $e->getMessage() );
+			}
+		}
+		$this->assertFalse( get_transient( 'wpf_webhooks_connection_1' ), 'no result' );
+	}
+
+	public function test_test_connection_without_javascript_tests_the_typed_values_shows_the_result_once_and_keeps_no_secret(): void {
+		global $wpdb;
+		$this->configure( array( 'customerio_app_key' => 'saved-but-wrong' ) );
+		$saved = Settings::get();
+		$where = $this->post_test_connection( array( 'customerio_app_key' => Sandbox::APP_KEY ), wp_create_nonce( 'wpf_webhooks_test_connection' ) );
+		$this->assertStringStartsWith( SettingsPage::url( array( 'wpf-notice' => 'connection' ) ), $where, 'back to the page' );
+		$this->assertStringNotContainsString( Sandbox::APP_KEY, $where );
+		$html   = $this->page( array( 'wpf-notice' => 'connection' ) );
+		$result = $this->xpath( $html )->query( '//*[@id="wpf-connection-result"]' )->item( 0 );
+		$this->assertSame( 'status', $result->getAttribute( 'role' ) );
+		$this->assertStringContainsString( 'notice-success', $result->getAttribute( 'class' ), 'the typed key, not the saved one: ' . $result->textContent );
+		$this->assertStringContainsString( 'Track API credentials work', $result->textContent );
+		$this->assertStringContainsString( 'they are not saved', $result->textContent, 'the page says the typed values are gone' );
+		$this->assertStringNotContainsString( 'Track API credentials work', $this->page( array( 'wpf-notice' => 'connection' ) ), 'shown once' );
+
+		$typed = 'typed-wrong-key-QQQQ';
+		$where = $this->post_test_connection( array( 'customerio_app_key' => $typed, 'customerio_track_key' => $typed ), wp_create_nonce( 'wpf_webhooks_test_connection' ) );
+		$this->assertStringNotContainsString( $typed, $where, 'not in the URL' );
+		$stored = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_value LIKE %s", '%' . $wpdb->esc_like( $typed ) . '%' ) );
+		$this->assertSame( 0, $stored, 'the typed credential is in no option or transient' );
+		$this->assertSame( array( 'code', 'message' ), array_keys( (array) get_transient( 'wpf_webhooks_connection_1' ) ), 'the result only' );
+		$this->assertStringNotContainsString( Sandbox::TRACK_KEY, wp_json_encode( get_transient( 'wpf_webhooks_connection_1' ) ), 'nor a saved one' );
+		$html = $this->page( array( 'wpf-notice' => 'connection' ) );
+		$this->assertStringNotContainsString( $typed, $html, 'nor in the page' );
+		$this->assertStringContainsString( 'notice-error', $this->xpath( $html )->query( '//*[@id="wpf-connection-result"]' )->item( 0 )->getAttribute( 'class' ) );
+
+		$refused = $this->post_test_connection( array( 'customerio_app_url' => 'not a url' ), wp_create_nonce( 'wpf_webhooks_test_connection' ) );
+		$this->assertStringContainsString( 'wpf-notice=connection', $refused );
+		$this->assertStringContainsString( 'not an http(s) URL', $this->page( array( 'wpf-notice' => 'connection' ) ), 'sanitized as the save sanitizes' );
+		wp_cache_flush();
+		$this->assertSame( $saved, Settings::get(), 'nothing typed was saved' );
+	}
+
+	/**
+	 * Posts the settings form to admin-post.php as Test connection's button does without JavaScript (the form's
+	 * own fields, its `action` overridden by the button's), returning where the handler redirected.
+	 *
+	 * @param array       $typed The typed settings (the CRM's inputs).
+	 * @param string|null $nonce The value of _wpf_test_nonce, null for none.
+	 */
+	private function post_test_connection( array $typed, ?string $nonce ): string {
+		$_POST = array(
+			'option_page'    => SettingsPage::GROUP,
+			'action'         => 'wpf_webhooks_test_connection',
+			'_wpnonce'       => wp_create_nonce( SettingsPage::GROUP . '-options' ),
+			Settings::OPTION => wp_slash( $typed + array( 'crm' => 'customerio' ) ),
+		);
+		if ( null !== $nonce ) {
+			$_POST['_wpf_test_nonce'] = $nonce;
+		}
+		$_REQUEST = $_POST;
+		try {
+			SettingsPage::test_connection();
+		} catch ( \LogicException $redirect ) {
+			return $redirect->getMessage();
+		}
+		$this->fail( 'the handler neither redirected nor died' );
+	}
+
 	public function test_the_webhook_url_check_needs_the_capability_and_the_nonce_and_shows_its_result_once_without_the_key(): void {
 		$page = $this->xpath( $this->page() );
 		$this->assertSame( 1, $page->query( '//form[@id="wpf-check-reachability-form"][input[@name="action"][@value="wpf_webhooks_check_reachability"]]' )->length, 'a form of its own' );
@@ -575,7 +675,6 @@ final class SettingsPageTest extends WebhookTestCase {
 		$sorted = $positions;
 		sort( $sorted );
 		$this->assertSame( $sorted, $positions, 'CRM, its credentials, Test connection, the URLs, the body' );
-		$this->assertSame( 'button', $page->query( '//button[@id="wpf-test-connection"]' )->item( 0 )->getAttribute( 'type' ), 'it tests the form as typed, without saving it' );
 		$this->assertGreaterThan( 0, $page->query( sprintf( '//a[@href="%s"]', esc_url( LogPage::url() ) ) )->length, 'a link to Tools → Webhook Logs' );
 	}
 

@@ -49,6 +49,7 @@ final class Plugin {
 		add_action( 'admin_post_wpf_webhooks_discard_old_jobs', array( Admin\SettingsPage::class, 'discard_old_jobs' ) );
 		add_action( 'admin_post_wpf_webhooks_keep_old_jobs', array( Admin\SettingsPage::class, 'keep_old_jobs' ) );
 		add_action( 'wp_ajax_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'ajax_test_connection' ) );
+		add_action( 'admin_post_wpf_webhooks_test_connection', array( Admin\SettingsPage::class, 'test_connection' ) );
 		add_action( 'admin_post_wpf_webhooks_import_wpf', array( Admin\SettingsPage::class, 'import_wpf' ) );
 		add_action( 'admin_post_wpf_webhooks_backfill_links', array( Admin\SettingsPage::class, 'backfill_links' ) );
 		add_action( 'admin_post_wpf_webhooks_check_reachability', array( Admin\SettingsPage::class, 'check_reachability' ) );

@@ -12,9 +12,10 @@ use WpfWebhooks\Log;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Draws what Log::counts() gives, with no script and no outside service. Colour is never alone: each bar has its
- * counts in words as its title, the legend names each colour with its total, and a table for screen readers
- * lists every period with webhooks.
+ * Draws what Log::counts() gives, with no script and no outside service. Colour is never alone: each outcome has a
+ * pattern of its own (solid, stripes, dots, lines, hatching) in the bars and in the legend, which names each with
+ * its total; each bar has its counts in words as its title (for a mouse), and "Show as a table" opens every period
+ * with webhooks as numbers, for the keyboard, the eye and screen readers alike.
  */
 final class LogCharts {
 
@@ -26,18 +27,31 @@ final class LogCharts {
 	const HEIGHT = 100;
 
 	/**
+	 * Each outcome's marks over its colour, in a 4 × 4 tile of the drawing's units: success solid, client errors
+	 * in diagonal stripes, CRM errors dotted, refused in horizontal lines, internal errors cross-hatched.
+	 */
+	const MARKS = array(
+		'success'  => '',
+		'client'   => '<path d="M-1,1 l2,-2 M0,4 l4,-4 M3,5 l2,-2" stroke="#1d2327" stroke-opacity=".55" stroke-width="1"/>',
+		'crm'      => '<circle cx="2" cy="2" r="1" fill="#fff" fill-opacity=".85"/>',
+		'refused'  => '<path d="M0,1 h4" stroke="#fff" stroke-opacity=".85" stroke-width="1"/>',
+		'internal' => '<path d="M0,0 l4,4 M4,0 l-4,4" stroke="#fff" stroke-opacity=".75" stroke-width=".8"/>',
+	);
+
+	/**
 	 * Prints one chart, or what `$empty` says when the periods hold no webhook.
 	 *
 	 * @param string $title  The chart's title.
 	 * @param array  $counts Log::counts(): period start => outcome => count, oldest first.
 	 * @param string $format The date or time format of a period's label.
 	 * @param string $empty  What an empty chart says.
+	 * @param string $period What a period is, the table's first heading: "Hour", "Day".
 	 */
-	public static function render( string $title, array $counts, string $format, string $empty ): void {
+	public static function render( string $title, array $counts, string $format, string $empty, string $period ): void {
 		$id     = 'wpf-webhooks-chart-' . count( $counts );
 		$totals = array_map( 'array_sum', $counts );
 		echo '<figure class="wpf-webhooks-chart" id="' . esc_attr( $id ) . '">';
-		echo '<figcaption><strong>' . esc_html( $title ) . '</strong></figcaption>';
+		echo '<figcaption id="' . esc_attr( $id . '-caption' ) . '"><strong>' . esc_html( $title ) . '</strong></figcaption>';
 		if ( 0 === array_sum( $totals ) ) {
 			echo '<p class="wpf-webhooks-chart-empty">' . esc_html( $empty ) . '</p></figure>';
 			return;
@@ -46,6 +60,16 @@ final class LogCharts {
 		$width   = count( $counts ) * ( self::BAR + self::GAP ) - self::GAP;
 		echo '<svg viewBox="0 0 ' . esc_attr( (string) $width ) . ' ' . esc_attr( (string) self::HEIGHT ) . '" preserveAspectRatio="none" role="img" aria-labelledby="' . esc_attr( $id . '-title' ) . '" focusable="false">';
 		echo '<title id="' . esc_attr( $id . '-title' ) . '">' . esc_html( $title . ': ' . self::words( self::sums( $counts ) ) ) . '</title>';
+		echo '<defs>';
+		foreach ( self::sums( $counts ) as $outcome => $count ) {
+			printf(
+				'<pattern id="%s" patternUnits="userSpaceOnUse" width="4" height="4"><rect width="4" height="4" fill="%s"/>%s</pattern>',
+				esc_attr( self::pattern_id( $id, $outcome ) ),
+				esc_attr( LogPage::COLOURS[ $outcome ] ),
+				self::MARKS[ $outcome ] // phpcs:ignore WordPress.Security.EscapeOutput -- constant markup.
+			);
+		}
+		echo '</defs>';
 		$x = 0;
 		foreach ( $counts as $start => $outcomes ) {
 			$y = self::HEIGHT;
@@ -58,7 +82,7 @@ final class LogCharts {
 					esc_attr( (string) round( $y, 2 ) ),
 					(int) self::BAR,
 					esc_attr( (string) round( $height, 2 ) ),
-					esc_attr( LogPage::COLOURS[ $outcome ] ),
+					esc_attr( 'url(#' . self::pattern_id( $id, $outcome ) . ')' ),
 					esc_html( wp_date( $format, $start ) . ': ' . self::words( $outcomes ) )
 				);
 			}
@@ -71,14 +95,55 @@ final class LogCharts {
 		echo '</span><span>' . esc_html( (string) wp_date( $format, (int) array_key_last( $counts ) ) ) . '</span></div>';
 		echo '<ul class="wpf-webhooks-chart-legend">';
 		foreach ( self::sums( $counts ) as $outcome => $count ) {
-			echo '<li><span class="wpf-webhooks-swatch" style="background:' . esc_attr( LogPage::COLOURS[ $outcome ] ) . '"></span>' . esc_html( self::words( array( $outcome => $count ) ) ) . '</li>';
+			printf(
+				'<li><svg class="wpf-webhooks-swatch" viewBox="0 0 12 12" aria-hidden="true" focusable="false"><rect x=".5" y=".5" width="11" height="11" fill="url(#%s)" stroke="%s"/></svg>%s</li>',
+				esc_attr( self::pattern_id( $id, $outcome ) ),
+				esc_attr( LogPage::COLOURS[ $outcome ] ),
+				esc_html( self::words( array( $outcome => $count ) ) )
+			);
 		}
 		echo '</ul>';
-		echo '<table class="screen-reader-text"><caption>' . esc_html( $title ) . '</caption><tbody>';
-		foreach ( array_filter( $counts ) as $start => $outcomes ) {
-			echo '<tr><th scope="row">' . esc_html( (string) wp_date( $format, $start ) ) . '</th><td>' . esc_html( self::words( $outcomes ) ) . '</td></tr>';
+		self::render_table( $id, $title, $counts, $format, $period );
+		echo '</figure>';
+	}
+
+	/**
+	 * The chart's numbers, a table behind "Show as a table": a row a period with webhooks, a column an outcome
+	 * the chart shows, and the total.
+	 *
+	 * @param string $id     The chart's id.
+	 * @param string $title  The chart's title.
+	 * @param array  $counts Log::counts().
+	 * @param string $format The date or time format of a period's label.
+	 * @param string $period What a period is: the first column's heading.
+	 */
+	private static function render_table( string $id, string $title, array $counts, string $format, string $period ): void {
+		$names    = LogPage::outcomes();
+		$outcomes = array_keys( self::sums( $counts ) );
+		echo '<details class="wpf-webhooks-chart-table"><summary aria-describedby="' . esc_attr( $id . '-caption' ) . '">' . esc_html__( 'Show as a table', 'wpf-webhooks' ) . '</summary>';
+		echo '<table class="widefat striped"><caption class="screen-reader-text">' . esc_html( $title ) . '</caption><thead><tr><th scope="col">' . esc_html( $period ) . '</th>';
+		foreach ( $outcomes as $outcome ) {
+			echo '<th scope="col" class="num">' . esc_html( $names[ $outcome ] ) . '</th>';
 		}
-		echo '</tbody></table></figure>';
+		echo '<th scope="col" class="num">' . esc_html__( 'Total', 'wpf-webhooks' ) . '</th></tr></thead><tbody>';
+		foreach ( array_filter( $counts ) as $start => $counted ) {
+			echo '<tr><th scope="row">' . esc_html( (string) wp_date( $format, $start ) ) . '</th>';
+			foreach ( $outcomes as $outcome ) {
+				echo '<td class="num">' . esc_html( number_format_i18n( $counted[ $outcome ] ?? 0 ) ) . '</td>';
+			}
+			echo '<td class="num">' . esc_html( number_format_i18n( array_sum( $counted ) ) ) . '</td></tr>';
+		}
+		echo '</tbody></table></details>';
+	}
+
+	/**
+	 * The id of an outcome's pattern in a chart.
+	 *
+	 * @param string $id      The chart's id.
+	 * @param string $outcome The outcome.
+	 */
+	private static function pattern_id( string $id, string $outcome ): string {
+		return $id . '-' . $outcome;
 	}
 
 	/**

@@ -139,8 +139,8 @@ final class LogPage {
 		self::render_queue();
 		self::render_refused();
 		echo '<div class="wpf-webhooks-charts">';
-		LogCharts::render( __( 'Webhooks per hour, last 24 hours', 'wpf-webhooks' ), Log::counts( HOUR_IN_SECONDS, Log::CHARTS[ HOUR_IN_SECONDS ] ), get_option( 'time_format' ), __( 'No webhook in the last 24 hours.', 'wpf-webhooks' ) );
-		LogCharts::render( __( 'Webhooks per day, last 30 days', 'wpf-webhooks' ), Log::counts( DAY_IN_SECONDS, Log::CHARTS[ DAY_IN_SECONDS ] ), get_option( 'date_format' ), __( 'No webhook in the last 30 days.', 'wpf-webhooks' ) );
+		LogCharts::render( __( 'Webhooks per hour, last 24 hours', 'wpf-webhooks' ), Log::counts( HOUR_IN_SECONDS, Log::CHARTS[ HOUR_IN_SECONDS ] ), get_option( 'time_format' ), __( 'No webhook in the last 24 hours.', 'wpf-webhooks' ), __( 'Hour', 'wpf-webhooks' ) );
+		LogCharts::render( __( 'Webhooks per day, last 30 days', 'wpf-webhooks' ), Log::counts( DAY_IN_SECONDS, Log::CHARTS[ DAY_IN_SECONDS ] ), get_option( 'date_format' ), __( 'No webhook in the last 30 days.', 'wpf-webhooks' ), __( 'Day', 'wpf-webhooks' ) );
 		echo '</div>';
 
 		echo '<form method="get" action="' . esc_url( admin_url( 'tools.php' ) ) . '">';
@@ -458,11 +458,13 @@ final class LogPage {
 			. '.wpf-webhooks-outcome{display:inline-block;padding:0 6px;border-radius:3px;border-left:4px solid;background:#f6f7f7;font-weight:600;white-space:nowrap}'
 			. '.wpf-webhooks-charts{display:flex;flex-wrap:wrap;gap:16px;margin:16px 0}'
 			. '.wpf-webhooks-chart{flex:1 1 360px;max-width:640px;background:#fff;border:1px solid #c3c4c7;padding:8px 12px;margin:0}'
-			. '.wpf-webhooks-chart svg{display:block;width:100%;height:120px;border-bottom:1px solid #8c8f94}'
+			. '.wpf-webhooks-chart>svg{display:block;width:100%;height:120px;border-bottom:1px solid #8c8f94}'
 			. '.wpf-webhooks-chart-axis{display:flex;justify-content:space-between;color:#50575e;font-size:12px}'
 			. '.wpf-webhooks-chart-legend{margin:6px 0 0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:4px 12px}'
 			. '.wpf-webhooks-chart-legend li{margin:0}'
-			. '.wpf-webhooks-swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}'
+			. '.wpf-webhooks-swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}'
+			. '.wpf-webhooks-chart-table{margin-top:6px}.wpf-webhooks-chart-table summary{cursor:pointer;color:#2271b1}.wpf-webhooks-chart-table table{margin-top:6px}'
+			. '.wpf-webhooks-chart-table th.num,.wpf-webhooks-chart-table td.num{text-align:right}'
 			. '.wpf-webhooks-log-mobile{display:none}'
 			. '@media screen and (min-width:783px){.wpf-webhooks-log .wp-list-table{table-layout:auto}.wpf-webhooks-log .wp-list-table .column-contact{width:18%}.wpf-webhooks-log .wp-list-table .column-message{width:22%}}'
 			. '@media screen and (min-width:783px) and (max-width:1199px){.wpf-webhooks-log .wp-list-table .column-status,.wpf-webhooks-log .wp-list-table .column-signature,.wpf-webhooks-log .wp-list-table .column-duration{display:none}}'

@@ -50,6 +50,13 @@ final class SettingsPage {
 	const KEY_REGENERATED_OPTION = 'wpf_webhooks_key_regenerated_at';
 
 	/**
+	 * Test connection's nonce action (the ajax request's and the form's without JavaScript) and the settings form's
+	 * field that holds it (the form's `_wpnonce` is the save's).
+	 */
+	const TEST_ACTION = 'wpf_webhooks_test_connection';
+	const TEST_NONCE  = '_wpf_test_nonce';
+
+	/**
 	 * Adds the page under Settings (admin_menu).
 	 */
 	public static function add_page(): void {
@@ -421,12 +428,13 @@ final class SettingsPage {
 	 * Whether the current request may use the page's handlers: capability and nonce, or a 403.
 	 *
 	 * @param string $action The nonce action.
+	 * @param string $field  The request field that holds the nonce.
 	 */
-	private static function authorize( string $action ): void {
+	private static function authorize( string $action, string $field = '_wpnonce' ): void {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'You are not allowed to manage webhooks.', 'wpf-webhooks' ), '', array( 'response' => 403 ) );
 		}
-		check_admin_referer( $action );
+		check_admin_referer( $action, $field );
 	}
 
 	/**
@@ -467,33 +475,55 @@ final class SettingsPage {
 	}
 
 	/**
-	 * admin-ajax.php?action=wpf_webhooks_test_connection: checks the CRM through the extension with the CRM and
-	 * its settings as typed in the form, saved or not (an empty credential input means the saved one, as on
-	 * save); nothing is saved. A value the save would refuse is not tested. Answers `{code, message}`, which
-	 * never holds a credential; -1 with 403 without the capability or the nonce.
+	 * admin-ajax.php?action=wpf_webhooks_test_connection: Test connection with JavaScript (see
+	 * test_typed_settings()). Answers `{code, message}`; -1 with 403 without the capability or the nonce.
 	 */
 	public static function ajax_test_connection(): void {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( -1, 403 );
 		}
-		check_ajax_referer( 'wpf_webhooks_test_connection' );
-		$in       = isset( $_POST[ Settings::OPTION ] ) && is_array( $_POST[ Settings::OPTION ] ) ? wp_unslash( $_POST[ Settings::OPTION ] ) : array(); // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- each value is sanitized as it is saved, in sanitize_crm().
+		check_ajax_referer( self::TEST_ACTION );
+		$result = self::test_typed_settings();
+		if ( 'ok' === $result['code'] ) {
+			wp_send_json_success( $result );
+		}
+		wp_send_json_error( $result );
+	}
+
+	/**
+	 * admin-post.php?action=wpf_webhooks_test_connection: Test connection without JavaScript. Its button posts the
+	 * settings form here instead of to options.php (its `formaction`), with the nonce of its own; the result (see
+	 * test_typed_settings()) waits a minute for this user, to be shown once beside the button. The typed values
+	 * are not kept (a credential must not be stored): the page says so.
+	 */
+	public static function test_connection(): void {
+		self::authorize( self::TEST_ACTION, self::TEST_NONCE );
+		set_transient( self::result_key( 'connection' ), self::test_typed_settings(), MINUTE_IN_SECONDS );
+		wp_safe_redirect( self::url( array( 'wpf-notice' => 'connection' ) ) . '#wpf-connection' );
+		exit;
+	}
+
+	/**
+	 * Checks the CRM through the extension with the CRM and its settings as typed in the posted form, saved or not
+	 * (an empty credential input means the saved one, as on save); nothing is saved. A value the save would refuse
+	 * is not tested. The caller checked the capability and the nonce.
+	 *
+	 * @return array{code: string, message: string} Never a credential.
+	 */
+	private static function test_typed_settings(): array {
+		$in       = isset( $_POST[ Settings::OPTION ] ) && is_array( $_POST[ Settings::OPTION ] ) ? wp_unslash( $_POST[ Settings::OPTION ] ) : array(); // phpcs:ignore WordPress.Security.ValidatedSanitizedInput, WordPress.Security.NonceVerification -- each value is sanitized as it is saved, in sanitize_crm(); the callers checked the nonce.
 		$earlier  = count( get_settings_errors( Settings::OPTION ) );
 		$settings = self::sanitize_crm( $in, Settings::get() );
 		$refused  = array_column( array_slice( get_settings_errors( Settings::OPTION ), $earlier ), 'message' );
 		$problem  = Extension::problem();
 		if ( array() !== $refused ) {
-			$result = array( 'code' => 'refused', 'message' => implode( ' ', $refused ) );
-		} elseif ( null !== $problem ) {
-			$result = array( 'code' => 'extension_missing', 'message' => $problem );
-		} else {
-			$answer = wpf_test_connection( SiteContext::describe( $settings ) );
-			$result = array( 'code' => (string) $answer['code'], 'message' => (string) $answer['message'] );
+			return array( 'code' => 'refused', 'message' => implode( ' ', $refused ) );
 		}
-		if ( 'ok' === $result['code'] ) {
-			wp_send_json_success( $result );
+		if ( null !== $problem ) {
+			return array( 'code' => 'extension_missing', 'message' => $problem );
 		}
-		wp_send_json_error( $result );
+		$answer = wpf_test_connection( SiteContext::describe( $settings ) );
+		return array( 'code' => (string) $answer['code'], 'message' => (string) $answer['message'] );
 	}
 
 	/**
@@ -551,16 +581,16 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Where a user's result of the webhook URL check waits to be shown.
+	 * Where a user's result of the webhook URL check or of Test connection without JavaScript waits to be shown.
 	 *
-	 * @param string $notice The result's notice: `reachability`.
+	 * @param string $notice The result's notice: `reachability` or `connection`.
 	 */
 	private static function result_key( string $notice ): string {
 		return 'wpf_webhooks_' . $notice . '_' . get_current_user_id();
 	}
 
 	/**
-	 * A user's result of the webhook URL check, once: it is forgotten as it is read.
+	 * A user's result of the webhook URL check or of Test connection, once: it is forgotten as it is read.
 	 *
 	 * @param string $notice The result's notice.
 	 * @return mixed The result, or false.
@@ -727,9 +757,10 @@ final class SettingsPage {
 			'add-notify'  => __( 'Create the user and email a set-password link', 'wpf-webhooks' ),
 		);
 		$copy   = '<button type="button" class="button wpf-copy">' . esc_html__( 'Copy', 'wpf-webhooks' ) . '</button>';
+		$status = '<div class="wpf-copy-status" role="status" aria-live="polite"></div>'; // Copy's "Copied", or how to copy by hand.
 		echo '<h2 id="wpf-urls">' . esc_html__( 'Webhook URLs', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
 		printf(
-			'<tr><th scope="row"><label for="wpf-access-key">%s</label></th><td><input type="text" id="wpf-access-key" class="regular-text code" readonly value="%s" data-masked="%s" data-copy="%s"> %s <button type="button" id="wpf-show-key" class="button" aria-pressed="false">%s</button> <button type="submit" id="wpf-regenerate-key" class="button" form="wpf-regenerate-form">%s</button><p class="description">%s</p></td></tr>',
+			'<tr><th scope="row"><label for="wpf-access-key">%s</label></th><td><input type="text" id="wpf-access-key" class="regular-text code" readonly value="%s" data-masked="%s" data-copy="%s"> %s <button type="button" id="wpf-show-key" class="button" aria-pressed="false">%s</button> <button type="submit" id="wpf-regenerate-key" class="button" form="wpf-regenerate-form">%s</button>%s<p class="description">%s</p></td></tr>',
 			esc_html__( 'Access key', 'wpf-webhooks' ),
 			esc_attr( $masked ),
 			esc_attr( $masked ),
@@ -737,6 +768,7 @@ final class SettingsPage {
 			str_replace( 'wpf-copy"', 'wpf-copy" id="wpf-copy-key"', $copy ), // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
 			esc_html__( 'Show', 'wpf-webhooks' ),
 			esc_html__( 'Regenerate key', 'wpf-webhooks' ),
+			$status, // phpcs:ignore WordPress.Security.EscapeOutput -- a constant.
 			esc_html__( 'Show shows the key and the URLs in full. Regenerate key makes a new key: the old one stops working at once, and every journey in your CRM that uses it must be updated.', 'wpf-webhooks' )
 		);
 		printf(
@@ -752,7 +784,7 @@ final class SettingsPage {
 		$shown  = self::webhook_urls( $masked );
 		foreach ( $urls as $action => $url ) {
 			printf(
-				'<tr><th scope="row">%s</th><td><div class="wpf-copyable"><input type="text" class="large-text code wpf-webhook-url" readonly aria-label="%s" data-action="%s" value="%s" data-masked="%s" data-url="%s" data-header-url="%s"> %s</div></td></tr>',
+				'<tr><th scope="row">%s</th><td><div class="wpf-copyable"><input type="text" class="large-text code wpf-webhook-url" readonly aria-label="%s" data-action="%s" value="%s" data-masked="%s" data-url="%s" data-header-url="%s"> %s%s</div></td></tr>',
 				esc_html( $labels[ $action ] ),
 				esc_attr( $labels[ $action ] ),
 				esc_attr( $action ),
@@ -760,7 +792,8 @@ final class SettingsPage {
 				esc_attr( $shown[ $action ] ),
 				esc_attr( $url ),
 				esc_attr( remove_query_arg( 'access_key', $url ) ),
-				$copy // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
+				$copy, // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
+				$status // phpcs:ignore WordPress.Security.EscapeOutput -- a constant.
 			);
 		}
 		echo '<tr><th scope="row">' . esc_html__( 'Check', 'wpf-webhooks' ) . '</th><td><button type="submit" id="wpf-check-reachability" class="button" form="wpf-check-reachability-form">' . esc_html__( 'Check the webhook URL', 'wpf-webhooks' ) . '</button>';
@@ -836,6 +869,10 @@ final class SettingsPage {
 		$name = fn( string $key ) => Settings::OPTION . '[' . $key . ']';
 		echo '<form id="wpf-webhooks-settings" method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
 		settings_fields( self::GROUP );
+		// The form's default button, which Enter in a field presses, is its first submit button: Save, not Test
+		// connection (a submit button too, see test_connection()). Out of sight and of the tab order; Save Changes
+		// below is the one to use.
+		echo '<div class="wpf-default-submit" aria-hidden="true"><button type="submit" tabindex="-1">' . esc_html__( 'Save Changes', 'wpf-webhooks' ) . '</button></div>';
 		echo '<h2>' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</h2><table class="form-table" role="presentation">';
 		echo '<tr><th scope="row"><label for="wpf-crm">' . esc_html__( 'CRM', 'wpf-webhooks' ) . '</label></th><td><select id="wpf-crm" name="' . esc_attr( $name( 'crm' ) ) . '">';
 		echo '<option value="">' . esc_html__( '— choose —', 'wpf-webhooks' ) . '</option>';
@@ -845,11 +882,15 @@ final class SettingsPage {
 		echo '</select><p class="description">' . esc_html__( 'Choose it first: its settings show below.', 'wpf-webhooks' ) . '</p></td></tr>';
 		self::render_crm_settings( $s, array( 'secret', 'choice' ) );
 		printf(
-			'<tr><th scope="row">%s</th><td><button type="button" id="wpf-test-connection" class="button" data-url="%s" data-nonce="%s">%s</button><div id="wpf-connection-result" class="notice inline" role="status" hidden><p></p></div><p class="description">%s</p></td></tr></table>',
+			'<tr id="wpf-connection"><th scope="row">%s</th><td><input type="hidden" name="%s" value="%s"><button type="submit" id="wpf-test-connection" class="button" formaction="%s" formnovalidate name="action" value="%s" data-url="%s">%s</button>%s<p class="description">%s</p></td></tr></table>',
 			esc_html__( 'Connection', 'wpf-webhooks' ),
+			esc_attr( self::TEST_NONCE ),
+			esc_attr( wp_create_nonce( self::TEST_ACTION ) ),
+			esc_url( admin_url( 'admin-post.php' ) ),
+			esc_attr( self::TEST_ACTION ),
 			esc_url( admin_url( 'admin-ajax.php' ) ),
-			esc_attr( wp_create_nonce( 'wpf_webhooks_test_connection' ) ),
 			esc_html__( 'Test connection', 'wpf-webhooks' ),
+			self::connection_result_html(), // phpcs:ignore WordPress.Security.EscapeOutput -- escaped there.
 			esc_html__( 'Calls the CRM with the values typed above, saved or not (an empty credential field means the saved one). Nothing is saved.', 'wpf-webhooks' )
 		);
 
@@ -893,6 +934,25 @@ final class SettingsPage {
 		echo '</table></details>';
 		submit_button();
 		echo '</form>';
+	}
+
+	/**
+	 * Test connection's result region, a live region that is always there and never hidden, so that a screen
+	 * reader announces each result the script puts in it; after a test without JavaScript (see test_connection()),
+	 * its result, once, and that the typed values were not kept.
+	 */
+	private static function connection_result_html(): string {
+		$notice = isset( $_GET['wpf-notice'] ) ? sanitize_key( $_GET['wpf-notice'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- display only.
+		$result = 'connection' === $notice ? self::take_result( $notice ) : false;
+		if ( ! is_array( $result ) || ! isset( $result['code'], $result['message'] ) ) {
+			return '<div id="wpf-connection-result" role="status" aria-live="polite"></div>';
+		}
+		return sprintf(
+			'<div id="wpf-connection-result" role="status" aria-live="polite" class="notice inline %s"><p>%s</p><p>%s</p></div>',
+			'ok' === $result['code'] ? 'notice-success' : 'notice-error',
+			esc_html( (string) $result['message'] ),
+			esc_html__( 'Tested the values you typed; they are not saved. The form shows the saved settings.', 'wpf-webhooks' )
+		);
 	}
 
 	/**
@@ -1154,17 +1214,21 @@ final class SettingsPage {
 	}
 
 	/**
-	 * The page's style: number inputs wide enough for their values, and the field map readable at phone width
-	 * (each mapping on lines of its own, its inputs labelled by their placeholders).
+	 * The page's style: number inputs wide enough for their values, Copy's message under its URL, the form's
+	 * default button out of sight, and the field map readable at phone width (each mapping on lines of its own,
+	 * its inputs labelled by their placeholders).
 	 */
 	private static function render_style(): void {
 		?>
 		<style>
 		.wrap .wpf-number { width: 8em; }
 		#wpf-field-map input { width: 100%; }
-		.wpf-copyable { display: flex; gap: 0.5em; align-items: center; }
+		.wpf-copyable { display: flex; flex-wrap: wrap; gap: 0 0.5em; align-items: center; }
 		.wpf-copyable input { flex: 1; min-width: 0; }
-		#wpf-connection-result { margin: 0.5em 0 0; }
+		.wpf-copy-status { flex-basis: 100%; }
+		.wpf-copy-status:not(:empty) { margin-top: 0.25em; font-weight: 600; }
+		#wpf-connection-result:not(:empty) { margin: 0.5em 0 0; }
+		.wpf-default-submit { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip-path: inset(50%); }
 		#wpf-return-password-field { max-width: 100%; }
 		@media screen and (max-width: 600px) {
 			#wpf-field-map, #wpf-field-map tbody, #wpf-field-map tr, #wpf-field-map td { display: block; width: 100%; }
@@ -1177,8 +1241,11 @@ final class SettingsPage {
 	}
 
 	/**
-	 * Show/Hide the key and the URLs, the key in the URL or in the header, Copy (which says "Copied"), the
-	 * confirmation of a form with data-confirm, Test connection with the form as typed, the switch between the
+	 * Show/Hide the key and the URLs, the key in the URL or in the header, Copy (which says "Copied" in a live
+	 * region; without the Clipboard API, e.g. on a plain-HTTP admin, it copies with execCommand, and when that
+	 * fails too it selects the text, if shown in full, and says how to copy it by hand), the confirmation of a form
+	 * with data-confirm, Test connection with the form as typed (by ajax; without JavaScript its button posts the
+	 * form, see test_connection()), the switch between the
 	 * CRMs' settings, Return Password's field choosing its option, Require signed webhooks once a signing secret is
 	 * typed in, and the field map's "Add row".
 	 */
@@ -1187,6 +1254,8 @@ final class SettingsPage {
 			'show'    => __( 'Show', 'wpf-webhooks' ),
 			'hide'    => __( 'Hide', 'wpf-webhooks' ),
 			'copied'  => __( 'Copied', 'wpf-webhooks' ),
+			'byHand'  => __( 'This browser did not let the page copy. The text is selected: press Ctrl+C (⌘C on a Mac) to copy it.', 'wpf-webhooks' ),
+			'showKey' => __( 'This browser did not let the page copy. Press Show, then select the text and press Ctrl+C (⌘C on a Mac) to copy it.', 'wpf-webhooks' ),
 			'testing' => __( 'Testing…', 'wpf-webhooks' ),
 			'failed'  => __( 'The test could not run: reload the page and try again.', 'wpf-webhooks' ),
 		);
@@ -1218,18 +1287,72 @@ final class SettingsPage {
 					showUrls();
 				} );
 			} );
+			var statuses = document.querySelectorAll( '.wpf-copy-status' );
+			// A message in a live region, emptied first so that the same words said again are announced again.
+			function tell( region, message, forMs ) {
+				clearTimeout( region.wpfTimer );
+				region.textContent = '';
+				region.wpfTimer = setTimeout( function () {
+					region.textContent = message;
+					if ( forMs ) {
+						region.wpfTimer = setTimeout( function () {
+							region.textContent = '';
+						}, forMs );
+					}
+				}, 100 );
+			}
+			// Without the Clipboard API: the value in a textarea out of sight for a moment, copied with execCommand.
+			function copyByCommand( value, button ) {
+				var area = document.createElement( 'textarea' );
+				var ok = false;
+				area.value = value;
+				area.setAttribute( 'readonly', '' );
+				area.setAttribute( 'aria-hidden', 'true' );
+				area.tabIndex = -1;
+				area.style.cssText = 'position:fixed;top:0;left:0;width:1px;height:1px;opacity:0;pointer-events:none';
+				document.body.appendChild( area );
+				area.select();
+				area.setSelectionRange( 0, value.length );
+				try {
+					ok = document.execCommand( 'copy' );
+				} catch ( e ) {
+					ok = false;
+				}
+				area.remove();
+				button.focus();
+				return ok;
+			}
 			document.querySelectorAll( 'button.wpf-copy' ).forEach( function ( button ) {
-				var label = button.textContent;
+				var status = button.parentNode.querySelector( '.wpf-copy-status' );
 				button.addEventListener( 'click', function () {
 					var input = button.previousElementSibling;
 					var value = input === key ? key.dataset.copy : ( inHeader ? input.dataset.headerUrl : input.dataset.url );
-					if ( navigator.clipboard ) {
+					function done( ok ) {
+						if ( ok ) {
+							tell( status, text.copied, 5000 );
+						} else if ( input.value === value ) {
+							input.focus();
+							input.select();
+							tell( status, text.byHand );
+						} else {
+							// The key is masked: it is not put on the page unless Show is pressed.
+							tell( status, text.showKey );
+						}
+					}
+					statuses.forEach( function ( other ) {
+						if ( other !== status ) {
+							clearTimeout( other.wpfTimer );
+							other.textContent = '';
+						}
+					} );
+					if ( navigator.clipboard && navigator.clipboard.writeText ) {
 						navigator.clipboard.writeText( value ).then( function () {
-							button.textContent = text.copied;
-							setTimeout( function () {
-								button.textContent = label;
-							}, 2000 );
+							done( true );
+						}, function () {
+							done( copyByCommand( value, button ) );
 						} );
+					} else {
+						done( copyByCommand( value, button ) );
 					}
 				} );
 			} );
@@ -1241,19 +1364,26 @@ final class SettingsPage {
 				} );
 			} );
 			var test = document.getElementById( 'wpf-test-connection' );
+			// A live region, always shown: hidden while its text changes, a screen reader might not announce it.
 			var result = document.getElementById( 'wpf-connection-result' );
 			var testLabel = test.textContent;
-			test.addEventListener( 'click', function () {
-				var data = new FormData( document.getElementById( 'wpf-webhooks-settings' ) );
-				data.set( 'action', 'wpf_webhooks_test_connection' );
-				data.set( '_ajax_nonce', test.dataset.nonce );
+			function sayResult( className, message ) {
+				var line = document.createElement( 'p' );
+				line.textContent = message;
+				result.className = className;
+				result.replaceChildren( line );
+			}
+			test.addEventListener( 'click', function ( event ) {
+				var form = document.getElementById( 'wpf-webhooks-settings' );
+				var data = new FormData( form );
+				event.preventDefault(); // With JavaScript, no page load: the button's formaction is for without it.
+				data.set( 'action', test.value );
+				data.set( '_ajax_nonce', form.elements[ <?php echo wp_json_encode( self::TEST_NONCE ); ?> ].value );
 				function say( ok, message ) {
-					result.className = 'notice inline ' + ( ok ? 'notice-success' : 'notice-error' );
-					result.firstElementChild.textContent = message;
-					result.hidden = false;
+					sayResult( 'notice inline ' + ( ok ? 'notice-success' : 'notice-error' ), message );
 				}
 				test.disabled = true;
-				result.hidden = true;
+				sayResult( '', text.testing );
 				test.textContent = text.testing;
 				fetch( test.dataset.url, { method: 'POST', body: data, credentials: 'same-origin' } ).then( function ( response ) {
 					return response.json();
@@ -1271,7 +1401,8 @@ final class SettingsPage {
 				document.querySelectorAll( '[data-crm]' ).forEach( function ( part ) {
 					part.hidden = part.dataset.crm !== crm.value;
 				} );
-				result.hidden = true;
+				result.className = '';
+				result.replaceChildren();
 			} );
 			var passwordField = document.getElementById( 'wpf-return-password-field' );
 			passwordField.addEventListener( 'input', function () {
