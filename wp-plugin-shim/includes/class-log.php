@@ -239,20 +239,20 @@ final class Log {
 	}
 
 	/**
-	 * A page of rows, newest first, from the newest window() ids of the log only: every read is a range of the
-	 * primary key (after one read of its ends), so neither the page nor its count (an *Errors only* or a search
-	 * too) grows with a log whose cap is raised or removed.
+	 * A page of rows, newest first, from the newest window() rows of the log only: every read is a bounded range
+	 * of the primary key (its window()th newest id found by walking the index that far), so neither the page nor
+	 * its count (an *Errors only* or a search too) grows with a log whose cap is raised or removed.
 	 *
 	 * @param array $args The filters of where() and `per_page` (1–100, default 20), `page` (from 1).
 	 * @return array{rows: array[], total: int, older: bool} `older`: the log holds rows older than the window.
 	 */
 	public static function query( array $args = array() ): array {
 		global $wpdb;
-		$ids              = $wpdb->get_row( 'SELECT MIN(id) AS oldest, MAX(id) AS newest FROM ' . self::table(), ARRAY_A ); // phpcs:ignore WordPress.DB
-		$after            = (int) ( $ids['newest'] ?? 0 ) - self::window();
+		$table            = self::table();
+		$from             = $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} ORDER BY id DESC LIMIT 1 OFFSET %d", self::window() - 1 ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		[ $sql, $values ] = self::where( $args );
-		$sql             .= ' AND id > %d';
-		$values[]         = $after;
+		$sql             .= ' AND id >= %d';
+		$values[]         = (int) $from;
 		$per_page         = min( 100, max( 1, (int) ( $args['per_page'] ?? 20 ) ) );
 		$page             = max( 1, (int) ( $args['page'] ?? 1 ) );
 		$total            = (int) $wpdb->get_var( self::prepared( "SELECT COUNT(*) {$sql}", $values ) );
@@ -260,7 +260,7 @@ final class Log {
 		return array(
 			'rows'  => array_map( array( self::class, 'typed' ), is_array( $rows ) ? $rows : array() ),
 			'total' => $total,
-			'older' => null !== ( $ids['oldest'] ?? null ) && (int) $ids['oldest'] <= $after,
+			'older' => null !== $from && null !== $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} WHERE id < %d LIMIT 1", (int) $from ) ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		);
 	}
 
@@ -391,21 +391,19 @@ final class Log {
 	 *                                        (outcomes with none left out, in outcomes() order).
 	 */
 	public static function counts( int $bucket, int $buckets, ?int $now = null ): array {
-		global $wpdb;
 		$now    = $now ?? time();
 		$starts = self::period_starts( $bucket, $buckets, $now );
 		$first  = $starts[0];
 		// Every view of the log page draws them (each page, filter, detail): counted again only when a row was
 		// logged or deleted since, or a period began; the oldest and newest ids are two reads of the primary key.
 		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
-		$ids    = $wpdb->get_row( 'SELECT MIN(id) AS oldest, MAX(id) AS newest FROM ' . self::table(), ARRAY_A ); // phpcs:ignore WordPress.DB
-		$state  = array( (int) ( $ids['oldest'] ?? 0 ), (int) ( $ids['newest'] ?? 0 ), $first );
+		$state  = array( ...Schema::id_range( self::table() ), $first );
 		$cached = get_transient( $cache );
 		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
 			return $cached['counts'];
 		}
 		$recent = max( $first, $now - $now % self::SLOT_SECONDS - self::SLOT_SECONDS );
-		$slots  = self::settled( $state[0], min( $first, self::period_starts( DAY_IN_SECONDS, self::CHARTS[ DAY_IN_SECONDS ], $now )[0] ), $recent ) + self::slots( $recent );
+		$slots  = self::settled( (int) $state[0], min( $first, self::period_starts( DAY_IN_SECONDS, self::CHARTS[ DAY_IN_SECONDS ], $now )[0] ), $recent ) + self::slots( $recent );
 		$counts = array_fill_keys( $starts, array_fill_keys( self::outcomes(), 0 ) );
 		$period = 0;
 		ksort( $slots );

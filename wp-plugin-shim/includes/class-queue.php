@@ -137,8 +137,8 @@ final class Queue {
 	public static function is_full(): bool {
 		global $wpdb;
 		$table = self::table();
-		$span  = $wpdb->get_row( "SELECT MIN(id) AS first, MAX(id) AS last FROM {$table}" ); // phpcs:ignore WordPress.DB
-		if ( ! $span || null === $span->first || (int) $span->last - (int) $span->first + 1 < self::max_jobs() ) {
+		[ $first, $last ] = Schema::id_range( $table );
+		if ( null === $first || $last - $first + 1 < self::max_jobs() ) {
 			return false;
 		}
 		return null !== $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} LIMIT 1 OFFSET %d", self::max_jobs() - 1 ) ); // phpcs:ignore WordPress.DB

@@ -160,6 +160,22 @@ final class Schema {
 	}
 
 	/**
+	 * The smallest and largest id of a table (null for an empty one): two reads of its primary key. One subquery
+	 * each, since SQLite scans the table for MIN() and MAX() in one SELECT (ring 2's SqlShapeTest).
+	 *
+	 * @param string $table The table's full name.
+	 * @return array{0: ?int, 1: ?int}
+	 */
+	public static function id_range( string $table ): array {
+		global $wpdb;
+		$ends = $wpdb->get_row( "SELECT (SELECT MIN(id) FROM {$table}) AS first, (SELECT MAX(id) FROM {$table}) AS last", ARRAY_A ); // phpcs:ignore WordPress.DB
+		return array(
+			isset( $ends['first'] ) ? (int) $ends['first'] : null,
+			isset( $ends['last'] ) ? (int) $ends['last'] : null,
+		);
+	}
+
+	/**
 	 * Inserts one row: ints as numbers, nulls as NULL, everything else as escaped strings. Unlike
 	 * `$wpdb->insert()`, it does not ask the database for the table's column charsets first (one query less on
 	 * the webhook's path): the plugin's values are valid UTF-8 (JSON-encoded, or from the extension).

@@ -157,7 +157,7 @@ final class LogPage {
 				)
 			) . '</p>';
 		}
-		if ( $table->has_items() ) {
+		if ( $table->has_items() || $table->older ) {
 			$export = array_merge( self::query_args( $table->filters() ), array( 'action' => self::EXPORT_ACTION ) );
 			echo '<p><a class="button" href="' . esc_url( wp_nonce_url( add_query_arg( $export, admin_url( 'admin-post.php' ) ), self::EXPORT_ACTION ) ) . '">' . esc_html__( 'Export CSV', 'wpf-webhooks' ) . '</a> ';
 			echo esc_html__( 'The entries these filters show, as stored: without access keys, credentials or passwords.', 'wpf-webhooks' ) . '</p>';
