@@ -77,6 +77,22 @@ if ( isset( $_SERVER['HTTP_X_TEST_ILLEGAL_LOGINS'] ) ) {
 	add_filter( 'illegal_user_logins', static fn() => $wpf_test_illegal );
 }
 
+// The plugin's string "Webhook Logs" in another language, asked early (at plugins_loaded, as when another plugin's
+// wp_schedule_event() runs the plugin's cron_schedules filter) and at init, answered as JSON.
+if ( isset( $_SERVER['HTTP_X_TEST_LOCALE'] ) ) {
+	$wpf_test_locale = sanitize_text_field( wp_unslash( $_SERVER['HTTP_X_TEST_LOCALE'] ) );
+	add_filter( 'determine_locale', static fn() => $wpf_test_locale );
+	add_action( 'plugins_loaded', static fn() => $GLOBALS['wpf_test_early'] = __( 'Webhook Logs', 'wpf-webhooks' ), 0 ); // phpcs:ignore WordPress.WP.GlobalVariablesOverride
+	add_action(
+		'init',
+		static function () {
+			nocache_headers();
+			wp_send_json( array( 'early' => $GLOBALS['wpf_test_early'], 'init' => __( 'Webhook Logs', 'wpf-webhooks' ) ) );
+		},
+		99
+	);
+}
+
 // The site owner's cap on stored queued webhooks (wp-config.php's WPF_WEBHOOKS_QUEUE_MAX_JOBS), for this request.
 if ( isset( $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] ) && ! defined( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS' ) ) {
 	define( 'WPF_WEBHOOKS_QUEUE_MAX_JOBS', (int) $_SERVER['HTTP_X_TEST_QUEUE_MAX_JOBS'] );

@@ -153,10 +153,9 @@ final class AdminHealthTest extends WebhookTestCase {
 		$links = apply_filters( 'plugin_action_links_' . plugin_basename( WPF_WEBHOOKS_FILE ), array( 'deactivate' => '<a href="#">Deactivate</a>' ) );
 		$this->assertSame( 'settings', array_key_first( $links ), 'Settings first' );
 		$this->assertStringContainsString( esc_url( \WpfWebhooks\Admin\SettingsPage::url() ), $links['settings'] );
-		$this->assertTrue( has_action( 'init', array( \WpfWebhooks\Plugin::class, 'load_textdomain' ) ) !== false );
 	}
 
-	public function test_translations_come_from_the_plugins_languages_folder_when_a_string_needs_them_not_at_every_init(): void {
+	public function test_translations_come_from_the_plugins_languages_folder_when_a_string_needs_them_from_the_first(): void {
 		$mo_file = dirname( WPF_WEBHOOKS_FILE ) . '/languages/wpf-webhooks-fr_FR.mo';
 		$mo      = new \MO();
 		$mo->add_entry( new \Translation_Entry( array( 'singular' => 'Webhook Logs', 'translations' => array( 'Journal des webhooks' ) ) ) );
@@ -170,12 +169,15 @@ final class AdminHealthTest extends WebhookTestCase {
 		add_action( 'load_textdomain', $count, 10, 2 );
 		$french = fn() => 'fr_FR';
 		try {
-			\WpfWebhooks\Plugin::load_textdomain();
-			$this->assertSame( array(), $reads, 'init reads no translation file' );
+			\WpfWebhooks\Plugin::register_translations();
+			$this->assertSame( array(), $reads, 'registering them reads no file' );
 			add_filter( 'determine_locale', $french );
 			unload_textdomain( 'wpf-webhooks', true );
 			$this->assertSame( 'Journal des webhooks', __( 'Webhook Logs', 'wpf-webhooks' ), 'the first string loads them' );
 			$this->assertSame( array( $mo_file ), $reads );
+
+			$answer = Site::webhook( array( 'page' => uniqid() ), null, array( 'X-Test-Locale: fr_FR' ), 'GET' );
+			$this->assertSame( array( 'early' => 'Journal des webhooks', 'init' => 'Journal des webhooks' ), $answer['json'], 'a string asked before init (another plugin\'s wp_schedule_event() at plugins_loaded) is translated, and so are the later ones' );
 		} finally {
 			remove_filter( 'determine_locale', $french );
 			unload_textdomain( 'wpf-webhooks', true );

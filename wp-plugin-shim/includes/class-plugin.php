@@ -20,7 +20,7 @@ final class Plugin {
 	public static function add_hooks(): void {
 		register_activation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'activate' ) );
 		register_deactivation_hook( WPF_WEBHOOKS_FILE, array( self::class, 'deactivate' ) );
-		add_action( 'init', array( self::class, 'load_textdomain' ), 0 );
+		self::register_translations();
 		add_action( 'init', array( Endpoint::class, 'maybe_handle' ), 0 );
 		add_action( 'admin_init', array( Schema::class, 'upgrade' ) );
 		add_action( 'admin_init', array( self::class, 'install_site' ) );
@@ -69,12 +69,14 @@ final class Plugin {
 	}
 
 	/**
-	 * Tells WordPress where the plugin's translations are (init): languages/ in the plugin, after
-	 * wp-content/languages/plugins. WordPress loads them just in time, at the first string of the text domain, so
+	 * Tells WordPress where the plugin's translations are, as the plugin loads: languages/ in the plugin, after
+	 * wp-content/languages/plugins. WordPress loads them just in time, at the first string of the text domain
+	 * (even one asked before `init`, as another plugin's wp_schedule_event() runs the cron_schedules filter), so
 	 * a request that shows none (a webhook, a front-end page) reads no file for them; load_plugin_textdomain()
-	 * would look for two files at every request.
+	 * would look for two files at every request. WordPress's just-in-time loading does not apply the
+	 * `plugin_locale` filter.
 	 */
-	public static function load_textdomain(): void {
+	public static function register_translations(): void {
 		global $wp_textdomain_registry;
 		$wp_textdomain_registry->set_custom_path( 'wpf-webhooks', dirname( WPF_WEBHOOKS_FILE ) . '/languages' );
 	}
