@@ -96,7 +96,8 @@ final class ShimRulesTest extends TestCase {
 		$this->assertNotRestated( '/[\'"]crm_[\'"]/', 'which codes are the CRM\'s' );
 		$this->assertNotRestated( '/[\'"](forbidden|payload_too_large)[\'"]\s*,\s*[\'"](forbidden|payload_too_large)[\'"]/', 'which codes are refusals' );
 		$this->assertNotRestated( '/[\'"]success[\'"]\s*,\s*[\'"]client[\'"]/', 'the classes of codes' );
-		$this->assertNotRestated( '/status\W*\s*(<|>=)\s*[45]00\b|\b(FAILED_FROM|REFUSALS)\b/', 'which statuses are failures' );
+		$this->assertNotRestated( '/const\s+CODES\b|[\'"]ok[\'"]\s*,\s*[\'"]created[\'"]/', 'the list of codes' );
+		$this->assertNotRestated( '/status\W*\s*(<|>=)\s*[345]00\b|\b(FAILED_FROM|REFUSALS)\b/', 'which statuses are failures' );
 	}
 
 	public function test_the_shim_restates_no_body_limit(): void {

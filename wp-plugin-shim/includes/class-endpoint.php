@@ -269,7 +269,7 @@ final class Endpoint {
 				return Response::of( 'duplicate' );
 			}
 			$response = self::apply_locked( $plan, $site );
-			if ( null !== $delivery && $response->status < 300 ) {
+			if ( null !== $delivery && $response->succeeded() ) {
 				Deliveries::remember( $delivery );
 			}
 			return $response;

@@ -208,7 +208,7 @@ final class QueueRunner {
 	private static function finish( object $job, Response $response, bool $readable ): string {
 		$attempts = (int) $job->attempts;
 		$attempt  = self::attempt_text( $attempts );
-		if ( $response->status < 300 ) {
+		if ( $response->succeeded() ) {
 			Queue::complete( $job );
 			return $attempt;
 		}

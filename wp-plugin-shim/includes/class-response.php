@@ -66,11 +66,18 @@ final class Response {
 	}
 
 	/**
+	 * Whether the webhook was done: its code's class is `success` (CONTRACT §3: exactly the statuses below 300).
+	 */
+	public function succeeded(): bool {
+		return 'success' === Log::outcome( $this->code );
+	}
+
+	/**
 	 * The JSON body.
 	 */
 	public function body(): array {
 		return array(
-			'success'  => $this->status < 300,
+			'success'  => $this->succeeded(),
 			'code'     => $this->code,
 			'message'  => $this->message,
 			'user_id'  => $this->user_id,

@@ -231,7 +231,7 @@ final class LogListTable extends \WP_List_Table {
 			return;
 		}
 		echo '<div class="alignleft actions">';
-		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), array_combine( LogPage::CODES, LogPage::CODES ), $this->filters['code'] );
+		self::dropdown( 'result', __( 'Filter by result', 'wpf-webhooks' ), __( 'All results', 'wpf-webhooks' ), array_combine( LogPage::codes(), LogPage::codes() ), $this->filters['code'] );
 		echo '<label class="wpf-webhooks-log-errors" for="wpf-webhooks-log-errors"><input type="checkbox" name="errors" id="wpf-webhooks-log-errors" value="1"' . checked( $this->filters['errors'], true, false ) . '> ' . esc_html__( 'Errors only', 'wpf-webhooks' ) . '</label>';
 		self::dropdown( 'log_action', __( 'Filter by action', 'wpf-webhooks' ), __( 'All actions', 'wpf-webhooks' ), array_combine( LogPage::ACTIONS, LogPage::ACTIONS ), $this->filters['action'] );
 		/* translators: %s: a signature's status, e.g. "Refused" */

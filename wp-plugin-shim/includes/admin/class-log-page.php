@@ -25,26 +25,6 @@ final class LogPage {
 	const RETRY_ACTION  = 'wpf_webhooks_retry_jobs';
 	const EXPORT_ACTION = 'wpf_webhooks_export_log';
 
-	/**
-	 * The contract's result codes (CONTRACT §3), for the filter.
-	 */
-	const CODES = array(
-		'ok',
-		'created',
-		'updated',
-		'duplicate',
-		'queued',
-		'bad_request',
-		'forbidden',
-		'contact_not_found',
-		'user_not_found',
-		'payload_too_large',
-		'internal_error',
-		'crm_error',
-		'crm_unavailable',
-		'not_configured',
-		'extension_missing',
-	);
 
 	/**
 	 * The actions, for the filter.
@@ -422,6 +402,15 @@ final class LogPage {
 	}
 
 	/**
+	 * The contract's codes, for the result filter.
+	 *
+	 * @return string[]
+	 */
+	public static function codes(): array {
+		return array_keys( Contract::get()['codes'] );
+	}
+
+	/**
 	 * The outcomes (Log::outcomes()) in words.
 	 *
 	 * @return array<string, string> outcome => words.
@@ -488,7 +477,7 @@ final class LogPage {
 		$action    = sanitize_key( $text( 'log_action' ) );
 		$signature = sanitize_key( $text( 'signature' ) );
 		return array(
-			'code'      => in_array( $code, self::CODES, true ) ? $code : '',
+			'code'      => in_array( $code, self::codes(), true ) ? $code : '',
 			'action'    => in_array( $action, self::ACTIONS, true ) ? $action : '',
 			'signature' => isset( self::signature_statuses()[ $signature ] ) ? $signature : '',
 			'errors'    => '1' === $text( 'errors' ),
