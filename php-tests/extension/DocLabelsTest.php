@@ -23,7 +23,7 @@ final class DocLabelsTest extends TestCase {
 	/**
 	 * The docs a site owner or a developer reads, besides docs/*.md.
 	 */
-	const DOCS = array( 'README.md', 'ARCHITECTURE.md', 'SECURITY.md', 'CHANGELOG.md', 'wp-plugin-shim/readme.txt' );
+	const DOCS = array( 'README.md', 'ARCHITECTURE.md', 'SECURITY.md', 'CHANGELOG.md', 'wp-plugin-shim/readme.txt', 'crates/sandbox/README.md', 'fuzz/README.md' );
 
 	/**
 	 * WordPress 6.5's own labels that the docs name: menus, screens, tabs, buttons and fields of wp-admin.
@@ -86,7 +86,7 @@ final class DocLabelsTest extends TestCase {
 	 * @return string[]
 	 */
 	public static function labels( string $markdown ): array {
-		$text = (string) preg_replace( '/^(```|~~~).*?^\1[^\n]*$/ms', '', $markdown );
+		$text = Markdown::without_fences( $markdown );
 		$text = (string) preg_replace( '/(?<=\n\n)(?: {4}|\t)[^\n]*(?:\n(?: {4}|\t)[^\n]*)*/', '', $text );
 		$text = (string) preg_replace( '/(`+).+?\1/s', '``', $text );
 		preg_match_all( '/(?<![*\w\\\\])\*(?![\s*])((?:(?!\n[ \t]*\n)[^*])+?)(?<![\s\\\\])\*(?![*\w])/u', $text, $m );
@@ -172,28 +172,29 @@ final class DocLabelsTest extends TestCase {
 	}
 
 	/**
-	 * The headings' anchors of a Markdown file, as GitHub makes them: lower case, punctuation but - and _ dropped,
-	 * spaces to -.
+	 * The links of a Markdown text, as their targets: inline ones (`[text](target "title")`) and reference
+	 * definitions (`[ref]: target "title"`, which `[text][ref]` uses); not those in code.
 	 *
-	 * @param string $file The file.
+	 * @param string $markdown The text.
 	 * @return string[]
 	 */
-	private static function anchors( string $file ): array {
-		preg_match_all( '/^#{1,6} (.+)$/m', (string) file_get_contents( $file ), $m );
-		return array_map( fn( string $heading ) => str_replace( ' ', '-', (string) preg_replace( '/[^\p{L}\p{N}_\- ]/u', '', mb_strtolower( trim( $heading ) ) ) ), $m[1] );
+	public static function links( string $markdown ): array {
+		$text = (string) preg_replace( '/(`+).+?\1/s', '``', Markdown::without_fences( $markdown ) );
+		preg_match_all( '/\]\(\s*<?([^)\s>]+)>?(?:\s+(?:"[^"]*"|\'[^\']*\'|\([^)]*\)))?\s*\)/', $text, $inline );
+		preg_match_all( '/^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]+)>?/m', $text, $defined );
+		return array_merge( $inline[1], $defined[1] );
 	}
 
 	public function test_every_link_of_a_doc_leads_to_a_file_of_the_repository_and_its_section(): void {
 		$broken = array();
 		foreach ( array_merge( self::docs(), array( 'BENCHMARKS.md' ) ) as $doc ) {
-			preg_match_all( '/\]\(([^)\s]+)\)/', (string) file_get_contents( self::REPO . '/' . $doc ), $m );
-			foreach ( $m[1] as $target ) {
+			foreach ( self::links( (string) file_get_contents( self::REPO . '/' . $doc ) ) as $target ) {
 				if ( preg_match( '#^[a-z][a-z0-9+.-]*:#i', $target ) ) {
 					continue;
 				}
 				[ $path, $anchor ] = array_pad( explode( '#', $target, 2 ), 2, '' );
 				$file              = '' === $path ? self::REPO . '/' . $doc : realpath( self::REPO . '/' . dirname( $doc ) . '/' . $path );
-				if ( false === $file || ! str_starts_with( $file, (string) realpath( self::REPO ) . '/' ) || ( '' !== $anchor && ! in_array( $anchor, self::anchors( $file ), true ) ) ) {
+				if ( false === $file || ! str_starts_with( $file, (string) realpath( self::REPO ) . '/' ) || ( '' !== $anchor && ! in_array( $anchor, Markdown::anchors( (string) file_get_contents( $file ) ), true ) ) ) {
 					$broken[] = "$doc: $target";
 				}
 			}
@@ -217,6 +218,17 @@ final class DocLabelsTest extends TestCase {
 		$this->assertSame(
 			array( 'Tools → Webhook Logs', 'Require signed webhooks', 'Copy' ),
 			self::labels( "Open *Tools → Webhook\n  Logs*, tick *Require\nsigned webhooks*; **bold**, _emphasis_, `*code*`, a * b * c, *Copy*.\n\n    *indented code*\n" )
+		);
+	}
+
+	public function test_the_links_and_anchors_are_read_as_github_reads_them(): void {
+		$this->assertSame(
+			array( 'a.md', 'b.md#c', 'd.md', 'e.md#f' ),
+			self::links( "[a](a.md) [b](b.md#c \"title\") [d][ref] [e][]\n\n```\n[no](code.md)\n```\n\n[ref]: d.md\n[e]: <e.md#f> 'title'\n" )
+		);
+		$this->assertSame(
+			array( 'a-heading', 'a-heading-1', 'reachability-not_json', 'a-heading-2' ),
+			Markdown::anchors( "# A heading\n\n## A heading\n\n```sh\n# a comment, no heading\n```\n\n### Reachability: `not_json`\n\n#### A heading ##\n" )
 		);
 	}
 }
