@@ -11,4 +11,5 @@ if ( ! extension_loaded( 'wpf_webhooks' ) ) {
 	exit( 1 );
 }
 
+require_once __DIR__ . '/../support/Markdown.php';
 require_once __DIR__ . '/../support/Sandbox.php';

@@ -18,6 +18,7 @@ foreach ( glob( WP_PLUGIN_DIR . '/wpf-webhooks/includes/admin/*.php' ) as $wpf_a
 	require_once $wpf_admin_file;
 }
 require_once __DIR__ . '/../support/InFlight.php';
+require_once __DIR__ . '/../support/Markdown.php';
 require_once __DIR__ . '/../support/Sandbox.php';
 require_once __DIR__ . '/../support/Site.php';
 require_once __DIR__ . '/WebhookTestCase.php';
