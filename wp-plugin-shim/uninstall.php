@@ -27,6 +27,7 @@ WpfWebhooks\Plugin::each_site(
 		delete_option( WpfWebhooks\Admin\SettingsPage::KEY_REGENERATED_OPTION );
 		WpfWebhooks\Schema::drop();
 		WpfWebhooks\Log::forget_counts();
+		delete_option( WpfWebhooks\Log::COUNTS_GENERATION );
 		WpfWebhooks\Plugin::deactivate();
 	}
 );

@@ -699,6 +699,81 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( 2, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ), 'an erased row is no longer counted' );
 	}
 
+	public function test_a_quarter_that_settles_after_a_view_is_still_counted(): void {
+		$now = time();
+		$now = $now - $now % Log::SLOT_SECONDS + 60;
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 3 * HOUR_IN_SECONDS ) );
+		Log::forget_counts();
+		Log::counts( DAY_IN_SECONDS, 30, $now );
+		Log::record( array( 'code' => 'crm_error', 'status' => 502, 'created_at' => $now ) );
+		$later = Log::counts( DAY_IN_SECONDS, 30, $now + HOUR_IN_SECONDS );
+		$this->assertSame( 2, array_sum( array_map( 'array_sum', $later ) ), 'the quarter settled between two views is added' );
+	}
+
+	public function test_the_settled_counts_are_stored_only_when_a_quarter_settled_or_they_were_counted_again(): void {
+		$now = time();
+		$now = $now - $now % Log::SLOT_SECONDS + 60;
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 3 * HOUR_IN_SECONDS ) );
+		Log::forget_counts();
+		Log::counts( HOUR_IN_SECONDS, 24, $now );
+		Log::counts( DAY_IN_SECONDS, 30, $now );
+		Log::record( array( 'code' => 'crm_error', 'status' => 502, 'created_at' => $now ) );
+		$stores = 0;
+		$count  = function ( $value ) use ( &$stores ) {
+			++$stores;
+			return $value;
+		};
+		add_filter( 'pre_set_transient_' . Log::SLOTS_CACHE, $count );
+		try {
+			Log::counts( HOUR_IN_SECONDS, 24, $now );
+			Log::counts( DAY_IN_SECONDS, 30, $now );
+			$this->assertSame( 0, $stores, 'a new webhook, no quarter settled: the settled counts are not written again' );
+			Log::counts( HOUR_IN_SECONDS, 24, $now + HOUR_IN_SECONDS );
+			Log::counts( DAY_IN_SECONDS, 30, $now + HOUR_IN_SECONDS );
+			$this->assertSame( 1, $stores, 'quarters settled: written once for both charts' );
+		} finally {
+			remove_filter( 'pre_set_transient_' . Log::SLOTS_CACHE, $count );
+		}
+	}
+
+	public function test_counts_a_view_wrote_back_after_an_erasure_are_not_used(): void {
+		$now = time();
+		Log::record( array( 'code' => 'created', 'status' => 200, 'contact' => 'keep@example.com', 'created_at' => $now - 5 * DAY_IN_SECONDS ) );
+		Log::record( array( 'code' => 'created', 'status' => 200, 'contact' => 'erase.me@example.com', 'created_at' => $now - 3 * DAY_IN_SECONDS ) );
+		Log::record( array( 'code' => 'created', 'status' => 200, 'contact' => 'keep@example.com', 'created_at' => $now - 2 * DAY_IN_SECONDS ) );
+		Log::forget_counts();
+		Log::counts( DAY_IN_SECONDS, 30 );
+		$stale = array(
+			Log::SLOTS_CACHE => get_transient( Log::SLOTS_CACHE ),
+			Log::COUNTS_CACHE . DAY_IN_SECONDS . '_30' => get_transient( Log::COUNTS_CACHE . DAY_IN_SECONDS . '_30' ),
+		);
+		$this->assertIsArray( \WpfWebhooks\Privacy::erase( 'erase.me@example.com' ) );
+		foreach ( $stale as $name => $value ) {
+			set_transient( $name, $value, DAY_IN_SECONDS ); // A view that read them before the erasure writes them after it.
+		}
+		$this->assertSame( 2, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ) );
+	}
+
+	public function test_retention_deleting_rows_older_than_the_charts_counts_nothing_again(): void {
+		$now = time();
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 40 * DAY_IN_SECONDS ) );
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 3 * DAY_IN_SECONDS ) );
+		Log::forget_counts();
+		Log::counts( DAY_IN_SECONDS, 30 );
+		global $wpdb;
+		$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . Log::table() . ' WHERE created_at < %d', $now - 31 * DAY_IN_SECONDS ) ); // phpcs:ignore WordPress.DB
+		$queries = $this->queries_of(
+			function () use ( &$days ) {
+				$days = Log::counts( DAY_IN_SECONDS, 30 );
+			}
+		);
+		$this->assertSame( 1, array_sum( array_map( 'array_sum', $days ) ) );
+		foreach ( preg_grep( '/GROUP BY/', $queries ) as $query ) {
+			$this->assertSame( 1, preg_match( '/created_at >= (\d+)/', $query, $from ), $query );
+			$this->assertGreaterThanOrEqual( $now - 2 * Log::SLOT_SECONDS, (int) $from[1], 'no count from 30 days back: ' . $query );
+		}
+	}
+
 	public function test_the_charts_tell_outcomes_apart_without_colour_and_show_their_numbers_as_a_table_on_demand(): void {
 		require_once dirname( WPF_WEBHOOKS_FILE ) . '/includes/admin/class-log-charts.php';
 		$start  = strtotime( '2026-05-01 10:00:00 UTC' );
@@ -708,7 +783,12 @@ final class LogTest extends WebhookTestCase {
 		);
 		ob_start();
 		\WpfWebhooks\Admin\LogCharts::render( 'Chart', $counts, 'H:i', 'Nothing.', 'Hour' );
-		$html  = (string) ob_get_clean();
+		$html = (string) ob_get_clean();
+		ob_start();
+		\WpfWebhooks\Admin\LogCharts::render( 'Chart', $counts, 'H:i', 'Nothing.', 'Hour' );
+		\WpfWebhooks\Admin\LogCharts::render( 'Chart', $counts, 'H:i', 'Nothing.', 'Hour' );
+		preg_match_all( '/ id="([^"]+)"/', (string) ob_get_clean(), $ids );
+		$this->assertSame( array_unique( $ids[1] ), $ids[1], 'two charts of as many periods on one page: no id twice (patterns, titles, captions)' );
 		$page  = new \DOMDocument();
 		libxml_use_internal_errors( true );
 		$page->loadHTML( '<?xml encoding="utf-8"?>' . $html );

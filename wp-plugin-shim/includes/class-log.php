@@ -54,6 +54,12 @@ final class Log {
 	const SLOTS_CACHE = 'wpf_webhooks_count_slots';
 
 	/**
+	 * The option counting forget_counts()'s calls: counts stored under an older generation are not used (a view
+	 * that read them before rows were erased may write them back after).
+	 */
+	const COUNTS_GENERATION = 'wpf_webhooks_counts_generation';
+
+	/**
 	 * The log page's charts: seconds a period => how many periods (the last 24 hours, the last 30 days).
 	 */
 	const CHARTS = array(
@@ -397,7 +403,7 @@ final class Log {
 		// Every view of the log page draws them (each page, filter, detail): counted again only when a row was
 		// logged or deleted since, or a period began; the oldest and newest ids are two reads of the primary key.
 		$cache  = self::COUNTS_CACHE . $bucket . '_' . $buckets;
-		$state  = array( ...Schema::id_range( self::table() ), $first );
+		$state  = array( ...Schema::id_range( self::table() ), $first, (int) get_option( self::COUNTS_GENERATION, 0 ) );
 		$cached = get_transient( $cache );
 		if ( is_array( $cached ) && ( $cached['state'] ?? null ) === $state ) {
 			return $cached['counts'];
@@ -431,9 +437,12 @@ final class Log {
 	}
 
 	/**
-	 * The settled quarters' counts from `$from` to `$until`: kept in a transient with the oldest row's id when
-	 * they were counted, and counted again from the start only when that changed (retention, the row cap) or
-	 * forget_counts() was called (the log cleared, a person's rows erased); else only the quarters settled since.
+	 * The settled quarters' counts from `$from` to `$until`: kept in a transient with the counts' generation
+	 * (forget_counts()), the oldest row's id and the first counted one's, and counted again from the start only
+	 * when rows they hold may be gone: a new generation (the log cleared, a person's rows erased), or rows deleted
+	 * from the first counted one on (the row cap trimming rows of the last 30 days; retention deletes only older
+	 * ones). Else only the quarters settled since are counted, and the transient is written only when something
+	 * changed.
 	 *
 	 * @param int $oldest The oldest row's id.
 	 * @param int $from   The first quarter wanted.
@@ -441,24 +450,40 @@ final class Log {
 	 * @return array<int, array<string, int>> Quarter's start => code => count, with a row only.
 	 */
 	private static function settled( int $oldest, int $from, int $until ): array {
-		$kept = get_transient( self::SLOTS_CACHE );
-		if ( is_array( $kept ) && $kept['oldest'] === $oldest && $kept['from'] <= $from && $kept['until'] <= $until ) {
-			$slots = $kept['slots'] + ( $kept['until'] < $until ? self::slots( $kept['until'], $until ) : array() );
-		} else {
-			$slots = self::slots( $from, $until );
+		$generation = (int) get_option( self::COUNTS_GENERATION, 0 );
+		$kept       = get_transient( self::SLOTS_CACHE );
+		$usable     = is_array( $kept ) && ( $kept['generation'] ?? null ) === $generation && $kept['from'] <= $from && $kept['until'] <= $until
+			&& ( $kept['oldest'] === $oldest || $oldest <= $kept['first'] );
+		if ( $usable && array( $oldest, $from, $until ) === array( $kept['oldest'], $kept['from'], $kept['until'] ) ) {
+			return $kept['slots'];
 		}
+		$slots = $usable ? $kept['slots'] + ( $kept['until'] < $until ? self::slots( $kept['until'], $until ) : array() ) : self::slots( $from, $until );
 		$slots = array_filter( $slots, fn( $slot ) => $slot >= $from, ARRAY_FILTER_USE_KEY );
 		set_transient(
 			self::SLOTS_CACHE,
 			array(
-				'oldest' => $oldest,
-				'from'   => $from,
-				'until'  => $until,
-				'slots'  => $slots,
+				'generation' => $generation,
+				'oldest'     => $oldest,
+				'first'      => self::first_logged( $from ),
+				'from'       => $from,
+				'until'      => $until,
+				'slots'      => $slots,
 			),
 			DAY_IN_SECONDS
 		);
 		return $slots;
+	}
+
+	/**
+	 * The id of the first row logged from a moment on (PHP_INT_MAX for none): one read of the `created_at` index.
+	 * Rows below it were logged before (ids grow as rows are logged).
+	 *
+	 * @param int $moment Unix time.
+	 */
+	private static function first_logged( int $moment ): int {
+		global $wpdb;
+		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE created_at >= %d ORDER BY created_at LIMIT 1', $moment ) ); // phpcs:ignore WordPress.DB
+		return null === $id ? PHP_INT_MAX : (int) $id;
 	}
 
 	/**
@@ -586,9 +611,11 @@ final class Log {
 	}
 
 	/**
-	 * Forgets the charts' counts (counts()), so the next view aggregates the log again.
+	 * Forgets the charts' counts (counts()), so the next view aggregates the log again: a new generation, and the
+	 * transients deleted.
 	 */
 	public static function forget_counts(): void {
+		update_option( self::COUNTS_GENERATION, (int) get_option( self::COUNTS_GENERATION, 0 ) + 1, false );
 		foreach ( self::CHARTS as $bucket => $buckets ) {
 			delete_transient( self::COUNTS_CACHE . $bucket . '_' . $buckets );
 		}

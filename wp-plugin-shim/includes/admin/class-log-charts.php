@@ -34,7 +34,7 @@ final class LogCharts {
 		'success'  => '',
 		'client'   => '<path d="M-1,1 l2,-2 M0,4 l4,-4 M3,5 l2,-2" stroke="#1d2327" stroke-opacity=".55" stroke-width="1"/>',
 		'crm'      => '<circle cx="2" cy="2" r="1" fill="#fff" fill-opacity=".85"/>',
-		'refused'  => '<path d="M0,1 h4" stroke="#fff" stroke-opacity=".85" stroke-width="1"/>',
+		'refused'  => '<path d="M0,1 h4" stroke="#fff" stroke-width="1"/>',
 		'internal' => '<path d="M0,0 l4,4 M4,0 l-4,4" stroke="#fff" stroke-opacity=".75" stroke-width=".8"/>',
 	);
 
@@ -48,7 +48,8 @@ final class LogCharts {
 	 * @param string $period What a period is, the table's first heading: "Hour", "Day".
 	 */
 	public static function render( string $title, array $counts, string $format, string $empty, string $period ): void {
-		$id     = 'wpf-webhooks-chart-' . count( $counts );
+		static $charts = 0;
+		$id     = 'wpf-webhooks-chart-' . ++$charts;
 		$totals = array_map( 'array_sum', $counts );
 		echo '<figure class="wpf-webhooks-chart" id="' . esc_attr( $id ) . '">';
 		echo '<figcaption id="' . esc_attr( $id . '-caption' ) . '"><strong>' . esc_html( $title ) . '</strong></figcaption>';
