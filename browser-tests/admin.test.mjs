@@ -696,6 +696,22 @@ describe('wp-admin in Chromium', { timeout: SUITE_TIMEOUT_MS - 5_000 }, () => {
     assert.match(await s.page.locator('.notice-success').first().innerText(), /1 queued webhook will be tried again/);
   });
 
+  step(18, 'site health names the failed webhooks in words, as advice, linked to the log', [13], async () => {
+    await open('/wp-admin/site-health.php');
+    const trigger = s.page.locator('#health-check-site-status-recommended .health-check-accordion-trigger', { hasText: /webhooks? failed in the last 24 hours/ });
+    await trigger.waitFor({ timeout: 20_000 });
+    assert.equal(await s.page.locator('#health-check-site-status-critical .health-check-accordion-trigger', { hasText: /failed in the last 24 hours/ }).count(), 0, 'advice, not critical');
+    await trigger.click();
+    const panel = s.page.locator('#health-check-accordion-block-wpf_webhooks_failures');
+    await panel.waitFor();
+    assert.match(await panel.innerText(), /\d+ × The CRM has no such contact\. \(contact_not_found\)/, 'each result in words, with its count');
+    await screenshotOfBothWidths(s.page.locator('#health-check-site-status-recommended'), 18, 'site health failures');
+    await submitAndWait(panel.getByRole('link', { name: /The CRM has no such contact\./ }), /result=contact_not_found/);
+    const codes = await s.page.locator('table.wp-list-table tr[data-log-id] td.column-code code').allInnerTexts();
+    assert.ok(codes.length > 0, 'the log, filtered to them');
+    assert.deepEqual([...new Set(codes)], ['contact_not_found']);
+  });
+
   step(20, 'the settings page in setup order, at 1280 and 375 px', [2], async () => {
     await open(SETTINGS_PATH);
     const top = async (selector) => (await s.page.locator(selector).first().boundingBox())?.y;
