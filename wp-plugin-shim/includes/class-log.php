@@ -387,8 +387,8 @@ final class Log {
 	 * days: a day runs from one of its midnights to the next, 23 or 25 hours across a clock change), this one
 	 * included. Counted in the database by quarter of an hour (every time zone's hours and midnights fall on one)
 	 * and code, the quarters added up into the periods here. A quarter that ended over a quarter of an hour ago
-	 * gains no row (a row's time is when it was logged), so its counts are kept (settled()) until an old row is
-	 * deleted; only the last half hour's rows are aggregated again, and only when a row was logged since.
+	 * gains no row (a row's time is when it was logged), so its counts are kept (settled()) until rows they count
+	 * may be gone; only the last half hour's rows are aggregated again, and only when a row was logged since.
 	 *
 	 * @param int      $bucket  HOUR_IN_SECONDS or DAY_IN_SECONDS.
 	 * @param int      $buckets How many periods.
@@ -552,9 +552,9 @@ final class Log {
 	}
 
 	/**
-	 * The failed webhooks since a moment (failed()), whether the request
-	 * (a bad body, an unknown contact, a refused signature), the CRM or the site failed it. Requests refused
-	 * before their key was accepted have no row and are not counted (see refusals_since()).
+	 * The failed webhooks since a moment (failed()), whether the request (a bad body, an unknown contact, a
+	 * refused signature), the CRM or the site failed it. Requests refused before their key was accepted have no
+	 * row and are not counted (see refusals_since()).
 	 *
 	 * @param int $since Unix time.
 	 * @return array<string, int> code => count, most frequent first.
