@@ -620,6 +620,10 @@ final class LogTest extends WebhookTestCase {
 		$this->assertStringContainsString( 'name="errors" id="wpf-webhooks-log-errors" value="1" checked=\'checked\'', $errors );
 		$this->assertSame( 1, substr_count( $this->render_page( array( 'errors' => '1', 'result' => 'forbidden' ) ), 'data-log-id=' ), 'beside the per-code filter' );
 		$this->assertSame( array( 'success', 'client', 'crm', 'refused', 'internal' ), array_map( fn( $r ) => Log::outcome( $r[0] ), $rows ) );
+		require_once dirname( WPF_WEBHOOKS_FILE ) . '/includes/admin/class-log-charts.php';
+		foreach ( array( LogPage::COLOURS, LogPage::outcomes(), \WpfWebhooks\Admin\LogCharts::MARKS ) as $by_class ) {
+			$this->assertSame( Log::outcomes(), array_keys( $by_class ), 'a colour, words and a pattern for each class the core exports, in its order' );
+		}
 	}
 
 	public function test_the_charts_count_webhooks_per_hour_and_day_by_outcome_within_a_bounded_window(): void {
