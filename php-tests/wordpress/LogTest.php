@@ -758,6 +758,27 @@ final class LogTest extends WebhookTestCase {
 		$this->assertSame( 2, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ) );
 	}
 
+	public function test_retention_emptying_the_log_empties_the_charts(): void {
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => time() - 10 * DAY_IN_SECONDS ) );
+		Log::forget_counts();
+		$this->assertSame( 1, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ) );
+		$this->configure( array( 'log_retention_days' => 7, 'log_max_rows' => 0 ) );
+		Log::prune();
+		$this->assertSame( 0, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30 ) ) ) );
+	}
+
+	public function test_rows_logged_out_of_order_and_trimmed_are_not_counted(): void {
+		$now  = time();
+		$from = ( new \DateTimeImmutable( '@' . $now ) )->setTimezone( wp_timezone() )->setTime( 0, 0 )->modify( '-29 days' )->getTimestamp();
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $from + 5 ) ); // Two servers' clocks seconds apart.
+		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $from ) );
+		Log::forget_counts();
+		$this->assertSame( 2, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30, $now ) ) ) );
+		global $wpdb;
+		$wpdb->query( 'DELETE FROM ' . Log::table() . ' ORDER BY id LIMIT 1' ); // phpcs:ignore WordPress.DB -- the row cap trims the oldest.
+		$this->assertSame( 1, array_sum( array_map( 'array_sum', Log::counts( DAY_IN_SECONDS, 30, $now ) ) ) );
+	}
+
 	public function test_retention_deleting_rows_older_than_the_charts_counts_nothing_again(): void {
 		$now = time();
 		Log::record( array( 'code' => 'created', 'status' => 200, 'created_at' => $now - 40 * DAY_IN_SECONDS ) );

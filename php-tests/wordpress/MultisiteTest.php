@@ -299,6 +299,7 @@ final class MultisiteTest extends WebhookTestCase {
 		switch_to_blog( $site );
 		Plugin::activate();
 		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
+		\WpfWebhooks\Log::forget_counts();
 		restore_current_blog();
 		[ $status, $out ] = Site::uninstall_plugin();
 		try {
@@ -312,6 +313,7 @@ final class MultisiteTest extends WebhookTestCase {
 				$this->assertFalse( get_option( Settings::OPTION ), "site $id: settings" );
 				$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ), "site $id: key regeneration time" );
 				$this->assertFalse( get_option( \WpfWebhooks\Staging::OPTION ), "site $id: its recorded URL" );
+				$this->assertSame( array(), $wpdb->get_col( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE '%wpf\\_webhooks%'" ), "site $id: no option, no transient of the plugin" ); // phpcs:ignore WordPress.DB
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( 'queue' ) ) ), "site $id: queue table" );
 				$this->assertFalse( wp_next_scheduled( ContactLinks::CRON_HOOK ), "site $id: backfill" );
 				$this->assertFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), "site $id: queue worker" );

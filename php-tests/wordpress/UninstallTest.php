@@ -26,6 +26,10 @@ final class UninstallTest extends WebhookTestCase {
 		$this->assertAnswer( 200, 'created', $this->hook( 'add', 'jane@example.com' ) );
 		Plugin::activate();
 		update_option( SettingsPage::KEY_REGENERATED_OPTION, time(), false );
+		Log::counts( DAY_IN_SECONDS, 30 );
+		Log::forget_counts();
+		Log::counts( DAY_IN_SECONDS, 30 );
+		set_transient( \WpfWebhooks\Endpoint::CHECK_SEEN, 'unsigned', MINUTE_IN_SECONDS ); // As the webhook URL check leaves it.
 		$this->assertNotFalse( wp_next_scheduled( QueueRunner::CRON_HOOK ), 'activation schedules the queue worker' );
 		$tables = array( 'deliveries', 'log', 'queue', 'refused' );
 		foreach ( $tables as $table ) {
@@ -41,6 +45,7 @@ final class UninstallTest extends WebhookTestCase {
 			$this->assertFalse( get_option( Schema::VERSION_OPTION ) );
 			$this->assertFalse( get_option( SettingsPage::KEY_REGENERATED_OPTION ) );
 			$this->assertFalse( get_option( \WpfWebhooks\Staging::OPTION ) );
+			$this->assertSame( array(), $wpdb->get_col( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE '%wpf\\_webhooks%'" ), 'no option, no transient of the plugin is left' ); // phpcs:ignore WordPress.DB
 			foreach ( $tables as $table ) {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::table( $table ) ) ), $table );
 			}

@@ -409,7 +409,7 @@ final class Log {
 			return $cached['counts'];
 		}
 		$recent = max( $first, $now - $now % self::SLOT_SECONDS - self::SLOT_SECONDS );
-		$slots  = self::settled( (int) $state[0], min( $first, self::period_starts( DAY_IN_SECONDS, self::CHARTS[ DAY_IN_SECONDS ], $now )[0] ), $recent ) + self::slots( $recent );
+		$slots  = self::settled( $state[0], min( $first, self::period_starts( DAY_IN_SECONDS, self::CHARTS[ DAY_IN_SECONDS ], $now )[0] ), $recent ) + self::slots( $recent );
 		$counts = array_fill_keys( $starts, array_fill_keys( self::outcomes(), 0 ) );
 		$period = 0;
 		ksort( $slots );
@@ -438,22 +438,23 @@ final class Log {
 
 	/**
 	 * The settled quarters' counts from `$from` to `$until`: kept in a transient with the counts' generation
-	 * (forget_counts()), the oldest row's id and the first counted one's, and counted again from the start only
-	 * when rows they hold may be gone: a new generation (the log cleared, a person's rows erased), or rows deleted
-	 * from the first counted one on (the row cap trimming rows of the last 30 days; retention deletes only older
-	 * ones). Else only the quarters settled since are counted, and the transient is written only when something
-	 * changed.
+	 * (forget_counts()), the oldest row's id and the id of the last row logged a quarter of an hour before them
+	 * (last_logged_before()), and counted again from the start only when rows they hold may be gone: a new
+	 * generation (the log cleared, a person's rows erased), an empty log, or rows deleted past that last row (the
+	 * row cap trimming rows of the last 30 days, retention of fewer days); retention deleting older rows only
+	 * keeps them. Else only the quarters settled since are counted, and the transient is written only when
+	 * something changed.
 	 *
-	 * @param int $oldest The oldest row's id.
-	 * @param int $from   The first quarter wanted.
-	 * @param int $until  The first quarter not settled.
+	 * @param int|null $oldest The oldest row's id (null: the log is empty).
+	 * @param int      $from   The first quarter wanted.
+	 * @param int      $until  The first quarter not settled.
 	 * @return array<int, array<string, int>> Quarter's start => code => count, with a row only.
 	 */
-	private static function settled( int $oldest, int $from, int $until ): array {
+	private static function settled( ?int $oldest, int $from, int $until ): array {
 		$generation = (int) get_option( self::COUNTS_GENERATION, 0 );
 		$kept       = get_transient( self::SLOTS_CACHE );
 		$usable     = is_array( $kept ) && ( $kept['generation'] ?? null ) === $generation && $kept['from'] <= $from && $kept['until'] <= $until
-			&& ( $kept['oldest'] === $oldest || $oldest <= $kept['first'] );
+			&& ( $kept['oldest'] === $oldest || ( null !== $oldest && $oldest <= ( $kept['before'] ?? 0 ) + 1 ) );
 		if ( $usable && array( $oldest, $from, $until ) === array( $kept['oldest'], $kept['from'], $kept['until'] ) ) {
 			return $kept['slots'];
 		}
@@ -464,7 +465,7 @@ final class Log {
 			array(
 				'generation' => $generation,
 				'oldest'     => $oldest,
-				'first'      => self::first_logged( $from ),
+				'before'     => self::last_logged_before( $from - self::SLOT_SECONDS ),
 				'from'       => $from,
 				'until'      => $until,
 				'slots'      => $slots,
@@ -475,15 +476,15 @@ final class Log {
 	}
 
 	/**
-	 * The id of the first row logged from a moment on (PHP_INT_MAX for none): one read of the `created_at` index.
-	 * Rows below it were logged before (ids grow as rows are logged).
+	 * The id of the last row logged before a moment (0 for none): one read of the `created_at` index. A row logged
+	 * a quarter of an hour later or more has a larger id (the settled quarters' assumption: no web server's clock
+	 * runs that far behind another's), and one with a smaller id was logged before that moment and a quarter.
 	 *
 	 * @param int $moment Unix time.
 	 */
-	private static function first_logged( int $moment ): int {
+	private static function last_logged_before( int $moment ): int {
 		global $wpdb;
-		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE created_at >= %d ORDER BY created_at LIMIT 1', $moment ) ); // phpcs:ignore WordPress.DB
-		return null === $id ? PHP_INT_MAX : (int) $id;
+		return (int) $wpdb->get_var( $wpdb->prepare( 'SELECT id FROM ' . self::table() . ' WHERE created_at < %d ORDER BY created_at DESC, id DESC LIMIT 1', $moment ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
