@@ -31,10 +31,10 @@ final class Endpoint {
 
 	/**
 	 * Handles the request if it is a webhook, answers, and logs it; anything else costs one isset(). A request
-	 * refused before its key was accepted (an answer of the class `refused`) is only counted: nothing of it is stored. One refused
-	 * for its signature, after its key was accepted, is logged with the reason. Where PHP
-	 * can end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row or count is
-	 * written and before a queued webhook's worker starts; elsewhere they are written first.
+	 * refused before its key was accepted (an answer of the class `refused`) is only counted: nothing of it is
+	 * stored. One refused for its signature, after its key was accepted, is logged with the reason. Where PHP can
+	 * end a response early (php-fpm, LiteSpeed), the sender has its answer before the log row or count is written
+	 * and before a queued webhook's worker starts; elsewhere they are written first.
 	 */
 	public static function maybe_handle(): void {
 		if ( ! isset( $_GET['wpf_action'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification -- authenticated by its access key.
